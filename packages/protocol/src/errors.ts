@@ -1,0 +1,53 @@
+/**
+ * Codes a player sees in a notice on their inbox when the filter refuses a message (SPEC §3).
+ */
+export const NOTICE_CODES = [
+  'invalid',
+  'too_long',
+  'empty',
+  'rate_limited',
+  'muted',
+  'blocked',
+  'forbidden',
+] as const;
+export type NoticeCode = (typeof NOTICE_CODES)[number];
+
+/** Codes that input validation returns; a subset of the notice codes. */
+export type ValidationCode = Extract<NoticeCode, 'invalid' | 'too_long' | 'empty'>;
+
+/** Codes of the HTTP API's `{ error: { code, message } }` bodies (SPEC §5). */
+export const API_ERROR_CODES = [
+  'invalid',
+  'too_long',
+  'empty',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'store_unavailable',
+  'internal',
+] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+/** The HTTP status each API error code answers with. */
+export const API_ERROR_STATUS: Readonly<Record<ApiErrorCode, number>> = {
+  invalid: 400,
+  too_long: 400,
+  empty: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  store_unavailable: 503,
+  internal: 500,
+};
+
+export interface ApiErrorBody {
+  error: { code: ApiErrorCode; message: string };
+}
+
+export function isNoticeCode(value: unknown): value is NoticeCode {
+  return typeof value === 'string' && (NOTICE_CODES as readonly string[]).includes(value);
+}
+
+export function isApiErrorCode(value: unknown): value is ApiErrorCode {
+  return typeof value === 'string' && (API_ERROR_CODES as readonly string[]).includes(value);
+}

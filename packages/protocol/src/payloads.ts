@@ -1,0 +1,297 @@
+import { isNoticeCode, type NoticeCode } from './errors.js';
+import {
+  DEFAULT_MAX_TEXT_LENGTH,
+  HISTORY_LIMIT_DEFAULT,
+  HISTORY_LIMIT_MAX,
+  HISTORY_LIMIT_MIN,
+  MAX_MUTE_REASON_LENGTH,
+  MAX_MUTE_SECONDS,
+  MAX_PAYLOAD_BYTES,
+  PROTOCOL_VERSION,
+} from './limits.js';
+import { validateChannel } from './names.js';
+import { fail, ok, type Result } from './result.js';
+import { normalizeText } from './text.js';
+
+export type JsonObject = { readonly [key: string]: unknown };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const encoder = new TextEncoder();
+
+/** Reads an own property only, so `constructor` or `__proto__` never come from the prototype. */
+function own(object: JsonObject, key: string): unknown {
+  return Object.hasOwn(object, key) ? object[key] : undefined;
+}
+
+export function byteLength(text: string): number {
+  return encoder.encode(text).byteLength;
+}
+
+/**
+ * Parses untrusted JSON that must be an object: bytes must be valid UTF-8 and at most
+ * `maxBytes` long; arrays, strings, numbers and `null` are refused.
+ */
+export function parseJsonObject(
+  raw: string | Uint8Array,
+  maxBytes: number = MAX_PAYLOAD_BYTES,
+): Result<JsonObject> {
+  let text: string;
+  if (typeof raw === 'string') {
+    if (raw.length > maxBytes || byteLength(raw) > maxBytes) {
+      return fail('too_long', `payload is larger than ${maxBytes} bytes`);
+    }
+    text = raw;
+  } else {
+    if (raw.byteLength > maxBytes) {
+      return fail('too_long', `payload is larger than ${maxBytes} bytes`);
+    }
+    try {
+      text = utf8.decode(raw);
+    } catch {
+      return fail('invalid', 'payload is not valid UTF-8');
+    }
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return fail('invalid', 'payload is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail('invalid', 'payload must be a JSON object');
+  }
+  return ok(value as JsonObject);
+}
+
+const CLIENT_MSG_ID = /^[\x21-\x7E]{1,64}$/;
+
+/** `clientMsgId`: optional, 1-64 printable ASCII characters without spaces. */
+export function validateClientMsgId(input: unknown): Result<string | undefined> {
+  if (input === undefined) return ok(undefined);
+  if (typeof input !== 'string' || !CLIENT_MSG_ID.test(input)) {
+    return fail('invalid', 'clientMsgId must be 1-64 printable ASCII characters');
+  }
+  return ok(input);
+}
+
+/** What a player publishes to `send/{channel}` or `whisper/{to}`. */
+export interface SendPayload {
+  readonly text: string;
+  readonly clientMsgId?: string;
+}
+
+export interface SendRequest {
+  readonly text: string;
+  /** Length of `text` in code points. */
+  readonly length: number;
+  readonly clientMsgId: string | undefined;
+  /** True when the payload used the original design's `{ message, publish_id, channel }`. */
+  readonly legacy: boolean;
+}
+
+export interface SendOptions {
+  readonly maxTextLength?: number;
+  readonly maxPayloadBytes?: number;
+}
+
+/**
+ * Parses a send or whisper payload: `{ text, clientMsgId? }`, or the original design's
+ * `{ message, publish_id, channel }` whose `publish_id` and `channel` are ignored (SPEC §3).
+ */
+export function parseSendPayload(
+  raw: string | Uint8Array,
+  options: SendOptions = {},
+): Result<SendRequest> {
+  const body = parseJsonObject(raw, options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES);
+  if (!body.ok) return body;
+  const legacy = own(body.value, 'text') === undefined && own(body.value, 'message') !== undefined;
+  const text = normalizeText(
+    own(body.value, legacy ? 'message' : 'text'),
+    options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH,
+  );
+  if (!text.ok) return text;
+  const clientMsgId = validateClientMsgId(own(body.value, 'clientMsgId'));
+  if (!clientMsgId.ok) return clientMsgId;
+  return ok({ ...text.value, clientMsgId: clientMsgId.value, legacy });
+}
+
+export const MESSAGE_KINDS = ['chat', 'system', 'whisper', 'delete'] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+
+export interface Sender {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** The one shape of every message the filter delivers on `room` and `inbox` topics. */
+export interface ChatMessage {
+  readonly v: typeof PROTOCOL_VERSION;
+  /** Unique and increasing within a channel (a Redis stream id, `ms-seq`). */
+  readonly id: string;
+  readonly kind: MessageKind;
+  /** Set on channel messages; absent on whispers. */
+  readonly channel?: string;
+  readonly from: Sender;
+  /** The recipient of a whisper. */
+  readonly to?: { readonly id: string };
+  /** Empty for `delete` events. */
+  readonly text: string;
+  /** The server's receive time in milliseconds. */
+  readonly sentAt: number;
+  readonly clientMsgId?: string;
+  /** Present when the filter changed the text (masked words). */
+  readonly moderated?: true;
+  /** The message a `delete` event removes. */
+  readonly targetId?: string;
+}
+
+/** Sent to a player's inbox when the filter refuses their message. */
+export interface Notice {
+  readonly v: typeof PROTOCOL_VERSION;
+  readonly kind: 'notice';
+  readonly code: NoticeCode;
+  readonly clientMsgId?: string;
+  readonly detail: string;
+  readonly retryAfterMs?: number;
+}
+
+export type ServerMessage = ChatMessage | Notice;
+
+export const SYSTEM_SENDER: Sender = { id: 'system', name: 'System' };
+
+/** A message id: a Redis stream id `{ms}-{seq}`. */
+export const MESSAGE_ID_PATTERN = /^\d{1,16}-\d{1,16}$/;
+
+export function isMessageId(value: unknown): value is string {
+  return typeof value === 'string' && MESSAGE_ID_PATTERN.test(value);
+}
+
+/** Orders message ids as Redis orders stream ids: by time, then by sequence. */
+export function compareMessageIds(a: string, b: string): number {
+  const [aMs = '', aSeq = ''] = a.split('-');
+  const [bMs = '', bSeq = ''] = b.split('-');
+  return compareDigits(aMs, bMs) || compareDigits(aSeq, bSeq);
+}
+
+function compareDigits(a: string, b: string): number {
+  const x = a.replace(/^0+(?=\d)/, '');
+  const y = b.replace(/^0+(?=\d)/, '');
+  if (x.length !== y.length) return x.length < y.length ? -1 : 1;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function isSender(value: unknown): value is Sender {
+  if (typeof value !== 'object' || value === null) return false;
+  const sender = value as JsonObject;
+  return typeof own(sender, 'id') === 'string' && typeof own(sender, 'name') === 'string';
+}
+
+/**
+ * Checks a message received on a `room` or `inbox` topic; clients drop anything else.
+ */
+export function parseServerMessage(raw: string | Uint8Array): Result<ServerMessage> {
+  const body = parseJsonObject(raw, Number.POSITIVE_INFINITY);
+  if (!body.ok) return body;
+  const message = body.value;
+  if (own(message, 'v') !== PROTOCOL_VERSION) return fail('invalid', 'unknown protocol version');
+  const kind = own(message, 'kind');
+  if (kind === 'notice') {
+    const retryAfterMs = own(message, 'retryAfterMs');
+    if (
+      !isNoticeCode(own(message, 'code')) ||
+      typeof own(message, 'detail') !== 'string' ||
+      (retryAfterMs !== undefined && (typeof retryAfterMs !== 'number' || retryAfterMs < 0))
+    ) {
+      return fail('invalid', 'malformed notice');
+    }
+    return ok(message as unknown as Notice);
+  }
+  if (
+    !(MESSAGE_KINDS as readonly unknown[]).includes(kind) ||
+    !isMessageId(own(message, 'id')) ||
+    !isSender(own(message, 'from')) ||
+    typeof own(message, 'text') !== 'string' ||
+    typeof own(message, 'sentAt') !== 'number'
+  ) {
+    return fail('invalid', 'malformed message');
+  }
+  if (kind === 'delete' && !isMessageId(own(message, 'targetId'))) {
+    return fail('invalid', 'delete event without a valid targetId');
+  }
+  return ok(message as unknown as ChatMessage);
+}
+
+/** `GET /channels/{channel}/messages?after=&limit=` (SPEC §5). */
+export interface HistoryQuery {
+  readonly channel: string;
+  readonly after: string | undefined;
+  readonly limit: number;
+}
+
+export interface HistoryResponse {
+  readonly channel: string;
+  readonly messages: readonly ChatMessage[];
+  readonly retentionSeconds: number;
+  /** False when messages after `after` have already expired: the client missed some. */
+  readonly recovered: boolean;
+}
+
+export function parseHistoryQuery(
+  channel: unknown,
+  query: { readonly after?: unknown; readonly limit?: unknown } = {},
+): Result<HistoryQuery> {
+  const checkedChannel = validateChannel(channel);
+  if (!checkedChannel.ok) return checkedChannel;
+  const { after, limit } = query;
+  if (after !== undefined && !isMessageId(after)) {
+    return fail('invalid', 'after must be a message id such as 1764081600123-0');
+  }
+  let pageSize = HISTORY_LIMIT_DEFAULT;
+  if (limit !== undefined) {
+    if (typeof limit !== 'string' || !/^\d{1,3}$/.test(limit)) {
+      return fail('invalid', `limit must be a whole number ${HISTORY_LIMIT_MIN}-${HISTORY_LIMIT_MAX}`);
+    }
+    pageSize = Number(limit);
+    if (pageSize < HISTORY_LIMIT_MIN || pageSize > HISTORY_LIMIT_MAX) {
+      return fail('invalid', `limit must be a whole number ${HISTORY_LIMIT_MIN}-${HISTORY_LIMIT_MAX}`);
+    }
+  }
+  return ok({ channel: checkedChannel.value, after, limit: pageSize });
+}
+
+/** `POST /channels/{channel}/announcements` body: `{ "text": "..." }`. */
+export function parseAnnouncementBody(
+  raw: string | Uint8Array,
+  maxTextLength: number = DEFAULT_MAX_TEXT_LENGTH,
+): Result<{ readonly text: string }> {
+  const body = parseJsonObject(raw);
+  if (!body.ok) return body;
+  const text = normalizeText(own(body.value, 'text'), maxTextLength);
+  if (!text.ok) return text;
+  return ok({ text: text.value.text });
+}
+
+export interface MuteRequest {
+  readonly seconds: number;
+  readonly reason: string | undefined;
+}
+
+/** `PUT /players/{playerId}/mute` body: `{ "seconds": 600, "reason": "..." }`. */
+export function parseMuteBody(raw: string | Uint8Array): Result<MuteRequest> {
+  const body = parseJsonObject(raw);
+  if (!body.ok) return body;
+  const seconds = own(body.value, 'seconds');
+  if (
+    typeof seconds !== 'number' ||
+    !Number.isInteger(seconds) ||
+    seconds < 1 ||
+    seconds > MAX_MUTE_SECONDS
+  ) {
+    return fail('invalid', `seconds must be a whole number 1-${MAX_MUTE_SECONDS}`);
+  }
+  const rawReason = own(body.value, 'reason');
+  if (rawReason === undefined) return ok({ seconds, reason: undefined });
+  const reason = normalizeText(rawReason, MAX_MUTE_REASON_LENGTH);
+  if (!reason.ok) return fail(reason.code, `reason: ${reason.message}`);
+  return ok({ seconds, reason: reason.value.text });
+}

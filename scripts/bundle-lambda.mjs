@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Bundles one Lambda package into a single minified ESM file and a zip for Terraform:
+//   packages/<fn>/dist/handler.mjs (+ .map)  and  dist/lambda/<fn>.zip
+// Same sources give the same zip bytes: fixed entry order, fixed timestamps, fixed level.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { zipSync } from 'fflate';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const name = process.argv[2];
+if (!name || !/^[a-z][a-z0-9-]*$/.test(name)) {
+  console.error('usage: bundle-lambda.mjs <function-package-name>');
+  process.exit(2);
+}
+const packageDir = join(root, 'packages', name);
+const outDir = join(packageDir, 'dist');
+const zipPath = join(root, 'dist', 'lambda', `${name}.zip`);
+
+const result = await build({
+  entryPoints: [join(packageDir, 'src', 'handler.ts')],
+  outfile: join(outDir, 'handler.mjs'),
+  bundle: true,
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  conditions: ['source'],
+  mainFields: ['module', 'main'],
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+  // Some CommonJS dependencies call require() for Node built-ins; ESM output has no require.
+  banner: {
+    js: "import{createRequire as __gcRequire}from'node:module';const require=__gcRequire(import.meta.url);",
+  },
+});
+writeFileSync(join(outDir, 'meta.json'), JSON.stringify(result.metafile));
+
+// DOS timestamps are local time: build the date from local fields so every time zone agrees.
+const fixedTime = new Date(1980, 0, 1, 0, 0, 0);
+const files = ['handler.mjs', 'handler.mjs.map'].sort();
+const zipped = zipSync(
+  Object.fromEntries(
+    files.map((file) => [file, [readFileSync(join(outDir, file)), { mtime: fixedTime, level: 9 }]]),
+  ),
+);
+mkdirSync(dirname(zipPath), { recursive: true });
+writeFileSync(zipPath, zipped);
+
+const bundleBytes = readFileSync(join(outDir, 'handler.mjs')).byteLength;
+const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
+console.log(
+  `${name}: handler.mjs ${kib(bundleBytes)}, ${relative(root, zipPath)} ${kib(zipped.byteLength)}`,
+);
