@@ -1,0 +1,221 @@
+import { defineLuaScript } from './connection.js';
+
+/**
+ * The store's Lua scripts. Each store operation is one of them: one round trip, atomic, and
+ * on one hash slot (every key it touches shares a `{channel}` or `{player}` tag). Time always
+ * comes from `redis.call('TIME')`, so ids, trimming and rate limits agree on one clock.
+ */
+
+const HELPERS = `
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function fmt(n)
+  return string.format('%.0f', n)
+end
+
+-- Token bucket: returns 0 and takes a token, or the milliseconds until one is available.
+local function take_token(key, now, burst, per_second)
+  local state = redis.call('HMGET', key, 'tokens', 'ts')
+  local tokens = tonumber(state[1]) or burst
+  local ts = tonumber(state[2]) or now
+  if now > ts then
+    tokens = math.min(burst, tokens + (now - ts) * per_second / 1000)
+    ts = now
+  end
+  if tokens < 1 then
+    return math.ceil((1 - tokens) * 1000 / per_second)
+  end
+  redis.call('HSET', key, 'tokens', tostring(tokens - 1), 'ts', fmt(ts))
+  redis.call('PEXPIRE', key, math.ceil(burst * 1000 / per_second) + 1000)
+  return 0
+end
+
+-- Two hashes take turns by time generation (window-long): an entry lives between one and
+-- two windows, and a hash is dropped whole when its turn comes round again, so a busy key
+-- never accumulates stale fields.
+local function gen_order(k0, k1, g)
+  if g % 2 == 0 then return k0, k1 end
+  return k1, k0
+end
+
+local function gen_get(key, g, field)
+  local v = redis.call('HMGET', key, '_g', field)
+  if v[1] == fmt(g) then return v[2] end
+  return false
+end
+
+local function gen_lookup(k0, k1, g, field)
+  local current, previous = gen_order(k0, k1, g)
+  return gen_get(current, g, field) or gen_get(previous, g - 1, field)
+end
+
+local function gen_set(k0, k1, g, window, field, value)
+  local current = gen_order(k0, k1, g)
+  if redis.call('HGET', current, '_g') ~= fmt(g) then
+    redis.call('UNLINK', current)
+    redis.call('HSET', current, '_g', fmt(g))
+  end
+  redis.call('HSET', current, field, value)
+  redis.call('PEXPIRE', current, 2 * window)
+end
+
+local function seq_of(id)
+  return tonumber(string.match(id, '%-(%d+)$'))
+end
+`;
+
+/**
+ * KEYS: mute, rate, seen:0, seen:1, profile. ARGV: ingestId, burst, perSecond, windowMs.
+ * → {'ok', name, role, retry(0|1)} | {'muted', until, reason} | {'rate_limited', retryAfterMs}
+ */
+export const ADMIT = defineLuaScript(`${HELPERS}
+local now = now_ms()
+local window = tonumber(ARGV[4])
+local g = math.floor(now / window)
+local seen = 'i:' .. ARGV[1]
+local profile = redis.call('HMGET', KEYS[5], 'name', 'role')
+if gen_lookup(KEYS[3], KEYS[4], g, seen) then
+  return {'ok', profile[1], profile[2], 1}
+end
+local mute = redis.call('HMGET', KEYS[1], 'until', 'reason')
+if mute[1] and tonumber(mute[1]) > now then
+  return {'muted', mute[1], mute[2]}
+end
+local wait = take_token(KEYS[2], now, tonumber(ARGV[2]), tonumber(ARGV[3]))
+if wait > 0 then
+  return {'rate_limited', wait}
+end
+gen_set(KEYS[3], KEYS[4], g, window, seen, '1')
+return {'ok', profile[1], profile[2], 0}
+`);
+
+/**
+ * KEYS: log, dedupe:0, dedupe:1, rate, meta.
+ * ARGV: windowMs, max, channelRatePerSecond (0 = none), metaTtlMs, senderField or '',
+ * ingestField or '', then the stream entry's field/value pairs.
+ * → {'ok', id} | {'duplicate', id, fields or false} | {'rate_limited', retryAfterMs}
+ */
+export const APPEND = defineLuaScript(`${HELPERS}
+local now = now_ms()
+local window = tonumber(ARGV[1])
+local g = math.floor(now / window)
+local dedupe = {ARGV[5], ARGV[6]}
+for _, field in ipairs(dedupe) do
+  if field ~= '' then
+    local id = gen_lookup(KEYS[2], KEYS[3], g, field)
+    if id then
+      local entry = redis.call('XRANGE', KEYS[1], id, id)
+      return {'duplicate', id, entry[1] and entry[1][2] or false}
+    end
+  end
+end
+local rate = tonumber(ARGV[3])
+if rate > 0 then
+  local wait = take_token(KEYS[4], now, rate, rate)
+  if wait > 0 then
+    return {'rate_limited', wait}
+  end
+end
+local meta = redis.call('HMGET', KEYS[5], 'n', 'since', 'last')
+local n = (tonumber(meta[1]) or 0) + 1
+local since = meta[2] or fmt(now)
+local ms = math.max(now, tonumber(meta[3]) or 0)
+local id = fmt(ms) .. '-' .. fmt(n)
+local fields = {}
+for i = 7, #ARGV do
+  fields[#fields + 1] = ARGV[i]
+end
+redis.call('XADD', KEYS[1], id, unpack(fields))
+redis.call('XTRIM', KEYS[1], 'MINID', '~', fmt(now - window))
+redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], window)
+redis.call('HSET', KEYS[5], 'n', fmt(n), 'since', since, 'last', fmt(ms))
+redis.call('PEXPIRE', KEYS[5], tonumber(ARGV[4]))
+for _, field in ipairs(dedupe) do
+  if field ~= '' then
+    gen_set(KEYS[2], KEYS[3], g, window, field, id)
+  end
+end
+return {'ok', id}
+`);
+
+/**
+ * KEYS: log, meta. ARGV: windowMs, max, limit, metaTtlMs, afterMs or '', afterSeq or ''.
+ * Without `after`: the newest `limit` messages. With it: the oldest `limit` after it.
+ * Entries older than the window or beyond the count cap are never returned, even when
+ * trimming lags. → {entries (oldest first), recovered (0|1)}
+ */
+export const RECENT = defineLuaScript(`${HELPERS}
+local now = now_ms()
+local window = tonumber(ARGV[1])
+local cutoff = now - window
+local limit = tonumber(ARGV[3])
+local meta = redis.call('HMGET', KEYS[2], 'n', 'since')
+local n = tonumber(meta[1])
+local capped = n and (n - tonumber(ARGV[2])) or 0
+local result = {}
+if ARGV[5] == '' then
+  local newest = redis.call('XREVRANGE', KEYS[1], '+', fmt(cutoff), 'COUNT', limit)
+  for i = #newest, 1, -1 do
+    if seq_of(newest[i][1]) > capped then result[#result + 1] = newest[i] end
+  end
+  return {result, 1}
+end
+local after_ms = tonumber(ARGV[5])
+local after_seq = tonumber(ARGV[6])
+local cursor = fmt(cutoff)
+if after_ms >= cutoff then cursor = '(' .. ARGV[5] .. '-' .. ARGV[6] end
+-- Capped entries can only be a prefix (ids grow with the counter): at most one extra read.
+while #result < limit do
+  local batch = redis.call('XRANGE', KEYS[1], cursor, '+', 'COUNT', limit - #result)
+  if #batch == 0 then break end
+  for _, entry in ipairs(batch) do
+    if seq_of(entry[1]) > capped then result[#result + 1] = entry end
+  end
+  cursor = '(' .. batch[#batch][1]
+end
+local recovered
+if not n then
+  recovered = now - after_ms <= tonumber(ARGV[4])
+elseif after_ms < tonumber(meta[2]) then
+  recovered = false
+elseif #result > 0 then
+  recovered = seq_of(result[1][1]) <= after_seq + 1
+else
+  recovered = n <= after_seq
+end
+return {result, recovered and 1 or 0}
+`);
+
+/** KEYS: profile. ARGV: ttlMs, name, role. */
+export const SET_PROFILE = defineLuaScript(`
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'name', ARGV[2], 'role', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
+return 1
+`);
+
+/** KEYS: mute. ARGV: durationMs, by, reason or ''. → until (ms) */
+export const MUTE = defineLuaScript(`${HELPERS}
+local until_ms = now_ms() + tonumber(ARGV[1])
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'until', fmt(until_ms), 'by', ARGV[2])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[3]) end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
+return fmt(until_ms)
+`);
+
+/** KEYS: dedupe:0, dedupe:1. ARGV: windowMs, message id. */
+export const MARK_UNPUBLISHED = defineLuaScript(`${HELPERS}
+local window = tonumber(ARGV[1])
+gen_set(KEYS[1], KEYS[2], math.floor(now_ms() / window), window, 'u:' .. ARGV[2], '1')
+return 1
+`);
+
+/** KEYS: dedupe:0, dedupe:1. ARGV: message id. → 1 when it was marked */
+export const TAKE_UNPUBLISHED = defineLuaScript(`
+return redis.call('HDEL', KEYS[1], 'u:' .. ARGV[1]) + redis.call('HDEL', KEYS[2], 'u:' .. ARGV[1])
+`);

@@ -1,0 +1,390 @@
+import {
+  MAX_MUTE_REASON_LENGTH,
+  MAX_MUTE_SECONDS,
+  PROTOCOL_VERSION,
+} from '@game-chat/protocol/limits';
+import { isRole, type Role, validateChannel, validatePlayerId } from '@game-chat/protocol/names';
+import {
+  type ChatMessage,
+  isMessageId,
+  MESSAGE_KINDS,
+  type MessageKind,
+  type Sender,
+  validateClientMsgId,
+} from '@game-chat/protocol/payloads';
+import { countCodePoints, hasLoneSurrogate, normalizeDisplayName } from '@game-chat/protocol/text';
+import type { RedisConnection, RedisReply } from './connection.js';
+import { StoreInputError } from './errors.js';
+import {
+  ADMIT,
+  APPEND,
+  MARK_UNPUBLISHED,
+  MUTE,
+  RECENT,
+  SET_PROFILE,
+  TAKE_UNPUBLISHED,
+} from './scripts.js';
+
+export type { Role };
+
+export interface Profile {
+  readonly name: string;
+  readonly role: Role;
+}
+
+/** What gets stored in a channel; the store adds `id`, `channel` and `sentAt`. */
+export interface StoreEntry {
+  readonly kind: MessageKind;
+  readonly from: Sender;
+  readonly text: string;
+  readonly clientMsgId?: string;
+  /** The rule event's id: a redelivered event is stored once. */
+  readonly ingestId?: string;
+  readonly moderated?: boolean;
+  /** For `delete` events: the removed message. */
+  readonly targetId?: string;
+}
+
+export interface RateLimit {
+  /** Messages allowed at once. */
+  readonly burst: number;
+  /** Refill rate in messages per second. */
+  readonly perSecond: number;
+}
+
+export type AdmitResult =
+  | { readonly ok: true; readonly profile: Profile | null; readonly retry: boolean }
+  | { readonly ok: false; readonly code: 'muted'; readonly until: number; readonly reason?: string }
+  | { readonly ok: false; readonly code: 'rate_limited'; readonly retryAfterMs: number };
+
+export type AppendResult =
+  | { readonly ok: true; readonly message: ChatMessage; readonly duplicate: boolean }
+  | { readonly ok: false; readonly code: 'rate_limited'; readonly retryAfterMs: number };
+
+export interface RecentResult {
+  /** Oldest first. */
+  readonly messages: ChatMessage[];
+  /** False when messages after `after` have expired or were trimmed: the reader missed some. */
+  readonly recovered: boolean;
+  readonly retentionSeconds: number;
+}
+
+export interface MuteState {
+  readonly until: number;
+  readonly reason?: string;
+  readonly by?: string;
+}
+
+export interface ChatStore {
+  /** Player slot: redelivered event? mute? per-player rate limit? Returns the profile. */
+  admit(input: { playerId: string; ingestId: string; rate: RateLimit }): Promise<AdmitResult>;
+  /** Channel slot: de-duplicate, channel rate limit, store, trim, expire. */
+  append(
+    channel: string,
+    entry: StoreEntry,
+    options?: { channelRatePerSecond?: number },
+  ): Promise<AppendResult>;
+  /** Without `after`: the newest `limit` messages; with it: the oldest `limit` after it. */
+  recent(channel: string, options: { after?: string; limit: number }): Promise<RecentResult>;
+  remove(channel: string, id: string): Promise<boolean>;
+  setProfile(playerId: string, profile: Profile, ttlSeconds: number): Promise<void>;
+  getProfile(playerId: string): Promise<Profile | null>;
+  mute(
+    playerId: string,
+    options: { seconds: number; reason?: string; by: string },
+  ): Promise<{ until: number }>;
+  unmute(playerId: string): Promise<boolean>;
+  getMute(playerId: string): Promise<MuteState | null>;
+  /** Remembers (for the duplicate window) that a stored message still has to be published. */
+  markUnpublished(channel: string, id: string): Promise<void>;
+  /** True exactly once for a message that was marked unpublished. */
+  takeUnpublished(channel: string, id: string): Promise<boolean>;
+}
+
+export interface ChatStoreOptions {
+  readonly client: RedisConnection;
+  /** History window and duplicate window (`CHAT_HISTORY_SECONDS`). */
+  readonly historySeconds?: number;
+  /** History cap per channel (`CHAT_HISTORY_MAX`). */
+  readonly historyMax?: number;
+  /** `CHAT_REDIS_KEY_PREFIX` */
+  readonly keyPrefix?: string;
+}
+
+/** `meta` outlives a quiet channel by an hour, so `recovered` can still be answered. */
+const META_LIFETIME_MS = 60 * 60 * 1000;
+const KEY_PREFIX_PATTERN = /^[A-Za-z0-9_:.-]{1,64}$/;
+const INGEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** Far above any configurable text limit; only a bound on what may reach Redis. */
+const MAX_STORED_TEXT_LENGTH = 10_000;
+const MAX_PROFILE_TTL_SECONDS = 366 * 24 * 60 * 60;
+
+function positiveInteger(value: number, what: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new StoreInputError(`${what} must be a whole number 1-${max}`);
+  }
+  return value;
+}
+
+function checked<T>(result: { ok: true; value: T } | { ok: false; message: string }): T {
+  if (!result.ok) throw new StoreInputError(result.message);
+  return result.value;
+}
+
+function messageId(id: unknown): string {
+  if (!isMessageId(id)) throw new StoreInputError('message id must look like 1764081600123-0');
+  return id;
+}
+
+function checkEntry(entry: StoreEntry): void {
+  if (!(MESSAGE_KINDS as readonly unknown[]).includes(entry.kind)) {
+    throw new StoreInputError(`kind must be one of ${MESSAGE_KINDS.join(', ')}`);
+  }
+  if (entry.from.id !== 'system') checked(validatePlayerId(entry.from.id));
+  checked(normalizeDisplayName(entry.from.name));
+  if (
+    typeof entry.text !== 'string' ||
+    hasLoneSurrogate(entry.text) ||
+    countCodePoints(entry.text) > MAX_STORED_TEXT_LENGTH
+  ) {
+    throw new StoreInputError('text must be valid Unicode of at most 10000 characters');
+  }
+  checked(validateClientMsgId(entry.clientMsgId));
+  if (entry.ingestId !== undefined && !INGEST_ID_PATTERN.test(entry.ingestId)) {
+    throw new StoreInputError('ingestId must be 1-64 characters of A-Z, a-z, 0-9, _ or -');
+  }
+  if (entry.kind === 'delete' || entry.targetId !== undefined) messageId(entry.targetId);
+}
+
+/** Stream entry fields (docs/design.md): k kind, f from id, n from name, t text, c, m, x. */
+function entryFields(entry: StoreEntry): string[] {
+  const fields = ['k', entry.kind, 'f', entry.from.id, 'n', entry.from.name, 't', entry.text];
+  if (entry.clientMsgId !== undefined) fields.push('c', entry.clientMsgId);
+  if (entry.moderated === true) fields.push('m', '1');
+  if (entry.targetId !== undefined) fields.push('x', entry.targetId);
+  return fields;
+}
+
+function toMessage(channel: string, id: string, fields: readonly RedisReply[]): ChatMessage {
+  const value: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) value[String(fields[i])] = String(fields[i + 1]);
+  return {
+    v: PROTOCOL_VERSION,
+    id,
+    kind: (value.k ?? 'chat') as MessageKind,
+    channel,
+    from: { id: value.f ?? '', name: value.n ?? '' },
+    text: value.t ?? '',
+    sentAt: Number(id.slice(0, id.indexOf('-'))),
+    ...(value.c === undefined ? {} : { clientMsgId: value.c }),
+    ...(value.m === '1' ? { moderated: true as const } : {}),
+    ...(value.x === undefined ? {} : { targetId: value.x }),
+  };
+}
+
+function asArray(reply: RedisReply): RedisReply[] {
+  if (!Array.isArray(reply)) throw new TypeError(`unexpected Redis reply: ${String(reply)}`);
+  return reply;
+}
+
+function optionalString(reply: RedisReply | undefined): string | undefined {
+  return typeof reply === 'string' ? reply : undefined;
+}
+
+function toProfile(name: RedisReply | undefined, role: RedisReply | undefined): Profile | null {
+  if (typeof name !== 'string' || !isRole(role)) return null;
+  return { name, role };
+}
+
+export function createChatStore(options: ChatStoreOptions): ChatStore {
+  const { client } = options;
+  const historySeconds = positiveInteger(options.historySeconds ?? 30, 'historySeconds');
+  const historyMax = positiveInteger(options.historyMax ?? 200, 'historyMax');
+  const keyPrefix = options.keyPrefix ?? 'gc';
+  if (!KEY_PREFIX_PATTERN.test(keyPrefix)) {
+    throw new StoreInputError('keyPrefix must be 1-64 characters of A-Z, a-z, 0-9, _ : . or -');
+  }
+  const windowMs = historySeconds * 1000;
+  const metaTtlMs = Math.max(META_LIFETIME_MS, 2 * windowMs);
+
+  // Hash tags: every key of one channel (one player) lands on one cluster slot.
+  const channelKeys = (channel: string) => {
+    const base = `${keyPrefix}:ch:{${checked(validateChannel(channel))}}`;
+    return {
+      log: `${base}:log`,
+      dedupe: [`${base}:dedupe:0`, `${base}:dedupe:1`] as const,
+      rate: `${base}:rate`,
+      meta: `${base}:meta`,
+    };
+  };
+  const playerKeys = (playerId: string) => {
+    const base = `${keyPrefix}:pl:{${checked(validatePlayerId(playerId))}}`;
+    return {
+      profile: `${base}:profile`,
+      mute: `${base}:mute`,
+      rate: `${base}:rate`,
+      seen: [`${base}:seen:0`, `${base}:seen:1`] as const,
+    };
+  };
+
+  return {
+    async admit({ playerId, ingestId, rate }) {
+      const keys = playerKeys(playerId);
+      if (!INGEST_ID_PATTERN.test(ingestId)) {
+        throw new StoreInputError('ingestId must be 1-64 characters of A-Z, a-z, 0-9, _ or -');
+      }
+      const burst = positiveInteger(rate.burst, 'rate.burst');
+      if (!(rate.perSecond > 0 && Number.isFinite(rate.perSecond))) {
+        throw new StoreInputError('rate.perSecond must be a positive number');
+      }
+      const reply = asArray(
+        await client.evalScript(
+          ADMIT,
+          [keys.mute, keys.rate, ...keys.seen, keys.profile],
+          [ingestId, String(burst), String(rate.perSecond), String(windowMs)],
+        ),
+      );
+      const [outcome, first, second, third] = reply;
+      if (outcome === 'muted') {
+        const reason = optionalString(second);
+        return { ok: false, code: 'muted', until: Number(first), ...(reason ? { reason } : {}) };
+      }
+      if (outcome === 'rate_limited') {
+        return { ok: false, code: 'rate_limited', retryAfterMs: Number(first) };
+      }
+      return { ok: true, profile: toProfile(first, second), retry: third === 1 };
+    },
+
+    async append(channel, entry, appendOptions = {}) {
+      const keys = channelKeys(channel);
+      checkEntry(entry);
+      const channelRate = appendOptions.channelRatePerSecond ?? 0;
+      if (!(channelRate >= 0 && Number.isFinite(channelRate))) {
+        throw new StoreInputError('channelRatePerSecond must be a positive number');
+      }
+      const reply = asArray(
+        await client.evalScript(
+          APPEND,
+          [keys.log, ...keys.dedupe, keys.rate, keys.meta],
+          [
+            String(windowMs),
+            String(historyMax),
+            String(channelRate),
+            String(metaTtlMs),
+            entry.clientMsgId === undefined ? '' : `c:${entry.from.id}:${entry.clientMsgId}`,
+            entry.ingestId === undefined ? '' : `i:${entry.ingestId}`,
+            ...entryFields(entry),
+          ],
+        ),
+      );
+      const [outcome, first, stored] = reply;
+      if (outcome === 'rate_limited') {
+        return { ok: false, code: 'rate_limited', retryAfterMs: Number(first) };
+      }
+      const id = String(first);
+      // A duplicate whose original was trimmed since: same sender and content by definition.
+      const fields = Array.isArray(stored) ? stored : entryFields(entry);
+      return {
+        ok: true,
+        message: toMessage(channel, id, fields),
+        duplicate: outcome === 'duplicate',
+      };
+    },
+
+    async recent(channel, { after, limit }) {
+      const keys = channelKeys(channel);
+      positiveInteger(limit, 'limit', 1000);
+      const [afterMs = '', afterSeq = ''] = after === undefined ? [] : messageId(after).split('-');
+      const [entries, recovered] = asArray(
+        await client.evalScript(
+          RECENT,
+          [keys.log, keys.meta],
+          [
+            String(windowMs),
+            String(historyMax),
+            String(limit),
+            String(metaTtlMs),
+            afterMs,
+            afterSeq,
+          ],
+        ),
+      );
+      const messages = asArray(entries ?? []).map((entry) => {
+        const [id, fields] = asArray(entry);
+        return toMessage(channel, String(id), asArray(fields ?? []));
+      });
+      return { messages, recovered: recovered === 1, retentionSeconds: historySeconds };
+    },
+
+    async remove(channel, id) {
+      const keys = channelKeys(channel);
+      return (await client.command(['XDEL', keys.log, messageId(id)])) === 1;
+    },
+
+    async setProfile(playerId, profile, ttlSeconds) {
+      const keys = playerKeys(playerId);
+      const name = checked(normalizeDisplayName(profile.name));
+      if (!isRole(profile.role))
+        throw new StoreInputError('role must be player, moderator or admin');
+      const ttl = positiveInteger(ttlSeconds, 'ttlSeconds', MAX_PROFILE_TTL_SECONDS);
+      await client.evalScript(
+        SET_PROFILE,
+        [keys.profile],
+        [String(ttl * 1000), name, profile.role],
+      );
+    },
+
+    async getProfile(playerId) {
+      const keys = playerKeys(playerId);
+      const [name, role] = asArray(await client.command(['HMGET', keys.profile, 'name', 'role']));
+      return toProfile(name, role);
+    },
+
+    async mute(playerId, { seconds, reason, by }) {
+      const keys = playerKeys(playerId);
+      positiveInteger(seconds, 'seconds', MAX_MUTE_SECONDS);
+      if (by !== 'system') checked(validatePlayerId(by));
+      if (
+        reason !== undefined &&
+        (typeof reason !== 'string' ||
+          hasLoneSurrogate(reason) ||
+          countCodePoints(reason) > MAX_MUTE_REASON_LENGTH)
+      ) {
+        throw new StoreInputError(`reason must be at most ${MAX_MUTE_REASON_LENGTH} characters`);
+      }
+      const until = await client.evalScript(
+        MUTE,
+        [keys.mute],
+        [String(seconds * 1000), by, reason ?? ''],
+      );
+      return { until: Number(until) };
+    },
+
+    async unmute(playerId) {
+      return (await client.command(['DEL', playerKeys(playerId).mute])) === 1;
+    },
+
+    async getMute(playerId) {
+      const keys = playerKeys(playerId);
+      const [until, reason, by] = asArray(
+        await client.command(['HMGET', keys.mute, 'until', 'reason', 'by']),
+      );
+      if (typeof until !== 'string') return null;
+      const state: { until: number; reason?: string; by?: string } = { until: Number(until) };
+      if (typeof reason === 'string') state.reason = reason;
+      if (typeof by === 'string') state.by = by;
+      return state;
+    },
+
+    async markUnpublished(channel, id) {
+      const keys = channelKeys(channel);
+      await client.evalScript(MARK_UNPUBLISHED, keys.dedupe, [String(windowMs), messageId(id)]);
+    },
+
+    async takeUnpublished(channel, id) {
+      const keys = channelKeys(channel);
+      const taken = await client.evalScript(TAKE_UNPUBLISHED, keys.dedupe, [messageId(id)]);
+      return Number(taken) > 0;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
+
+export interface Publisher {
+  /** Publishes `message` as JSON bytes; throws PublishError when the Data Plane refuses. */
+  publish(topic: string, message: unknown, qos?: 0 | 1): Promise<void>;
+}
+
+export interface PublisherOptions {
+  /** `https://xxxx-ats.iot.<region>.amazonaws.com` on AWS, `http://127.0.0.1:<port>` locally. */
+  readonly endpoint: string;
+  readonly region?: string;
+  /** Defaults to `process.env`; decides the region and whether credentials are configured. */
+  readonly env?: Record<string, string | undefined>;
+}
+
+/** The Data Plane did not accept a publish (after the SDK's own quick retry). */
+export class PublishError extends Error {
+  readonly code = 'publish_failed';
+  readonly topic: string;
+  constructor(topic: string, cause: unknown) {
+    const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(`publish to ${topic} failed: ${reason}`, { cause });
+    this.name = 'PublishError';
+    this.topic = topic;
+  }
+}
+
+/** Credential sources the SDK's default chain would find without a config file. */
+const CREDENTIAL_VARIABLES = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_PROFILE',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+];
+
+/**
+ * A local emulator (plain http) needs no real credentials; signing with dummy ones keeps
+ * the SDK from searching for a profile. On AWS the default chain (the Lambda role) is used.
+ */
+function localCredentials(endpoint: string, env: Record<string, string | undefined>) {
+  const local = new URL(endpoint).protocol === 'http:';
+  if (!local || CREDENTIAL_VARIABLES.some((name) => env[name])) return undefined;
+  return { accessKeyId: 'local', secretAccessKey: 'local' };
+}
+
+const encoder = new TextEncoder();
+
+/** Create one per container (at module scope): the client keeps its HTTP connections alive. */
+export function createPublisher(options: PublisherOptions): Publisher {
+  const env = options.env ?? process.env;
+  const credentials = localCredentials(options.endpoint, env);
+  const client = new IoTDataPlaneClient({
+    endpoint: options.endpoint,
+    region: options.region ?? env.AWS_REGION ?? 'us-east-1',
+    // One quick retry inside the invocation; beyond that Lambda's async retry takes over.
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+    ...(credentials === undefined ? {} : { credentials }),
+  });
+  return {
+    async publish(topic, message, qos = 1) {
+      try {
+        await client.send(
+          new PublishCommand({ topic, qos, payload: encoder.encode(JSON.stringify(message)) }),
+        );
+      } catch (error) {
+        throw new PublishError(topic, error);
+      }
+    },
+  };
+}
