@@ -46,7 +46,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Resolves true once `PING` on the port answers `+PONG`, false on any failure. */
+/**
+ * Resolves true once `PING` on the port gets an answer from a server that is done loading
+ * (`+PONG`, or `-NOAUTH` when a password is set), false on any failure.
+ */
 function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
@@ -60,7 +63,7 @@ function ping(port: number): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk) => {
       reply += chunk.toString('latin1');
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      if (reply.includes('\r\n')) done(/^(\+PONG|-NOAUTH)/.test(reply));
     });
   });
 }
@@ -170,14 +173,4 @@ export async function redisForTests(
   if (url !== undefined && url !== '') return { url, stop: async () => {} };
   const server = await startRedisServer();
   return { url: server.url, stop: () => server.stop() };
-}
-
-/**
- * For vitest `globalSetup`: starts (or reuses) a Redis before any test file runs, exposes it
- * as `process.env.REDIS_URL` to the test workers and returns the teardown.
- */
-export async function setupRedisForTestRun(): Promise<() => Promise<void>> {
-  const redis = await redisForTests();
-  process.env.REDIS_URL = redis.url;
-  return () => redis.stop();
 }
