@@ -1,0 +1,186 @@
+import { Duplex } from 'node:stream';
+
+/**
+ * Splits an inbound MQTT byte stream into whole packets before aedes parses them, so the broker
+ * can refuse a packet by its declared length before buffering it (aedes has no maximum packet
+ * size, moscajs/aedes#831), drop publishes over the rate quota, and see packet types.
+ */
+
+export const PACKET_TYPE = {
+  connect: 1,
+  publish: 3,
+  subscribe: 8,
+  disconnect: 14,
+} as const;
+
+export interface MqttFrame {
+  /** Control packet type, the high nibble of the first byte. */
+  readonly type: number;
+  /** The whole packet: fixed header and body. */
+  readonly bytes: Buffer;
+  /** Where the body starts (after the remaining-length field). */
+  readonly bodyOffset: number;
+}
+
+/** A connection broke a protocol rule or a quota; `code` says which. */
+export class ConnectionViolation extends Error {
+  constructor(
+    readonly code: 'packet_too_large' | 'malformed_packet' | 'too_many_filters',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConnectionViolation';
+  }
+}
+
+export class MqttFrameSplitter {
+  #chunks: Buffer[] = [];
+  #buffered = 0;
+
+  constructor(private readonly maxRemainingLength: number) {}
+
+  /** Adds bytes and returns every packet they complete. Throws a ConnectionViolation. */
+  push(chunk: Buffer): MqttFrame[] {
+    if (chunk.length > 0) {
+      this.#chunks.push(chunk);
+      this.#buffered += chunk.length;
+    }
+    const frames: MqttFrame[] = [];
+    for (;;) {
+      const header = this.#readHeader();
+      if (header === undefined) break;
+      const total = header.bodyOffset + header.remainingLength;
+      if (this.#buffered < total) break;
+      const bytes = this.#take(total);
+      frames.push({ type: (bytes[0] as number) >> 4, bytes, bodyOffset: header.bodyOffset });
+    }
+    return frames;
+  }
+
+  #readHeader(): { bodyOffset: number; remainingLength: number } | undefined {
+    const head = this.#peek(5);
+    let remainingLength = 0;
+    // Remaining length: up to 4 bytes, 7 bits each, high bit = "more follows" (MQTT 2.2.3).
+    for (let index = 1; index <= 4; index++) {
+      const byte = head[index];
+      if (byte === undefined) return undefined;
+      remainingLength += (byte & 0x7f) * 128 ** (index - 1);
+      if ((byte & 0x80) === 0) {
+        if (remainingLength > this.maxRemainingLength) {
+          throw new ConnectionViolation(
+            'packet_too_large',
+            `packet of ${remainingLength} bytes is over the ${this.maxRemainingLength}-byte limit`,
+          );
+        }
+        return { bodyOffset: index + 1, remainingLength };
+      }
+    }
+    throw new ConnectionViolation('malformed_packet', 'remaining length is longer than 4 bytes');
+  }
+
+  #peek(count: number): Buffer {
+    const first = this.#chunks[0];
+    if (first === undefined) return Buffer.alloc(0);
+    if (first.length >= count || this.#chunks.length === 1) return first.subarray(0, count);
+    return Buffer.concat(this.#chunks, Math.min(count, this.#buffered));
+  }
+
+  #take(count: number): Buffer {
+    const parts: Buffer[] = [];
+    let needed = count;
+    while (needed > 0) {
+      const chunk = this.#chunks[0] as Buffer;
+      if (chunk.length <= needed) {
+        parts.push(chunk);
+        this.#chunks.shift();
+        needed -= chunk.length;
+      } else {
+        parts.push(chunk.subarray(0, needed));
+        this.#chunks[0] = chunk.subarray(needed);
+        needed = 0;
+      }
+    }
+    this.#buffered -= count;
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, count);
+  }
+}
+
+/**
+ * Number of topic filters in a SUBSCRIBE packet, or undefined when the body is malformed (aedes'
+ * parser then refuses it).
+ */
+export function countSubscribeFilters(frame: MqttFrame): number | undefined {
+  const { bytes } = frame;
+  let offset = frame.bodyOffset + 2; // packet identifier
+  let count = 0;
+  while (offset < bytes.length) {
+    if (offset + 2 > bytes.length) return undefined;
+    offset += 2 + bytes.readUInt16BE(offset) + 1; // filter length, filter, requested QoS
+    if (offset > bytes.length) return undefined;
+    count++;
+  }
+  return count;
+}
+
+export type FrameVerdict = 'pass' | 'drop';
+
+export interface FrameGuardOptions {
+  readonly maxRemainingLength: number;
+  /** Sees every whole inbound packet; throws a ConnectionViolation to close the connection. */
+  inspect(frame: MqttFrame): FrameVerdict;
+  /** Told why the guard closed the connection. */
+  onViolation(violation: ConnectionViolation): void;
+}
+
+/**
+ * Wraps a connection (a TCP socket or a WebSocket stream) so that only whole, inspected packets
+ * reach the broker. Writes go straight through; destroying either side destroys both.
+ */
+export function guardConnection(inner: Duplex, options: FrameGuardOptions): Duplex {
+  const splitter = new MqttFrameSplitter(options.maxRemainingLength);
+  const guarded = new Duplex({
+    read() {
+      inner.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      inner.write(chunk, callback);
+    },
+    final(callback) {
+      inner.end(callback);
+    },
+    destroy(error, callback) {
+      inner.destroy();
+      callback(error);
+    },
+  });
+  inner.on('data', (chunk: Buffer) => {
+    let frames: MqttFrame[];
+    try {
+      frames = splitter.push(chunk);
+    } catch (error) {
+      return refuse(error);
+    }
+    for (const frame of frames) {
+      let verdict: FrameVerdict;
+      try {
+        verdict = options.inspect(frame);
+      } catch (error) {
+        return refuse(error);
+      }
+      if (verdict === 'pass' && !guarded.push(frame.bytes)) inner.pause();
+    }
+  });
+  inner.on('end', () => guarded.push(null));
+  inner.on('error', (error) => guarded.destroy(error));
+  inner.on('close', () => guarded.destroy());
+
+  function refuse(error: unknown): void {
+    if (error instanceof ConnectionViolation) {
+      options.onViolation(error);
+      guarded.destroy();
+    } else {
+      guarded.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+  return guarded;
+}

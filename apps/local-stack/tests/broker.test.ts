@@ -1,0 +1,436 @@
+import { connect as connectTcp } from 'node:net';
+import fc from 'fast-check';
+import type { MqttClient } from 'mqtt';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { type Broker, startBroker } from '../src/broker.js';
+import { AUTHORIZER_LIMITS, IOT_LIMITS, LOCAL_AWS } from '../src/limits.js';
+import { createLogger } from '../src/logger.js';
+import type { PublishedMessage } from '../src/rules/engine.js';
+import { fakeAuthorizer, playerPolicy } from './helpers/authorizer.js';
+import { closed, connect, endAll, record, subscribe, waitFor } from './helpers/mqtt.js';
+
+const AUTHORIZER = 'game-chat-authorizer';
+const authorizer = fakeAuthorizer();
+const published: PublishedMessage[] = [];
+let clock = 1_000_000;
+let broker: Broker;
+
+beforeAll(async () => {
+  broker = await startBroker({
+    host: '127.0.0.1',
+    mqttPort: 0,
+    wsPort: 0,
+    authorizerName: AUTHORIZER,
+    authorize: (event) => {
+      const password = event.protocolData.mqtt.password;
+      const secret = password && Buffer.from(password, 'base64').toString();
+      // `admin:` gets every permission, to test the broker's own rules without the policy's.
+      if (secret?.startsWith('admin:')) {
+        return Promise.resolve({
+          isAuthenticated: true,
+          principalId: 'admin',
+          policyDocuments: [{ Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }] }],
+          disconnectAfterInSeconds: 3600,
+          refreshAfterInSeconds: 3600,
+        });
+      }
+      return authorizer.authorize(event);
+    },
+    onMessage: (message) => published.push(message),
+    location: LOCAL_AWS,
+    log: createLogger({ mode: process.env.DEBUG_BROKER ? 'pretty' : 'silent', level: 'debug' }),
+    now: () => clock,
+  });
+});
+
+afterEach(async () => {
+  await endAll();
+  published.length = 0;
+  authorizer.events.length = 0;
+});
+
+afterAll(async () => {
+  await broker.close();
+});
+
+const asPlayer = (playerId: string, clientId = playerId) => ({
+  clientId,
+  username: `${playerId}?x-amz-customauthorizer-name=${AUTHORIZER}`,
+  password: `player:${playerId}`,
+});
+
+// MQTT 3.1.1 allows a password only with a user name.
+const ADMIN = { clientId: 'admin', username: 'admin', password: 'admin:x' };
+
+const publishedTo = (topic: string) => published.filter((message) => message.topic === topic);
+
+describe.each([
+  ['TCP', () => broker.mqttUrl],
+  ['WebSocket', () => broker.wsUrl],
+])('over %s', (_transport, url) => {
+  it('delivers room messages to the players of that room only', async () => {
+    const alice = await connect(url(), asPlayer('alice'));
+    const bob = await connect(url(), asPlayer('bob'));
+    const carol = await connect(url(), asPlayer('carol'));
+    const [aliceGot, bobGot, carolGot] = [record(alice), record(bob), record(carol)];
+    expect(await subscribe(alice, 'chat/room/Town137')).toEqual([1]);
+    expect(await subscribe(bob, 'chat/room/Town137')).toEqual([1]);
+    expect(await subscribe(carol, 'chat/room/Town138')).toEqual([1]);
+
+    await broker.publish({
+      topic: 'chat/room/Town137',
+      payload: Buffer.from('{"text":"hi"}'),
+      qos: 1,
+      retain: false,
+    });
+
+    await waitFor('both players in Town137 to get it', () => aliceGot.length + bobGot.length === 2);
+    expect(aliceGot[0]?.payload.toString()).toBe('{"text":"hi"}');
+    // Carol's marker message proves her subscription works and Town137's never came.
+    await broker.publish({
+      topic: 'chat/room/Town138',
+      payload: Buffer.from('x'),
+      qos: 1,
+      retain: false,
+    });
+    await waitFor('carol to get her room', () => carolGot.length === 1);
+    expect(carolGot.map((message) => message.topic)).toEqual(['chat/room/Town138']);
+  });
+
+  it('hands accepted publishes to the rules with the connection identity', async () => {
+    const alice = await connect(url(), asPlayer('alice', 'alice.tab2'));
+    await alice.publishAsync('chat/send/Town137', '{"text":"hello"}', { qos: 1 });
+    await waitFor('the rules to see it', () => publishedTo('chat/send/Town137').length === 1);
+    expect(publishedTo('chat/send/Town137')[0]).toMatchObject({
+      clientId: 'alice.tab2',
+      principal: 'alice',
+      payload: Buffer.from('{"text":"hello"}'),
+    });
+  });
+});
+
+describe('authorization matrix', () => {
+  const refusedConnects: [string, Record<string, unknown>][] = [
+    ['connect as another player', { clientId: 'bob', username: 'bob', password: 'player:alice' }],
+    ['connect without a token', { clientId: 'alice' }],
+    ['connect with a forged token', { clientId: 'alice', username: 'alice', password: 'forged' }],
+    [
+      'connect through an unknown authorizer',
+      { ...asPlayer('alice'), username: 'alice?x-amz-customauthorizer-name=other' },
+    ],
+  ];
+  it.each(refusedConnects)('refuses to %s with CONNACK 5', async (_case, options) => {
+    await expect(connect(broker.mqttUrl, options)).rejects.toMatchObject({ code: 5 });
+  });
+
+  it('refuses a client id over 128 bytes with CONNACK 2', async () => {
+    const clientId = 'a'.repeat(IOT_LIMITS.maxClientIdBytes + 1);
+    await expect(connect(broker.mqttUrl, { ...asPlayer('alice'), clientId })).rejects.toMatchObject(
+      {
+        code: 2,
+      },
+    );
+  });
+
+  const refusedPublishes: [
+    string,
+    string,
+    { qos: 0 | 1 | 2; retain?: boolean },
+    Buffer | string,
+  ][] = [
+    ['publish to a room (only the filter may)', 'chat/room/Town137', { qos: 1 }, '{}'],
+    ["publish to someone's inbox", 'chat/inbox/bob', { qos: 1 }, '{}'],
+    ['publish with QoS 2', 'chat/send/Town137', { qos: 2 }, '{}'],
+    [
+      'publish a payload over 128 KB',
+      'chat/send/Town137',
+      { qos: 1 },
+      Buffer.alloc(IOT_LIMITS.maxPayloadBytes + 1),
+    ],
+    ['publish to a topic of 9 levels', 'chat/send/a/b/c/d/e/f/g', { qos: 1 }, '{}'],
+    ['publish to a topic over 256 bytes', `chat/send/${'x'.repeat(250)}`, { qos: 1 }, '{}'],
+    [
+      'publish a retained message without iot:RetainPublish',
+      'chat/send/Town137',
+      { qos: 1, retain: true },
+      '{}',
+    ],
+    ['publish a lifecycle event', '$aws/events/presence/connected/bob', { qos: 1 }, '{}'],
+  ];
+  it.each(refusedPublishes)(
+    'closes the connection to %s',
+    async (_case, topic, options, payload) => {
+      const alice = await connect(broker.mqttUrl, asPlayer('alice'));
+      alice.publish(topic, payload, options);
+      await closed(alice);
+      expect(publishedTo(topic)).toEqual([]);
+      // Nobody else is affected: a new connection works.
+      const again = await connect(broker.mqttUrl, asPlayer('alice'));
+      await again.publishAsync('chat/send/Town137', '{}', { qos: 1 });
+      await waitFor(
+        'the next publish to go through',
+        () => publishedTo('chat/send/Town137').length === 1,
+      );
+    },
+  );
+
+  it('closes a connection whose packet declares more than the limit, before reading it', async () => {
+    const alice = await connect(broker.mqttUrl, asPlayer('alice'));
+    alice.publish('chat/send/Town137', Buffer.alloc(1024 * 1024), { qos: 0 });
+    await closed(alice);
+    expect(publishedTo('chat/send/Town137')).toEqual([]);
+  });
+
+  const refusedSubscriptions: [string, string][] = [
+    ["another player's inbox", 'chat/inbox/bob'],
+    ['every chat topic', 'chat/#'],
+    ['a send topic', 'chat/send/Town137'],
+    ['lifecycle events', '$aws/events/presence/connected/+'],
+    ['a filter of 9 levels', 'chat/room/a/b/c/d/e/f/g'],
+  ];
+  it.each(refusedSubscriptions)(
+    'refuses to subscribe to %s with SUBACK 0x80',
+    async (_case, filter) => {
+      const alice = await connect(broker.mqttUrl, asPlayer('alice'));
+      expect(await subscribe(alice, [filter, 'chat/inbox/alice'])).toEqual([128, 1]);
+      expect(alice.connected).toBe(true);
+    },
+  );
+
+  it('closes the connection on a QoS 2 subscription (IoT sends no SUBACK)', async () => {
+    const alice = await connect(broker.mqttUrl, asPlayer('alice'));
+    alice.subscribe('chat/room/Town137', { qos: 2 });
+    await closed(alice);
+  });
+
+  it('does not deliver a message the policy does not let the player receive', async () => {
+    const admin = await connect(broker.mqttUrl, ADMIN);
+    const alice = await connect(broker.mqttUrl, asPlayer('alice'));
+    const aliceGot = record(alice);
+    expect(await subscribe(alice, ['chat/room/Town137', 'chat/inbox/alice'])).toEqual([1, 1]);
+    await admin.publishAsync('chat/inbox/alice', 'for alice', { qos: 1 });
+    await waitFor('alice to get her inbox', () => aliceGot.length === 1);
+    expect(aliceGot[0]?.topic).toBe('chat/inbox/alice');
+  });
+});
+
+describe('IoT quirks', () => {
+  it('does not match a/# to the parent topic a', async () => {
+    const admin = await connect(broker.mqttUrl, ADMIN);
+    const got = record(admin);
+    await subscribe(admin, 'a/#');
+    await admin.publishAsync('a', 'parent', { qos: 1 });
+    await admin.publishAsync('a/b', 'child', { qos: 1 });
+    await waitFor('the child topic', () => got.length >= 1);
+    expect(got.map((message) => message.payload.toString())).toEqual(['child']);
+  });
+
+  it('sends a retained message only to a subscription equal to its topic', async () => {
+    const admin = await connect(broker.mqttUrl, ADMIN);
+    const got = record(admin);
+    await admin.publishAsync('r/x', 'kept', { qos: 1, retain: true });
+    await subscribe(admin, 'r/+');
+    await subscribe(admin, 'r/x');
+    await waitFor('the retained message', () => got.length >= 1);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ topic: 'r/x', retain: true });
+  });
+
+  it('kicks the older connection when a client id connects again', async () => {
+    const first = await connect(broker.mqttUrl, asPlayer('alice'));
+    await connect(broker.mqttUrl, asPlayer('alice'));
+    await closed(first);
+    await waitFor('the lifecycle event', () =>
+      published.some((message) => message.topic === '$aws/events/presence/disconnected/alice'),
+    );
+    const [disconnected] = publishedTo('$aws/events/presence/disconnected/alice');
+    expect(JSON.parse(disconnected?.payload.toString() ?? '')).toMatchObject({
+      clientId: 'alice',
+      eventType: 'disconnected',
+      clientInitiatedDisconnect: false,
+      disconnectReason: 'DUPLICATE_CLIENTID',
+      principalIdentifier: 'alice',
+    });
+  });
+
+  it('discards publishes over 100 per second on one connection', async () => {
+    const alice = await connect(broker.mqttUrl, asPlayer('alice'));
+    const burst = IOT_LIMITS.publishesPerSecond + 20;
+    for (let index = 0; index < burst; index++)
+      alice.publish('chat/send/Town137', `${index}`, { qos: 0 });
+    const before = broker.stats().publishesDropped;
+    await waitFor(
+      'the excess to be dropped',
+      () => broker.stats().publishesDropped - before === 20,
+    );
+    await waitFor('the rest to pass', () => publishedTo('chat/send/Town137').length === 100);
+    clock += 1000; // the next second has a fresh quota
+    await alice.publishAsync('chat/send/Town137', 'next second', { qos: 1 });
+    await waitFor('the next second', () => publishedTo('chat/send/Town137').length === 101);
+  });
+
+  it('accepts 50 subscriptions on a connection and refuses the 51st', async () => {
+    const alice = await connect(broker.mqttUrl, asPlayer('alice'));
+    const filters = Array.from({ length: 50 }, (_, index) => `chat/room/Town${index}`);
+    for (let start = 0; start < filters.length; start += 8) {
+      const granted = await subscribe(alice, filters.slice(start, start + 8));
+      expect(granted.every((qos) => qos === 1)).toBe(true);
+    }
+    expect(await subscribe(alice, 'chat/room/Town0')).toEqual([1]); // already held: not a new one
+    expect(await subscribe(alice, 'chat/room/Extra')).toEqual([128]);
+    await alice.unsubscribeAsync('chat/room/Town0');
+    expect(await subscribe(alice, 'chat/room/Extra')).toEqual([1]);
+  });
+
+  it('closes the connection on a SUBSCRIBE with more than 8 filters', async () => {
+    const alice = await connect(broker.mqttUrl, asPlayer('alice'));
+    const filters = Array.from({ length: 9 }, (_, index) => `chat/room/Town${index}`);
+    alice.subscribe(filters, { qos: 1 });
+    await closed(alice);
+  });
+
+  it('publishes lifecycle events with the AWS payload', async () => {
+    const alice = await connect(broker.mqttUrl, asPlayer('alice'));
+    await alice.endAsync();
+    await waitFor('both lifecycle events', () =>
+      published.some((message) => message.topic === '$aws/events/presence/disconnected/alice'),
+    );
+    const [connected] = publishedTo('$aws/events/presence/connected/alice');
+    const [disconnected] = publishedTo('$aws/events/presence/disconnected/alice');
+    const connectedEvent = JSON.parse(connected?.payload.toString() ?? '');
+    expect(connectedEvent).toEqual({
+      clientId: 'alice',
+      timestamp: expect.any(Number),
+      eventType: 'connected',
+      sessionIdentifier: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      principalIdentifier: 'alice',
+      ipAddress: '127.0.0.1',
+      versionNumber: expect.any(Number),
+    });
+    expect(JSON.parse(disconnected?.payload.toString() ?? '')).toEqual({
+      clientId: 'alice',
+      timestamp: expect.any(Number),
+      eventType: 'disconnected',
+      sessionIdentifier: connectedEvent.sessionIdentifier,
+      principalIdentifier: 'alice',
+      clientInitiatedDisconnect: true,
+      disconnectReason: 'CLIENT_INITIATED_DISCONNECT',
+      versionNumber: connectedEvent.versionNumber,
+    });
+  });
+});
+
+describe('the custom authorizer event', () => {
+  it('carries the MQTT credentials, with the authorizer name taken out', async () => {
+    await connect(broker.mqttUrl, asPlayer('alice', 'alice.tab1'));
+    expect(authorizer.events.at(-1)).toEqual({
+      signatureVerified: false,
+      protocols: ['tls', 'mqtt'],
+      protocolData: {
+        tls: { serverName: '127.0.0.1' },
+        mqtt: {
+          username: 'alice',
+          password: Buffer.from('player:alice').toString('base64'),
+          clientId: 'alice.tab1',
+        },
+      },
+      connectionMetadata: { id: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+    });
+  });
+
+  it('carries the WebSocket token, headers and query for a WSS connect', async () => {
+    const url = `${broker.wsUrl}?x-amz-customauthorizer-name=${AUTHORIZER}&token=player%3Abob&v=1`;
+    await connect(url, { clientId: 'bob', wsOptions: { headers: { 'X-Game': 'demo' } } });
+    const event = authorizer.events.at(-1);
+    expect(event?.token).toBe('player:bob');
+    expect(event?.protocols).toEqual(['tls', 'http', 'mqtt']);
+    expect(event?.protocolData.http?.queryString).toBe('?token=player%3Abob&v=1');
+    expect(event?.protocolData.http?.headers).toMatchObject({
+      'x-game': 'demo',
+      upgrade: 'websocket',
+    });
+    expect(event?.protocolData.mqtt).toEqual({ clientId: 'bob' });
+  });
+});
+
+describe('connection lifetime', () => {
+  let shortLived: Broker;
+  beforeAll(async () => {
+    shortLived = await startBroker({
+      host: '127.0.0.1',
+      mqttPort: 0,
+      wsPort: 0,
+      authorizerName: AUTHORIZER,
+      authorize: fakeAuthorizer({ disconnectAfterInSeconds: 1 }).authorize,
+      location: LOCAL_AWS,
+      log: createLogger({ mode: 'silent' }),
+      authorizerLimits: { ...AUTHORIZER_LIMITS, minSeconds: 1 },
+    });
+  });
+  afterAll(() => shortLived.close());
+
+  it('disconnects at disconnectAfterInSeconds', async () => {
+    const alice = await connect(shortLived.mqttUrl, asPlayer('alice'));
+    await closed(alice, 3000);
+  });
+
+  it('refuses an authorizer answer outside IoT limits', async () => {
+    const invalid = await startBroker({
+      host: '127.0.0.1',
+      mqttPort: 0,
+      wsPort: 0,
+      authorizerName: AUTHORIZER,
+      authorize: fakeAuthorizer({ policyDocuments: Array(11).fill(playerPolicy('alice')) })
+        .authorize,
+      location: LOCAL_AWS,
+      log: createLogger({ mode: 'silent' }),
+    });
+    try {
+      await expect(connect(invalid.mqttUrl, asPlayer('alice'))).rejects.toMatchObject({ code: 5 });
+    } finally {
+      await invalid.close();
+    }
+  });
+});
+
+describe('hostile bytes', () => {
+  const sendRaw = (bytes: Uint8Array) =>
+    new Promise<void>((resolve) => {
+      const url = new URL(broker.mqttUrl);
+      const socket = connectTcp(Number(url.port), url.hostname, () => socket.end(bytes));
+      socket.on('error', () => resolve());
+      socket.on('close', () => resolve());
+      socket.resume();
+    });
+
+  it('survives random bytes and malformed packets; other players are unaffected', async () => {
+    const watcher: MqttClient = await connect(broker.mqttUrl, asPlayer('alice'));
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 300 }), async (bytes) => {
+        await sendRaw(bytes);
+      }),
+      { numRuns: 60 },
+    );
+    // A CONNECT declaring a bad protocol and a remaining length of 5 bytes (aedes#324 shapes).
+    await sendRaw(Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0x7f]));
+    await sendRaw(
+      Buffer.from([
+        0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x09, 0x02, 0x00, 0x3c, 0x00, 0x00,
+      ]),
+    );
+    expect(watcher.connected).toBe(true);
+    await watcher.publishAsync('chat/send/Town137', 'still here', { qos: 1 });
+    await waitFor('the broker to still work', () => publishedTo('chat/send/Town137').length === 1);
+  });
+
+  it('closes a WebSocket that sends a frame over the packet limit', async () => {
+    const socket = new WebSocket(broker.wsUrl, 'mqtt');
+    await new Promise((resolve) => socket.once('open', resolve));
+    const closedWith = new Promise<number>((resolve) =>
+      socket.once('close', (code) => resolve(code)),
+    );
+    socket.send(Buffer.alloc(IOT_LIMITS.maxPayloadBytes * 2));
+    expect(await closedWith).toBe(1009); // message too big
+  });
+});

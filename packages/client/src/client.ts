@@ -1,0 +1,705 @@
+import {
+  type ChannelName,
+  channelAllowed,
+  formatClientId,
+  validateChannel,
+  validatePlayerId,
+} from '@game-chat/protocol/names';
+import {
+  type ChatMessage,
+  compareMessageIds,
+  type Notice,
+  parseServerMessage,
+} from '@game-chat/protocol/payloads';
+import { normalizeText } from '@game-chat/protocol/text';
+import { type ChatTopics, createTopics } from '@game-chat/protocol/topics';
+import type { MqttClient } from 'mqtt';
+import { ChatApi } from './api.js';
+import { backoffDelay } from './backoff.js';
+import { openConnection } from './connection.js';
+import { Emitter } from './emitter.js';
+import { ChatError, validOrThrow } from './errors.js';
+import {
+  type ChatClientOptions,
+  type ResolvedOptions,
+  randomHex,
+  resolveOptions,
+} from './options.js';
+import { ChannelTimeline } from './timeline.js';
+import { decodeTokenClaims, refreshDelayMs, type TokenClaims } from './token.js';
+
+export type { ChatMessage, Notice } from '@game-chat/protocol/payloads';
+export { ChatError, type ChatErrorCode } from './errors.js';
+export type { ChatClientOptions } from './options.js';
+
+export type ConnectionState = 'connecting' | 'online' | 'offline' | 'reconnecting';
+
+export interface ConnectionEvent {
+  readonly state: ConnectionState;
+  /** On `reconnecting`: the attempt number, from 1. */
+  readonly attempt?: number;
+  /** On `reconnecting`: how long until that attempt. */
+  readonly delayMs?: number;
+  /** On `offline`: why, when it was not `close()`. */
+  readonly error?: ChatError;
+}
+
+/** A reconnect after which some messages of a channel could not be recovered. */
+export interface GapEvent {
+  readonly channel: string;
+  /** The last message id received before the connection dropped. */
+  readonly afterId: string;
+  /** Set when history could not be read at all; absent when the missed messages had expired. */
+  readonly error?: ChatError;
+}
+
+/** A moderator removed message `targetId`: drop it from view. */
+export interface DeleteEvent {
+  readonly channel: string;
+  readonly targetId: string;
+  readonly message: ChatMessage;
+}
+
+export type ChatClientEvents = {
+  /** A chat message on a joined channel. */
+  message: ChatMessage;
+  /** An announcement on a joined channel. */
+  system: ChatMessage;
+  /** A whisper to this player, or this player's own whisper as delivered. */
+  whisper: ChatMessage;
+  delete: DeleteEvent;
+  /** The server refused one of this player's messages. */
+  notice: Notice;
+  connection: ConnectionEvent;
+  gap: GapEvent;
+};
+
+interface JoinedChannel {
+  readonly name: ChannelName;
+  readonly timeline: ChannelTimeline;
+  /** Live messages held back while history loads, so that they come out merged and in order. */
+  buffer: ChatMessage[] | undefined;
+  /** History reads started and not finished; the buffer lives while this is above 0. */
+  syncs: number;
+  /** The latest history read; the next one starts after it, from the id it reached. */
+  lastSync: Promise<void>;
+}
+
+interface PendingSend {
+  readonly kind: 'chat' | 'whisper';
+  readonly channel: ChannelName | undefined;
+  readonly resolve: (message: ChatMessage) => void;
+  readonly reject: (error: ChatError) => void;
+}
+
+/** One MQTT connection; `retired` once replaced or closed on purpose, so its end is no loss. */
+interface Link {
+  readonly client: MqttClient;
+  retired: boolean;
+}
+
+/** IoT Core accepts at most 8 topic filters per SUBSCRIBE packet. */
+const MAX_FILTERS_PER_SUBSCRIBE = 8;
+/** SUBACK return code for a refused subscription. */
+const SUBSCRIBE_REFUSED = 128;
+/** Whisper ids remembered to drop redeliveries (whispers are not stored in a timeline). */
+const WHISPER_IDS_KEPT = 500;
+/** A token this close to expiry is not worth connecting with. */
+const MIN_TOKEN_LIFETIME_MS = 2_000;
+
+/**
+ * A chat connection for one player: joins channels, merges history with live messages,
+ * sends with delivery confirmation, and reconnects (with a fresh token when needed) without
+ * losing or doubling messages.
+ */
+export class ChatClient {
+  readonly #options: ResolvedOptions;
+  readonly #topics: ChatTopics;
+  readonly #api: ChatApi;
+  readonly #events = new Emitter<ChatClientEvents>();
+  readonly #channels = new Map<ChannelName, JoinedChannel>();
+  readonly #pending = new Map<string, PendingSend>();
+  readonly #whisperIds = new Set<string>();
+  #token: string | undefined;
+  #claims: TokenClaims | undefined;
+  #tokenRequest: Promise<string> | undefined;
+  #link: Link | undefined;
+  #state: ConnectionState = 'offline';
+  #connecting: Promise<void> | undefined;
+  #reconnecting = false;
+  #closed = false;
+  #refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  #refreshAttempts = 0;
+  #wake: (() => void) | undefined;
+
+  constructor(options: ChatClientOptions) {
+    this.#options = resolveOptions(options);
+    this.#topics = createTopics(this.#options.topicPrefix);
+    if (this.#options.token !== undefined) {
+      this.#claims = decodeTokenClaims(this.#options.token);
+      this.#token = this.#options.token;
+    }
+    this.#api = new ChatApi({
+      apiUrl: this.#options.apiUrl,
+      getToken: () => this.#usableToken(),
+      timeoutMs: this.#options.requestTimeoutMs,
+      maxTextLength: this.#options.maxTextLength,
+    });
+  }
+
+  /** The player id (`sub`) of the token; known once a token was read. */
+  get playerId(): string | undefined {
+    return this.#claims?.sub;
+  }
+
+  /** The MQTT client id: `{playerId}.{suffix}`. */
+  get clientId(): string | undefined {
+    return this.#claims && formatClientId(this.#claims.sub, this.#options.clientSuffix);
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Joined channels. */
+  get channels(): string[] {
+    return [...this.#channels.keys()];
+  }
+
+  /** The visible messages of a joined channel, oldest first; `[]` for any other channel. */
+  messages(channel: string): ChatMessage[] {
+    return this.#channels.get(channel as ChannelName)?.timeline.messages ?? [];
+  }
+
+  /** Listens to an event; returns a function that stops listening. */
+  on<E extends keyof ChatClientEvents & string>(
+    event: E,
+    listener: (payload: ChatClientEvents[E]) => void,
+  ): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  off<E extends keyof ChatClientEvents & string>(
+    event: E,
+    listener: (payload: ChatClientEvents[E]) => void,
+  ): void {
+    this.#events.off(event, listener);
+  }
+
+  /**
+   * Connects and resolves once online. Rejects when this first attempt fails (`unauthorized`,
+   * `timeout`, `network`); after that, lost connections are retried automatically.
+   */
+  connect(): Promise<void> {
+    if (this.#closed) return Promise.reject(new ChatError('closed', 'the client is closed'));
+    if (this.#link) return Promise.resolve();
+    if (this.#reconnecting) {
+      this.#wake?.(); // Try now rather than after the backoff delay.
+      return this.#nextOnline();
+    }
+    if (!this.#connecting) {
+      this.#setState('connecting');
+      this.#connecting = this.#establish()
+        .catch((error: unknown) => {
+          const chatError = asChatError(error);
+          if (!this.#link) this.#setState('offline', { error: chatError });
+          throw chatError;
+        })
+        .finally(() => {
+          this.#connecting = undefined;
+        });
+    }
+    return this.#connecting;
+  }
+
+  /**
+   * Joins a channel: subscribes, reads its history and resolves with the recent messages,
+   * oldest first, live messages that arrived meanwhile included. Later messages come as
+   * `message`, `system` and `delete` events. Joining a joined channel resolves at once.
+   */
+  async join(channel: string): Promise<ChatMessage[]> {
+    const name = this.#allowedChannel(channel);
+    const existing = this.#channels.get(name);
+    if (existing) {
+      await existing.lastSync;
+      return existing.timeline.messages;
+    }
+    const link = this.#onlineLink();
+    const joined: JoinedChannel = {
+      name,
+      timeline: new ChannelTimeline(this.#options.maxMessagesPerChannel),
+      buffer: undefined,
+      syncs: 0,
+      lastSync: Promise.resolve(),
+    };
+    this.#channels.set(name, joined);
+    try {
+      await this.#sync(joined, {
+        emit: false,
+        ready: this.#subscribe(link, [this.#topics.room(name)]),
+      });
+    } catch (error) {
+      if (this.#channels.get(name) === joined) {
+        this.#channels.delete(name);
+        link.client.unsubscribe(this.#topics.room(name));
+      }
+      throw asChatError(error);
+    }
+    return joined.timeline.messages;
+  }
+
+  /** Leaves a channel; its pending sends reject with `not_joined`. */
+  async leave(channel: string): Promise<void> {
+    const name = validOrThrow(validateChannel(channel));
+    if (!this.#channels.delete(name)) return;
+    for (const [clientMsgId, pending] of this.#pending) {
+      if (pending.channel === name) {
+        this.#pending.delete(clientMsgId);
+        pending.reject(new ChatError('not_joined', `left channel ${name}`));
+      }
+    }
+    await this.#link?.client.unsubscribeAsync(this.#topics.room(name)).catch(() => undefined);
+  }
+
+  /**
+   * Sends a chat message to a joined channel. Resolves with the message as delivered (its
+   * `id`, the masked text when moderated); rejects with a `ChatError` whose `code` is the
+   * server's notice code (`rate_limited` with `retryAfterMs`, `muted`, ...), a validation
+   * code for bad arguments (nothing is sent), `not_joined`, `not_connected` or `timeout`.
+   */
+  async send(channel: string, text: string): Promise<ChatMessage> {
+    const name = this.#allowedChannel(channel);
+    const body = validOrThrow(normalizeText(text, this.#options.maxTextLength));
+    if (!this.#channels.has(name)) {
+      throw new ChatError('not_joined', `join channel ${name} before sending to it`);
+    }
+    return this.#publish(this.#topics.send(name), body.text, { kind: 'chat', channel: name });
+  }
+
+  /** Whispers to a player; settles like `send`, with the whisper as delivered. */
+  async whisper(playerId: string, text: string): Promise<ChatMessage> {
+    const to = validOrThrow(validatePlayerId(playerId));
+    const body = validOrThrow(normalizeText(text, this.#options.maxTextLength));
+    return this.#publish(this.#topics.whisper(to), body.text, {
+      kind: 'whisper',
+      channel: undefined,
+    });
+  }
+
+  /** Moderators and admins: posts an announcement (a `system` message) to a channel. */
+  announce(channel: string, text: string): Promise<unknown> {
+    return this.#api.announce(channel, text);
+  }
+
+  /** Moderators and admins: removes a message; every client gets a `delete` event. */
+  deleteMessage(channel: string, id: string): Promise<void> {
+    return this.#api.deleteMessage(channel, id);
+  }
+
+  /** Moderators and admins: refuses a player's messages for `seconds`. */
+  mute(playerId: string, seconds: number, reason?: string): Promise<void> {
+    return this.#api.mute(playerId, seconds, reason);
+  }
+
+  /** Moderators and admins: lifts a mute. */
+  unmute(playerId: string): Promise<void> {
+    return this.#api.unmute(playerId);
+  }
+
+  /** Disconnects for good: pending sends reject with `closed`, state becomes `offline`. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#refreshTimer);
+    this.#wake?.();
+    for (const pending of this.#pending.values()) {
+      pending.reject(new ChatError('closed', 'the client was closed'));
+    }
+    this.#pending.clear();
+    this.#channels.clear();
+    const link = this.#link;
+    this.#link = undefined;
+    if (link) {
+      link.retired = true;
+      await link.client.endAsync().catch(() => undefined);
+    }
+    this.#setState('offline');
+  }
+
+  // -- connection -------------------------------------------------------------------------
+
+  async #establish(): Promise<void> {
+    const token = await this.#usableToken();
+    const claims = this.#claims as TokenClaims;
+    const client = await openConnection({
+      url: this.#options.mqttUrl,
+      clientId: formatClientId(claims.sub, this.#options.clientSuffix),
+      token,
+      keepaliveSeconds: this.#options.keepaliveSeconds,
+      connectTimeoutMs: this.#options.connectTimeoutMs,
+    });
+    if (this.#closed) {
+      client.end(true);
+      throw new ChatError('closed', 'the client was closed while connecting');
+    }
+    const link: Link = { client, retired: false };
+    client.on('message', (topic, payload) => this.#onMessage(link, topic, payload));
+    client.on('close', () => this.#onClose(link));
+    // Errors also close the connection, which is where they are handled.
+    client.on('error', () => undefined);
+    const previous = this.#link;
+    this.#link = link;
+    if (previous) {
+      previous.retired = true;
+      previous.client.end(true);
+    }
+    // Hold back live room messages from the first SUBACK on, until each channel caught up.
+    const subscribed = this.#subscribe(link, [
+      this.#topics.inbox(claims.sub),
+      ...[...this.#channels.keys()].map((name) => this.#topics.room(name)),
+    ]);
+    const caughtUp = [...this.#channels.values()].map((channel) =>
+      this.#sync(channel, { emit: true, ready: subscribed }),
+    );
+    try {
+      await subscribed;
+    } catch (error) {
+      link.retired = true;
+      if (this.#link === link) this.#link = undefined;
+      client.end(true);
+      throw error;
+    }
+    this.#setState('online');
+    this.#scheduleRefresh();
+    await Promise.all(caughtUp);
+  }
+
+  async #subscribe(link: Link, topics: readonly string[]): Promise<void> {
+    for (let start = 0; start < topics.length; start += MAX_FILTERS_PER_SUBSCRIBE) {
+      const batch = topics.slice(start, start + MAX_FILTERS_PER_SUBSCRIBE);
+      const grants = await link.client.subscribeAsync([...batch], { qos: 1 });
+      const refused = grants.find((grant) => grant.qos === SUBSCRIBE_REFUSED);
+      if (refused) throw new ChatError('forbidden', `not allowed to subscribe to ${refused.topic}`);
+    }
+  }
+
+  #onClose(link: Link): void {
+    if (link.retired || this.#link !== link) return;
+    this.#link = undefined;
+    clearTimeout(this.#refreshTimer);
+    this.#setState('offline', { error: new ChatError('not_connected', 'the connection dropped') });
+    void this.#reconnect();
+  }
+
+  async #reconnect(): Promise<void> {
+    if (this.#reconnecting) return;
+    this.#reconnecting = true;
+    try {
+      for (let attempt = 1; !this.#closed && !this.#link; attempt++) {
+        const delayMs = backoffDelay(attempt, this.#options.reconnect);
+        this.#setState('reconnecting', { attempt, delayMs });
+        await this.#sleep(delayMs);
+        if (this.#closed) return;
+        try {
+          await this.#establish();
+        } catch (error) {
+          const chatError = asChatError(error);
+          if (chatError.code === 'unauthorized' && this.#options.getToken) {
+            this.#token = undefined; // Refused: ask for a new token next time.
+          } else if (chatError.code === 'unauthorized' || chatError.code === 'invalid') {
+            this.#setState('offline', { error: chatError });
+            return;
+          }
+        }
+      }
+    } finally {
+      this.#reconnecting = false;
+    }
+  }
+
+  /** Waits `ms`, or less when `close()` or `connect()` wakes it. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** Resolves on the next `online`; rejects when the client gives up or is closed. */
+  #nextOnline(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const stop = this.on('connection', (event) => {
+        if (event.state === 'online') {
+          stop();
+          resolve();
+        } else if (event.state === 'offline') {
+          stop();
+          reject(event.error ?? new ChatError('closed', 'the client was closed'));
+        }
+      });
+    });
+  }
+
+  #onlineLink(): Link {
+    if (this.#state !== 'online' || !this.#link) {
+      throw new ChatError('not_connected', 'not connected; call connect() and wait for it');
+    }
+    return this.#link;
+  }
+
+  #setState(state: ConnectionState, details: Omit<ConnectionEvent, 'state'> = {}): void {
+    if (this.#closed && state !== 'offline') return;
+    this.#state = state;
+    this.#events.emit('connection', { state, ...details });
+  }
+
+  // -- tokens -----------------------------------------------------------------------------
+
+  /** A token that is not about to expire: the current one, or a new one from `getToken`. */
+  async #usableToken(): Promise<string> {
+    const claims = this.#claims;
+    const fresh =
+      this.#token !== undefined &&
+      (claims?.exp === undefined || claims.exp * 1000 - Date.now() > MIN_TOKEN_LIFETIME_MS);
+    if (fresh || !this.#options.getToken) return this.#token as string;
+    return this.#newToken();
+  }
+
+  #newToken(): Promise<string> {
+    const getToken = this.#options.getToken;
+    if (!getToken) return Promise.resolve(this.#token as string);
+    this.#tokenRequest ??= (async () => {
+      try {
+        const token = await getToken();
+        const claims = decodeTokenClaims(token);
+        if (this.#claims && claims.sub !== this.#claims.sub) {
+          throw new ChatError(
+            'invalid',
+            `getToken returned a token for ${claims.sub}, not ${this.#claims.sub}`,
+          );
+        }
+        this.#claims = claims;
+        this.#token = token;
+        return token;
+      } finally {
+        this.#tokenRequest = undefined;
+      }
+    })();
+    return this.#tokenRequest;
+  }
+
+  #scheduleRefresh(): void {
+    clearTimeout(this.#refreshTimer);
+    if (!this.#options.getToken) return;
+    const delay = refreshDelayMs(this.#claims?.exp, Date.now(), this.#options.tokenRefreshLeadMs);
+    if (delay === undefined) return;
+    this.#refreshTimer = setTimeout(() => void this.#refresh(), delay);
+  }
+
+  /** Connects with a new token before the old one expires; the new connection replaces the old. */
+  async #refresh(): Promise<void> {
+    const old = this.#link;
+    if (!old) return; // Offline: the reconnect loop asks for a token itself.
+    try {
+      await this.#newToken();
+      if (this.#link !== old) return; // Dropped meanwhile: the reconnect loop took over.
+      old.retired = true; // The new connection (same client id) kicks this one off.
+      await this.#establish();
+      this.#refreshAttempts = 0;
+    } catch (error) {
+      if (this.#closed || (this.#link !== old && this.#link !== undefined)) return;
+      if (old.client.connected) {
+        old.retired = false;
+        this.#refreshAttempts += 1;
+        const retryMs = backoffDelay(this.#refreshAttempts, this.#options.reconnect);
+        this.#refreshTimer = setTimeout(() => void this.#refresh(), retryMs);
+        return;
+      }
+      this.#link = undefined;
+      old.client.end(true);
+      this.#setState('offline', { error: asChatError(error) });
+      void this.#reconnect();
+    }
+  }
+
+  // -- channels and messages --------------------------------------------------------------
+
+  #allowedChannel(channel: string): ChannelName {
+    const name = validOrThrow(validateChannel(channel));
+    if (!channelAllowed(name, this.#claims?.channels)) {
+      throw new ChatError('forbidden', `the token does not allow channel ${name}`);
+    }
+    return name;
+  }
+
+  /**
+   * Reads a channel's history after the last id it holds and merges it with the live messages
+   * held back meanwhile. `ready` is the subscription: history is read only once live messages
+   * flow, so that nothing falls between the two.
+   */
+  #sync(channel: JoinedChannel, options: { emit: boolean; ready: Promise<void> }): Promise<void> {
+    channel.syncs += 1;
+    channel.buffer ??= [];
+    const previous = channel.lastSync;
+    const run = async () => {
+      let fetched: readonly ChatMessage[] = [];
+      try {
+        await options.ready;
+        await previous;
+        fetched = await this.#readHistory(channel);
+      } catch (error) {
+        // A join reports the failure; a catch-up failed with its connection, and the next
+        // connection catches up again.
+        if (!options.emit) throw error;
+      } finally {
+        channel.syncs -= 1;
+        const batch = [...fetched];
+        if (channel.syncs === 0) {
+          batch.push(...(channel.buffer ?? []));
+          channel.buffer = undefined;
+        }
+        this.#deliver(channel, batch, options.emit);
+      }
+    };
+    const current = run();
+    channel.lastSync = current.catch(() => undefined);
+    return current;
+  }
+
+  /**
+   * History after the last id the channel holds (the whole window for a new channel), up to
+   * the live messages already held back. Emits `gap` when some could not be recovered.
+   */
+  async #readHistory(channel: JoinedChannel): Promise<readonly ChatMessage[]> {
+    const after = channel.timeline.lastId;
+    try {
+      const history = await this.#api.historySince(channel.name, after, (lastId) =>
+        (channel.buffer ?? []).some((live) => compareMessageIds(live.id, lastId) <= 0),
+      );
+      if (after !== undefined && !history.recovered) {
+        this.#events.emit('gap', { channel: channel.name, afterId: after });
+      }
+      return history.messages;
+    } catch (error) {
+      if (after === undefined) throw error;
+      this.#events.emit('gap', {
+        channel: channel.name,
+        afterId: after,
+        error: asChatError(error),
+      });
+      return [];
+    }
+  }
+
+  #deliver(channel: JoinedChannel, messages: readonly ChatMessage[], emit: boolean): void {
+    if (this.#channels.get(channel.name) !== channel) return; // Left meanwhile.
+    for (const message of channel.timeline.merge(messages)) {
+      this.#settle(message);
+      if (!emit) continue;
+      if (message.kind === 'chat') this.#events.emit('message', message);
+      else if (message.kind === 'system') this.#events.emit('system', message);
+      else if (message.kind === 'delete' && message.targetId !== undefined) {
+        this.#events.emit('delete', { channel: channel.name, targetId: message.targetId, message });
+      }
+    }
+  }
+
+  #onMessage(link: Link, topic: string, payload: Uint8Array): void {
+    if (link !== this.#link) return;
+    const where = this.#topics.parse(topic);
+    const parsed = parseServerMessage(payload);
+    if (!where.ok || !parsed.ok) return; // Not ours or malformed: nothing a player should see.
+    const message = parsed.value;
+    if (message.kind === 'notice') {
+      this.#onNotice(message);
+      return;
+    }
+    if (where.value.kind === 'room') {
+      const channel = this.#channels.get(where.value.name as ChannelName);
+      if (!channel || message.kind === 'whisper') return;
+      this.#settle(message);
+      if (channel.buffer) channel.buffer.push(message);
+      else this.#deliver(channel, [message], true);
+    } else if (where.value.kind === 'inbox' && message.kind === 'whisper') {
+      if (this.#whisperIds.has(message.id)) return;
+      this.#whisperIds.add(message.id);
+      if (this.#whisperIds.size > WHISPER_IDS_KEPT) {
+        this.#whisperIds.delete(this.#whisperIds.values().next().value as string);
+      }
+      this.#settle(message);
+      this.#events.emit('whisper', message);
+    }
+  }
+
+  #onNotice(notice: Notice): void {
+    const pending =
+      notice.clientMsgId === undefined ? undefined : this.#pending.get(notice.clientMsgId);
+    if (pending && notice.clientMsgId !== undefined) {
+      this.#pending.delete(notice.clientMsgId);
+      pending.reject(
+        new ChatError(notice.code, notice.detail, { retryAfterMs: notice.retryAfterMs }),
+      );
+    }
+    this.#events.emit('notice', notice);
+  }
+
+  /** Resolves the pending `send` or `whisper` a delivered message answers. */
+  #settle(message: ChatMessage): void {
+    if (message.clientMsgId === undefined || message.from.id !== this.#claims?.sub) return;
+    const pending = this.#pending.get(message.clientMsgId);
+    if (!pending || pending.kind !== message.kind) return;
+    if (pending.channel !== undefined && pending.channel !== message.channel) return;
+    this.#pending.delete(message.clientMsgId);
+    pending.resolve(message);
+  }
+
+  #publish(
+    topic: string,
+    text: string,
+    target: Pick<PendingSend, 'kind' | 'channel'>,
+  ): Promise<ChatMessage> {
+    const link = this.#onlineLink();
+    const clientMsgId = randomHex(16);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(clientMsgId);
+        reject(
+          new ChatError(
+            'timeout',
+            `no answer from the server in ${this.#options.sendTimeoutMs} ms`,
+          ),
+        );
+      }, this.#options.sendTimeoutMs);
+      this.#pending.set(clientMsgId, {
+        ...target,
+        resolve: (message) => {
+          clearTimeout(timer);
+          resolve(message);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      // A publish lost with its connection is settled by the catch-up after the reconnect
+      // (history carries clientMsgId), or else by the timeout.
+      link.client.publish(topic, JSON.stringify({ text, clientMsgId }), { qos: 1 });
+    });
+  }
+}
+
+function asChatError(error: unknown): ChatError {
+  return error instanceof ChatError
+    ? error
+    : new ChatError('network', error instanceof Error ? error.message : String(error), {
+        cause: error,
+      });
+}
+
+/** Creates a chat client; call `connect()` once listeners are in place. */
+export function createChatClient(options: ChatClientOptions): ChatClient {
+  return new ChatClient(options);
+}

@@ -1,0 +1,215 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ChatApi } from '../src/api.js';
+import { ChatError } from '../src/errors.js';
+
+/**
+ * A real HTTP server with canned answers: these tests check how the SDK reads answers and
+ * errors, and that bad arguments never reach the network. The real API is exercised by the
+ * integration tests against the local stack.
+ */
+interface Recorded {
+  readonly method: string;
+  readonly url: string;
+  readonly authorization: string | undefined;
+  readonly body: string;
+}
+
+let server: Server;
+let baseUrl: string;
+let requests: Recorded[] = [];
+let answer: (request: IncomingMessage, response: ServerResponse) => void;
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      requests.push({
+        method: request.method ?? '',
+        url: request.url ?? '',
+        authorization: request.headers.authorization,
+        body,
+      });
+      answer(request, response);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+beforeEach(() => {
+  requests = [];
+  answer = (_request, response) => response.writeHead(204).end();
+});
+
+function api(timeoutMs = 2_000): ChatApi {
+  return new ChatApi({
+    apiUrl: `${baseUrl}/`,
+    getToken: async () => 'token-1',
+    timeoutMs,
+    maxTextLength: 20,
+  });
+}
+
+function json(status: number, body: unknown) {
+  return (_request: IncomingMessage, response: ServerResponse) =>
+    response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+async function failure(promise: Promise<unknown>): Promise<ChatError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(ChatError);
+  return error as ChatError;
+}
+
+function message(id: string) {
+  return {
+    v: 1,
+    id,
+    kind: 'chat',
+    channel: 'Town',
+    from: { id: 'a', name: 'A' },
+    text: 'hi',
+    sentAt: 1,
+  };
+}
+
+describe('ChatApi', () => {
+  it('reads a history page with the bearer token and drops malformed entries', async () => {
+    answer = json(200, {
+      channel: 'Town',
+      messages: [message('5-1'), { v: 1, id: 'nope' }, message('5-2')],
+      retentionSeconds: 30,
+      recovered: false,
+    });
+    const page = await api().history('Town', { after: '4-0', limit: 10 });
+    expect(page.messages.map((entry) => entry.id)).toEqual(['5-1', '5-2']);
+    expect(page).toMatchObject({ channel: 'Town', retentionSeconds: 30, recovered: false });
+    expect(requests).toEqual([
+      {
+        method: 'GET',
+        url: '/channels/Town/messages?after=4-0&limit=10',
+        authorization: 'Bearer token-1',
+        body: '',
+      },
+    ]);
+  });
+
+  it('follows pages until a short one, and stops early once caught up with live messages', async () => {
+    const pages = new Map<string | null, string[]>([
+      [null, Array.from({ length: 200 }, (_, n) => `1-${n}`)],
+      ['1-199', Array.from({ length: 200 }, (_, n) => `2-${n}`)],
+      ['2-199', ['3-0']],
+    ]);
+    answer = (request, response) => {
+      const after = new URL(request.url ?? '', baseUrl).searchParams.get('after');
+      json(200, { messages: (pages.get(after) ?? []).map(message), recovered: true })(
+        request,
+        response,
+      );
+    };
+    const all = await api().historySince('Town', undefined);
+    expect(all.messages).toHaveLength(401);
+    expect(requests.map((request) => request.url)).toEqual([
+      '/channels/Town/messages?limit=200',
+      '/channels/Town/messages?after=1-199&limit=200',
+      '/channels/Town/messages?after=2-199&limit=200',
+    ]);
+
+    requests = [];
+    const early = await api().historySince('Town', undefined, (lastId) => lastId === '1-199');
+    expect(early.messages).toHaveLength(200);
+    expect(requests).toHaveLength(1);
+  });
+
+  it('reports recovered from the first page of a catch-up', async () => {
+    answer = json(200, { messages: [], recovered: false });
+    expect((await api().historySince('Town', '9-9')).recovered).toBe(false);
+  });
+
+  it('turns API error bodies into ChatError with the API code and status', async () => {
+    answer = json(403, { error: { code: 'forbidden', message: 'moderators only' } });
+    const error = await failure(api().announce('Town', 'hello'));
+    expect(error).toMatchObject({ code: 'forbidden', status: 403, message: 'moderators only' });
+    expect(requests[0]).toMatchObject({ method: 'POST', body: '{"text":"hello"}' });
+  });
+
+  it('uses http_<status> when the error has no known code', async () => {
+    answer = (_request, response) => response.writeHead(502).end('<html>bad gateway</html>');
+    expect(await failure(api().unmute('alice'))).toMatchObject({ code: 'http_502', status: 502 });
+    answer = json(418, { error: { code: 'teapot', message: 'no' } });
+    expect((await failure(api().unmute('alice'))).code).toBe('http_418');
+  });
+
+  it('refuses a success answer that is not JSON, or a history without messages', async () => {
+    answer = (_request, response) => response.writeHead(200).end('not json');
+    expect((await failure(api().announce('Town', 'x'))).code).toBe('invalid');
+    answer = json(200, { channel: 'Town' });
+    expect((await failure(api().history('Town'))).code).toBe('invalid');
+  });
+
+  it('times out a request that gets no answer', async () => {
+    answer = () => undefined; // Never answers.
+    expect((await failure(api(200).history('Town'))).code).toBe('timeout');
+  });
+
+  it('reports network when nothing listens', async () => {
+    const spare = createServer().listen(0, '127.0.0.1');
+    await once(spare, 'listening');
+    const { port } = spare.address() as AddressInfo;
+    spare.close();
+    await once(spare, 'close');
+    const closed = new ChatApi({
+      apiUrl: `http://127.0.0.1:${port}`,
+      getToken: async () => 't',
+      timeoutMs: 2_000,
+      maxTextLength: 20,
+    });
+    expect((await failure(closed.history('Town'))).code).toBe('network');
+  });
+
+  it('sends moderation requests with their bodies', async () => {
+    await api().mute('bob', 600, ' spam\n');
+    await api().deleteMessage('Town', '17-3');
+    await api().unmute('bob');
+    expect(requests.map(({ method, url, body }) => ({ method, url, body }))).toEqual([
+      { method: 'PUT', url: '/players/bob/mute', body: '{"seconds":600,"reason":"spam"}' },
+      { method: 'DELETE', url: '/channels/Town/messages/17-3', body: '' },
+      { method: 'DELETE', url: '/players/bob/mute', body: '' },
+    ]);
+  });
+
+  it('refuses bad arguments with the protocol codes before any request', async () => {
+    const calls: [Promise<unknown>, string][] = [
+      [api().history('bad channel'), 'invalid'],
+      [api().history('', {}), 'empty'],
+      [api().history('Town', { after: '../../etc' }), 'invalid'],
+      [api().announce('Town', '   '), 'empty'],
+      [api().announce('Town', 'x'.repeat(21)), 'too_long'],
+      [api().announce('Town/x', 'hi'), 'invalid'],
+      [api().deleteMessage('Town', 'abc'), 'invalid'],
+      [api().mute('bob', 0), 'invalid'],
+      [api().mute('bob', 1.5), 'invalid'],
+      [api().mute('bob', 31 * 86_400), 'invalid'],
+      [api().mute('bob', 60, ''), 'empty'],
+      [api().mute('b?b', 60), 'invalid'],
+      [api().unmute('x'.repeat(65)), 'invalid'],
+    ];
+    for (const [call, code] of calls) expect((await failure(call)).code).toBe(code);
+    expect(requests).toEqual([]);
+  });
+});

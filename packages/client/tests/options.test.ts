@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { ChatError } from '../src/errors.js';
+import { type ChatClientOptions, resolveOptions } from '../src/options.js';
+
+const base: ChatClientOptions = {
+  endpoint: 'ws://127.0.0.1:9001/mqtt',
+  apiUrl: 'http://127.0.0.1:9002',
+  token: 'a.b.c',
+};
+
+function invalidMessage(options: ChatClientOptions): string | undefined {
+  try {
+    resolveOptions(options);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ChatError);
+    expect((error as ChatError).code).toBe('invalid');
+    return (error as ChatError).message;
+  }
+  return undefined;
+}
+
+describe('resolveOptions', () => {
+  it('fills in the defaults', () => {
+    const resolved = resolveOptions(base);
+    expect(resolved).toMatchObject({
+      mqttUrl: 'ws://127.0.0.1:9001/mqtt',
+      topicPrefix: 'chat',
+      maxTextLength: 500,
+      sendTimeoutMs: 10_000,
+      keepaliveSeconds: 30,
+      reconnect: { initialDelayMs: 500, maxDelayMs: 30_000 },
+    });
+    expect(resolved.clientSuffix).toMatch(/^[0-9a-f]{8}$/);
+    expect(resolveOptions(base).clientSuffix).not.toBe(resolved.clientSuffix);
+  });
+
+  it('puts the authorizer name in the WebSocket URL query, as browsers need on AWS', () => {
+    const resolved = resolveOptions({
+      ...base,
+      endpoint: 'wss://abc123-ats.iot.eu-west-1.amazonaws.com/mqtt',
+      authorizerName: 'game-chat-authorizer',
+    });
+    expect(resolved.mqttUrl).toBe(
+      'wss://abc123-ats.iot.eu-west-1.amazonaws.com/mqtt?x-amz-customauthorizer-name=game-chat-authorizer',
+    );
+  });
+
+  it('accepts TCP endpoints and a getToken function instead of a token', () => {
+    const getToken = () => 'a.b.c';
+    const resolved = resolveOptions({
+      endpoint: 'mqtt://127.0.0.1:18830',
+      apiUrl: 'https://api.example.com/prod',
+      getToken,
+      clientSuffix: 'tab-2',
+    });
+    expect(resolved).toMatchObject({
+      mqttUrl: 'mqtt://127.0.0.1:18830',
+      getToken,
+      clientSuffix: 'tab-2',
+    });
+  });
+
+  it('refuses bad options with a message naming the option', () => {
+    const cases: [Partial<ChatClientOptions> & Record<string, unknown>, RegExp][] = [
+      [{ endpoint: 'http://127.0.0.1/mqtt' }, /endpoint/],
+      [{ endpoint: 'not a url' }, /endpoint/],
+      [{ apiUrl: 'ws://127.0.0.1' }, /apiUrl/],
+      [{ token: undefined }, /exactly one of token and getToken/],
+      [{ getToken: () => 'x' }, /exactly one of token and getToken/],
+      [{ token: '' }, /token/],
+      [{ authorizerName: 'has space' }, /authorizerName/],
+      [{ clientSuffix: 'a.b' }, /clientSuffix/],
+      [{ clientSuffix: 'x'.repeat(33) }, /clientSuffix/],
+      [{ topicPrefix: 'chat/x' }, /topic prefix/],
+      [{ maxTextLength: 0 }, /maxTextLength/],
+      [{ sendTimeoutMs: 1.5 }, /sendTimeoutMs/],
+      [{ keepaliveSeconds: 5000 }, /keepaliveSeconds/],
+      [{ reconnect: { initialDelayMs: 1000, maxDelayMs: 10 } }, /maxDelayMs/],
+    ];
+    for (const [override, message] of cases) {
+      expect(invalidMessage({ ...base, ...override } as ChatClientOptions)).toMatch(message);
+    }
+  });
+});
