@@ -5,5 +5,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source'] } },
   test: {
     include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/global-setup.ts'],
+    // Node itself loads the bundle, as Lambda does, instead of vitest's transform pipeline.
+    server: { deps: { external: [/\/dist\/handler\.mjs/] } },
   },
 });
