@@ -42,6 +42,8 @@ export function parseJsonObject(
     }
     text = raw;
   } else {
+    // A missing HTTP body arrives as undefined from plain JS callers: refuse it, never throw.
+    if (!ArrayBuffer.isView(raw)) return fail('invalid', 'payload must be text or bytes');
     if (raw.byteLength > maxBytes) {
       return fail('too_long', `payload is larger than ${maxBytes} bytes`);
     }
@@ -180,6 +182,11 @@ function compareDigits(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/** JSON turns `1e400` into Infinity: a wait or a timestamp must stay finite. */
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
 function isSender(value: unknown): value is Sender {
   if (typeof value !== 'object' || value === null) return false;
   const sender = value as JsonObject;
@@ -200,7 +207,7 @@ export function parseServerMessage(raw: string | Uint8Array): Result<ServerMessa
     if (
       !isNoticeCode(own(message, 'code')) ||
       typeof own(message, 'detail') !== 'string' ||
-      (retryAfterMs !== undefined && (typeof retryAfterMs !== 'number' || retryAfterMs < 0))
+      (retryAfterMs !== undefined && !(isFiniteNumber(retryAfterMs) && retryAfterMs >= 0))
     ) {
       return fail('invalid', 'malformed notice');
     }
@@ -211,7 +218,7 @@ export function parseServerMessage(raw: string | Uint8Array): Result<ServerMessa
     !isMessageId(own(message, 'id')) ||
     !isSender(own(message, 'from')) ||
     typeof own(message, 'text') !== 'string' ||
-    typeof own(message, 'sentAt') !== 'number'
+    !isFiniteNumber(own(message, 'sentAt'))
   ) {
     return fail('invalid', 'malformed message');
   }
@@ -236,6 +243,13 @@ export interface HistoryResponse {
   readonly recovered: boolean;
 }
 
+/** A `limit` query parameter: at most three ASCII digits, within the page size bounds. */
+function parseLimit(limit: unknown): number | undefined {
+  if (typeof limit !== 'string' || !/^\d{1,3}$/.test(limit)) return undefined;
+  const pageSize = Number(limit);
+  return pageSize >= HISTORY_LIMIT_MIN && pageSize <= HISTORY_LIMIT_MAX ? pageSize : undefined;
+}
+
 export function parseHistoryQuery(
   channel: unknown,
   query: { readonly after?: unknown; readonly limit?: unknown } = {},
@@ -246,15 +260,12 @@ export function parseHistoryQuery(
   if (after !== undefined && !isMessageId(after)) {
     return fail('invalid', 'after must be a message id such as 1764081600123-0');
   }
-  let pageSize = HISTORY_LIMIT_DEFAULT;
-  if (limit !== undefined) {
-    if (typeof limit !== 'string' || !/^\d{1,3}$/.test(limit)) {
-      return fail('invalid', `limit must be a whole number ${HISTORY_LIMIT_MIN}-${HISTORY_LIMIT_MAX}`);
-    }
-    pageSize = Number(limit);
-    if (pageSize < HISTORY_LIMIT_MIN || pageSize > HISTORY_LIMIT_MAX) {
-      return fail('invalid', `limit must be a whole number ${HISTORY_LIMIT_MIN}-${HISTORY_LIMIT_MAX}`);
-    }
+  const pageSize = limit === undefined ? HISTORY_LIMIT_DEFAULT : parseLimit(limit);
+  if (pageSize === undefined) {
+    return fail(
+      'invalid',
+      `limit must be a whole number ${HISTORY_LIMIT_MIN}-${HISTORY_LIMIT_MAX}`,
+    );
   }
   return ok({ channel: checkedChannel.value, after, limit: pageSize });
 }
