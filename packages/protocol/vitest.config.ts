@@ -8,6 +8,7 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
+      exclude: ['src/**/*.d.ts'],
       thresholds: { lines: 95, functions: 95, branches: 90, statements: 95 },
     },
   },
