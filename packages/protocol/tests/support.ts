@@ -57,3 +57,18 @@ export const anyValue = fc.anything({
   withSparseArray: true,
   withTypedArray: true,
 });
+
+/**
+ * One code point: mostly ASCII and Latin-1, then the rest of the BMP (lone surrogates included)
+ * and the astral planes. Stands in for fast-check's `binary` unit, which takes seconds to set up.
+ */
+const anyCodePoint = fc
+  .oneof(
+    { arbitrary: fc.integer({ min: 0, max: 0xff }), weight: 4 },
+    { arbitrary: fc.integer({ min: 0x100, max: 0xffff }), weight: 3 },
+    { arbitrary: fc.integer({ min: 0x10000, max: 0x10ffff }), weight: 2 },
+  )
+  .map((codePoint) => String.fromCodePoint(codePoint));
+
+/** Any string of up to 40 code points, valid Unicode or not. */
+export const anyString = fc.string({ unit: anyCodePoint, maxLength: 40 });
