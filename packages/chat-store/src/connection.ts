@@ -9,6 +9,11 @@ export interface RedisConnectionOptions {
   readonly commandTimeoutMs?: number;
   /** How long a command waits for a (re)connection before it fails. */
   readonly connectTimeoutMs?: number;
+  /**
+   * PEM of a private CA that signed the server certificate of a `rediss://` URL; ElastiCache
+   * needs none (its certificates chain to public roots).
+   */
+  readonly tlsCa?: string;
 }
 
 /** What Redis answers to the commands and scripts of this package (RESP2 shapes). */
@@ -65,7 +70,10 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message || error.name : String(error);
 }
 
-function openClient(options: Required<RedisConnectionOptions>, onError: (error: unknown) => void) {
+type ClientSettings = Required<Omit<RedisConnectionOptions, 'tlsCa'>> &
+  Pick<RedisConnectionOptions, 'tlsCa'>;
+
+function openClient(options: ClientSettings, onError: (error: unknown) => void) {
   const client = createClient({
     url: options.url,
     RESP: 2,
@@ -73,9 +81,9 @@ function openClient(options: Required<RedisConnectionOptions>, onError: (error: 
     // the caller (Lambda's async retry, the HTTP client) try again.
     disableOfflineQueue: true,
     maintNotifications: 'disabled',
-    commandOptions: { timeout: options.commandTimeoutMs },
     socket: {
       connectTimeout: options.connectTimeoutMs,
+      ...(options.tlsCa === undefined ? {} : { ca: options.tlsCa }),
       reconnectStrategy: (retries: number) => reconnectDelayMs(retries),
     },
   });
@@ -93,7 +101,7 @@ export function createRedisClient(options: RedisConnectionOptions): RedisConnect
   let client: NodeRedisClient | undefined;
   let lastError: unknown;
 
-  const settings = { url: options.url, commandTimeoutMs, connectTimeoutMs };
+  const settings = { url: options.url, commandTimeoutMs, connectTimeoutMs, tlsCa: options.tlsCa };
   const open = () =>
     openClient(settings, (error) => {
       lastError = error;
@@ -127,11 +135,30 @@ export function createRedisClient(options: RedisConnectionOptions): RedisConnect
     stale.destroy();
   }
 
+  /**
+   * node-redis's own `timeout` only covers a command that is not written yet; a server that
+   * stops answering needs a timer of our own. A late reply is matched to its command and
+   * dropped with it.
+   */
+  function withTimeout(reply: Promise<unknown>): Promise<unknown> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(new StoreUnavailableError(`Redis did not answer within ${commandTimeoutMs} ms`)),
+        commandTimeoutMs,
+      );
+    });
+    reply.catch(() => {});
+    return Promise.race([reply, timeout]).finally(() => clearTimeout(timer));
+  }
+
   async function command(args: readonly string[]): Promise<RedisReply> {
     const current = await ready();
     try {
-      return (await current.sendCommand([...args])) as RedisReply;
+      return (await withTimeout(current.sendCommand([...args]))) as RedisReply;
     } catch (error) {
+      if (error instanceof StoreUnavailableError) throw error;
       if (error instanceof ErrorReply) {
         if (!UNAVAILABLE_REPLY.test(error.message)) throw error;
         // After a failover the old primary answers READONLY until we reconnect (ioredis #144).

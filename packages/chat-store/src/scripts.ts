@@ -208,14 +208,14 @@ redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
 return fmt(until_ms)
 `);
 
-/** KEYS: dedupe:0, dedupe:1. ARGV: windowMs, message id. */
+/** KEYS: a generation pair (dedupe:0/1, or seen:0/1 for whispers). ARGV: windowMs, id. */
 export const MARK_UNPUBLISHED = defineLuaScript(`${HELPERS}
 local window = tonumber(ARGV[1])
 gen_set(KEYS[1], KEYS[2], math.floor(now_ms() / window), window, 'u:' .. ARGV[2], '1')
 return 1
 `);
 
-/** KEYS: dedupe:0, dedupe:1. ARGV: message id. → 1 when it was marked */
+/** KEYS: the generation pair of MARK_UNPUBLISHED. ARGV: id. → 1 when it was marked */
 export const TAKE_UNPUBLISHED = defineLuaScript(`
 return redis.call('HDEL', KEYS[1], 'u:' .. ARGV[1]) + redis.call('HDEL', KEYS[2], 'u:' .. ARGV[1])
 `);

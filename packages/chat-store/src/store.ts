@@ -99,6 +99,9 @@ export interface ChatStore {
   markUnpublished(channel: string, id: string): Promise<void>;
   /** True exactly once for a message that was marked unpublished. */
   takeUnpublished(channel: string, id: string): Promise<boolean>;
+  /** Whispers are not stored: the same, kept with the sender's admitted rule events. */
+  markWhisperUnpublished(senderId: string, ingestId: string): Promise<void>;
+  takeWhisperUnpublished(senderId: string, ingestId: string): Promise<boolean>;
 }
 
 export interface ChatStoreOptions {
@@ -136,6 +139,13 @@ function messageId(id: unknown): string {
   return id;
 }
 
+function checkIngestId(ingestId: unknown): string {
+  if (typeof ingestId !== 'string' || !INGEST_ID_PATTERN.test(ingestId)) {
+    throw new StoreInputError('ingestId must be 1-64 characters of A-Z, a-z, 0-9, _ or -');
+  }
+  return ingestId;
+}
+
 function checkEntry(entry: StoreEntry): void {
   if (!(MESSAGE_KINDS as readonly unknown[]).includes(entry.kind)) {
     throw new StoreInputError(`kind must be one of ${MESSAGE_KINDS.join(', ')}`);
@@ -150,9 +160,7 @@ function checkEntry(entry: StoreEntry): void {
     throw new StoreInputError('text must be valid Unicode of at most 10000 characters');
   }
   checked(validateClientMsgId(entry.clientMsgId));
-  if (entry.ingestId !== undefined && !INGEST_ID_PATTERN.test(entry.ingestId)) {
-    throw new StoreInputError('ingestId must be 1-64 characters of A-Z, a-z, 0-9, _ or -');
-  }
+  if (entry.ingestId !== undefined) checkIngestId(entry.ingestId);
   if (entry.kind === 'delete' || entry.targetId !== undefined) messageId(entry.targetId);
 }
 
@@ -230,9 +238,7 @@ export function createChatStore(options: ChatStoreOptions): ChatStore {
   return {
     async admit({ playerId, ingestId, rate }) {
       const keys = playerKeys(playerId);
-      if (!INGEST_ID_PATTERN.test(ingestId)) {
-        throw new StoreInputError('ingestId must be 1-64 characters of A-Z, a-z, 0-9, _ or -');
-      }
+      checkIngestId(ingestId);
       const burst = positiveInteger(rate.burst, 'rate.burst');
       if (!(rate.perSecond > 0 && Number.isFinite(rate.perSecond))) {
         throw new StoreInputError('rate.perSecond must be a positive number');
@@ -384,6 +390,20 @@ export function createChatStore(options: ChatStoreOptions): ChatStore {
     async takeUnpublished(channel, id) {
       const keys = channelKeys(channel);
       const taken = await client.evalScript(TAKE_UNPUBLISHED, keys.dedupe, [messageId(id)]);
+      return Number(taken) > 0;
+    },
+
+    async markWhisperUnpublished(senderId, ingestId) {
+      const keys = playerKeys(senderId);
+      await client.evalScript(MARK_UNPUBLISHED, keys.seen, [
+        String(windowMs),
+        checkIngestId(ingestId),
+      ]);
+    },
+
+    async takeWhisperUnpublished(senderId, ingestId) {
+      const keys = playerKeys(senderId);
+      const taken = await client.evalScript(TAKE_UNPUBLISHED, keys.seen, [checkIngestId(ingestId)]);
       return Number(taken) > 0;
     },
   };

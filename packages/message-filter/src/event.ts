@@ -21,7 +21,8 @@ export interface ChatRuleEvent {
 /** IoT Core's payload limit is 128 KB; its base64 form is a third larger. */
 const MAX_BASE64_LENGTH = Math.ceil((128 * 1024) / 3) * 4;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const INGEST_ID = /^[A-Za-z0-9-]{1,64}$/;
+/** `newuuid()`: a random UUID in its usual textual form. */
+const INGEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_TOPIC_LENGTH = 256;
 const MAX_CLIENT_ID_LENGTH = 128;
 

@@ -1,0 +1,350 @@
+################################################################################
+# General
+################################################################################
+
+variable "name" {
+  description = "Name prefix; functions are named `<name>-message-filter`, `<name>-history-api` and `<name>-authorizer`."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,38}$", var.name))
+    error_message = "name must be 2-39 characters of a-z, 0-9 and -, starting with a letter."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource of this module."
+  type        = map(string)
+  nullable    = false
+  default     = {}
+}
+
+################################################################################
+# Code and runtime
+################################################################################
+
+variable "artifacts_dir" {
+  description = "Folder holding the zips that `pnpm build` writes (`<repo>/dist/lambda`): `message-filter.zip`, `history-api.zip`, `authorizer.zip`, each with `handler.mjs` exporting `handler`."
+  type        = string
+}
+
+variable "runtime" {
+  description = "Lambda runtime of all three functions."
+  type        = string
+  nullable    = false
+  default     = "nodejs22.x"
+
+  validation {
+    condition     = contains(["nodejs20.x", "nodejs22.x"], var.runtime)
+    error_message = "runtime must be nodejs20.x or nodejs22.x (the bundles target Node 20)."
+  }
+}
+
+variable "memory_size" {
+  description = "Memory in MB per function; more memory also means more CPU."
+  type = object({
+    message_filter = optional(number, 256)
+    history_api    = optional(number, 256)
+    authorizer     = optional(number, 256)
+  })
+  nullable = false
+  default  = {}
+
+  validation {
+    condition     = alltrue([for mb in values(var.memory_size) : mb >= 128 && mb <= 10240])
+    error_message = "memory_size values must be between 128 and 10240 MB."
+  }
+}
+
+variable "timeout" {
+  description = "Timeout in seconds per function. IoT Core gives a custom authorizer at most 5 s."
+  type = object({
+    message_filter = optional(number, 10)
+    history_api    = optional(number, 10)
+    authorizer     = optional(number, 5)
+  })
+  nullable = false
+  default  = {}
+
+  validation {
+    condition     = alltrue([for s in values(var.timeout) : s >= 1 && s <= 30])
+    error_message = "timeout values must be between 1 and 30 seconds (the HTTP API waits 30 s at most)."
+  }
+
+  validation {
+    condition     = var.timeout.authorizer <= 5
+    error_message = "timeout.authorizer must be 5 seconds or less: IoT Core stops waiting for an authorizer after 5 s."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrent executions per function; -1 leaves the function in the account's unreserved pool. Caps how many cache connections a burst can open."
+  type = object({
+    message_filter = optional(number, -1)
+    history_api    = optional(number, -1)
+    authorizer     = optional(number, -1)
+  })
+  nullable = false
+  default  = {}
+
+  validation {
+    condition     = alltrue([for n in values(var.reserved_concurrency) : n == -1 || n >= 1])
+    error_message = "reserved_concurrency values must be -1 or at least 1."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the functions' CloudWatch log groups."
+  type        = number
+  nullable    = false
+  default     = 14
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts, e.g. 7, 14, 30 or 90."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key that encrypts the secrets the functions read, or null for the AWS managed key. The functions get kms:Decrypt on it."
+  type        = string
+  default     = null
+}
+
+################################################################################
+# Network
+################################################################################
+
+variable "subnet_ids" {
+  description = "Private subnets the functions run in (they all use the cache)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.subnet_ids) >= 1
+    error_message = "Give the functions at least one subnet."
+  }
+}
+
+variable "security_group_ids" {
+  description = "Security groups of the functions (the network module's Lambda group)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.security_group_ids) >= 1
+    error_message = "Give the functions at least one security group."
+  }
+}
+
+################################################################################
+# Cache and Data Plane
+################################################################################
+
+variable "redis_url" {
+  description = "`REDIS_URL` without credentials, e.g. the chat-cache module's `redis_url` (`rediss://<primary endpoint>:6379`)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^rediss://[^@/:]+:[0-9]+$", var.redis_url))
+    error_message = "redis_url must be rediss://host:port with no credentials in it: the token comes from redis_auth_secret_arn."
+  }
+}
+
+variable "redis_auth_secret_arn" {
+  description = "Secrets Manager secret holding the cache AUTH token (`CHAT_REDIS_AUTH_SECRET_ARN`)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:", var.redis_auth_secret_arn))
+    error_message = "redis_auth_secret_arn must be a Secrets Manager secret ARN."
+  }
+}
+
+variable "redis_key_prefix" {
+  description = "`CHAT_REDIS_KEY_PREFIX`: prefix of every key the chat writes."
+  type        = string
+  nullable    = false
+  default     = "gc"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,16}$", var.redis_key_prefix))
+    error_message = "redis_key_prefix must be 1-16 characters of A-Z, a-z, 0-9, _ or -."
+  }
+}
+
+variable "iot_data_endpoint_address" {
+  description = "The account's `iot:Data-ATS` host name; `IOT_DATA_ENDPOINT` is `https://` plus this."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9.-]+\\.amazonaws\\.com$", var.iot_data_endpoint_address))
+    error_message = "iot_data_endpoint_address must be a host name such as abc123-ats.iot.eu-west-1.amazonaws.com."
+  }
+}
+
+################################################################################
+# Chat settings (SPEC §6)
+################################################################################
+
+variable "topic_prefix" {
+  description = "`CHAT_TOPIC_PREFIX`: first level of every chat topic. The filter and history functions may publish only under `<prefix>/room/*` and `<prefix>/inbox/*`."
+  type        = string
+  nullable    = false
+  default     = "chat"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,32}$", var.topic_prefix))
+    error_message = "topic_prefix must be 1-32 characters of A-Z, a-z, 0-9, _ or -."
+  }
+}
+
+variable "history_seconds" {
+  description = "`CHAT_HISTORY_SECONDS`: how long a channel keeps its messages."
+  type        = number
+  nullable    = false
+  default     = 30
+
+  validation {
+    condition     = var.history_seconds >= 1 && var.history_seconds <= 86400 && floor(var.history_seconds) == var.history_seconds
+    error_message = "history_seconds must be a whole number between 1 and 86400."
+  }
+}
+
+variable "history_max" {
+  description = "`CHAT_HISTORY_MAX`: most messages a channel keeps."
+  type        = number
+  nullable    = false
+  default     = 200
+
+  validation {
+    condition     = var.history_max >= 1 && var.history_max <= 10000 && floor(var.history_max) == var.history_max
+    error_message = "history_max must be a whole number between 1 and 10000."
+  }
+}
+
+variable "max_text" {
+  description = "`CHAT_MAX_TEXT`: longest message text in code points."
+  type        = number
+  nullable    = false
+  default     = 500
+
+  validation {
+    condition     = var.max_text >= 1 && var.max_text <= 4000 && floor(var.max_text) == var.max_text
+    error_message = "max_text must be a whole number between 1 and 4000 (a send payload is at most 8 KiB)."
+  }
+}
+
+variable "rate_burst" {
+  description = "`CHAT_RATE_BURST`: messages a player may send at once before the rate applies."
+  type        = number
+  nullable    = false
+  default     = 5
+
+  validation {
+    condition     = var.rate_burst >= 1 && var.rate_burst <= 1000 && floor(var.rate_burst) == var.rate_burst
+    error_message = "rate_burst must be a whole number between 1 and 1000."
+  }
+}
+
+variable "rate_per_second" {
+  description = "`CHAT_RATE_PER_SECOND`: a player's sustained messages per second."
+  type        = number
+  nullable    = false
+  default     = 1
+
+  validation {
+    condition     = var.rate_per_second > 0 && var.rate_per_second <= 100
+    error_message = "rate_per_second must be above 0 and at most 100."
+  }
+}
+
+variable "channel_rate_per_second" {
+  description = "`CHAT_CHANNEL_RATE_PER_SECOND`: messages per second one channel accepts from all players together."
+  type        = number
+  nullable    = false
+  default     = 50
+
+  validation {
+    condition     = var.channel_rate_per_second > 0 && var.channel_rate_per_second <= 10000
+    error_message = "channel_rate_per_second must be above 0 and at most 10000."
+  }
+}
+
+variable "profanity" {
+  description = "`CHAT_PROFANITY`: `mask` replaces listed words with `****`, `reject` refuses the message, `off` does nothing."
+  type        = string
+  nullable    = false
+  default     = "mask"
+
+  validation {
+    condition     = contains(["mask", "reject", "off"], var.profanity)
+    error_message = "profanity must be mask, reject or off."
+  }
+}
+
+variable "history_require_auth" {
+  description = "`CHAT_HISTORY_REQUIRE_AUTH`: the HTTP API wants a bearer player token on every route."
+  type        = bool
+  nullable    = false
+  default     = true
+}
+
+variable "cors_origins" {
+  description = "`CHAT_CORS_ORIGINS`: origins the history API answers, e.g. the web demo's `https://chat-demo.example.com`. `*` allows any."
+  type        = list(string)
+  nullable    = false
+  default     = ["*"]
+
+  validation {
+    condition     = length(var.cors_origins) >= 1 && alltrue([for o in var.cors_origins : o == "*" || can(regex("^https?://[^/]+$", o))])
+    error_message = "cors_origins must be `*` or origins like https://example.com (scheme and host, no path)."
+  }
+}
+
+################################################################################
+# Player tokens (SPEC §4)
+################################################################################
+
+variable "token_secret_arn" {
+  description = "Secrets Manager secret whose string is the HS256 secret the game's backend signs player tokens with (`CHAT_TOKEN_SECRET_ARN`). When this, `token_public_key` and `token_jwks_url` are all null, the module generates such a secret."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.token_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:", var.token_secret_arn))
+    error_message = "token_secret_arn must be a Secrets Manager secret ARN."
+  }
+}
+
+variable "token_public_key" {
+  description = "`CHAT_TOKEN_PUBLIC_KEY`: PEM public key (RS256 or ES256) that verifies player tokens, instead of an HS256 secret."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.token_public_key == null || can(regex("^-----BEGIN PUBLIC KEY-----", trimspace(coalesce(var.token_public_key, "-"))))
+    error_message = "token_public_key must be a PEM block starting with -----BEGIN PUBLIC KEY-----."
+  }
+}
+
+variable "token_jwks_url" {
+  description = "`CHAT_TOKEN_JWKS_URL`: HTTPS URL of the JWKS that verifies player tokens. The functions fetch it from inside the VPC, so it needs the network module's NAT gateway."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.token_jwks_url == null || can(regex("^https://", coalesce(var.token_jwks_url, "-")))
+    error_message = "token_jwks_url must be an https:// URL."
+  }
+}
+
+variable "token_secret_recovery_window_days" {
+  description = "Days Secrets Manager keeps a generated player-token secret recoverable after deletion (0 deletes it at once)."
+  type        = number
+  nullable    = false
+  default     = 7
+
+  validation {
+    condition     = var.token_secret_recovery_window_days == 0 || (var.token_secret_recovery_window_days >= 7 && var.token_secret_recovery_window_days <= 30)
+    error_message = "token_secret_recovery_window_days must be 0 or between 7 and 30."
+  }
+}

@@ -1,0 +1,170 @@
+################################################################################
+# General
+################################################################################
+
+variable "name" {
+  description = "Name prefix of every resource, e.g. `game-chat-dev`."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,33}$", var.name))
+    error_message = "name must be 2-34 characters of a-z, 0-9 and -, starting with a letter."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource (on top of the provider's default tags)."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+variable "artifacts_dir" {
+  description = "Folder with the Lambda zips that `pnpm build` writes: `<repo>/dist/lambda`."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key for the cache, its secrets and the alarm topic; null uses AWS managed keys (and leaves the alarm topic unencrypted)."
+  type        = string
+  default     = null
+}
+
+variable "log_retention_days" {
+  description = "Retention of the Lambda, rule-error and access log groups."
+  type        = number
+  default     = 14
+  nullable    = false
+}
+
+################################################################################
+# What players and browsers see
+################################################################################
+
+variable "topic_prefix" {
+  description = "First level of every chat topic (`CHAT_TOPIC_PREFIX`), the same for the rules and the functions."
+  type        = string
+  default     = "chat"
+  nullable    = false
+}
+
+variable "cors_origins" {
+  description = "Origins allowed to call the history API from a browser (the web demo's origin); `*` allows any."
+  type        = list(string)
+  default     = ["*"]
+  nullable    = false
+}
+
+################################################################################
+# Parts (each attribute left out takes the module's default)
+################################################################################
+
+variable "network" {
+  description = "Settings of the network module: `create_vpc`, `vpc_id`, `private_subnet_ids`, `vpc_cidr`, `az_count`, `enable_nat_gateway`."
+  type = object({
+    create_vpc         = optional(bool)
+    vpc_id             = optional(string)
+    private_subnet_ids = optional(list(string))
+    vpc_cidr           = optional(string)
+    az_count           = optional(number)
+    enable_nat_gateway = optional(bool)
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "cache" {
+  description = "Settings of the chat-cache module: `engine`, `engine_version`, `node_type`, `replica_count`, `snapshot_retention_days`, `apply_immediately`, `secret_recovery_window_days`."
+  type = object({
+    engine                      = optional(string)
+    engine_version              = optional(string)
+    node_type                   = optional(string)
+    replica_count               = optional(number)
+    snapshot_retention_days     = optional(number)
+    apply_immediately           = optional(bool)
+    secret_recovery_window_days = optional(number)
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "functions" {
+  description = "Settings of the chat-functions module: `runtime`, and per function (`message_filter`, `history_api`, `authorizer`) `memory_size`, `timeout` and `reserved_concurrency`."
+  type = object({
+    runtime = optional(string)
+    memory_size = optional(object({
+      message_filter = optional(number)
+      history_api    = optional(number)
+      authorizer     = optional(number)
+    }))
+    timeout = optional(object({
+      message_filter = optional(number)
+      history_api    = optional(number)
+      authorizer     = optional(number)
+    }))
+    reserved_concurrency = optional(object({
+      message_filter = optional(number)
+      history_api    = optional(number)
+      authorizer     = optional(number)
+    }))
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "chat" {
+  description = "Chat settings of SPEC §6, validated by the chat-functions module: `history_seconds`, `history_max`, `max_text`, `rate_burst`, `rate_per_second`, `channel_rate_per_second`, `profanity`, `history_require_auth`, `redis_key_prefix`."
+  type = object({
+    history_seconds         = optional(number)
+    history_max             = optional(number)
+    max_text                = optional(number)
+    rate_burst              = optional(number)
+    rate_per_second         = optional(number)
+    channel_rate_per_second = optional(number)
+    profanity               = optional(string)
+    history_require_auth    = optional(bool)
+    redis_key_prefix        = optional(string)
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "tokens" {
+  description = "How player tokens are verified: at most one of `secret_arn` (HS256 secret in Secrets Manager), `public_key` (PEM) or `jwks_url`; none generates an HS256 secret."
+  type = object({
+    secret_arn = optional(string)
+    public_key = optional(string)
+    jwks_url   = optional(string)
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "iot" {
+  description = "Settings of the iot-chat module: `create_domain_configuration`."
+  type = object({
+    create_domain_configuration = optional(bool)
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "api" {
+  description = "Settings of the history-api module: `throttling_rate_limit`, `throttling_burst_limit`."
+  type = object({
+    throttling_rate_limit  = optional(number)
+    throttling_burst_limit = optional(number)
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "monitoring" {
+  description = "Settings of the monitoring module: `alarm_actions_enabled`, `alarm_email_addresses`."
+  type = object({
+    alarm_actions_enabled = optional(bool)
+    alarm_email_addresses = optional(list(string))
+  })
+  default  = {}
+  nullable = false
+}

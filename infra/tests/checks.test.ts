@@ -1,0 +1,344 @@
+/**
+ * The checks must be able to fail: each one is fed a small configuration that is broken in
+ * exactly the way it looks for, next to the same configuration done right.
+ */
+import { describe, expect, test } from 'vitest';
+import {
+  checkDocumented,
+  checkIam,
+  checkModuleCalls,
+  checkRedisLambdasInVpc,
+  checkReferences,
+  checkSchema,
+  checkSecretsHidden,
+} from './checks.js';
+import { configFromSources, type TfConfig } from './hcl.js';
+import { schema } from './paths.js';
+
+const snippet = (text: string, dir = '/snippet/root') =>
+  configFromSources(dir, { 'main.tf': text });
+
+const childModule = `
+variable "name" {
+  description = "Name."
+  type        = string
+}
+variable "size" {
+  description = "Size."
+  type        = number
+  default     = 1
+}
+output "id" {
+  description = "The id."
+  value       = var.name
+}
+`;
+const loadChild = async (dir: string): Promise<TfConfig> => {
+  expect(dir).toBe('/snippet/child');
+  return snippet(childModule, dir);
+};
+
+describe('checkReferences', () => {
+  test('accepts declared names and existing attributes', async () => {
+    const config = await snippet(`
+variable "name" {
+  type        = string
+  description = "x"
+}
+locals { queue = "\${var.name}-q" }
+resource "aws_sqs_queue" "this" { name = local.queue }
+data "aws_region" "current" {}
+output "arn" {
+  description = "x"
+  value       = "\${aws_sqs_queue.this.arn}@\${data.aws_region.current.region}"
+}
+`);
+    expect(await checkReferences(config, schema)).toEqual([]);
+  });
+
+  test('reports an undeclared variable, local, resource, data source and attribute', async () => {
+    const config = await snippet(`
+resource "aws_sqs_queue" "this" { name = "\${var.missing}-\${local.nope}" }
+output "a" {
+  description = "x"
+  value       = aws_sqs_queue.other.arn
+}
+output "b" {
+  description = "x"
+  value       = aws_sqs_queue.this.no_such_attribute
+}
+output "c" {
+  description = "x"
+  value       = data.aws_region.current.region
+}
+`);
+    const problems = await checkReferences(config, schema);
+    expect(problems).toHaveLength(5);
+    expect(problems.join('\n')).toMatch(/var\.missing: no such variable/);
+    expect(problems.join('\n')).toMatch(/local\.nope: no such local/);
+    expect(problems.join('\n')).toMatch(/aws_sqs_queue\.other\.arn: no such resource/);
+    expect(problems.join('\n')).toMatch(/has no attribute no_such_attribute/);
+    expect(problems.join('\n')).toMatch(/no such data source/);
+  });
+
+  test('reports a name declared twice across files', async () => {
+    const config = await configFromSources('/snippet/root', {
+      'a.tf': 'locals { x = 1 }',
+      'b.tf': 'locals { x = 2 }',
+    });
+    expect(await checkReferences(config, schema)).toEqual([
+      '/snippet/root: local "x" is declared twice',
+    ]);
+  });
+});
+
+describe('checkModuleCalls', () => {
+  test('accepts a call with the required variables that reads an existing output', async () => {
+    const config = await snippet(`
+module "child" {
+  source = "../child"
+  name   = "a"
+}
+output "id" {
+  description = "x"
+  value       = module.child.id
+}
+`);
+    expect(await checkModuleCalls(config, loadChild)).toEqual([]);
+  });
+
+  test('reports an unknown argument, a missing required variable and a missing output', async () => {
+    const config = await snippet(`
+module "child" {
+  source = "../child"
+  colour = "red"
+}
+output "id" {
+  description = "x"
+  value       = module.child.arn
+}
+`);
+    expect(await checkModuleCalls(config, loadChild)).toEqual([
+      '/snippet/root: module.child passes colour, which ../child does not declare',
+      '/snippet/root: module.child does not set required variable name',
+      '/snippet/root: output.id uses module.child.arn: module.child has no output arn',
+    ]);
+  });
+
+  test('refuses a registry source, whose variables it cannot see', async () => {
+    const config = await snippet('module "vpc" { source = "terraform-aws-modules/vpc/aws" }');
+    expect(await checkModuleCalls(config, loadChild)).toEqual([
+      '/snippet/root: module.vpc must use a local source, got terraform-aws-modules/vpc/aws',
+    ]);
+  });
+});
+
+describe('checkDocumented', () => {
+  test('reports a variable without type or description and an output without description', async () => {
+    const config = await snippet(`
+variable "a" {}
+output "b" { value = 1 }
+`);
+    expect(checkDocumented(config)).toEqual([
+      '/snippet/root: variable a has no type',
+      '/snippet/root: variable a has no description',
+      '/snippet/root: output b has no description',
+    ]);
+  });
+});
+
+describe('checkSchema', () => {
+  test('accepts real arguments, nested blocks and dynamic blocks', async () => {
+    const config = await snippet(`
+resource "aws_iot_topic_rule" "r" {
+  name        = "a"
+  enabled     = true
+  sql         = "SELECT * FROM 'a/+'"
+  sql_version = "2016-03-23"
+  lambda { function_arn = "arn" }
+  error_action {
+    cloudwatch_logs {
+      log_group_name = "g"
+      role_arn       = "r"
+    }
+  }
+}
+resource "aws_elasticache_parameter_group" "p" {
+  name   = "p"
+  family = "valkey8"
+  dynamic "parameter" {
+    for_each = { a = "b" }
+    content {
+      name  = parameter.key
+      value = parameter.value
+    }
+  }
+}
+`);
+    expect(checkSchema(config, schema)).toEqual([]);
+  });
+
+  test('reports a misspelt argument, a misplaced nested argument, a missing required one and an unknown type', async () => {
+    const config = await snippet(`
+resource "aws_iot_topic_rule" "r" {
+  name        = "a"
+  enabled     = true
+  sql_version = "2016-03-23"
+  lambda { function = "arn" }
+  errors_action {}
+  dynamic "republish" {
+    for_each = [1]
+    content { topic_name = "x" }
+  }
+}
+resource "aws_made_up_thing" "x" {}
+`);
+    expect(checkSchema(config, schema)).toEqual([
+      '/snippet/root: aws_iot_topic_rule.r.republish: topic_name is not an argument of this type',
+      '/snippet/root: aws_iot_topic_rule.r.republish: required argument role_arn is missing',
+      '/snippet/root: aws_iot_topic_rule.r.republish: required argument topic is missing',
+      '/snippet/root: aws_iot_topic_rule.r: errors_action is not an argument of this type',
+      '/snippet/root: aws_iot_topic_rule.r.lambda: function is not an argument of this type',
+      '/snippet/root: aws_iot_topic_rule.r.lambda: required argument function_arn is missing',
+      '/snippet/root: aws_iot_topic_rule.r: required argument sql is missing',
+      '/snippet/root: aws_made_up_thing.x: aws_made_up_thing is not in the provider schema',
+    ]);
+  });
+});
+
+describe('checkIam', () => {
+  test('accepts scoped statements and the network-interface actions on *', async () => {
+    const config = await snippet(`
+data "aws_iam_policy_document" "ok" {
+  statement {
+    actions   = ["iot:Publish"]
+    resources = ["arn:aws:iot:eu-west-1:1:topic/chat/room/*"]
+  }
+  statement {
+    actions   = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces"]
+    resources = ["*"]
+  }
+}
+resource "aws_iam_role_policy" "p" {
+  role   = "r"
+  policy = data.aws_iam_policy_document.ok.json
+}
+`);
+    expect(checkIam(config)).toEqual([]);
+  });
+
+  test('reports wildcard actions, * resources, NotAction and hand-written JSON policies', async () => {
+    const config = await snippet(`
+data "aws_iam_policy_document" "bad" {
+  statement {
+    sid       = "All"
+    actions   = ["iot:*"]
+    resources = ["*"]
+  }
+  dynamic "statement" {
+    for_each = [1]
+    content {
+      not_actions = ["iam:PassRole"]
+      resources   = ["arn:aws:s3:::b/*"]
+    }
+  }
+}
+resource "aws_iam_role_policy" "p" {
+  role   = "r"
+  policy = jsonencode({ Statement = [] })
+}
+`);
+    expect(checkIam(config)).toEqual([
+      '/snippet/root: data.aws_iam_policy_document.bad statement All: allows iot:*',
+      '/snippet/root: data.aws_iam_policy_document.bad statement All: grants iot:* on * although a narrower resource exists',
+      '/snippet/root: data.aws_iam_policy_document.bad statement 1: uses not_actions',
+      '/snippet/root: aws_iam_role_policy.p must take its policy from an aws_iam_policy_document',
+    ]);
+  });
+});
+
+describe('checkSecretsHidden', () => {
+  test('accepts an output of a secret ARN', async () => {
+    const config = await snippet(`
+resource "random_password" "t" { length = 32 }
+resource "aws_secretsmanager_secret" "s" { name = "s" }
+resource "aws_secretsmanager_secret_version" "v" {
+  secret_id     = aws_secretsmanager_secret.s.id
+  secret_string = random_password.t.result
+}
+output "arn" {
+  description = "x"
+  value       = aws_secretsmanager_secret.s.arn
+}
+`);
+    expect(await checkSecretsHidden(config)).toEqual([]);
+  });
+
+  test('reports a leaked password, a secret variable, its output and a Lambda environment with a secret', async () => {
+    const config = await snippet(`
+variable "db_password" {
+  description = "x"
+  type        = string
+}
+variable "api_key" {
+  description = "x"
+  type        = string
+  sensitive   = true
+}
+resource "random_password" "t" { length = 32 }
+locals { token = random_password.t.result }
+output "token" {
+  description = "x"
+  value       = local.token
+}
+output "key" {
+  description = "x"
+  value       = var.api_key
+}
+resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "r"
+  environment {
+    variables = { KEY = var.api_key }
+  }
+}
+`);
+    expect(await checkSecretsHidden(config)).toEqual([
+      '/snippet/root: variable db_password holds a secret and must be sensitive',
+      '/snippet/root: output key shows sensitive var.api_key without sensitive = true',
+      '/snippet/root: output token shows the secret random_password.t.result',
+      '/snippet/root: aws_lambda_function.f puts var.api_key in its environment',
+    ]);
+  });
+});
+
+describe('checkRedisLambdasInVpc', () => {
+  const lambda = (vpc: string) => `
+locals {
+  common = { REDIS_URL = "rediss://cache:6379" }
+  fns    = { a = { environment = local.common } }
+}
+resource "aws_lambda_function" "f" {
+  for_each      = local.fns
+  function_name = each.key
+  role          = "r"
+  environment {
+    variables = each.value.environment
+  }
+  ${vpc}
+}
+`;
+
+  test('accepts a Redis Lambda with vpc_config, found through for_each and locals', async () => {
+    const config = await snippet(
+      lambda('vpc_config {\n subnet_ids = ["s"]\n security_group_ids = ["g"]\n }'),
+    );
+    expect(await checkRedisLambdasInVpc(config)).toEqual([]);
+  });
+
+  test('reports a Redis Lambda without vpc_config', async () => {
+    expect(await checkRedisLambdasInVpc(await snippet(lambda('')))).toEqual([
+      '/snippet/root: aws_lambda_function.f uses Redis but has no vpc_config with subnets and security groups',
+    ]);
+  });
+});

@@ -1,0 +1,289 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NAME_PATTERN } from '@game-chat/protocol/limits';
+import { freePort, startRedisServer } from '@game-chat/testing/redis-server';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createRedisClient,
+  defineLuaScript,
+  getSharedRedisClient,
+  type RedisConnection,
+  reconnectDelayMs,
+} from '../src/connection.js';
+import { StoreInputError, StoreUnavailableError } from '../src/errors.js';
+import { createChatStore } from '../src/store.js';
+import { until } from './helpers.js';
+
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+async function privateServer(args: string[] = []) {
+  const server = await startRedisServer({ args });
+  cleanup.push(() => server.stop());
+  return server;
+}
+
+function connection(url: string, options: { commandTimeoutMs?: number; tlsCa?: string } = {}) {
+  const client = createRedisClient({ url, connectTimeoutMs: 300, ...options });
+  cleanup.push(() => client.close());
+  return client;
+}
+
+/** Calls per command since the last CONFIG RESETSTAT, without the observer's own. */
+async function commandCalls(observer: RedisConnection): Promise<Record<string, number>> {
+  const stats = await info(observer, 'commandstats');
+  return Object.fromEntries(
+    Object.entries(stats)
+      .filter(([key]) => key !== 'cmdstat_info' && !key.startsWith('cmdstat_config'))
+      .map(([key, value]) => [
+        key.slice('cmdstat_'.length),
+        Number(/calls=(\d+)/.exec(value)?.[1]),
+      ]),
+  );
+}
+
+async function info(client: RedisConnection, section: string): Promise<Record<string, string>> {
+  const text = String(await client.command(['INFO', section]));
+  return Object.fromEntries(
+    text
+      .split('\r\n')
+      .filter((line) => line.includes(':'))
+      .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1)]),
+  );
+}
+
+describe('reconnectDelayMs', () => {
+  it('grows exponentially, is capped at 2 s and jittered within [cap/2, cap]', () => {
+    expect(reconnectDelayMs(0, () => 1)).toBe(50);
+    expect(reconnectDelayMs(0, () => 0)).toBe(25);
+    expect(reconnectDelayMs(3, () => 1)).toBe(400);
+    expect(reconnectDelayMs(40, () => 1)).toBe(2000);
+    expect(reconnectDelayMs(40, () => 0)).toBe(1000);
+  });
+});
+
+describe('getSharedRedisClient', () => {
+  it('hands out one connection per url, created lazily', () => {
+    const a = getSharedRedisClient('redis://127.0.0.1:1');
+    expect(getSharedRedisClient('redis://127.0.0.1:1')).toBe(a);
+    expect(getSharedRedisClient('redis://127.0.0.1:2')).not.toBe(a);
+  });
+});
+
+describe('round trips', () => {
+  it('makes every store operation exactly one command, never SCAN or KEYS', async () => {
+    const server = await privateServer();
+    const client = connection(server.url);
+    const observer = connection(server.url);
+    const store = createChatStore({ client });
+    const rate = { burst: 5, perSecond: 1 };
+    const entry = { kind: 'chat' as const, from: { id: 'alice', name: 'A' }, text: 'hi' };
+    // Warm up: the first use of each script loads it (NOSCRIPT, then EVAL).
+    const warm = await store.append('Town', entry);
+    if (!warm.ok) throw new Error('refused');
+    await store.admit({ playerId: 'alice', ingestId: 'w', rate });
+    await store.recent('Town', { limit: 5 });
+    await store.recent('Town', { limit: 5, after: warm.message.id });
+    await store.setProfile('alice', { name: 'A', role: 'player' }, 60);
+    await store.mute('bob', { seconds: 5, by: 'mod' });
+    await store.markUnpublished('Town', warm.message.id);
+    await store.takeUnpublished('Town', warm.message.id);
+
+    const operations: Array<[string, () => Promise<unknown>]> = [
+      ['admit', () => store.admit({ playerId: 'alice', ingestId: 'x1', rate })],
+      ['append', () => store.append('Town', { ...entry, clientMsgId: 'c1', ingestId: 'i1' })],
+      ['append (duplicate)', () => store.append('Town', { ...entry, clientMsgId: 'c1' })],
+      ['recent', () => store.recent('Town', { limit: 50 })],
+      ['recent after', () => store.recent('Town', { limit: 50, after: warm.message.id })],
+      ['remove', () => store.remove('Town', warm.message.id)],
+      ['setProfile', () => store.setProfile('alice', { name: 'A', role: 'player' }, 60)],
+      ['getProfile', () => store.getProfile('alice')],
+      ['mute', () => store.mute('bob', { seconds: 5, by: 'mod' })],
+      ['getMute', () => store.getMute('bob')],
+      ['unmute', () => store.unmute('bob')],
+      ['markUnpublished', () => store.markUnpublished('Town', warm.message.id)],
+      ['takeUnpublished', () => store.takeUnpublished('Town', warm.message.id)],
+    ];
+    for (const [name, run] of operations) {
+      await observer.command(['CONFIG', 'RESETSTAT']);
+      await run();
+      const calls = await commandCalls(observer);
+      expect(Object.keys(calls).join(), name).not.toMatch(/scan|keys/);
+      // Commands a script runs are counted too, under their own names, inside that one trip.
+      const scripts = (calls.evalsha ?? 0) + (calls.eval ?? 0);
+      if (scripts > 0) {
+        expect(calls, name).toMatchObject({ evalsha: 1 });
+        expect(calls.eval, name).toBeUndefined();
+      } else {
+        expect(Object.values(calls), name).toEqual([1]);
+      }
+    }
+  });
+});
+
+describe('hostile names', () => {
+  it('never reach Redis: the store refuses them with a typed error first', async () => {
+    const server = await privateServer();
+    const client = connection(server.url);
+    const observer = connection(server.url);
+    const store = createChatStore({ client });
+    await observer.command(['CONFIG', 'RESETSTAT']);
+    const hostile = ['', 'a*', 'Town}x', '{Town}', 'a b', 'a/b', '#', '+', '$SYS', 'x'.repeat(65)];
+    for (const name of hostile) {
+      await expect(store.recent(name, { limit: 5 })).rejects.toMatchObject({ code: 'invalid' });
+      await expect(
+        store.append(name, { kind: 'chat', from: { id: 'a', name: 'A' }, text: 't' }),
+      ).rejects.toMatchObject({ code: 'invalid' });
+      await expect(store.getProfile(name)).rejects.toMatchObject({ code: 'invalid' });
+    }
+    await expect(store.remove('Town', '1-1 OR 1')).rejects.toMatchObject({ code: 'invalid' });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit: 'binary', maxLength: 80 }).filter((name) => !NAME_PATTERN.test(name)),
+        async (name) => {
+          await expect(store.recent(name, { limit: 1 })).rejects.toBeInstanceOf(StoreInputError);
+          await expect(store.mute(name, { seconds: 1, by: 'mod' })).rejects.toBeInstanceOf(
+            StoreInputError,
+          );
+        },
+      ),
+      { numRuns: 100 },
+    );
+    expect(await commandCalls(observer)).toEqual({});
+    expect(await observer.command(['DBSIZE'])).toBe(0);
+  });
+});
+
+describe('Redis down and back', () => {
+  it('fails fast with StoreUnavailableError, then recovers on the same port', async () => {
+    const server = await startRedisServer();
+    const client = connection(server.url);
+    const store = createChatStore({ client });
+    await store.setProfile('alice', { name: 'Alice', role: 'player' }, 60);
+    await server.stop();
+    const error = await store.getProfile('alice').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(error).toMatchObject({ code: 'store_unavailable' });
+    expect((error as Error).cause).toBeDefined();
+    // Still down: the next call fails the same way instead of queueing.
+    await expect(
+      store.admit({ playerId: 'alice', ingestId: 'x', rate: { burst: 1, perSecond: 1 } }),
+    ).rejects.toBeInstanceOf(StoreUnavailableError);
+
+    const restarted = await startRedisServer({ port: server.port });
+    cleanup.push(() => restarted.stop());
+    // Data was not persisted; what matters is that the same client works again.
+    await until(async () => {
+      try {
+        await store.setProfile('alice', { name: 'Alice', role: 'player' }, 60);
+        return true;
+      } catch (caught) {
+        if (!(caught instanceof StoreUnavailableError)) throw caught;
+        return false;
+      }
+    }, 8000);
+    expect(await store.getProfile('alice')).toEqual({ name: 'Alice', role: 'player' });
+  });
+
+  it('fails a command that gets no answer within the command timeout', async () => {
+    const server = await privateServer();
+    const client = connection(server.url, { commandTimeoutMs: 200 });
+    const admin = connection(server.url);
+    const store = createChatStore({ client });
+    await store.getProfile('alice');
+    // Redis stops serving other clients for a second, like a server that hangs.
+    await admin.command(['CLIENT', 'PAUSE', '1000', 'ALL']);
+    await expect(store.getProfile('alice')).rejects.toBeInstanceOf(StoreUnavailableError);
+    await admin.command(['CLIENT', 'UNPAUSE']);
+    expect(await store.getProfile('alice')).toBeNull();
+  });
+
+  it('fails without a hang when nothing listens at all', async () => {
+    const client = connection(`redis://127.0.0.1:${await freePort()}`);
+    await expect(client.command(['PING'])).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+});
+
+describe('failover', () => {
+  it('answers READONLY with StoreUnavailableError and reconnects afresh', async () => {
+    const primary = await privateServer();
+    const replica = await privateServer(['--replicaof', '127.0.0.1', String(primary.port)]);
+    const client = connection(replica.url);
+    const observer = connection(replica.url);
+    const store = createChatStore({ client });
+    await store.getProfile('alice');
+    const before = Number((await info(observer, 'stats')).total_connections_received);
+    await expect(store.setProfile('alice', { name: 'A', role: 'player' }, 60)).rejects.toThrow(
+      StoreUnavailableError,
+    );
+    // The failover promotes the replica; the client must not keep its old connection.
+    await observer.command(['REPLICAOF', 'NO', 'ONE']);
+    await store.setProfile('alice', { name: 'A', role: 'player' }, 60);
+    const after = Number((await info(observer, 'stats')).total_connections_received);
+    expect(after).toBeGreaterThan(before);
+  });
+
+  it('reloads scripts after the server lost its script cache', async () => {
+    const server = await privateServer();
+    const client = connection(server.url);
+    const script = defineLuaScript('return ARGV[1] .. KEYS[1]');
+    expect(await client.evalScript(script, ['k'], ['v'])).toBe('vk');
+    await client.command(['SCRIPT', 'FLUSH']);
+    expect(await client.evalScript(script, ['k'], ['w'])).toBe('wk');
+  });
+});
+
+describe('rediss:// with AUTH', () => {
+  it('connects over TLS with a password', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gc-tls-'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    const tlsPort = await freePort();
+    await privateServer([
+      '--tls-port',
+      String(tlsPort),
+      '--tls-cert-file',
+      join(dir, 'cert.pem'),
+      '--tls-key-file',
+      join(dir, 'key.pem'),
+      '--tls-auth-clients',
+      'no',
+      '--requirepass',
+      's3cret/pw',
+    ]);
+    const tlsCa = readFileSync(join(dir, 'cert.pem'), 'utf8');
+    const good = connection(`rediss://:${encodeURIComponent('s3cret/pw')}@127.0.0.1:${tlsPort}`, {
+      tlsCa,
+    });
+    expect(await good.command(['PING'])).toBe('PONG');
+    const store = createChatStore({ client: good });
+    await store.setProfile('alice', { name: 'A', role: 'admin' }, 60);
+    expect(await store.getProfile('alice')).toEqual({ name: 'A', role: 'admin' });
+    const wrongPassword = connection(`rediss://:nope@127.0.0.1:${tlsPort}`, { tlsCa });
+    await expect(wrongPassword.command(['PING'])).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+});

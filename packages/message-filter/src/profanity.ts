@@ -1,0 +1,42 @@
+import type { ProfanityPolicy } from '@game-chat/lambda-runtime/config';
+import {
+  asteriskCensorStrategy,
+  englishDataset,
+  englishRecommendedTransformers,
+  RegExpMatcher,
+  TextCensor,
+} from 'obscenity';
+
+export type ModerationResult =
+  | { readonly ok: true; readonly text: string; readonly moderated: boolean }
+  | { readonly ok: false };
+
+export interface ProfanityFilter {
+  readonly policy: ProfanityPolicy;
+  moderate(text: string): ModerationResult;
+}
+
+/**
+ * `CHAT_PROFANITY` on the obscenity word list (English dataset, with its recommended
+ * transformers against leetspeak, confusables and padding): `mask` stars out matches,
+ * `reject` refuses the message, `off` lets everything through.
+ */
+export function createProfanityFilter(policy: ProfanityPolicy): ProfanityFilter {
+  if (policy === 'off') {
+    return { policy, moderate: (text) => ({ ok: true, text, moderated: false }) };
+  }
+  const matcher = new RegExpMatcher({
+    ...englishDataset.build(),
+    ...englishRecommendedTransformers,
+  });
+  const censor = new TextCensor().setStrategy(asteriskCensorStrategy());
+  return {
+    policy,
+    moderate(text) {
+      const matches = matcher.getAllMatches(text, true);
+      if (matches.length === 0) return { ok: true, text, moderated: false };
+      if (policy === 'reject') return { ok: false };
+      return { ok: true, text: censor.applyTo(text, matches), moderated: true };
+    },
+  };
+}
