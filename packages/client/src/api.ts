@@ -29,6 +29,15 @@ export interface HistoryPageQuery {
   readonly limit?: number | undefined;
 }
 
+export interface MuteResult {
+  /** When the mute ends, in milliseconds since the epoch. */
+  readonly until: number;
+}
+
+export interface UnmuteResult {
+  readonly wasMuted: boolean;
+}
+
 /** Messages after an id, gathered over as many pages as it takes. */
 export interface HistorySince {
   readonly messages: readonly ChatMessage[];
@@ -42,6 +51,17 @@ const MAX_HISTORY_PAGES = 20;
 function toChatMessage(value: unknown): ChatMessage | undefined {
   const parsed = parseServerMessage(JSON.stringify(value));
   return parsed.ok && parsed.value.kind !== 'notice' ? parsed.value : undefined;
+}
+
+function unexpectedAnswer(): ChatError {
+  return new ChatError('invalid', 'unexpected answer from the chat API');
+}
+
+/** `{ message }` answers of the moderation routes. */
+function messageOf(answer: unknown): ChatMessage {
+  const message = toChatMessage((answer as { message?: unknown } | undefined)?.message);
+  if (!message) throw unexpectedAnswer();
+  return message;
 }
 
 async function errorFromResponse(response: Response): Promise<ChatError> {
@@ -122,23 +142,29 @@ export class ChatApi {
     return { messages, recovered };
   }
 
-  /** Posts a `system` message to a channel (moderator or admin). */
-  async announce(channel: string, text: string): Promise<unknown> {
+  /** Posts a `system` message to a channel (moderator or admin); resolves with it. */
+  async announce(channel: string, text: string): Promise<ChatMessage> {
     const name = validOrThrow(validateChannel(channel));
     const body = validOrThrow(normalizeText(text, this.options.maxTextLength));
-    return this.#request('POST', `/channels/${name}/announcements`, { text: body.text });
+    return messageOf(
+      await this.#request('POST', `/channels/${name}/announcements`, { text: body.text }),
+    );
   }
 
-  /** Removes a message from history and tells every client to drop it (moderator or admin). */
-  async deleteMessage(channel: string, id: string): Promise<void> {
+  /**
+   * Removes a message from history and tells every client to drop it (moderator or admin);
+   * resolves with the `delete` event. `not_found` when the message is not (or no longer) stored.
+   */
+  async deleteMessage(channel: string, id: string): Promise<ChatMessage> {
     const name = validOrThrow(validateChannel(channel));
-    if (!isMessageId(id))
+    if (!isMessageId(id)) {
       throw new ChatError('invalid', 'id must be a message id such as 1764081600123-0');
-    await this.#request('DELETE', `/channels/${name}/messages/${id}`);
+    }
+    return messageOf(await this.#request('DELETE', `/channels/${name}/messages/${id}`));
   }
 
-  /** Refuses a player's messages for `seconds` (moderator or admin). */
-  async mute(playerId: string, seconds: number, reason?: string): Promise<void> {
+  /** Refuses a player's messages for `seconds` (moderator or admin); resolves with when it ends. */
+  async mute(playerId: string, seconds: number, reason?: string): Promise<MuteResult> {
     const player = validOrThrow(validatePlayerId(playerId));
     if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_MUTE_SECONDS) {
       throw new ChatError('invalid', `seconds must be a whole number 1-${MAX_MUTE_SECONDS}`);
@@ -147,13 +173,20 @@ export class ChatApi {
       reason === undefined
         ? undefined
         : validOrThrow(normalizeText(reason, MAX_MUTE_REASON_LENGTH)).text;
-    await this.#request('PUT', `/players/${player}/mute`, { seconds, reason: checkedReason });
+    const answer = await this.#request('PUT', `/players/${player}/mute`, {
+      seconds,
+      reason: checkedReason,
+    });
+    const until = (answer as { until?: unknown } | undefined)?.until;
+    if (typeof until !== 'number') throw unexpectedAnswer();
+    return { until };
   }
 
-  /** Lifts a mute (moderator or admin). */
-  async unmute(playerId: string): Promise<void> {
+  /** Lifts a mute (moderator or admin); `wasMuted` tells whether there was one. */
+  async unmute(playerId: string): Promise<UnmuteResult> {
     const player = validOrThrow(validatePlayerId(playerId));
-    await this.#request('DELETE', `/players/${player}/mute`);
+    const answer = await this.#request('DELETE', `/players/${player}/mute`);
+    return { wasMuted: (answer as { wasMuted?: unknown } | undefined)?.wasMuted === true };
   }
 
   async #request(method: string, path: string, json?: object): Promise<unknown> {

@@ -14,7 +14,7 @@ import {
 import { normalizeText } from '@game-chat/protocol/text';
 import { type ChatTopics, createTopics } from '@game-chat/protocol/topics';
 import type { MqttClient } from 'mqtt';
-import { ChatApi } from './api.js';
+import { ChatApi, type MuteResult, type UnmuteResult } from './api.js';
 import { backoffDelay } from './backoff.js';
 import { openConnection } from './connection.js';
 import { Emitter } from './emitter.js';
@@ -29,6 +29,7 @@ import { ChannelTimeline } from './timeline.js';
 import { decodeTokenClaims, refreshDelayMs, type TokenClaims } from './token.js';
 
 export type { ChatMessage, Notice } from '@game-chat/protocol/payloads';
+export type { MuteResult, UnmuteResult } from './api.js';
 export { ChatError, type ChatErrorCode } from './errors.js';
 export type { ChatClientOptions } from './options.js';
 
@@ -222,7 +223,8 @@ export class ChatClient {
     const existing = this.#channels.get(name);
     if (existing) {
       await existing.lastSync;
-      return existing.timeline.messages;
+      // The join this one waited for may have failed; then try again.
+      return this.#channels.get(name) === existing ? existing.timeline.messages : this.join(name);
     }
     const link = this.#onlineLink();
     const joined: JoinedChannel = {
@@ -286,23 +288,23 @@ export class ChatClient {
     });
   }
 
-  /** Moderators and admins: posts an announcement (a `system` message) to a channel. */
-  announce(channel: string, text: string): Promise<unknown> {
+  /** Moderators and admins: posts an announcement (a `system` message); resolves with it. */
+  announce(channel: string, text: string): Promise<ChatMessage> {
     return this.#api.announce(channel, text);
   }
 
   /** Moderators and admins: removes a message; every client gets a `delete` event. */
-  deleteMessage(channel: string, id: string): Promise<void> {
+  deleteMessage(channel: string, id: string): Promise<ChatMessage> {
     return this.#api.deleteMessage(channel, id);
   }
 
   /** Moderators and admins: refuses a player's messages for `seconds`. */
-  mute(playerId: string, seconds: number, reason?: string): Promise<void> {
+  mute(playerId: string, seconds: number, reason?: string): Promise<MuteResult> {
     return this.#api.mute(playerId, seconds, reason);
   }
 
   /** Moderators and admins: lifts a mute. */
-  unmute(playerId: string): Promise<void> {
+  unmute(playerId: string): Promise<UnmuteResult> {
     return this.#api.unmute(playerId);
   }
 

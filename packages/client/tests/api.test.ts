@@ -182,15 +182,32 @@ describe('ChatApi', () => {
     expect((await failure(closed.history('Town'))).code).toBe('network');
   });
 
-  it('sends moderation requests with their bodies', async () => {
-    await api().mute('bob', 600, ' spam\n');
-    await api().deleteMessage('Town', '17-3');
-    await api().unmute('bob');
+  it('sends moderation requests with their bodies and reads the answers', async () => {
+    const deletion = { ...message('18-0'), kind: 'delete', text: '', targetId: '17-3' };
+    const answers = [
+      json(201, { message: { ...message('17-9'), kind: 'system' } }),
+      json(200, { playerId: 'bob', muted: true, until: 1_900_000_000_000 }),
+      json(200, { message: deletion }),
+      json(200, { playerId: 'bob', muted: false, wasMuted: true }),
+    ];
+    answer = (request, response) => answers.shift()?.(request, response);
+    expect((await api().announce('Town', ' Server restart ')).kind).toBe('system');
+    expect(await api().mute('bob', 600, ' spam\n')).toEqual({ until: 1_900_000_000_000 });
+    expect((await api().deleteMessage('Town', '17-3')).targetId).toBe('17-3');
+    expect(await api().unmute('bob')).toEqual({ wasMuted: true });
     expect(requests.map(({ method, url, body }) => ({ method, url, body }))).toEqual([
+      { method: 'POST', url: '/channels/Town/announcements', body: '{"text":"Server restart"}' },
       { method: 'PUT', url: '/players/bob/mute', body: '{"seconds":600,"reason":"spam"}' },
       { method: 'DELETE', url: '/channels/Town/messages/17-3', body: '' },
       { method: 'DELETE', url: '/players/bob/mute', body: '' },
     ]);
+  });
+
+  it('refuses moderation answers of the wrong shape', async () => {
+    answer = json(200, { message: { text: 'not a message' } });
+    expect((await failure(api().announce('Town', 'x'))).code).toBe('invalid');
+    answer = json(200, { muted: true });
+    expect((await failure(api().mute('bob', 60))).code).toBe('invalid');
   });
 
   it('refuses bad arguments with the protocol codes before any request', async () => {
