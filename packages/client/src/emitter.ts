@@ -34,8 +34,4 @@ export class Emitter<Events extends Record<string, unknown>> {
       }
     }
   }
-
-  removeAll(): void {
-    this.#listeners.clear();
-  }
 }
