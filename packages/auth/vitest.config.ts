@@ -5,5 +5,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source'] } },
   test: {
     include: ['tests/**/*.test.ts'],
+    // Property tests run a few hundred cases; leave room for a busy 2-core machine.
+    testTimeout: 20_000,
   },
 });
