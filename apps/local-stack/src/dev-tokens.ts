@@ -1,0 +1,106 @@
+import { issuePlayerToken } from '@game-chat/auth/tokens';
+import { isRole } from '@game-chat/protocol/names';
+import { parseJsonObject } from '@game-chat/protocol/payloads';
+import type { LocalEndpoint } from './http-api.js';
+
+/**
+ * Development tokens: what a game's backend does in production, done by the local stack so a
+ * playtester or a test can get a token for any player (SPEC §8). HS256 with the stack's secret.
+ */
+
+export interface TokenRequest {
+  readonly name?: string;
+  readonly role?: string;
+  readonly channels?: readonly string[];
+  readonly expiresInSeconds?: number;
+}
+
+export const DEFAULT_TOKEN_SECONDS = 3600;
+/** The longest a development token may live: IoT's longest connection. */
+export const MAX_TOKEN_SECONDS = 86_400;
+
+export type TokenIssuer = (playerId: string, request?: TokenRequest) => Promise<string>;
+
+/** Invalid claims: the message says which. */
+export class TokenRequestError extends Error {
+  readonly code = 'invalid';
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenRequestError';
+  }
+}
+
+export function createTokenIssuer(secret: string): TokenIssuer {
+  return async (playerId, request = {}) => {
+    const expiresInSeconds = request.expiresInSeconds ?? DEFAULT_TOKEN_SECONDS;
+    if (
+      !Number.isInteger(expiresInSeconds) ||
+      expiresInSeconds < 1 ||
+      expiresInSeconds > MAX_TOKEN_SECONDS
+    ) {
+      throw new TokenRequestError(`expiresInSeconds must be a whole number 1-${MAX_TOKEN_SECONDS}`);
+    }
+    const { role } = request;
+    if (role !== undefined && !isRole(role)) {
+      throw new TokenRequestError('role must be player, moderator or admin');
+    }
+    try {
+      return await issuePlayerToken(
+        {
+          sub: playerId,
+          ...(request.name === undefined ? {} : { name: request.name }),
+          ...(role === undefined ? {} : { role }),
+          ...(request.channels === undefined ? {} : { channels: request.channels }),
+        },
+        { secret },
+        { expiresInSeconds },
+      );
+    } catch (error) {
+      // issuePlayerToken throws a TypeError naming the claim it refused.
+      if (error instanceof TypeError) throw new TokenRequestError(error.message);
+      throw error;
+    }
+  };
+}
+
+const badRequest = (message: string) => ({
+  statusCode: 400,
+  body: { error: { code: 'invalid', message } },
+});
+
+/** `POST /dev/tokens` with `{ playerId, name?, role?, channels?, expiresInSeconds? }`. */
+export function devTokenEndpoint(issue: TokenIssuer): LocalEndpoint {
+  return async (body) => {
+    const parsed = parseJsonObject(body, 4096);
+    if (!parsed.ok) return badRequest(parsed.message);
+    const request = parsed.value;
+    const field = (key: string) => (Object.hasOwn(request, key) ? request[key] : undefined);
+    const playerId = field('playerId');
+    if (typeof playerId !== 'string') return badRequest('playerId must be a string');
+    for (const key of ['name', 'role'] as const) {
+      const value = field(key);
+      if (value !== undefined && typeof value !== 'string')
+        return badRequest(`${key} must be a string`);
+    }
+    const channels = field('channels');
+    if (channels !== undefined && !Array.isArray(channels)) {
+      return badRequest('channels must be a list of channel names or patterns');
+    }
+    const expiresInSeconds = field('expiresInSeconds');
+    if (expiresInSeconds !== undefined && typeof expiresInSeconds !== 'number') {
+      return badRequest('expiresInSeconds must be a number');
+    }
+    try {
+      const token = await issue(playerId, {
+        ...(field('name') === undefined ? {} : { name: field('name') as string }),
+        ...(field('role') === undefined ? {} : { role: field('role') as string }),
+        ...(channels === undefined ? {} : { channels: channels as string[] }),
+        ...(expiresInSeconds === undefined ? {} : { expiresInSeconds }),
+      });
+      return { statusCode: 200, body: { token } };
+    } catch (error) {
+      if (error instanceof TokenRequestError) return badRequest(error.message);
+      throw error;
+    }
+  };
+}

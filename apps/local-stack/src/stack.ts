@@ -1,0 +1,280 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createTokenVerifier, DEVELOPMENT_TOKEN_SECRET } from '@game-chat/auth/tokens';
+import {
+  CORS_ALLOW_HEADERS,
+  CORS_ALLOW_METHODS,
+  CORS_MAX_AGE_SECONDS,
+  ROUTES,
+} from '@game-chat/history-api/routes';
+import { loadConfig } from '@game-chat/lambda-runtime/config';
+import type { Role } from '@game-chat/protocol/names';
+import { type Broker, type BrokerStats, startBroker } from './broker.js';
+import { loadBundles } from './bundles.js';
+import { type DataPlane, startDataPlane } from './data-plane.js';
+import { createTokenIssuer, devTokenEndpoint } from './dev-tokens.js';
+import { type HttpApi, startHttpApi } from './http-api.js';
+import { invokeLambda, type LambdaFunction } from './lambda.js';
+import { AUTHORIZER_LIMITS, LOCAL_AWS } from './limits.js';
+import { createLogger, type LogMode } from './logger.js';
+import { resolveRedis } from './redis.js';
+import {
+  createRulesEngine,
+  loadRuleFiles,
+  type RuleStats,
+  type RulesEngine,
+} from './rules/engine.js';
+import { startWebServer, type WebServer } from './web.js';
+
+/**
+ * The whole chat on one machine: Redis, the IoT-Core-like broker with the custom authorizer,
+ * the rules engine, the Data Plane endpoint, the HTTP API and (when built) the web demo, all
+ * running the Lambda bundles that Terraform deploys.
+ */
+
+export interface LocalStackOptions {
+  /** A running Redis; else `REDIS_URL`; else a `redis-server` started for the stack. */
+  readonly redisUrl?: string;
+  /** Ports; 0 (the default) picks a free one. */
+  readonly mqttPort?: number;
+  readonly wsPort?: number;
+  readonly apiPort?: number;
+  readonly iotDataPort?: number;
+  readonly webPort?: number;
+  /** A built web demo to serve; by default `apps/web-demo/dist` when it exists. */
+  readonly webRoot?: string;
+  /** Interface to bind (default `127.0.0.1`). */
+  readonly host?: string;
+  /** HS256 secret of player tokens (default: the public development secret). */
+  readonly tokenSecret?: string;
+  readonly topicPrefix?: string;
+  /** `CHAT_*` settings of SPEC §6 for the Lambdas, e.g. `{ CHAT_RATE_BURST: '3' }`. */
+  readonly settings?: Readonly<Record<string, string>>;
+  /** Delays before Lambda's two async retries (AWS: 1 and 2 minutes; here 1 s and 2 s). */
+  readonly retryDelaysMs?: readonly [number, number];
+  readonly log?: LogMode;
+  /** Where the rule SQL lives (default `infra/rules`). */
+  readonly rulesDirectory?: string;
+}
+
+export interface TokenOptions {
+  readonly name?: string;
+  readonly role?: Role;
+  readonly channels?: readonly string[];
+  readonly expiresInSeconds?: number;
+}
+
+export interface LocalStackStats {
+  readonly broker: BrokerStats;
+  readonly rules: Readonly<Record<string, Readonly<RuleStats>>>;
+}
+
+export interface LocalStack {
+  readonly urls: {
+    readonly mqtt: string;
+    readonly ws: string;
+    readonly api: string;
+    readonly iotData: string;
+    readonly web?: string;
+  };
+  /** Name clients may put in `x-amz-customauthorizer-name`; any other name is refused. */
+  readonly authorizerName: string;
+  readonly topicPrefix: string;
+  readonly redisUrl: string;
+  issueToken(playerId: string, options?: TokenOptions): Promise<string>;
+  stats(): LocalStackStats;
+  stop(): Promise<void>;
+}
+
+/** A stack option or setting is invalid; `setting` names it. */
+export class LocalStackConfigError extends Error {
+  readonly code = 'config_invalid';
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`${setting} ${message}`);
+    this.name = 'LocalStackConfigError';
+  }
+}
+
+/** Resource names as Terraform's dev environment builds them, with `local` for the stage. */
+const NAME = 'game-chat-local';
+const DEFAULT_RETRY_DELAYS_MS = [1000, 2000] as const;
+const REPOSITORY_ROOT = new URL('../../../', import.meta.url);
+export const DEFAULT_RULES_DIRECTORY = fileURLToPath(new URL('infra/rules/', REPOSITORY_ROOT));
+export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('apps/web-demo/dist/', REPOSITORY_ROOT));
+
+function checkSettings(settings: Readonly<Record<string, string>>): void {
+  for (const name of Object.keys(settings)) {
+    if (!name.startsWith('CHAT_')) {
+      throw new LocalStackConfigError(name, 'is not a CHAT_* setting');
+    }
+  }
+}
+
+function checkPort(name: string, port: number): number {
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new LocalStackConfigError(name, `must be a port number 0-65535 (got ${port})`);
+  }
+  return port;
+}
+
+export async function createLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = createLogger({ mode: options.log ?? 'json' });
+  const host = options.host ?? '127.0.0.1';
+  const topicPrefix = options.topicPrefix ?? 'chat';
+  const tokenSecret = options.tokenSecret ?? DEVELOPMENT_TOKEN_SECRET;
+  const settings = options.settings ?? {};
+  const ports = {
+    mqtt: checkPort('mqttPort', options.mqttPort ?? 0),
+    ws: checkPort('wsPort', options.wsPort ?? 0),
+    api: checkPort('apiPort', options.apiPort ?? 0),
+    iotData: checkPort('iotDataPort', options.iotDataPort ?? 0),
+    web: checkPort('webPort', options.webPort ?? 0),
+  };
+  checkSettings(settings);
+  const lambdaSettings = {
+    ...settings,
+    CHAT_TOPIC_PREFIX: topicPrefix,
+    CHAT_TOKEN_SECRET: tokenSecret,
+  };
+  // Settings are checked before anything starts, by the same loader the Lambdas use: a bad
+  // one stops start-up with its variable's name.
+  const config = loadConfig({ ...process.env, ...lambdaSettings });
+  try {
+    createTokenVerifier({ secret: tokenSecret });
+  } catch (error) {
+    throw new LocalStackConfigError('CHAT_TOKEN_SECRET', (error as Error).message);
+  }
+  const retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+  const webRoot = options.webRoot ?? (existsSync(DEFAULT_WEB_ROOT) ? DEFAULT_WEB_ROOT : undefined);
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        log.warn('stop step failed', { error });
+      }
+    }
+  };
+
+  try {
+    const redis = await resolveRedis(
+      options.redisUrl ?? process.env.REDIS_URL,
+      log.child({ component: 'redis' }),
+    );
+    cleanups.push(() => redis.stop());
+
+    let broker: Broker | undefined;
+    const dataPlane: DataPlane = await startDataPlane({
+      host,
+      port: ports.iotData,
+      publish: (message) =>
+        broker ? broker.publish(message) : Promise.reject(new Error('the broker is not running')),
+      log: log.child({ component: 'data-plane' }),
+    });
+    cleanups.push(() => dataPlane.close());
+
+    const bundles = await loadBundles({
+      REDIS_URL: redis.url,
+      IOT_DATA_ENDPOINT: dataPlane.url,
+      ...lambdaSettings,
+      AWS_REGION: process.env.AWS_REGION ?? LOCAL_AWS.region,
+      // The local stack supports Node 20; the SDK's notice about its future Node 22 minimum
+      // would only repeat on every start.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...(options.log === 'silent' && process.env.POWERTOOLS_LOG_LEVEL === undefined
+        ? { POWERTOOLS_LOG_LEVEL: 'SILENT' }
+        : {}),
+    });
+    const lambda = (
+      key: keyof typeof bundles,
+      suffix: string,
+      timeoutMs: number,
+    ): LambdaFunction => ({
+      name: `${NAME}-${suffix}`,
+      handler: bundles[key],
+      timeoutMs,
+    });
+    const messageFilter = lambda('messageFilter', 'message-filter', 10_000);
+    const historyApi = lambda('historyApi', 'history-api', 10_000);
+    const authorizer = lambda('authorizer', 'authorizer', AUTHORIZER_LIMITS.timeoutMs);
+
+    const rules = await loadRuleFiles(
+      options.rulesDirectory ?? DEFAULT_RULES_DIRECTORY,
+      topicPrefix,
+    );
+    const engine: RulesEngine = createRulesEngine({
+      // Every rule of infra/rules targets the message filter, as Terraform wires them.
+      rules: rules.map((rule) => ({
+        name: rule.name,
+        statement: rule.statement,
+        action: (event) => invokeLambda(messageFilter, event, LOCAL_AWS),
+      })),
+      retryDelaysMs,
+      log: log.child({ component: 'rules' }),
+    });
+    cleanups.push(() => engine.close());
+
+    const authorizerName = `${NAME}-authorizer`;
+    broker = await startBroker({
+      host,
+      mqttPort: ports.mqtt,
+      wsPort: ports.ws,
+      authorizerName,
+      authorize: (event) => invokeLambda(authorizer, event, LOCAL_AWS),
+      onMessage: (message) => engine.handle(message),
+      location: LOCAL_AWS,
+      log: log.child({ component: 'broker' }),
+    });
+    cleanups.push(() => (broker as Broker).close());
+
+    const issueToken = createTokenIssuer(tokenSecret);
+    const api: HttpApi = await startHttpApi({
+      host,
+      port: ports.api,
+      routes: ROUTES,
+      invoke: (event) => invokeLambda(historyApi, event, LOCAL_AWS),
+      cors: {
+        allowOrigins: config.corsOrigins,
+        allowMethods: CORS_ALLOW_METHODS,
+        allowHeaders: CORS_ALLOW_HEADERS,
+        maxAgeSeconds: CORS_MAX_AGE_SECONDS,
+      },
+      localEndpoints: { 'POST /dev/tokens': devTokenEndpoint(issueToken) },
+      location: LOCAL_AWS,
+      log: log.child({ component: 'http-api' }),
+    });
+    cleanups.push(() => api.close());
+
+    const urls = { mqtt: broker.mqttUrl, ws: broker.wsUrl, api: api.url, iotData: dataPlane.url };
+    let web: WebServer | undefined;
+    if (webRoot !== undefined) {
+      web = await startWebServer({
+        host,
+        port: ports.web,
+        root: webRoot,
+        config: { ...urls, authorizerName, topicPrefix, tokenUrl: `${api.url}/dev/tokens` },
+        log: log.child({ component: 'web' }),
+      });
+      cleanups.push(() => (web as WebServer).close());
+    }
+
+    const activeBroker = broker;
+    return {
+      urls: { ...urls, ...(web ? { web: web.url } : {}) },
+      authorizerName,
+      topicPrefix,
+      redisUrl: redis.url,
+      issueToken: (playerId, tokenOptions = {}) => issueToken(playerId, tokenOptions),
+      stats: () => ({ broker: activeBroker.stats(), rules: engine.stats() }),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
