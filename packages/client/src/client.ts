@@ -2,6 +2,7 @@ import {
   type ChannelName,
   channelAllowed,
   formatClientId,
+  type Role,
   validateChannel,
   validatePlayerId,
 } from '@game-chat/protocol/names';
@@ -151,6 +152,16 @@ export class ChatClient {
   /** The player id (`sub`) of the token; known once a token was read. */
   get playerId(): string | undefined {
     return this.#claims?.sub;
+  }
+
+  /** The display name claim of the token, when it has one; known once a token was read. */
+  get playerName(): string | undefined {
+    return this.#claims?.name;
+  }
+
+  /** The role claim of the token (`player` when absent); known once a token was read. */
+  get role(): Role | undefined {
+    return this.#claims?.role;
   }
 
   /** The MQTT client id: `{playerId}.{suffix}`. */

@@ -1,9 +1,14 @@
-import { type PlayerId, validatePlayerId } from '@game-chat/protocol/names';
+import { isRole, type PlayerId, type Role, validatePlayerId } from '@game-chat/protocol/names';
+import { normalizeDisplayName } from '@game-chat/protocol/text';
 import { ChatError } from './errors.js';
 
 /** What the SDK reads from a player token. It never verifies the signature: the server does. */
 export interface TokenClaims {
   readonly sub: PlayerId;
+  /** The display name; absent when the token has none or a malformed one (the server shows `sub`). */
+  readonly name: string | undefined;
+  /** `player` when the token names no role or an unknown one; the server decides what it allows. */
+  readonly role: Role;
   /** Expiry in seconds since the epoch; absent when the token has none. */
   readonly exp: number | undefined;
   /** Allowed channel names or `*`-patterns; absent means every channel. */
@@ -49,7 +54,9 @@ export function decodeTokenClaims(token: unknown): TokenClaims {
     Array.isArray(claims.channels) && claims.channels.every((item) => typeof item === 'string')
       ? (claims.channels as string[])
       : undefined;
-  return { sub: sub.value, exp, channels };
+  const name = normalizeDisplayName(claims.name);
+  const role = isRole(claims.role) ? claims.role : 'player';
+  return { sub: sub.value, name: name.ok ? name.value : undefined, role, exp, channels };
 }
 
 /**

@@ -45,6 +45,13 @@ describe('ChatClient arguments', () => {
     expect(client.state).toBe('offline');
   });
 
+  it('knows the display name and role from the token, for a UI to show', () => {
+    const moderator = offlineClient({ sub: 'mod1', name: 'Head Mod', role: 'moderator' });
+    expect(moderator.playerName).toBe('Head Mod');
+    expect(moderator.role).toBe('moderator');
+    expect(offlineClient().role).toBe('player');
+  });
+
   it('refuses a malformed token when created', () => {
     expect(() =>
       createChatClient({ endpoint: 'ws://h/mqtt', apiUrl: 'http://h', token: 'abc' }),

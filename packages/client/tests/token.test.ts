@@ -26,9 +26,24 @@ describe('decodeTokenClaims', () => {
       decodeTokenClaims(jwt({ sub: 'alice', exp: 1_900_000_000, channels: ['Town*'] })),
     ).toEqual({
       sub: 'alice',
+      name: undefined,
+      role: 'player',
       exp: 1_900_000_000,
       channels: ['Town*'],
     });
+  });
+
+  it('reads name and role as the authorizer does: NFC name, unknown role is player', () => {
+    expect(
+      decodeTokenClaims(jwt({ sub: 'mod1', name: ' Zoe\u0308 ', role: 'moderator' })),
+    ).toMatchObject({ name: 'Zoë', role: 'moderator' });
+    expect(decodeTokenClaims(jwt({ sub: 'a', role: 'admin' })).role).toBe('admin');
+    for (const role of ['root', 42, null, ['moderator']]) {
+      expect(decodeTokenClaims(jwt({ sub: 'a', role })).role).toBe('player');
+    }
+    for (const name of ['', 'x'.repeat(33), 'bad\u0000name', 7]) {
+      expect(decodeTokenClaims(jwt({ sub: 'a', name })).name).toBeUndefined();
+    }
   });
 
   it('decodes base64url payloads with non-ASCII names and every padding length', () => {
@@ -40,6 +55,8 @@ describe('decodeTokenClaims', () => {
   it('leaves exp and channels undefined when absent or malformed', () => {
     expect(decodeTokenClaims(jwt({ sub: 'bob', exp: 'soon', channels: [1, 2] }))).toEqual({
       sub: 'bob',
+      name: undefined,
+      role: 'player',
       exp: undefined,
       channels: undefined,
     });
