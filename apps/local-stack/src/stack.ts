@@ -257,7 +257,16 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
         host,
         port: ports.web,
         root: webRoot,
-        config: { ...urls, authorizerName, topicPrefix, tokenUrl: `${api.url}/dev/tokens` },
+        // The web demo's settings (apps/web-demo/README.md), as the deploy script writes them
+        // for AWS, plus what only a local stack has: the development token endpoint.
+        config: {
+          endpoint: urls.ws,
+          apiUrl: api.url,
+          authorizerName,
+          topicPrefix,
+          maxTextLength: config.maxTextLength,
+          devTokenUrl: `${api.url}/dev/tokens`,
+        },
         log: log.child({ component: 'web' }),
       });
       cleanups.push(() => (web as WebServer).close());

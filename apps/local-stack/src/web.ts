@@ -6,8 +6,8 @@ import type { Logger } from './logger.js';
 import { closeServer, listen, urlHost } from './servers.js';
 
 /**
- * Serves a built web demo (static files) and `/local-stack.json`, which tells the page where
- * the stack's endpoints are.
+ * Serves a built web demo (static files) and `/config.json`, which tells the page where the
+ * stack's endpoints are: the same file `scripts/deploy.mjs` writes for an AWS deployment.
  */
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -28,7 +28,7 @@ export interface WebServerOptions {
   readonly host: string;
   readonly port: number;
   readonly root: string;
-  /** Served as `/local-stack.json`. */
+  /** Served as `/config.json`, in place of any such file in `root`. */
   readonly config: unknown;
   readonly log: Logger;
 }
@@ -62,7 +62,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return;
     }
     const urlPath = (request.url ?? '/').split('?')[0] as string;
-    if (urlPath === '/local-stack.json') {
+    if (urlPath === '/config.json') {
       response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       response.end(request.method === 'HEAD' ? undefined : config);
       return;
