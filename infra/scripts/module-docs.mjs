@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Writes the Inputs and Outputs tables of every module README between the terraform-docs
 // markers, from the modules' own variables.tf and outputs.tf (what terraform-docs would do;
-// it is a Go binary that is not available here). Text outside the markers is kept.
+// it is a Go binary that is not available here). Text outside the markers is kept, and the
+// result goes through biome's Markdown formatter, so lint and this script agree.
 //
 //   node scripts/module-docs.mjs          rewrite the tables
 //   node scripts/module-docs.mjs --check  exit 1 when a README is out of date
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +14,19 @@ import { parse } from '@cdktf/hcl2json';
 
 const BEGIN = '<!-- BEGIN_TF_DOCS -->';
 const END = '<!-- END_TF_DOCS -->';
-const modulesDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'modules');
+const infraDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const modulesDir = join(infraDir, 'modules');
+// biome is a devDependency of the workspace root.
+const biome = join(infraDir, '..', 'node_modules', '.bin', 'biome');
+
+function formatMarkdown(path, text) {
+  const run = spawnSync(biome, ['format', `--stdin-file-path=${path}`], {
+    input: text,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`biome format ${path}: ${run.stderr}`);
+  return run.stdout;
+}
 
 /** `${string}` → `string`; multi-line object types collapse to one line. */
 function typeText(type) {
@@ -72,7 +86,10 @@ for (const name of readdirSync(modulesDir).sort()) {
   const start = readme.indexOf(BEGIN);
   const end = readme.indexOf(END);
   if (start < 0 || end < start) throw new Error(`${readmePath} has no ${BEGIN} … ${END} section`);
-  const updated = readme.slice(0, start) + (await tables(dir)) + readme.slice(end + END.length);
+  const updated = formatMarkdown(
+    readmePath,
+    readme.slice(0, start) + (await tables(dir)) + readme.slice(end + END.length),
+  );
   if (updated === readme) continue;
   stale += 1;
   if (check) console.error(`${readmePath} is out of date: run node scripts/module-docs.mjs`);

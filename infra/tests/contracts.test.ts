@@ -11,7 +11,7 @@ import {
   ROUTE_KEYS,
 } from '@game-chat/history-api/routes';
 import type { ChannelName, PlayerId } from '@game-chat/protocol/names';
-import { createTopics, type TopicKind } from '@game-chat/protocol/topics';
+import { createTopics } from '@game-chat/protocol/topics';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { blocks, type HclBody, type HclValue, isBody, type TfConfig } from './hcl.js';

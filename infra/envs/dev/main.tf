@@ -7,16 +7,16 @@ module "chat" {
   # The zips `pnpm build` writes at the repository root.
   artifacts_dir = "${path.root}/../../../dist/lambda"
 
-  topic_prefix       = "chat"
-  cors_origins       = var.cors_origins
-  log_retention_days = 7
+  topic_prefix                = "chat"
+  cors_origins                = var.cors_origins
+  secret_recovery_window_days = 0
+  log_retention_days          = 7
 
   cache = {
-    node_type                   = "cache.t4g.micro"
-    replica_count               = 1
-    snapshot_retention_days     = 0
-    apply_immediately           = true
-    secret_recovery_window_days = 0
+    node_type               = "cache.t4g.micro"
+    replica_count           = 1
+    snapshot_retention_days = 0
+    apply_immediately       = true
   }
 
   functions = {

@@ -7,19 +7,19 @@ module "chat" {
   # The zips `pnpm build` writes at the repository root.
   artifacts_dir = "${path.root}/../../../dist/lambda"
 
-  topic_prefix       = "chat"
-  cors_origins       = var.cors_origins
-  log_retention_days = 90
+  topic_prefix                = "chat"
+  cors_origins                = var.cors_origins
+  secret_recovery_window_days = 30
+  log_retention_days          = 90
 
   network = {
     az_count = 3
   }
 
   cache = {
-    node_type                   = "cache.r7g.large"
-    replica_count               = 2
-    snapshot_retention_days     = 7
-    secret_recovery_window_days = 30
+    node_type               = "cache.r7g.large"
+    replica_count           = 2
+    snapshot_retention_days = 7
   }
 
   functions = {

@@ -40,7 +40,7 @@ module "cache" {
   replica_count               = var.cache.replica_count
   snapshot_retention_days     = var.cache.snapshot_retention_days
   apply_immediately           = var.cache.apply_immediately
-  secret_recovery_window_days = var.cache.secret_recovery_window_days
+  secret_recovery_window_days = var.secret_recovery_window_days
 }
 
 ################################################################################
@@ -83,6 +83,8 @@ module "functions" {
   token_secret_arn = var.tokens.secret_arn
   token_public_key = var.tokens.public_key
   token_jwks_url   = var.tokens.jwks_url
+
+  token_secret_recovery_window_days = var.secret_recovery_window_days
 }
 
 ################################################################################

@@ -30,6 +30,13 @@ variable "kms_key_arn" {
   default     = null
 }
 
+variable "secret_recovery_window_days" {
+  description = "Days Secrets Manager keeps the generated secrets (cache AUTH token, player-token secret) recoverable after a destroy; 0 deletes them at once."
+  type        = number
+  default     = 7
+  nullable    = false
+}
+
 variable "log_retention_days" {
   description = "Retention of the Lambda, rule-error and access log groups."
   type        = number
@@ -74,15 +81,14 @@ variable "network" {
 }
 
 variable "cache" {
-  description = "Settings of the chat-cache module: `engine`, `engine_version`, `node_type`, `replica_count`, `snapshot_retention_days`, `apply_immediately`, `secret_recovery_window_days`."
+  description = "Settings of the chat-cache module: `engine`, `engine_version`, `node_type`, `replica_count`, `snapshot_retention_days`, `apply_immediately`."
   type = object({
-    engine                      = optional(string)
-    engine_version              = optional(string)
-    node_type                   = optional(string)
-    replica_count               = optional(number)
-    snapshot_retention_days     = optional(number)
-    apply_immediately           = optional(bool)
-    secret_recovery_window_days = optional(number)
+    engine                  = optional(string)
+    engine_version          = optional(string)
+    node_type               = optional(string)
+    replica_count           = optional(number)
+    snapshot_retention_days = optional(number)
+    apply_immediately       = optional(bool)
   })
   default  = {}
   nullable = false

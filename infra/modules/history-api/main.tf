@@ -80,7 +80,7 @@ resource "aws_apigatewayv2_stage" "default" {
   default_route_settings {
     throttling_rate_limit    = var.throttling_rate_limit
     throttling_burst_limit   = var.throttling_burst_limit
-    detailed_metrics_enabled = true
+    detailed_metrics_enabled = var.detailed_metrics_enabled
   }
 
   access_log_settings {

@@ -78,6 +78,13 @@ variable "throttling_burst_limit" {
   }
 }
 
+variable "detailed_metrics_enabled" {
+  description = "Per-route CloudWatch metrics on the stage; they are billed as custom metrics, so off by default."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "access_log_retention_days" {
   description = "Retention of the access log group."
   type        = number
