@@ -5,5 +5,10 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source'] } },
   test: {
     include: ['tests/**/*.test.ts'],
+    // Property tests run a thousand events through the bundle; leave room for a busy machine.
+    testTimeout: 30_000,
+    globalSetup: ['tests/global-setup.ts'],
+    // Node itself loads the bundle, as Lambda does, instead of vitest's transform pipeline.
+    server: { deps: { external: [/\/dist\/handler\.mjs/] } },
   },
 });

@@ -21,7 +21,7 @@ export async function until(check: () => Promise<boolean>, timeoutMs = 5000): Pr
   }
 }
 
-export const alice = { id: 'alice', name: 'Alice' };
+const alice = { id: 'alice', name: 'Alice' };
 export const bob = { id: 'bob', name: 'Bob' };
 
 export function chat(text: string, extra: { clientMsgId?: string; ingestId?: string } = {}) {

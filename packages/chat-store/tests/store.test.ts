@@ -1,7 +1,7 @@
 import { compareMessageIds } from '@game-chat/protocol/payloads';
 import { redisForTests } from '@game-chat/testing/redis-server';
 import { afterAll, describe, expect, it } from 'vitest';
-import { alice, bob, chat, isolatedStore, until } from './helpers.js';
+import { bob, chat, isolatedStore, until } from './helpers.js';
 
 const redis = await redisForTests();
 const opened: Array<{ close(): Promise<void> }> = [];

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
+import { type ChatStore, createChatStore } from '@game-chat/chat-store/store';
+import type { ChatMessage, Notice } from '@game-chat/protocol/payloads';
+import {
+  type DataPlaneRecorder,
+  type RecordedPublish,
+  startDataPlaneRecorder,
+} from '@game-chat/testing/data-plane-recorder';
+import { lambdaContext } from '@game-chat/testing/lambda-context';
+import { redisForTests, startRedisServer } from '@game-chat/testing/redis-server';
+import type { ChatRuleEvent } from '../../src/event.js';
+import type { FilterOutcome } from '../../src/filter.js';
+
+const bundlePath = fileURLToPath(new URL('../../dist/handler.mjs', import.meta.url));
+
+type Handler = (event: unknown, context: unknown) => Promise<FilterOutcome>;
+
+export interface Harness {
+  invoke(event: unknown): Promise<FilterOutcome>;
+  readonly recorder: DataPlaneRecorder;
+  /** The same Redis and key prefix as the bundle, to arrange and inspect state. */
+  readonly store: ChatStore;
+  readonly redis: RedisConnection;
+  readonly redisUrl: string;
+  readonly prefix: string;
+  /** Every key the bundle wrote (test-only KEYS on this harness's own prefix). */
+  keys(): Promise<string[]>;
+  /** Stops the private redis-server; `startRedis` brings a fresh one up on the same port. */
+  stopRedis(): Promise<void>;
+  startRedis(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  readonly env?: Record<string, string>;
+  /** A redis-server of its own (to stop and restart it), even when REDIS_URL is set. */
+  readonly privateRedis?: boolean;
+}
+
+/**
+ * Imports a fresh copy of the bundled handler with its settings in the environment while it
+ * loads: the bundle reads them once, at import, as a Lambda container does at cold start.
+ */
+async function loadBundle(env: Record<string, string>): Promise<Handler> {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    const module = await import(`${pathToFileURL(bundlePath).href}?instance=${randomUUID()}`);
+    return module.handler as Handler;
+  } finally {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  }
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  let server: { url: string; stop(): Promise<void> } = options.privateRedis
+    ? await startRedisServer()
+    : await redisForTests();
+  const url = server.url;
+  const recorder = await startDataPlaneRecorder();
+  const prefix = `f${randomUUID().slice(0, 8)}`;
+  const env: Record<string, string> = {
+    REDIS_URL: url,
+    IOT_DATA_ENDPOINT: recorder.endpoint,
+    CHAT_REDIS_KEY_PREFIX: prefix,
+    ...options.env,
+  };
+  const handler = await loadBundle(env);
+  const redis = createRedisClient({ url });
+  const store = createChatStore({
+    client: redis,
+    keyPrefix: prefix,
+    historySeconds: Number(env.CHAT_HISTORY_SECONDS ?? 30),
+    historyMax: Number(env.CHAT_HISTORY_MAX ?? 200),
+  });
+  return {
+    invoke: (event) => handler(event, lambdaContext({ functionName: 'message-filter' })),
+    recorder,
+    store,
+    redis,
+    redisUrl: url,
+    prefix,
+    async keys() {
+      const keys = await redis.command(['KEYS', `${prefix}:*`]);
+      return (keys as string[]).sort();
+    },
+    async stopRedis() {
+      if (!options.privateRedis) throw new Error('stopRedis needs privateRedis: true');
+      await server.stop();
+    },
+    async startRedis() {
+      server = await startRedisServer({ port: Number(new URL(url).port) });
+    },
+    async close() {
+      await redis.close();
+      await recorder.stop();
+      await server.stop();
+    },
+  };
+}
+
+/** A rule event as `infra/rules/chat-send.sql` builds it. */
+export function ruleEvent(
+  topic: string,
+  payload: string | Uint8Array | object,
+  overrides: Partial<ChatRuleEvent> = {},
+): ChatRuleEvent {
+  const bytes =
+    typeof payload === 'string' || payload instanceof Uint8Array
+      ? Buffer.from(payload as string)
+      : Buffer.from(JSON.stringify(payload));
+  return {
+    payload: bytes.toString('base64'),
+    topic,
+    clientId: 'alice',
+    principal: 'alice',
+    receivedAt: Date.now(),
+    ingestId: randomUUID(),
+    ...overrides,
+  };
+}
+
+export function isNotice(publish: RecordedPublish): boolean {
+  return publish.json<{ kind?: string }>().kind === 'notice';
+}
+
+export function notices(recorder: DataPlaneRecorder, to = 'alice'): Notice[] {
+  return recorder.published
+    .filter((publish) => publish.topic === `chat/inbox/${to}` && isNotice(publish))
+    .map((publish) => publish.json<Notice>());
+}
+
+export function roomMessages(recorder: DataPlaneRecorder, channel: string): ChatMessage[] {
+  return recorder.published
+    .filter((publish) => publish.topic === `chat/room/${channel}`)
+    .map((publish) => publish.json<ChatMessage>());
+}
+
+/** Polls `check` until it holds; fails after `timeoutMs`. */
+export async function until(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, roomMessages, ruleEvent, startHarness, until } from './helpers/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ env: { CHAT_HISTORY_SECONDS: '1', CHAT_HISTORY_MAX: '3' } });
+});
+afterAll(() => h.close());
+
+async function send(channel: string, count: number) {
+  for (let i = 0; i < count; i++) {
+    const outcome = await h.invoke(
+      ruleEvent(`chat/send/${channel}`, { text: `m${i}` }, { clientId: `p${i}` }),
+    );
+    expect(outcome.status).toBe('published');
+  }
+}
+
+describe('history written by the filter', () => {
+  it('keeps at most CHAT_HISTORY_MAX messages', async () => {
+    await send('Count', 5);
+    const { messages, retentionSeconds } = await h.store.recent('Count', { limit: 50 });
+    expect(messages.map((m) => m.text)).toEqual(['m2', 'm3', 'm4']);
+    expect(retentionSeconds).toBe(1);
+    const first = roomMessages(h.recorder, 'Count')[0];
+    const missed = await h.store.recent('Count', { limit: 50, after: first?.id });
+    expect(missed.recovered).toBe(false);
+  });
+
+  it('forgets messages after CHAT_HISTORY_SECONDS, and the channel keys expire', async () => {
+    await send('Time', 2);
+    expect((await h.store.recent('Time', { limit: 50 })).messages).toHaveLength(2);
+    await until(async () => (await h.store.recent('Time', { limit: 50 })).messages.length === 0);
+    await until(async () => !(await h.keys()).some((key) => key.endsWith(':ch:{Time}:log')));
+  });
+});
