@@ -1,0 +1,233 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChatError, type ChatMessage, createChatClient } from '../src/client.js';
+import { type LocalStack, Players, startStack } from './support/stack.js';
+import { nextEvent } from './support/wait.js';
+
+/** The server's text limit, lower than the SDK's default, so the server's check is reached. */
+const SERVER_MAX_TEXT = 40;
+
+let stack: LocalStack;
+let players: Players;
+
+beforeAll(async () => {
+  stack = await startStack({ CHAT_MAX_TEXT: String(SERVER_MAX_TEXT) });
+  players = new Players(stack);
+});
+
+afterAll(async () => {
+  await players?.closeAll();
+  await stack?.stop();
+});
+
+async function rejection(promise: Promise<unknown>): Promise<ChatError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(ChatError);
+  return error as ChatError;
+}
+
+describe('two players chatting over the local stack', () => {
+  it('send resolves with the server message, and the other player gets the same one', async () => {
+    const alice = await players.connect('alice');
+    const bob = await players.connect('bob');
+    await alice.join('Town');
+    await bob.join('Town');
+    const received = nextEvent(bob, 'message', (message) => message.text === 'hello bob');
+
+    const sent = await alice.send('Town', '  hello bob  ');
+
+    expect(sent).toMatchObject({ kind: 'chat', channel: 'Town', text: 'hello bob' });
+    expect(sent.from.id).toBe('alice');
+    expect(sent.id).toMatch(/^\d+-\d+$/);
+    expect(await received).toEqual(sent);
+    expect(bob.messages('Town').map((message) => message.id)).toContain(sent.id);
+    expect(alice.messages('Town').at(-1)).toEqual(sent);
+  });
+
+  it('a player joining later gets the recent messages in id order', async () => {
+    const dana = await players.connect('dana');
+    await dana.join('Plaza');
+    const sent: ChatMessage[] = [];
+    for (const text of ['one', 'two', 'three']) sent.push(await dana.send('Plaza', text));
+
+    const erin = await players.connect('erin');
+    const history = await erin.join('Plaza');
+
+    expect(history.map((message) => message.id)).toEqual(sent.map((message) => message.id));
+    expect(history.map((message) => message.text)).toEqual(['one', 'two', 'three']);
+  });
+
+  it('send rejects with too_long when the server refuses the text, and nothing is delivered', async () => {
+    const frank = await players.connect('frank');
+    const watcher = await players.connect('gina');
+    await frank.join('Dock');
+    await watcher.join('Dock');
+    const seen: string[] = [];
+    watcher.on('message', (message) => seen.push(message.text));
+    const notice = nextEvent(frank, 'notice');
+
+    const error = await rejection(frank.send('Dock', 'x'.repeat(SERVER_MAX_TEXT + 1)));
+    expect(error.code).toBe('too_long');
+    expect((await notice).code).toBe('too_long');
+
+    // The next message passes the same pipeline; once it arrived, the refused one never will.
+    const after = nextEvent(watcher, 'message', (message) => message.text === 'short');
+    await frank.send('Dock', 'short');
+    await after;
+    expect(seen).toEqual(['short']);
+  });
+
+  it('send rejects with rate_limited and retryAfterMs when a player floods', async () => {
+    const henry = await players.connect('henry');
+    await henry.join('Arena');
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, n) => henry.send('Arena', `spam ${n}`)),
+    );
+    const refused = results.filter((result) => result.status === 'rejected');
+    expect(results.filter((result) => result.status === 'fulfilled').length).toBeGreaterThan(0);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const result of refused) {
+      const error = (result as PromiseRejectedResult).reason as ChatError;
+      expect(error).toBeInstanceOf(ChatError);
+      expect(error.code).toBe('rate_limited');
+      expect(error.retryAfterMs).toBeGreaterThan(0);
+    }
+  });
+
+  it('whisper resolves with the delivered whisper, which only the recipient receives', async () => {
+    const ivan = await players.connect('ivan');
+    const jane = await players.connect('jane');
+    const received = nextEvent(jane, 'whisper');
+
+    const sent = await ivan.whisper('jane', 'psst');
+
+    expect(sent).toMatchObject({ kind: 'whisper', text: 'psst', from: { id: 'ivan' } });
+    expect(await received).toEqual(sent);
+  });
+
+  it('bad arguments fail fast with protocol codes and reach nobody', async () => {
+    const kim = await players.connect('kim');
+    const lee = await players.connect('lee');
+    await kim.join('Harbor');
+    await lee.join('Harbor');
+    const seen: string[] = [];
+    lee.on('message', (message) => seen.push(message.text));
+
+    expect((await rejection(kim.send('Harbor', ' \t '))).code).toBe('empty');
+    expect((await rejection(kim.send('Harbor', 'y'.repeat(501)))).code).toBe('too_long');
+    expect((await rejection(kim.send('Har/bor', 'hi'))).code).toBe('invalid');
+    expect((await rejection(kim.whisper('lee+', 'hi'))).code).toBe('invalid');
+    expect((await rejection(kim.join('#'))).code).toBe('invalid');
+
+    const after = nextEvent(lee, 'message', (message) => message.text === 'valid');
+    await kim.send('Harbor', 'valid');
+    await after;
+    expect(seen).toEqual(['valid']);
+    expect(kim.state).toBe('online');
+  });
+
+  it('several channels at once: each message lands in its own channel, until left', async () => {
+    const uma = await players.connect('uma');
+    const vic = await players.connect('vic');
+    await Promise.all([uma.join('North'), uma.join('South'), vic.join('North'), vic.join('South')]);
+    expect(uma.channels.sort()).toEqual(['North', 'South']);
+
+    const bothArrived = nextEvent(uma, 'message', (message) => message.text === 'to the south');
+    const north = await vic.send('North', 'to the north');
+    await vic.send('South', 'to the south');
+    await bothArrived;
+    expect(uma.messages('North').map((message) => message.text)).toEqual(['to the north']);
+    expect(uma.messages('South').map((message) => message.text)).toEqual(['to the south']);
+    expect(north.channel).toBe('North');
+
+    await uma.leave('North');
+    const seen: string[] = [];
+    uma.on('message', (message) => seen.push(`${message.channel}:${message.text}`));
+    await vic.send('North', 'nobody from uma listens');
+    const last = nextEvent(uma, 'message', (message) => message.text === 'south again');
+    await vic.send('South', 'south again');
+    await last;
+    expect(seen).toEqual(['South:south again']);
+    expect(uma.channels).toEqual(['South']);
+  });
+
+  it('connects the AWS way: WebSocket, authorizer name in the URL, token as password', async () => {
+    const token = await stack.issueToken('wanda', { name: 'Wanda' });
+    const aws = createChatClient({
+      endpoint: stack.urls.ws,
+      authorizerName: stack.authorizerName,
+      apiUrl: stack.urls.api,
+      token,
+    });
+    const wrongName = createChatClient({
+      endpoint: stack.urls.ws,
+      authorizerName: 'some-other-authorizer',
+      apiUrl: stack.urls.api,
+      token,
+      clientSuffix: 'second',
+    });
+    try {
+      await aws.connect();
+      await aws.join('Cloud');
+      expect((await aws.send('Cloud', 'over wss')).from.id).toBe('wanda');
+      expect(await rejection(wrongName.connect())).toBeInstanceOf(ChatError);
+      expect(wrongName.state).toBe('offline');
+    } finally {
+      await Promise.all([aws.close(), wrongName.close()]);
+    }
+  });
+
+  it('a forged token is refused with unauthorized', async () => {
+    const real = await stack.issueToken('mallory', { name: 'Mallory' });
+    const [header, payload] = real.split('.');
+    const forged = createChatClient({
+      endpoint: stack.urls.mqtt,
+      apiUrl: stack.urls.api,
+      token: `${header}.${payload}.${'A'.repeat(43)}`,
+    });
+    expect((await rejection(forged.connect())).code).toBe('unauthorized');
+    expect(forged.state).toBe('offline');
+  });
+});
+
+describe('moderation over the HTTP API', () => {
+  it('announce, delete, mute and unmute reach the players', async () => {
+    const mod = await players.connect('mod1', { role: 'moderator' });
+    const pat = await players.connect('pat');
+    const quinn = await players.connect('quinn');
+    await pat.join('Keep');
+    await quinn.join('Keep');
+
+    const announced = nextEvent(quinn, 'system');
+    const announcement = await mod.announce('Keep', 'Server restart in 5 minutes');
+    expect(announcement).toMatchObject({ kind: 'system', text: 'Server restart in 5 minutes' });
+    expect((await announced).id).toBe(announcement.id);
+
+    const rude = await pat.send('Keep', 'something rude');
+    const deleted = nextEvent(quinn, 'delete');
+    await mod.deleteMessage('Keep', rude.id);
+    expect(await deleted).toMatchObject({ channel: 'Keep', targetId: rude.id });
+    expect(quinn.messages('Keep').map((message) => message.id)).not.toContain(rude.id);
+
+    const { until } = await mod.mute('pat', 60, 'cool down');
+    expect(until).toBeGreaterThan(Date.now());
+    expect((await rejection(pat.send('Keep', 'let me talk'))).code).toBe('muted');
+    expect(await mod.unmute('pat')).toEqual({ wasMuted: true });
+    expect((await pat.send('Keep', 'thanks')).text).toBe('thanks');
+
+    // A newcomer's history has the announcement and not the deleted message.
+    const newcomer = await players.connect('rob');
+    const history = await newcomer.join('Keep');
+    const ids = history.map((message) => message.id);
+    expect(ids).toContain(announcement.id);
+    expect(ids).not.toContain(rude.id);
+  });
+
+  it('players may not moderate: forbidden with status 403', async () => {
+    const sam = await players.connect('sam');
+    const error = await rejection(sam.announce('Keep', 'I am the law'));
+    expect(error).toMatchObject({ code: 'forbidden', status: 403 });
+  });
+});

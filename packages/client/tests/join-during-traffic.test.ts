@@ -1,0 +1,71 @@
+import { compareMessageIds } from '@game-chat/protocol/payloads';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ChatMessage } from '../src/client.js';
+import { type LocalStack, Players, startStack } from './support/stack.js';
+import { waitUntil } from './support/wait.js';
+
+const MESSAGES = 200;
+/** Sends in flight at once: enough to keep traffic flowing while the join reads history. */
+const CONCURRENCY = 10;
+
+let stack: LocalStack;
+let players: Players;
+
+beforeAll(async () => {
+  // Limits out of the way: this test is about merging, not about refusing.
+  stack = await startStack({
+    CHAT_RATE_BURST: '1000',
+    CHAT_RATE_PER_SECOND: '1000',
+    CHAT_CHANNEL_RATE_PER_SECOND: '10000',
+    CHAT_HISTORY_MAX: '1000',
+    CHAT_HISTORY_SECONDS: '120',
+  });
+  players = new Players(stack);
+});
+
+afterAll(async () => {
+  await players?.closeAll();
+  await stack?.stop();
+});
+
+it('a player joining during traffic ends up with every message exactly once, in id order', async () => {
+  const sender = await players.connect('sender');
+  const joiner = await players.connect('joiner');
+  await sender.join('Busy');
+
+  const sent: ChatMessage[] = [];
+  let next = 0;
+  const sendLoop = async () => {
+    while (next < MESSAGES) {
+      const n = next++;
+      sent.push(await sender.send('Busy', `message ${n}`));
+    }
+  };
+  const traffic = Promise.all(Array.from({ length: CONCURRENCY }, sendLoop));
+
+  // Join while messages are flowing: some are in history, some arrive live during the read.
+  await waitUntil(() => sent.length >= MESSAGES / 4, 'a quarter of the traffic', 20_000);
+  const live: ChatMessage[] = [];
+  joiner.on('message', (message) => live.push(message));
+  const snapshot = await joiner.join('Busy');
+  const sentWhenJoined = sent.length;
+  await traffic;
+  await waitUntil(
+    () => snapshot.length + live.length >= MESSAGES,
+    'the joiner to receive the rest of the traffic',
+    20_000,
+  );
+
+  const sentIds = sent.map((message) => message.id).sort(compareMessageIds);
+  const seenIds = [...snapshot, ...live].map((message) => message.id);
+  expect(new Set(seenIds).size).toBe(seenIds.length); // Nothing doubled...
+  expect([...seenIds].sort(compareMessageIds)).toEqual(sentIds); // ...nothing lost.
+  expect(joiner.messages('Busy').map((message) => message.id)).toEqual(sentIds);
+  expect(snapshot.map((message) => message.id)).toEqual(
+    snapshot.map((message) => message.id).sort(compareMessageIds),
+  );
+  // The join really happened during traffic: both history and live messages were involved.
+  expect(snapshot.length).toBeGreaterThan(0);
+  expect(live.length).toBeGreaterThan(0);
+  expect(sentWhenJoined).toBeLessThan(MESSAGES);
+});

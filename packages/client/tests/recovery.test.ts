@@ -1,0 +1,147 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ChatMessage,
+  type ConnectionState,
+  createChatClient,
+  type GapEvent,
+} from '../src/client.js';
+import { type LocalStack, Players, startStack } from './support/stack.js';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { nextEvent, waitUntil } from './support/wait.js';
+
+/** A short history window, so that a test can outlast it. */
+const WINDOW_SECONDS = 3;
+
+let stack: LocalStack;
+let players: Players;
+let proxy: TcpProxy | undefined;
+
+beforeAll(async () => {
+  stack = await startStack({ CHAT_HISTORY_SECONDS: String(WINDOW_SECONDS) });
+  players = new Players(stack);
+});
+
+afterEach(async () => {
+  await proxy?.close();
+  proxy = undefined;
+});
+
+afterAll(async () => {
+  await players?.closeAll();
+  await stack?.stop();
+});
+
+/** A player connected through a TCP proxy that the test can cut, and a second player. */
+async function playersOnChannel(channel: string, name: string) {
+  proxy = await startTcpProxy(Number(new URL(stack.urls.mqtt).port));
+  const dropped = players.create(name, {}, { endpoint: `mqtt://127.0.0.1:${proxy.port}` });
+  await dropped.connect();
+  const other = await players.connect(`${name}-friend`);
+  await dropped.join(channel);
+  await other.join(channel);
+  const seen = nextEvent(dropped, 'message', (message) => message.text === 'before the drop');
+  await other.send(channel, 'before the drop');
+  const lastBeforeDrop = (await seen).id;
+  const received: ChatMessage[] = [];
+  const gaps: GapEvent[] = [];
+  dropped.on('message', (message) => received.push(message));
+  dropped.on('gap', (gap) => gaps.push(gap));
+  return { dropped, other, received, gaps, lastBeforeDrop, proxy };
+}
+
+async function inHistory(channel: string, id: string): Promise<boolean> {
+  const token = await stack.issueToken('observer', {});
+  const response = await fetch(`${stack.urls.api}/channels/${channel}/messages?limit=200`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const body = (await response.json()) as { messages: ChatMessage[] };
+  return body.messages.some((message) => message.id === id);
+}
+
+describe('reconnect recovery', () => {
+  it('a dropped connection comes back and recovers missed messages once each, without a gap', async () => {
+    const { dropped, other, received, gaps, proxy } = await playersOnChannel('Town', 'alice');
+    const states: ConnectionState[] = [];
+    dropped.on('connection', (event) => states.push(event.state));
+
+    const offline = nextEvent(dropped, 'connection', (event) => event.state === 'offline');
+    proxy.cut({ refuse: true });
+    await offline;
+    const missed: ChatMessage[] = [];
+    for (const text of ['missed 1', 'missed 2', 'missed 3'])
+      missed.push(await other.send('Town', text));
+    const online = nextEvent(dropped, 'connection', (event) => event.state === 'online');
+    proxy.accept();
+    await online;
+    await waitUntil(() => received.length >= missed.length, 'the missed messages');
+
+    expect(received.map((message) => message.id)).toEqual(missed.map((message) => message.id));
+    expect(gaps).toEqual([]);
+    expect(states).toEqual(expect.arrayContaining(['offline', 'reconnecting', 'online']));
+    expect(dropped.channels).toEqual(['Town']);
+
+    // Live traffic flows again on the new connection.
+    const live = nextEvent(dropped, 'message', (message) => message.text === 'welcome back');
+    await other.send('Town', 'welcome back');
+    await live;
+    expect(received.filter((message) => message.text === 'welcome back')).toHaveLength(1);
+  });
+
+  it('emits gap when the messages missed while offline have expired', async () => {
+    const { dropped, other, gaps, lastBeforeDrop, proxy } = await playersOnChannel(
+      'Forest',
+      'carol',
+    );
+
+    const offline = nextEvent(dropped, 'connection', (event) => event.state === 'offline');
+    proxy.cut({ refuse: true });
+    await offline;
+    const expired = await other.send('Forest', 'said while carol was away');
+    await waitUntil(
+      async () => !(await inHistory('Forest', expired.id)),
+      'the message to leave the history window',
+      (WINDOW_SECONDS + 5) * 1000,
+    );
+    const gap = nextEvent(dropped, 'gap');
+    proxy.accept();
+
+    expect(await gap).toEqual({ channel: 'Forest', afterId: lastBeforeDrop });
+    expect(gaps).toHaveLength(1);
+    expect(dropped.messages('Forest').map((message) => message.id)).not.toContain(expired.id);
+  });
+});
+
+describe('token refresh', () => {
+  it('reconnects with a new token before expiry and keeps the joined channels', async () => {
+    let tokensIssued = 0;
+    const tina = createChatClient({
+      endpoint: stack.urls.mqtt,
+      apiUrl: stack.urls.api,
+      getToken: () => {
+        tokensIssued += 1;
+        return stack.issueToken('tina', { name: 'Tina', expiresInSeconds: 4 });
+      },
+    });
+    const friend = await players.connect('tina-friend');
+    try {
+      await tina.connect();
+      await tina.join('Refresh');
+      await friend.join('Refresh');
+      const states: ConnectionState[] = [];
+      tina.on('connection', (event) => states.push(event.state));
+
+      // A 4 s token is refreshed halfway, about 2 s in; the new connection reports online.
+      await nextEvent(tina, 'connection', (event) => event.state === 'online', 10_000);
+      expect(tokensIssued).toBeGreaterThanOrEqual(2);
+      expect(states).not.toContain('offline');
+      expect(tina.channels).toEqual(['Refresh']);
+
+      const live = nextEvent(tina, 'message', (message) => message.text === 'still there?');
+      await friend.send('Refresh', 'still there?');
+      await live;
+      expect((await tina.send('Refresh', 'yes')).from.id).toBe('tina');
+    } finally {
+      await tina.close();
+    }
+  });
+});

@@ -1,0 +1,53 @@
+import { createLocalStack } from '@game-chat/local-stack';
+import { type ChatClient, type ChatClientOptions, createChatClient } from '../../src/client.js';
+
+export type LocalStack = Awaited<ReturnType<typeof createLocalStack>>;
+export type TokenOptions = Parameters<LocalStack['issueToken']>[1];
+
+/** The whole chat on free ports, with its own Redis; `settings` are CHAT_* overrides. */
+export function startStack(settings: Record<string, string> = {}): Promise<LocalStack> {
+  return createLocalStack({
+    mqttPort: 0,
+    wsPort: 0,
+    apiPort: 0,
+    iotDataPort: 0,
+    settings,
+    log: 'silent',
+  });
+}
+
+/** Creates players' clients on a stack and closes them all at the end of a test file. */
+export class Players {
+  readonly #clients: ChatClient[] = [];
+
+  constructor(readonly stack: LocalStack) {}
+
+  /** A connected client for `playerId`, over MQTT/TCP unless `options.endpoint` says otherwise. */
+  async connect(
+    playerId: string,
+    token: TokenOptions = {},
+    options: Partial<ChatClientOptions> = {},
+  ): Promise<ChatClient> {
+    const client = this.create(playerId, token, options);
+    await client.connect();
+    return client;
+  }
+
+  create(playerId: string, token: TokenOptions = {}, options: Partial<ChatClientOptions> = {}) {
+    const getToken = () => this.stack.issueToken(playerId, { name: playerId, ...token });
+    const client = createChatClient({
+      endpoint: this.stack.urls.mqtt,
+      apiUrl: this.stack.urls.api,
+      ...(options.token === undefined && { getToken }),
+      reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
+      sendTimeoutMs: 15_000,
+      ...options,
+    });
+    this.#clients.push(client);
+    return client;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(this.#clients.splice(0).map((client) => client.close()));
+  }
+}
