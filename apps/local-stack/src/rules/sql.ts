@@ -209,11 +209,9 @@ class Parser {
       select.push(this.#selectItem());
     }
     this.#expectKeyword('from');
-    const fromToken = this.#next();
-    if (fromToken.type !== 'string') {
-      this.#index--;
-      this.#fail('a quoted topic filter after FROM');
-    }
+    const fromToken = this.#current;
+    if (fromToken.type !== 'string') this.#fail('a quoted topic filter after FROM');
+    this.#next();
     const filter = checkTopicFilter(fromToken.value);
     if (!filter.ok) throw new RuleSqlError(`FROM: ${filter.message}`, fromToken.at);
     let where: Expr | undefined;
@@ -234,11 +232,11 @@ class Parser {
     const expr = this.#or();
     if (this.#isKeyword('as')) {
       this.#next();
-      const alias = this.#next();
+      const alias = this.#current;
       if (alias.type !== 'word' || KEYWORDS.has(alias.text.toLowerCase())) {
-        this.#index--;
         this.#fail('a name after AS');
       }
+      this.#next();
       return { kind: 'value', expr, name: alias.text };
     }
     return { kind: 'value', expr, name: defaultName(expr, start) };
@@ -281,42 +279,42 @@ class Parser {
   }
 
   #primary(): Expr {
-    const token = this.#next();
-    switch (token.type) {
-      case 'number':
-        return { kind: 'literal', value: token.value };
-      case 'string':
-        return { kind: 'literal', value: token.value };
-      case 'symbol':
-        if (token.text === '(') {
-          const inner = this.#or();
-          this.#expectSymbol(')');
-          return inner;
-        }
-        break;
-      case 'word': {
-        const lower = token.text.toLowerCase();
-        if (lower === 'true' || lower === 'false')
-          return { kind: 'literal', value: lower === 'true' };
-        if (KEYWORDS.has(lower)) break;
-        if (this.#isSymbol('(')) return this.#call(token.text, token.at);
-        const path = [token.text];
-        while (this.#isSymbol('.')) {
-          this.#next();
-          const part = this.#next();
-          if (part.type !== 'word') {
-            this.#index--;
-            this.#fail('a field name after "."');
-          }
-          path.push(part.text);
-        }
-        return { kind: 'field', path };
-      }
-      case 'end':
-        break;
+    const token = this.#current;
+    if (token.type === 'number' || token.type === 'string') {
+      this.#next();
+      return { kind: 'literal', value: token.value };
     }
-    this.#index--;
+    if (token.type === 'symbol' && token.text === '(') {
+      this.#next();
+      const inner = this.#or();
+      this.#expectSymbol(')');
+      return inner;
+    }
+    if (token.type === 'word' && !KEYWORDS.has(token.text.toLowerCase())) {
+      this.#next();
+      if (this.#isSymbol('(')) return this.#call(token.text, token.at);
+      return { kind: 'field', path: [token.text, ...this.#fieldPath()] };
+    }
+    if (token.type === 'word' && /^(true|false)$/i.test(token.text)) {
+      this.#next();
+      return { kind: 'literal', value: token.text.toLowerCase() === 'true' };
+    }
     return this.#fail('a value, a field or a function');
+  }
+
+  /** The `.b.c` after a field name. */
+  #fieldPath(): string[] {
+    const path: string[] = [];
+    while (this.#isSymbol('.')) {
+      this.#next();
+      const part = this.#current;
+      if (part.type !== 'word' || KEYWORDS.has(part.text.toLowerCase())) {
+        this.#fail('a field name after "."');
+      }
+      this.#next();
+      path.push(part.text);
+    }
+    return path;
   }
 
   #call(name: string, at: number): Expr {
