@@ -76,20 +76,37 @@ export function stateLocation(env) {
   return { bucket, region: env.TF_STATE_REGION || env.AWS_REGION || 'eu-west-1' };
 }
 
+function rawOutput(outputs, name) {
+  return Object.hasOwn(outputs ?? {}, name) ? outputs[name]?.value : undefined;
+}
+
 function outputValue(outputs, name, pattern) {
-  const value = outputs?.[name]?.value;
+  const value = rawOutput(outputs, name);
   if (typeof value !== 'string' || !pattern.test(value)) {
     throw new DeployError('outputs', `terraform output ${name} is missing or not like ${pattern}`);
   }
   return value;
 }
 
-/** `terraform output -json` → the web demo's `{ endpoint, authorizerName, apiUrl }`. */
+function outputCount(outputs, name, max) {
+  const value = rawOutput(outputs, name);
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new DeployError('outputs', `terraform output ${name} must be a whole number 1-${max}`);
+  }
+  return value;
+}
+
+/**
+ * `terraform output -json` → the web demo's settings (apps/web-demo/src/settings.ts):
+ * `{ endpoint, authorizerName, apiUrl, topicPrefix, maxTextLength }`.
+ */
 export function webDemoConfig(outputs) {
   return {
     endpoint: outputValue(outputs, 'websocket_url', /^wss:\/\/[a-z0-9.-]+\/mqtt$/),
     authorizerName: outputValue(outputs, 'authorizer_name', /^[\w=,@-]{1,128}$/),
     apiUrl: outputValue(outputs, 'api_url', /^https:\/\/[a-z0-9.-]+$/),
+    topicPrefix: outputValue(outputs, 'topic_prefix', /^[A-Za-z0-9_-]{1,32}$/),
+    maxTextLength: outputCount(outputs, 'max_text_length', 4000),
   };
 }
 

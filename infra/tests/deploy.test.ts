@@ -27,6 +27,8 @@ const outputs = {
     type: 'string',
     value: 'https://abc123def4.execute-api.eu-west-1.amazonaws.com',
   },
+  topic_prefix: { sensitive: false, type: 'string', value: 'chat' },
+  max_text_length: { sensitive: false, type: 'number', value: 500 },
   dashboard_name: { sensitive: false, type: 'string', value: 'game-chat-dev-chat' },
 };
 
@@ -125,6 +127,8 @@ describe('webDemoConfig', () => {
       endpoint: 'wss://a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com/mqtt',
       authorizerName: 'game-chat-dev-authorizer',
       apiUrl: 'https://abc123def4.execute-api.eu-west-1.amazonaws.com',
+      topicPrefix: 'chat',
+      maxTextLength: 500,
     });
   });
 
@@ -137,6 +141,14 @@ describe('webDemoConfig', () => {
       { ...outputs, api_url: { value: 'https://host/path' } },
       { ...outputs, authorizer_name: { value: 'has space' } },
       { ...outputs, authorizer_name: { value: 42 } },
+      { ...outputs, topic_prefix: { value: 'chat/room' } },
+      { ...outputs, max_text_length: { value: '500' } },
+      { ...outputs, max_text_length: { value: 0 } },
+      { ...outputs, max_text_length: { value: 4001 } },
+      Object.assign(Object.create({ api_url: outputs.api_url }), {
+        ...outputs,
+        api_url: undefined,
+      }),
     ];
     for (const candidate of broken) {
       expect(deployError(() => webDemoConfig(candidate)).code).toBe('outputs');

@@ -1,4 +1,5 @@
-# The first three are what scripts/deploy.mjs writes into the web demo's config.json.
+# scripts/deploy.mjs writes websocket_url, authorizer_name, api_url, topic_prefix and
+# max_text_length into the web demo's config.json.
 
 output "websocket_url" {
   description = "MQTT over WebSocket URL for browsers and games."
@@ -23,6 +24,11 @@ output "mqtt_host" {
 output "topic_prefix" {
   description = "First level of every chat topic."
   value       = module.chat.topic_prefix
+}
+
+output "max_text_length" {
+  description = "Longest message text in code points, for the web demo's counter."
+  value       = module.chat.max_text_length
 }
 
 output "token_secret_arn" {

@@ -37,3 +37,8 @@ output "token_secret_arn" {
   description = "ARN of the player-token HS256 secret (given or generated), or null with a public key or JWKS. The game's backend signs tokens with its value."
   value       = local.token_secret_arn
 }
+
+output "max_text" {
+  description = "`CHAT_MAX_TEXT` the functions enforce, for clients that show a character counter."
+  value       = var.max_text
+}

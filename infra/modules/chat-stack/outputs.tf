@@ -28,6 +28,11 @@ output "topic_prefix" {
   value       = var.topic_prefix
 }
 
+output "max_text_length" {
+  description = "Longest message text in code points (`CHAT_MAX_TEXT`)."
+  value       = module.functions.max_text
+}
+
 output "token_secret_arn" {
   description = "Secrets Manager ARN of the HS256 player-token secret the game's backend signs with (null with a public key or JWKS)."
   value       = module.functions.token_secret_arn
