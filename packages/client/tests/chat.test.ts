@@ -179,6 +179,16 @@ describe('two players chatting over the local stack', () => {
     }
   });
 
+  it('send rejects with timeout when the answer takes longer than sendTimeoutMs', async () => {
+    const impatient = await players.connect('xena', {}, { sendTimeoutMs: 1 });
+    await impatient.join('Quick');
+    const late = nextEvent(impatient, 'message', (message) => message.text === 'too slow');
+
+    expect((await rejection(impatient.send('Quick', 'too slow'))).code).toBe('timeout');
+    // The message was not lost: it still arrives, as an ordinary event.
+    expect((await late).from.id).toBe('xena');
+  });
+
   it('a forged token is refused with unauthorized', async () => {
     const real = await stack.issueToken('mallory', { name: 'Mallory' });
     const [header, payload] = real.split('.');

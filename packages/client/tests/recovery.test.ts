@@ -67,6 +67,9 @@ describe('reconnect recovery', () => {
     const offline = nextEvent(dropped, 'connection', (event) => event.state === 'offline');
     proxy.cut({ refuse: true });
     await offline;
+    expect((await dropped.send('Town', 'while offline').catch((error) => error)).code).toBe(
+      'not_connected',
+    );
     const missed: ChatMessage[] = [];
     for (const text of ['missed 1', 'missed 2', 'missed 3'])
       missed.push(await other.send('Town', text));
