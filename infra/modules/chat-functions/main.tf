@@ -11,7 +11,7 @@ locals {
 
   # Player tokens: a given HS256 secret, a public key, a JWKS URL, or else a generated HS256 secret.
   generate_token_secret = var.token_secret_arn == null && var.token_public_key == null && var.token_jwks_url == null
-  token_secret_arn      = local.generate_token_secret ? aws_secretsmanager_secret.token[0].arn : var.token_secret_arn
+  token_secret_arn      = local.generate_token_secret ? one(aws_secretsmanager_secret.token[*].arn) : var.token_secret_arn
   token_environment = (
     local.token_secret_arn != null ? tomap({ CHAT_TOKEN_SECRET_ARN = local.token_secret_arn }) :
     var.token_public_key != null ? tomap({ CHAT_TOKEN_PUBLIC_KEY = var.token_public_key }) :

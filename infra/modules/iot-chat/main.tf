@@ -15,7 +15,7 @@ locals {
     whisper = "chat-whisper.sql"
   }
   authorizer_name = "${var.name}-authorizer"
-  mqtt_host       = var.create_domain_configuration ? aws_iot_domain_configuration.this[0].domain_name : data.aws_iot_endpoint.data_ats.endpoint_address
+  mqtt_host       = var.create_domain_configuration ? one(aws_iot_domain_configuration.this[*].domain_name) : data.aws_iot_endpoint.data_ats.endpoint_address
 }
 
 ################################################################################

@@ -9,7 +9,7 @@ data "aws_availability_zones" "available" {
 locals {
   tags = merge(var.tags, { "game-chat:module" = "network" })
 
-  vpc_id             = var.create_vpc ? aws_vpc.this[0].id : var.vpc_id
+  vpc_id             = var.create_vpc ? one(aws_vpc.this[*].id) : var.vpc_id
   private_subnet_ids = var.create_vpc ? aws_subnet.private[*].id : var.private_subnet_ids
   create_nat         = var.create_vpc && var.enable_nat_gateway
   region             = data.aws_region.current.region

@@ -60,7 +60,7 @@ variable "vpc_cidr" {
   default     = "10.40.0.0/16"
 
   validation {
-    condition     = can(cidrhost(var.vpc_cidr, 0)) && tonumber(split("/", var.vpc_cidr)[1]) <= 24
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && try(tonumber(split("/", var.vpc_cidr)[1]) <= 24, false)
     error_message = "vpc_cidr must be an IPv4 CIDR block of /24 or larger."
   }
 }
