@@ -264,13 +264,7 @@ export class ChatClient {
   /** Leaves a channel; its pending sends reject with `not_joined`. */
   async leave(channel: string): Promise<void> {
     const name = validOrThrow(validateChannel(channel));
-    if (!this.#channels.delete(name)) return;
-    for (const [clientMsgId, pending] of this.#pending) {
-      if (pending.channel === name) {
-        this.#pending.delete(clientMsgId);
-        pending.reject(new ChatError('not_joined', `left channel ${name}`));
-      }
-    }
+    if (!this.#forget(name, `left channel ${name}`)) return;
     await this.#link?.client.unsubscribeAsync(this.#topics.room(name)).catch(() => undefined);
   }
 
@@ -365,6 +359,12 @@ export class ChatClient {
     if (previous) {
       previous.retired = true;
       previous.client.end(true);
+    }
+    // A refreshed token may allow fewer channels; subscribing to the others would be refused.
+    for (const name of this.#channels.keys()) {
+      if (!channelAllowed(name, claims.channels)) {
+        this.#forget(name, `the token no longer allows channel ${name}`);
+      }
     }
     // Hold back live room messages from the first SUBACK on, until each channel caught up.
     const subscribed = this.#subscribe(link, [
@@ -539,6 +539,18 @@ export class ChatClient {
   }
 
   // -- channels and messages --------------------------------------------------------------
+
+  /** Drops a joined channel and rejects its pending sends; false if it was not joined. */
+  #forget(name: ChannelName, reason: string): boolean {
+    if (!this.#channels.delete(name)) return false;
+    for (const [clientMsgId, pending] of this.#pending) {
+      if (pending.channel === name) {
+        this.#pending.delete(clientMsgId);
+        pending.reject(new ChatError('not_joined', reason));
+      }
+    }
+    return true;
+  }
 
   #allowedChannel(channel: string): ChannelName {
     const name = validOrThrow(validateChannel(channel));
