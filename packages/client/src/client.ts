@@ -26,8 +26,9 @@ import {
   randomHex,
   resolveOptions,
 } from './options.js';
+import { PendingSends, type PendingTarget } from './pending.js';
 import { ChannelTimeline } from './timeline.js';
-import { decodeTokenClaims, refreshDelayMs, type TokenClaims } from './token.js';
+import { TokenSource } from './token-source.js';
 
 export type { ChatMessage, Notice } from '@game-chat/protocol/payloads';
 export type { MuteResult, UnmuteResult } from './api.js';
@@ -87,13 +88,6 @@ interface JoinedChannel {
   lastSync: Promise<void>;
 }
 
-interface PendingSend {
-  readonly kind: 'chat' | 'whisper';
-  readonly channel: ChannelName | undefined;
-  readonly resolve: (message: ChatMessage) => void;
-  readonly reject: (error: ChatError) => void;
-}
-
 /** One MQTT connection; `retired` once replaced or closed on purpose, so its end is no loss. */
 interface Link {
   readonly client: MqttClient;
@@ -120,11 +114,9 @@ export class ChatClient {
   readonly #api: ChatApi;
   readonly #events = new Emitter<ChatClientEvents>();
   readonly #channels = new Map<ChannelName, JoinedChannel>();
-  readonly #pending = new Map<string, PendingSend>();
+  readonly #pending: PendingSends;
+  readonly #tokens: TokenSource;
   readonly #whisperIds = new Set<string>();
-  #token: string | undefined;
-  #claims: TokenClaims | undefined;
-  #tokenRequest: Promise<string> | undefined;
   #link: Link | undefined;
   #state: ConnectionState = 'offline';
   #connecting: Promise<void> | undefined;
@@ -137,13 +129,15 @@ export class ChatClient {
   constructor(options: ChatClientOptions) {
     this.#options = resolveOptions(options);
     this.#topics = createTopics(this.#options.topicPrefix);
-    if (this.#options.token !== undefined) {
-      this.#claims = decodeTokenClaims(this.#options.token);
-      this.#token = this.#options.token;
-    }
+    this.#tokens = new TokenSource({
+      token: this.#options.token,
+      getToken: this.#options.getToken,
+      minLifetimeMs: MIN_TOKEN_LIFETIME_MS,
+    });
+    this.#pending = new PendingSends(this.#options.sendTimeoutMs);
     this.#api = new ChatApi({
       apiUrl: this.#options.apiUrl,
-      getToken: () => this.#usableToken(),
+      getToken: () => this.#tokens.usable(),
       timeoutMs: this.#options.requestTimeoutMs,
       maxTextLength: this.#options.maxTextLength,
     });
@@ -151,22 +145,23 @@ export class ChatClient {
 
   /** The player id (`sub`) of the token; known once a token was read. */
   get playerId(): string | undefined {
-    return this.#claims?.sub;
+    return this.#tokens.claims?.sub;
   }
 
   /** The display name claim of the token, when it has one; known once a token was read. */
   get playerName(): string | undefined {
-    return this.#claims?.name;
+    return this.#tokens.claims?.name;
   }
 
   /** The role claim of the token (`player` when absent); known once a token was read. */
   get role(): Role | undefined {
-    return this.#claims?.role;
+    return this.#tokens.claims?.role;
   }
 
   /** The MQTT client id: `{playerId}.{suffix}`. */
   get clientId(): string | undefined {
-    return this.#claims && formatClientId(this.#claims.sub, this.#options.clientSuffix);
+    const claims = this.#tokens.claims;
+    return claims && formatClientId(claims.sub, this.#options.clientSuffix);
   }
 
   get state(): ConnectionState {
@@ -319,10 +314,7 @@ export class ChatClient {
     this.#closed = true;
     clearTimeout(this.#refreshTimer);
     this.#wake?.();
-    for (const pending of this.#pending.values()) {
-      pending.reject(new ChatError('closed', 'the client was closed'));
-    }
-    this.#pending.clear();
+    this.#pending.abandon(new ChatError('closed', 'the client was closed'));
     this.#channels.clear();
     const link = this.#link;
     this.#link = undefined;
@@ -336,8 +328,8 @@ export class ChatClient {
   // -- connection -------------------------------------------------------------------------
 
   async #establish(): Promise<void> {
-    const token = await this.#usableToken();
-    const claims = this.#claims as TokenClaims;
+    const token = await this.#tokens.usable();
+    const claims = this.#tokens.claims as NonNullable<TokenSource['claims']>;
     const client = await openConnection({
       url: this.#options.mqttUrl,
       clientId: formatClientId(claims.sub, this.#options.clientSuffix),
@@ -417,8 +409,8 @@ export class ChatClient {
           await this.#establish();
         } catch (error) {
           const chatError = asChatError(error);
-          if (chatError.code === 'unauthorized' && this.#options.getToken) {
-            this.#token = undefined; // Refused: ask for a new token next time.
+          if (chatError.code === 'unauthorized' && this.#tokens.renewable) {
+            this.#tokens.discard(); // Refused: ask for a new token next time.
           } else if (chatError.code === 'unauthorized' || chatError.code === 'invalid') {
             this.#setState('offline', { error: chatError });
             return;
@@ -471,43 +463,9 @@ export class ChatClient {
 
   // -- tokens -----------------------------------------------------------------------------
 
-  /** A token that is not about to expire: the current one, or a new one from `getToken`. */
-  async #usableToken(): Promise<string> {
-    const claims = this.#claims;
-    const fresh =
-      this.#token !== undefined &&
-      (claims?.exp === undefined || claims.exp * 1000 - Date.now() > MIN_TOKEN_LIFETIME_MS);
-    if (fresh || !this.#options.getToken) return this.#token as string;
-    return this.#newToken();
-  }
-
-  #newToken(): Promise<string> {
-    const getToken = this.#options.getToken;
-    if (!getToken) return Promise.resolve(this.#token as string);
-    this.#tokenRequest ??= (async () => {
-      try {
-        const token = await getToken();
-        const claims = decodeTokenClaims(token);
-        if (this.#claims && claims.sub !== this.#claims.sub) {
-          throw new ChatError(
-            'invalid',
-            `getToken returned a token for ${claims.sub}, not ${this.#claims.sub}`,
-          );
-        }
-        this.#claims = claims;
-        this.#token = token;
-        return token;
-      } finally {
-        this.#tokenRequest = undefined;
-      }
-    })();
-    return this.#tokenRequest;
-  }
-
   #scheduleRefresh(): void {
     clearTimeout(this.#refreshTimer);
-    if (!this.#options.getToken) return;
-    const delay = refreshDelayMs(this.#claims?.exp, Date.now(), this.#options.tokenRefreshLeadMs);
+    const delay = this.#tokens.renewalDelayMs(this.#options.tokenRefreshLeadMs);
     if (delay === undefined) return;
     this.#refreshTimer = setTimeout(() => void this.#refresh(), delay);
   }
@@ -517,7 +475,7 @@ export class ChatClient {
     const old = this.#link;
     if (!old) return; // Offline: the reconnect loop asks for a token itself.
     try {
-      await this.#newToken();
+      await this.#tokens.renew();
       if (this.#link !== old) return; // Dropped meanwhile: the reconnect loop took over.
       old.retired = true; // The new connection (same client id) kicks this one off.
       await this.#establish();
@@ -543,18 +501,13 @@ export class ChatClient {
   /** Drops a joined channel and rejects its pending sends; false if it was not joined. */
   #forget(name: ChannelName, reason: string): boolean {
     if (!this.#channels.delete(name)) return false;
-    for (const [clientMsgId, pending] of this.#pending) {
-      if (pending.channel === name) {
-        this.#pending.delete(clientMsgId);
-        pending.reject(new ChatError('not_joined', reason));
-      }
-    }
+    this.#pending.abandon(new ChatError('not_joined', reason), name);
     return true;
   }
 
   #allowedChannel(channel: string): ChannelName {
     const name = validOrThrow(validateChannel(channel));
-    if (!channelAllowed(name, this.#claims?.channels)) {
+    if (!channelAllowed(name, this.#tokens.claims?.channels)) {
       throw new ChatError('forbidden', `the token does not allow channel ${name}`);
     }
     return name;
@@ -622,7 +575,7 @@ export class ChatClient {
   #deliver(channel: JoinedChannel, messages: readonly ChatMessage[], emit: boolean): void {
     if (this.#channels.get(channel.name) !== channel) return; // Left meanwhile.
     for (const message of channel.timeline.merge(messages)) {
-      this.#settle(message);
+      this.#pending.resolve(message, this.playerId);
       if (!emit) continue;
       if (message.kind === 'chat') this.#events.emit('message', message);
       else if (message.kind === 'system') this.#events.emit('system', message);
@@ -645,7 +598,7 @@ export class ChatClient {
     if (where.value.kind === 'room') {
       const channel = this.#channels.get(where.value.name as ChannelName);
       if (!channel || message.kind === 'whisper') return;
-      this.#settle(message);
+      this.#pending.resolve(message, this.playerId);
       if (channel.buffer) channel.buffer.push(message);
       else this.#deliver(channel, [message], true);
     } else if (where.value.kind === 'inbox' && message.kind === 'whisper') {
@@ -654,65 +607,24 @@ export class ChatClient {
       if (this.#whisperIds.size > WHISPER_IDS_KEPT) {
         this.#whisperIds.delete(this.#whisperIds.values().next().value as string);
       }
-      this.#settle(message);
+      this.#pending.resolve(message, this.playerId);
       this.#events.emit('whisper', message);
     }
   }
 
   #onNotice(notice: Notice): void {
-    const pending =
-      notice.clientMsgId === undefined ? undefined : this.#pending.get(notice.clientMsgId);
-    if (pending && notice.clientMsgId !== undefined) {
-      this.#pending.delete(notice.clientMsgId);
-      pending.reject(
-        new ChatError(notice.code, notice.detail, { retryAfterMs: notice.retryAfterMs }),
-      );
-    }
+    this.#pending.reject(notice);
     this.#events.emit('notice', notice);
   }
 
-  /** Resolves the pending `send` or `whisper` a delivered message answers. */
-  #settle(message: ChatMessage): void {
-    if (message.clientMsgId === undefined || message.from.id !== this.#claims?.sub) return;
-    const pending = this.#pending.get(message.clientMsgId);
-    if (!pending || pending.kind !== message.kind) return;
-    if (pending.channel !== undefined && pending.channel !== message.channel) return;
-    this.#pending.delete(message.clientMsgId);
-    pending.resolve(message);
-  }
-
-  #publish(
-    topic: string,
-    text: string,
-    target: Pick<PendingSend, 'kind' | 'channel'>,
-  ): Promise<ChatMessage> {
+  #publish(topic: string, text: string, target: PendingTarget): Promise<ChatMessage> {
     const link = this.#onlineLink();
     const clientMsgId = randomHex(16);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(clientMsgId);
-        reject(
-          new ChatError(
-            'timeout',
-            `no answer from the server in ${this.#options.sendTimeoutMs} ms`,
-          ),
-        );
-      }, this.#options.sendTimeoutMs);
-      this.#pending.set(clientMsgId, {
-        ...target,
-        resolve: (message) => {
-          clearTimeout(timer);
-          resolve(message);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      });
-      // A publish lost with its connection is settled by the catch-up after the reconnect
-      // (history carries clientMsgId), or else by the timeout.
-      link.client.publish(topic, JSON.stringify({ text, clientMsgId }), { qos: 1 });
-    });
+    const delivered = this.#pending.wait(clientMsgId, target);
+    // A publish lost with its connection is settled by the catch-up after the reconnect
+    // (history carries clientMsgId), or else by the timeout.
+    link.client.publish(topic, JSON.stringify({ text, clientMsgId }), { qos: 1 });
+    return delivered;
   }
 }
 

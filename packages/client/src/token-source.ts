@@ -1,0 +1,84 @@
+import { ChatError } from './errors.js';
+import { decodeTokenClaims, refreshDelayMs, type TokenClaims } from './token.js';
+
+export interface TokenSourceOptions {
+  readonly token?: string | undefined;
+  readonly getToken?: (() => string | Promise<string>) | undefined;
+  /** A token with less than this left is not handed out when a new one can be had. */
+  readonly minLifetimeMs: number;
+}
+
+/**
+ * The player's token: a fixed one, or one from `getToken`, renewed on demand. Concurrent
+ * callers share one `getToken` call, and every token must name the same player.
+ */
+export class TokenSource {
+  readonly #getToken: (() => string | Promise<string>) | undefined;
+  readonly #minLifetimeMs: number;
+  #token: string | undefined;
+  #claims: TokenClaims | undefined;
+  #request: Promise<string> | undefined;
+
+  /** Throws `ChatError('invalid')` for a fixed token that is not a player JWT. */
+  constructor(options: TokenSourceOptions) {
+    this.#getToken = options.getToken;
+    this.#minLifetimeMs = options.minLifetimeMs;
+    if (options.token !== undefined) {
+      this.#claims = decodeTokenClaims(options.token);
+      this.#token = options.token;
+    }
+  }
+
+  /** The claims of the current token; undefined until `getToken` answered once. */
+  get claims(): TokenClaims | undefined {
+    return this.#claims;
+  }
+
+  /** True when tokens come from `getToken`, so an expiring one can be replaced. */
+  get renewable(): boolean {
+    return this.#getToken !== undefined;
+  }
+
+  /** The current token if it has some life left (or cannot be replaced), else a new one. */
+  async usable(nowMs: number = Date.now()): Promise<string> {
+    const exp = this.#claims?.exp;
+    const fresh =
+      this.#token !== undefined && (exp === undefined || exp * 1000 - nowMs > this.#minLifetimeMs);
+    if (fresh || !this.#getToken) return this.#token as string;
+    return this.renew();
+  }
+
+  /** Asks `getToken` for a new token; `invalid` when it is no player JWT or names another player. */
+  renew(): Promise<string> {
+    const getToken = this.#getToken;
+    if (!getToken) return Promise.resolve(this.#token as string);
+    this.#request ??= (async () => {
+      try {
+        const token = await getToken();
+        const claims = decodeTokenClaims(token);
+        if (this.#claims && claims.sub !== this.#claims.sub) {
+          throw new ChatError(
+            'invalid',
+            `getToken returned a token for ${claims.sub}, not ${this.#claims.sub}`,
+          );
+        }
+        this.#claims = claims;
+        this.#token = token;
+        return token;
+      } finally {
+        this.#request = undefined;
+      }
+    })();
+    return this.#request;
+  }
+
+  /** Drops a renewable token the server refused, so that `usable()` asks for a new one. */
+  discard(): void {
+    if (this.#getToken) this.#token = undefined;
+  }
+
+  /** When to renew: `leadMs` before expiry (see `refreshDelayMs`); undefined for never. */
+  renewalDelayMs(leadMs: number, nowMs: number = Date.now()): number | undefined {
+    return this.#getToken ? refreshDelayMs(this.#claims?.exp, nowMs, leadMs) : undefined;
+  }
+}
