@@ -11,6 +11,7 @@ import {
   checkReferences,
   checkSchema,
   checkSecretsHidden,
+  checkUnusedAndNaming,
 } from './checks.js';
 import { configFromSources, type TfConfig } from './hcl.js';
 import { schema } from './paths.js';
@@ -71,9 +72,14 @@ output "c" {
   description = "x"
   value       = data.aws_region.current.region
 }
+output "d" {
+  description = "x"
+  value       = [for kind in ["room"] : "\${local.inside_for}/\${kind}"]
+}
 `);
     const problems = await checkReferences(config, schema);
-    expect(problems).toHaveLength(5);
+    expect(problems).toHaveLength(6);
+    expect(problems.join('\n')).toMatch(/local\.inside_for: no such local/);
     expect(problems.join('\n')).toMatch(/var\.missing: no such variable/);
     expect(problems.join('\n')).toMatch(/local\.nope: no such local/);
     expect(problems.join('\n')).toMatch(/aws_sqs_queue\.other\.arn: no such resource/);
@@ -339,6 +345,42 @@ resource "aws_lambda_function" "f" {
   test('reports a Redis Lambda without vpc_config', async () => {
     expect(await checkRedisLambdasInVpc(await snippet(lambda('')))).toEqual([
       '/snippet/root: aws_lambda_function.f uses Redis but has no vpc_config with subnets and security groups',
+    ]);
+  });
+});
+
+describe('checkUnusedAndNaming', () => {
+  test('accepts a config that reads everything it declares', async () => {
+    const config = await snippet(`
+variable "name" {
+  type        = string
+  description = "x"
+}
+data "aws_region" "current" {}
+locals { label = "\${var.name}@\${data.aws_region.current.region}" }
+output "label" {
+  description = "x"
+  value       = local.label
+}
+`);
+    expect(await checkUnusedAndNaming(config)).toEqual([]);
+  });
+
+  test('reports an unused variable, local and data source, and a name that is not snake_case', async () => {
+    const config = await snippet(`
+variable "unused" {
+  type        = string
+  description = "x"
+}
+locals { spare = 1 }
+data "aws_region" "current" {}
+resource "aws_sqs_queue" "FailedEvents" { name = "q" }
+`);
+    expect(await checkUnusedAndNaming(config)).toEqual([
+      '/snippet/root: var.unused is declared but never used',
+      '/snippet/root: local.spare is declared but never used',
+      '/snippet/root: data.aws_region.current is declared but never used',
+      '/snippet/root: FailedEvents is not snake_case',
     ]);
   });
 });

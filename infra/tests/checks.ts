@@ -281,8 +281,8 @@ export function checkIam(config: TfConfig): string[] {
 /** Attributes that hold a secret value in clear. */
 const SECRET_ATTRIBUTES: readonly RegExp[] = [
   /^random_password\./,
-  /^aws_secretsmanager_secret_version\.[^.]+(\.\d+|\."[^"]*")?\.secret_string$/,
-  /^aws_elasticache_replication_group\.[^.]+(\.\d+|\."[^"]*")?\.auth_token$/,
+  /^aws_secretsmanager_secret_version\.[^.[]+(\[[^\]]*\])?\.secret_string$/,
+  /^aws_elasticache_replication_group\.[^.[]+(\[[^\]]*\])?\.auth_token$/,
 ];
 const SECRET_VARIABLE_NAME = /(password|auth_token|private_key|token_secret|secret_string)$/;
 
@@ -352,6 +352,43 @@ export async function checkRedisLambdasInVpc(config: TfConfig): Promise<string[]
         `${config.dir}: aws_lambda_function.${name} uses Redis but has no vpc_config with subnets and security groups`,
       );
     }
+  }
+  return problems;
+}
+
+/**
+ * What tflint's terraform_unused_declarations and terraform_naming_convention report: a
+ * variable, local or data source nobody reads, and names that are not snake_case.
+ */
+export async function checkUnusedAndNaming(config: TfConfig): Promise<string[]> {
+  const problems: string[] = [];
+  const used = new Set<string>();
+  for (const [, body] of labelledBodies(config)) {
+    for (const reference of await referencesOf(body)) {
+      const parts = splitReference(reference).map((part) => part.name);
+      const [root, name, dataName] = parts;
+      if (root === 'var' || root === 'local') used.add(`${root}.${name}`);
+      if (root === 'data') used.add(`data.${name}.${dataName}`);
+    }
+  }
+  const declared = [
+    ...Object.keys(config.variables).map((name) => `var.${name}`),
+    ...Object.keys(config.locals).map((name) => `local.${name}`),
+    ...Object.entries(config.data).flatMap(([type, named]) =>
+      Object.keys(named).map((name) => `data.${type}.${name}`),
+    ),
+  ];
+  for (const name of declared) {
+    if (!used.has(name)) problems.push(`${config.dir}: ${name} is declared but never used`);
+  }
+  const names = [
+    ...declared.map((name) => name.split('.').pop() ?? ''),
+    ...Object.keys(config.outputs),
+    ...Object.keys(config.modules),
+    ...Object.values(config.resources).flatMap((named) => Object.keys(named)),
+  ];
+  for (const name of names) {
+    if (!/^[a-z][a-z0-9_]*$/.test(name)) problems.push(`${config.dir}: ${name} is not snake_case`);
   }
   return problems;
 }

@@ -5,7 +5,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { getReferencesInExpression, parse } from '@cdktf/hcl2json';
+import { getExpressionAst, parse } from '@cdktf/hcl2json';
 
 export type HclValue = string | number | boolean | null | HclValue[] | HclBody;
 export interface HclBody {
@@ -136,20 +136,56 @@ export function expressions(value: HclValue | undefined): string[] {
   return [];
 }
 
+/** The `${...}` interpolations of a template string (not `$${`, which is a literal). */
+export function interpolations(template: string): string[] {
+  const found: string[] = [];
+  for (let i = 0; i < template.length - 1; i += 1) {
+    if (template[i] === '$' && template[i + 1] === '$') {
+      i += 1;
+    } else if (template[i] === '$' && template[i + 1] === '{') {
+      let depth = 1;
+      let j = i + 2;
+      for (; j < template.length && depth > 0; j += 1) {
+        if (template[j] === '{') depth += 1;
+        if (template[j] === '}') depth -= 1;
+      }
+      found.push(template.slice(i + 2, j - 1));
+      i = j - 1;
+    }
+  }
+  return found;
+}
+
+interface AstNode {
+  type: string;
+  meta?: { fullAccessor?: string };
+  children?: AstNode[];
+}
+
+function traversals(node: AstNode | null, into: string[]): string[] {
+  if (!node) return into;
+  if (node.type === 'scopeTraversal' && node.meta?.fullAccessor) into.push(node.meta.fullAccessor);
+  for (const child of node.children ?? []) traversals(child, into);
+  return into;
+}
+
 const referenceCache = new Map<string, Promise<string[]>>();
 
 /**
  * The traversals an expression makes, such as `var.name`, `module.cache.redis_url` or
- * `aws_lambda_function.this."history-api".arn` (index keys quoted, list indexes as numbers).
- * Iterator variables of `for` expressions are not included.
+ * `aws_lambda_function.this["history-api"].arn`, from HCL's own syntax tree, so references
+ * inside `for` expressions and nested templates count too. Iterator variables come back as
+ * one-part names (`k`); the checks ignore roots they do not know.
  */
-export function referencesIn(expression: string): Promise<string[]> {
-  let cached = referenceCache.get(expression);
+export function referencesIn(template: string): Promise<string[]> {
+  let cached = referenceCache.get(template);
   if (!cached) {
-    cached = getReferencesInExpression('expression.tf', expression).then((found) =>
-      found.map((reference) => reference.value),
-    );
-    referenceCache.set(expression, cached);
+    cached = Promise.all(
+      interpolations(template).map(async (expression) =>
+        traversals((await getExpressionAst('expression.tf', expression)) as AstNode | null, []),
+      ),
+    ).then((lists) => lists.flat());
+    referenceCache.set(template, cached);
   }
   return cached;
 }
@@ -159,12 +195,15 @@ export async function referencesOf(value: HclValue | undefined): Promise<string[
   return [...new Set(all.flat())];
 }
 
-/** `a.b."c".0.d` → `['a', 'b', 'c', '0', 'd']`, with whether each part was an index. */
+/**
+ * `a.b["c"][0].d` → `a`, `b`, `c` (index), `0` (index), `d`. A computed index such as
+ * `[each.key]` is one index part.
+ */
 export function splitReference(reference: string): { name: string; index: boolean }[] {
-  return [...reference.matchAll(/"((?:[^"\\]|\\.)*)"|([^.]+)/g)].map((match) =>
-    match[1] !== undefined
-      ? { name: match[1], index: true }
-      : { name: match[2] ?? '', index: /^\d+$/.test(match[2] ?? '') },
+  return [...reference.matchAll(/\["((?:[^"\\]|\\.)*)"\]|\[([^\]]*)\]|([^.[\]]+)/g)].map((match) =>
+    match[3] !== undefined
+      ? { name: match[3], index: false }
+      : { name: match[1] ?? match[2] ?? '', index: true },
   );
 }
 

@@ -10,6 +10,7 @@ import {
   checkReferences,
   checkSchema,
   checkSecretsHidden,
+  checkUnusedAndNaming,
 } from './checks.js';
 import { blocks } from './hcl.js';
 import { FOLDERS, infraDir, load, MODULES, schema } from './paths.js';
@@ -21,6 +22,10 @@ describe.each(FOLDERS)('%s', (folder) => {
 
   test('passes modules only their variables, every required one, and reads existing outputs', async () => {
     expect(await checkModuleCalls(await load(folder), load)).toEqual([]);
+  });
+
+  test('declares nothing it does not use, and names everything in snake_case', async () => {
+    expect(await checkUnusedAndNaming(await load(folder))).toEqual([]);
   });
 
   test('types and describes every variable and describes every output', async () => {

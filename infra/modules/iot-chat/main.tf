@@ -1,4 +1,3 @@
-data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
 
 data "aws_iot_endpoint" "data_ats" {
