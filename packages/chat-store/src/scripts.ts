@@ -143,10 +143,11 @@ return {'ok', id}
 `);
 
 /**
- * KEYS: log, meta. ARGV: windowMs, max, limit, metaTtlMs, afterMs or '', afterSeq or ''.
+ * KEYS: log, meta, deleted. ARGV: windowMs, max, limit, metaTtlMs, afterMs or '', afterSeq or ''.
  * Without `after`: the newest `limit` messages. With it: the oldest `limit` after it.
  * Entries older than the window or beyond the count cap are never returned, even when
- * trimming lags. → {entries (oldest first), recovered (0|1)}
+ * trimming lags. A counter missing from the stream because a moderator removed that message
+ * (`deleted`) is not a miss. → {entries (oldest first), recovered (0|1)}
  */
 export const RECENT = defineLuaScript(`${HELPERS}
 local now = now_ms()
@@ -182,12 +183,32 @@ if not n then
   recovered = now - after_ms <= tonumber(ARGV[4])
 elseif after_ms < tonumber(meta[2]) then
   recovered = false
-elseif #result > 0 then
-  recovered = seq_of(result[1][1]) <= after_seq + 1
 else
-  recovered = n <= after_seq
+  -- Every counter between after and the first message still returned (or the newest counter,
+  -- when none is left) must have been deleted on purpose.
+  local next_seq = n + 1
+  if #result > 0 then next_seq = seq_of(result[1][1]) end
+  local skipped = next_seq - after_seq - 1
+  recovered = skipped <= 0
+    or redis.call('ZCOUNT', KEYS[3], after_seq + 1, next_seq - 1) == skipped
 end
 return {result, recovered and 1 or 0}
+`);
+
+/**
+ * KEYS: log, deleted. ARGV: id, its counter, max, metaTtlMs. → 1 when the message was there.
+ * The removed message's counter is remembered (as long as `meta` lives, the newest `max` of
+ * them), so RECENT does not report the hole it leaves as missed messages. A counter forgotten
+ * early only makes `recovered` false: a reader is told of a gap, never falsely reassured.
+ */
+export const REMOVE = defineLuaScript(`
+local removed = redis.call('XDEL', KEYS[1], ARGV[1])
+if removed == 1 then
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[2])
+  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[3]) - 1)
+  redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4]))
+end
+return removed
 `);
 
 /** KEYS: profile. ARGV: ttlMs, name, role. */

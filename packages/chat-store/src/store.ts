@@ -21,6 +21,7 @@ import {
   MARK_UNPUBLISHED,
   MUTE,
   RECENT,
+  REMOVE,
   SET_PROFILE,
   TAKE_UNPUBLISHED,
 } from './scripts.js';
@@ -223,6 +224,7 @@ export function createChatStore(options: ChatStoreOptions): ChatStore {
       dedupe: [`${base}:dedupe:0`, `${base}:dedupe:1`] as const,
       rate: `${base}:rate`,
       meta: `${base}:meta`,
+      deleted: `${base}:deleted`,
     };
   };
   const playerKeys = (playerId: string) => {
@@ -304,7 +306,7 @@ export function createChatStore(options: ChatStoreOptions): ChatStore {
       const [entries, recovered] = asArray(
         await client.evalScript(
           RECENT,
-          [keys.log, keys.meta],
+          [keys.log, keys.meta, keys.deleted],
           [
             String(windowMs),
             String(historyMax),
@@ -324,7 +326,14 @@ export function createChatStore(options: ChatStoreOptions): ChatStore {
 
     async remove(channel, id) {
       const keys = channelKeys(channel);
-      return (await client.command(['XDEL', keys.log, messageId(id)])) === 1;
+      const checkedId = messageId(id);
+      const counter = checkedId.slice(checkedId.indexOf('-') + 1);
+      const removed = await client.evalScript(
+        REMOVE,
+        [keys.log, keys.deleted],
+        [checkedId, counter, String(historyMax), String(metaTtlMs)],
+      );
+      return removed === 1;
     },
 
     async setProfile(playerId, profile, ttlSeconds) {

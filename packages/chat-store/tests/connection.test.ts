@@ -93,6 +93,7 @@ describe('round trips', () => {
     await store.mute('bob', { seconds: 5, by: 'mod' });
     await store.markUnpublished('Town', warm.message.id);
     await store.takeUnpublished('Town', warm.message.id);
+    await store.remove('Town', '1-1');
 
     const operations: Array<[string, () => Promise<unknown>]> = [
       ['admit', () => store.admit({ playerId: 'alice', ingestId: 'x1', rate })],

@@ -218,6 +218,39 @@ describe.concurrent('retention', () => {
 });
 
 describe('recovered', () => {
+  it('does not count a deleted message as missed', async () => {
+    const { store } = setup();
+    const a = await appendOk(store, 'Del', 'a');
+    const b = await appendOk(store, 'Del', 'b');
+    const c = await appendOk(store, 'Del', 'c');
+    expect(await store.remove('Del', b.id)).toBe(true);
+    // A reader that saw `a` missed nothing: `b` is gone on purpose, `c` is still there.
+    expect(await store.recent('Del', { limit: 10, after: a.id })).toMatchObject({
+      messages: [c],
+      recovered: true,
+    });
+    // Only deleted messages after it, nothing left to return: still nothing missed.
+    expect(await store.remove('Del', c.id)).toBe(true);
+    expect(await store.recent('Del', { limit: 10, after: a.id })).toMatchObject({
+      messages: [],
+      recovered: true,
+    });
+  });
+
+  it('still reports a miss when a deleted message sits next to a trimmed one', async () => {
+    const { store } = setup({ historyMax: 2 });
+    const a = await appendOk(store, 'DelCap', 'a');
+    await appendOk(store, 'DelCap', 'b');
+    const c = await appendOk(store, 'DelCap', 'c');
+    const d = await appendOk(store, 'DelCap', 'd');
+    // The cap of 2 drops `b` (missed); deleting `c` must not hide that.
+    expect(await store.remove('DelCap', c.id)).toBe(true);
+    expect(await store.recent('DelCap', { limit: 10, after: a.id })).toMatchObject({
+      messages: [d],
+      recovered: false,
+    });
+  });
+
   it('is true when nothing after `after` was lost, false when something was', async () => {
     const { store } = setup({ historyMax: 2 });
     const a = await appendOk(store, 'Rec', 'a');
