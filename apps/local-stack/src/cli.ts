@@ -29,9 +29,12 @@ function readyLine(stack: LocalStack): string {
   return `ready ${parts.join(' ')}${hint}\n`;
 }
 
+// `--pretty` (the package's `dev` script, run by turbo through a pipe) asks for readable logs
+// as a terminal would get; CHAT_LOG still decides when it is set.
+const readable = process.stdout.isTTY === true || process.argv.includes('--pretty');
 let stack: LocalStack;
 try {
-  stack = await createLocalStack(readCliOptions(process.env, process.stdout.isTTY === true));
+  stack = await createLocalStack(readCliOptions(process.env, readable));
 } catch (error) {
   fail(error);
 }

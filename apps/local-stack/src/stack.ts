@@ -145,7 +145,10 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
   try {
     createTokenVerifier({ secret: tokenSecret });
   } catch (error) {
-    throw new LocalStackConfigError('CHAT_TOKEN_SECRET', (error as Error).message);
+    throw new LocalStackConfigError(
+      'CHAT_TOKEN_SECRET',
+      `is not usable: ${(error as Error).message}`,
+    );
   }
   const retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
   const webRoot = options.webRoot ?? (existsSync(DEFAULT_WEB_ROOT) ? DEFAULT_WEB_ROOT : undefined);

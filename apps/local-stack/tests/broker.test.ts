@@ -375,6 +375,35 @@ describe('connection lifetime', () => {
     await closed(alice, 3000);
   });
 
+  it('asks the authorizer again after refreshAfterInSeconds and disconnects when it refuses', async () => {
+    const events: unknown[] = [];
+    const refreshing = await startBroker({
+      host: '127.0.0.1',
+      mqttPort: 0,
+      wsPort: 0,
+      authorizerName: AUTHORIZER,
+      authorize: async (event) => {
+        events.push(event);
+        if (events.length > 1) return { isAuthenticated: false };
+        return {
+          ...((await fakeAuthorizer().authorize(event)) as object),
+          refreshAfterInSeconds: 1,
+        };
+      },
+      location: LOCAL_AWS,
+      log: createLogger({ mode: 'silent' }),
+      authorizerLimits: { ...AUTHORIZER_LIMITS, minSeconds: 1 },
+    });
+    try {
+      const alice = await connect(refreshing.mqttUrl, asPlayer('alice'));
+      await closed(alice, 3000);
+      expect(events).toHaveLength(2);
+      expect(events[1]).toEqual(events[0]);
+    } finally {
+      await refreshing.close();
+    }
+  });
+
   it('refuses an authorizer answer outside IoT limits', async () => {
     const invalid = await startBroker({
       host: '127.0.0.1',
