@@ -11,9 +11,11 @@ locals {
 
   # Player tokens: a given HS256 secret, a public key, a JWKS URL, or else a generated HS256 secret.
   generate_token_secret = var.token_secret_arn == null && var.token_public_key == null && var.token_jwks_url == null
-  token_secret_arn      = local.generate_token_secret ? one(aws_secretsmanager_secret.token[*].arn) : var.token_secret_arn
+  # Known at plan time even when the generated secret's ARN is not yet.
+  uses_token_secret = local.generate_token_secret || var.token_secret_arn != null
+  token_secret_arn  = local.generate_token_secret ? one(aws_secretsmanager_secret.token[*].arn) : var.token_secret_arn
   token_environment = (
-    local.token_secret_arn != null ? tomap({ CHAT_TOKEN_SECRET_ARN = local.token_secret_arn }) :
+    local.uses_token_secret ? tomap({ CHAT_TOKEN_SECRET_ARN = local.token_secret_arn }) :
     var.token_public_key != null ? tomap({ CHAT_TOKEN_PUBLIC_KEY = var.token_public_key }) :
     tomap({ CHAT_TOKEN_JWKS_URL = var.token_jwks_url })
   )
@@ -186,7 +188,7 @@ data "aws_iam_policy_document" "function" {
   }
 
   dynamic "statement" {
-    for_each = each.value.reads_token_secret && local.token_secret_arn != null ? [local.token_secret_arn] : []
+    for_each = each.value.reads_token_secret && local.uses_token_secret ? [local.token_secret_arn] : []
 
     content {
       sid       = "ReadPlayerTokenSecret"
