@@ -14,7 +14,7 @@ const WINDOW_SECONDS = 3;
 
 let stack: LocalStack;
 let players: Players;
-let proxy: TcpProxy | undefined;
+const proxies: TcpProxy[] = [];
 
 beforeAll(async () => {
   stack = await startStack({ CHAT_HISTORY_SECONDS: String(WINDOW_SECONDS) });
@@ -22,19 +22,35 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await proxy?.close();
-  proxy = undefined;
+  await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
 });
+
+async function proxyTo(url: string): Promise<TcpProxy> {
+  const proxy = await startTcpProxy(Number(new URL(url).port));
+  proxies.push(proxy);
+  return proxy;
+}
 
 afterAll(async () => {
   await players?.closeAll();
   await stack?.stop();
 });
 
-/** A player connected through a TCP proxy that the test can cut, and a second player. */
+/**
+ * A player connected through TCP proxies (to the broker and the HTTP API) that the test can
+ * cut, and a second player on the same channel.
+ */
 async function playersOnChannel(channel: string, name: string) {
-  proxy = await startTcpProxy(Number(new URL(stack.urls.mqtt).port));
-  const dropped = players.create(name, {}, { endpoint: `mqtt://127.0.0.1:${proxy.port}` });
+  const proxy = await proxyTo(stack.urls.mqtt);
+  const apiProxy = await proxyTo(stack.urls.api);
+  const dropped = players.create(
+    name,
+    {},
+    {
+      endpoint: `mqtt://127.0.0.1:${proxy.port}`,
+      apiUrl: `http://127.0.0.1:${apiProxy.port}`,
+    },
+  );
   await dropped.connect();
   const other = await players.connect(`${name}-friend`);
   await dropped.join(channel);
@@ -46,7 +62,7 @@ async function playersOnChannel(channel: string, name: string) {
   const gaps: GapEvent[] = [];
   dropped.on('message', (message) => received.push(message));
   dropped.on('gap', (gap) => gaps.push(gap));
-  return { dropped, other, received, gaps, lastBeforeDrop, proxy };
+  return { dropped, other, received, gaps, lastBeforeDrop, proxy, apiProxy };
 }
 
 async function inHistory(channel: string, id: string): Promise<boolean> {
@@ -73,9 +89,9 @@ describe('reconnect recovery', () => {
     const missed: ChatMessage[] = [];
     for (const text of ['missed 1', 'missed 2', 'missed 3'])
       missed.push(await other.send('Town', text));
-    const online = nextEvent(dropped, 'connection', (event) => event.state === 'online');
     proxy.accept();
-    await online;
+    await dropped.connect(); // While reconnecting: retries now and resolves once online.
+    expect(dropped.state).toBe('online');
     await waitUntil(() => received.length >= missed.length, 'the missed messages');
 
     expect(received.map((message) => message.id)).toEqual(missed.map((message) => message.id));
@@ -111,6 +127,30 @@ describe('reconnect recovery', () => {
     expect(await gap).toEqual({ channel: 'Forest', afterId: lastBeforeDrop });
     expect(gaps).toHaveLength(1);
     expect(dropped.messages('Forest').map((message) => message.id)).not.toContain(expired.id);
+  });
+});
+
+describe('reconnect recovery when history cannot be read', () => {
+  it('emits gap with the error, and live messages flow again', async () => {
+    const { dropped, other, received, lastBeforeDrop, proxy, apiProxy } = await playersOnChannel(
+      'Cave',
+      'dora',
+    );
+    const offline = nextEvent(dropped, 'connection', (event) => event.state === 'offline');
+    proxy.cut({ refuse: true });
+    apiProxy.cut({ refuse: true });
+    await offline;
+    const unseen = await other.send('Cave', 'said while dora was away');
+    const gap = nextEvent(dropped, 'gap');
+    proxy.accept();
+
+    const event = await gap;
+    expect(event).toMatchObject({ channel: 'Cave', afterId: lastBeforeDrop });
+    expect(event.error?.code).toBe('network');
+    const live = nextEvent(dropped, 'message', (message) => message.text === 'back again');
+    await other.send('Cave', 'back again');
+    await live;
+    expect(received.map((message) => message.id)).not.toContain(unseen.id);
   });
 });
 
