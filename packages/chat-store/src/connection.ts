@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
-import { createClient, ErrorReply } from '@redis/client';
+import { createClient, createCluster, ErrorReply } from '@redis/client';
 import { StoreUnavailableError } from './errors.js';
 
 export interface RedisConnectionOptions {
-  /** `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS (ElastiCache). */
+  /**
+   * `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS (ElastiCache).
+   * `?cluster=true` connects to a Redis Cluster through that node (ElastiCache cluster mode:
+   * its configuration endpoint).
+   */
   readonly url: string;
   /** A command without an answer after this long fails with StoreUnavailableError. */
   readonly commandTimeoutMs?: number;
@@ -73,7 +77,36 @@ function describe(error: unknown): string {
 type ClientSettings = Required<Omit<RedisConnectionOptions, 'tlsCa'>> &
   Pick<RedisConnectionOptions, 'tlsCa'>;
 
-function openClient(options: ClientSettings, onError: (error: unknown) => void) {
+/** Socket settings every connection shares, to one node or to each node of a cluster. */
+function socketOptions(options: ClientSettings) {
+  return {
+    connectTimeout: options.connectTimeoutMs,
+    ...(options.tlsCa === undefined ? {} : { ca: options.tlsCa }),
+    reconnectStrategy: (retries: number) => reconnectDelayMs(retries),
+  };
+}
+
+/** One node's or one cluster's connection, as the wrapper drives it. */
+interface Transport {
+  /** Resolves once commands can be sent; fails with StoreUnavailableError after the timeout. */
+  ready(): Promise<void>;
+  /** Sends a command to the node that owns `key` (any node when there is none). */
+  send(key: string | undefined, args: string[]): Promise<unknown>;
+  destroy(): void;
+  close(): Promise<void>;
+}
+
+function unreachable(lastError: unknown): StoreUnavailableError {
+  return new StoreUnavailableError(`Redis is not reachable: ${describe(lastError ?? 'timeout')}`, {
+    cause: lastError,
+  });
+}
+
+function openNode(options: ClientSettings): Transport {
+  let lastError: unknown;
+  const onError = (error: unknown) => {
+    lastError = error;
+  };
   const client = createClient({
     url: options.url,
     RESP: 2,
@@ -81,57 +114,131 @@ function openClient(options: ClientSettings, onError: (error: unknown) => void) 
     // the caller (Lambda's async retry, the HTTP client) try again.
     disableOfflineQueue: true,
     maintNotifications: 'disabled',
-    socket: {
-      connectTimeout: options.connectTimeoutMs,
-      ...(options.tlsCa === undefined ? {} : { ca: options.tlsCa }),
-      reconnectStrategy: (retries: number) => reconnectDelayMs(retries),
-    },
+    socket: socketOptions(options),
   });
   // node-redis emits every failed (re)connection attempt; without a listener it would crash.
   client.on('error', onError);
   client.connect().catch(onError);
-  return client;
+  return {
+    async ready() {
+      if (client.isReady) return;
+      await new Promise<void>((resolve, reject) => {
+        const onReady = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          client.off('ready', onReady);
+          reject(unreachable(lastError));
+        }, options.connectTimeoutMs);
+        client.once('ready', onReady);
+      });
+    },
+    send: (_key, args) => client.sendCommand(args),
+    destroy: () => client.destroy(),
+    async close() {
+      if (client.isReady) await client.close();
+      else client.destroy();
+    },
+  };
 }
 
-type NodeRedisClient = ReturnType<typeof openClient>;
+/**
+ * A Redis Cluster (ElastiCache cluster mode: the configuration endpoint as the one root node).
+ * Every store operation touches one hash slot, so it goes to the slot's master; node-redis
+ * follows MOVED/ASK and rediscovers the topology itself.
+ */
+function openCluster(options: ClientSettings): Transport {
+  const url = new URL(options.url);
+  let lastError: unknown;
+  const cluster = createCluster({
+    rootNodes: [{ url: `${url.protocol}//${url.host}` }],
+    // Root node settings are not inherited by the discovered nodes: credentials and TLS go here.
+    defaults: {
+      ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
+      ...(url.password === '' ? {} : { password: decodeURIComponent(url.password) }),
+      disableOfflineQueue: true,
+      maintNotifications: 'disabled',
+      socket: { ...socketOptions(options), ...(url.protocol === 'rediss:' ? { tls: true } : {}) },
+    },
+    RESP: 2,
+  });
+  cluster.on('error', (error: unknown) => {
+    lastError = error;
+  });
+  const connected = cluster.connect().then(
+    () => true,
+    (error: unknown) => {
+      lastError = error;
+      return false;
+    },
+  );
+  return {
+    async ready() {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), options.connectTimeoutMs);
+      });
+      const ok = await Promise.race([connected, timeout]).finally(() => clearTimeout(timer));
+      if (!ok) throw unreachable(lastError);
+    },
+    send: (key, args) => cluster.sendCommand(key, false, args),
+    destroy: () => cluster.destroy(),
+    async close() {
+      if (await connected) await cluster.close();
+      else cluster.destroy();
+    },
+  };
+}
+
+/** `?cluster=true` on the URL selects Redis Cluster; the parameter is not passed on. */
+function parseUrl(raw: string): { url: string; cluster: boolean } {
+  const url = new URL(raw);
+  const flag = url.searchParams.get('cluster');
+  if (flag !== null && flag !== 'true' && flag !== 'false') {
+    throw new TypeError('the cluster parameter of a Redis URL must be true or false');
+  }
+  url.searchParams.delete('cluster');
+  return { url: url.href, cluster: flag === 'true' };
+}
+
+/**
+ * The first key of a command: the argument after the command name (every command the store
+ * sends has its key there), or after `numkeys` for scripts. Picks the cluster node.
+ */
+function keyOf(args: readonly string[]): string | undefined {
+  const name = args[0]?.toUpperCase();
+  if (name === 'EVALSHA' || name === 'EVAL') return Number(args[2]) > 0 ? args[3] : undefined;
+  return args[1];
+}
 
 export function createRedisClient(options: RedisConnectionOptions): RedisConnection {
-  const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
-  const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
-  let client: NodeRedisClient | undefined;
-  let lastError: unknown;
+  const { url, cluster } = parseUrl(options.url);
+  const settings: ClientSettings = {
+    url,
+    commandTimeoutMs: options.commandTimeoutMs ?? 1000,
+    connectTimeoutMs: options.connectTimeoutMs ?? 2000,
+    tlsCa: options.tlsCa,
+  };
+  const open = cluster ? openCluster : openNode;
+  let transport: Transport | undefined;
 
-  const settings = { url: options.url, commandTimeoutMs, connectTimeoutMs, tlsCa: options.tlsCa };
-  const open = () =>
-    openClient(settings, (error) => {
-      lastError = error;
-    });
-
-  async function ready(): Promise<NodeRedisClient> {
-    client ??= open();
-    const current = client;
-    if (current.isReady) return current;
-    await new Promise<void>((resolve, reject) => {
-      const onReady = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        current.off('ready', onReady);
-        reject(
-          new StoreUnavailableError(`Redis is not reachable: ${describe(lastError ?? 'timeout')}`, {
-            cause: lastError,
-          }),
-        );
-      }, connectTimeoutMs);
-      current.once('ready', onReady);
-    });
+  async function ready(): Promise<Transport> {
+    transport ??= open(settings);
+    const current = transport;
+    try {
+      await current.ready();
+    } catch (error) {
+      // A cluster whose discovery failed does not retry on its own: start over next time.
+      if (cluster) discard(current);
+      throw error;
+    }
     return current;
   }
 
   /** Drops the connection so that the next command resolves the endpoint afresh. */
-  function discard(stale: NodeRedisClient) {
-    if (client === stale) client = undefined;
+  function discard(stale: Transport) {
+    if (transport === stale) transport = undefined;
     stale.destroy();
   }
 
@@ -145,8 +252,12 @@ export function createRedisClient(options: RedisConnectionOptions): RedisConnect
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () =>
-          reject(new StoreUnavailableError(`Redis did not answer within ${commandTimeoutMs} ms`)),
-        commandTimeoutMs,
+          reject(
+            new StoreUnavailableError(
+              `Redis did not answer within ${settings.commandTimeoutMs} ms`,
+            ),
+          ),
+        settings.commandTimeoutMs,
       );
     });
     reply.catch(() => {});
@@ -156,7 +267,7 @@ export function createRedisClient(options: RedisConnectionOptions): RedisConnect
   async function command(args: readonly string[]): Promise<RedisReply> {
     const current = await ready();
     try {
-      return (await withTimeout(current.sendCommand([...args]))) as RedisReply;
+      return (await withTimeout(current.send(keyOf(args), [...args]))) as RedisReply;
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
       if (error instanceof ErrorReply) {
@@ -186,11 +297,9 @@ export function createRedisClient(options: RedisConnectionOptions): RedisConnect
       }
     },
     async close() {
-      const current = client;
-      client = undefined;
-      if (current === undefined) return;
-      if (current.isReady) await current.close();
-      else current.destroy();
+      const current = transport;
+      transport = undefined;
+      await current?.close();
     },
   };
 }

@@ -1,0 +1,66 @@
+import { type RedisCluster, startRedisCluster } from '@game-chat/testing/redis-cluster';
+import { freePort } from '@game-chat/testing/redis-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisClient } from '../src/connection.js';
+import { StoreUnavailableError } from '../src/errors.js';
+import { createChatStore } from '../src/store.js';
+import { chat } from './helpers.js';
+import { describeStoreContract } from './store-contract.js';
+
+// Keys of one channel (one player) share a {hash tag}, so every script runs on one node.
+describe('the store contract on a 3-master Redis Cluster (?cluster=true)', () => {
+  describeStoreContract(() => startRedisCluster());
+});
+
+describe('cluster connections', () => {
+  let cluster: RedisCluster;
+  const opened: Array<{ close(): Promise<void> }> = [];
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all(opened.map((client) => client.close()));
+    await cluster?.stop();
+  });
+
+  function connection(url: string) {
+    const client = createRedisClient({ url, connectTimeoutMs: 500 });
+    opened.push(client);
+    return client;
+  }
+
+  it('spreads channels over the masters, each channel whole on one of them', async () => {
+    const store = createChatStore({ client: connection(cluster.url), keyPrefix: 'spread' });
+    for (let i = 0; i < 12; i++) {
+      const stored = await store.append(`Town${i}`, chat(`m${i}`));
+      expect(stored.ok).toBe(true);
+    }
+    const sizes = await Promise.all(
+      cluster.nodes.map(async (node) => {
+        const single = connection(node.url);
+        return Number(await single.command(['DBSIZE']));
+      }),
+    );
+    // 12 channels × 2 keys (log, meta) in all, on more than one node.
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(24);
+    expect(sizes.filter((size) => size > 0).length).toBeGreaterThan(1);
+    for (let i = 0; i < 12; i++) {
+      expect((await store.recent(`Town${i}`, { limit: 5 })).messages.map((m) => m.text)).toEqual([
+        `m${i}`,
+      ]);
+    }
+  });
+
+  it('fails with StoreUnavailableError, without a hang, when no cluster answers', async () => {
+    const client = connection(`redis://127.0.0.1:${await freePort()}?cluster=true`);
+    await expect(client.command(['PING'])).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(client.command(['PING'])).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it('accepts only true or false as the cluster parameter', () => {
+    expect(() => createRedisClient({ url: 'redis://127.0.0.1:1?cluster=yes' })).toThrow(
+      /must be true or false/,
+    );
+    expect(() => createRedisClient({ url: 'redis://127.0.0.1:1?cluster=false' })).not.toThrow();
+  });
+});

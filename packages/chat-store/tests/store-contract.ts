@@ -1,0 +1,417 @@
+import { compareMessageIds } from '@game-chat/protocol/payloads';
+import type { TestRedis } from '@game-chat/testing/redis-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bob, chat, isolatedStore, until } from './helpers.js';
+
+/**
+ * What the store promises, whatever Redis it runs on: run against a single node
+ * (store.test.ts) and a Redis Cluster (store-cluster.test.ts) with the same expectations.
+ */
+export function describeStoreContract(start: () => Promise<TestRedis>): void {
+  let redis: TestRedis;
+  const opened: Array<{ close(): Promise<void> }> = [];
+  beforeAll(async () => {
+    redis = await start();
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all(opened.map((client) => client.close()));
+    await redis?.stop();
+  });
+
+  function setup(options: Parameters<typeof isolatedStore>[1] = {}) {
+    const context = isolatedStore(redis.url, options);
+    opened.push(context.client);
+    return context;
+  }
+
+  async function appendOk(store: ReturnType<typeof setup>['store'], channel: string, text: string) {
+    const result = await store.append(channel, chat(text));
+    if (!result.ok) throw new Error('append was refused');
+    return result.message;
+  }
+
+  describe('append and recent', () => {
+    it('stores the SPEC §3 message and returns it oldest first', async () => {
+      const { store } = setup();
+      const result = await store.append('Town137', {
+        ...chat('hello', { clientMsgId: 'a1b2c3', ingestId: 'e1' }),
+        moderated: true,
+      });
+      expect(result).toEqual({
+        ok: true,
+        duplicate: false,
+        message: {
+          v: 1,
+          id: expect.stringMatching(/^\d+-1$/),
+          kind: 'chat',
+          channel: 'Town137',
+          from: { id: 'alice', name: 'Alice' },
+          text: 'hello',
+          sentAt: expect.any(Number),
+          clientMsgId: 'a1b2c3',
+          moderated: true,
+        },
+      });
+      const message = result.ok ? result.message : undefined;
+      expect(message?.id.startsWith(`${message?.sentAt}-`)).toBe(true);
+      const second = await appendOk(store, 'Town137', 'again');
+      const { messages, recovered, retentionSeconds } = await store.recent('Town137', {
+        limit: 50,
+      });
+      expect(messages).toEqual([message, second]);
+      expect(recovered).toBe(true);
+      expect(retentionSeconds).toBe(30);
+    });
+
+    it('gives increasing ids with a dense counter, and keeps channels apart', async () => {
+      const { store } = setup();
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push((await appendOk(store, 'A', `m${i}`)).id);
+      await appendOk(store, 'B', 'other');
+      expect([...ids].sort(compareMessageIds)).toEqual(ids);
+      expect(ids.map((id) => id.split('-')[1])).toEqual(['1', '2', '3', '4', '5']);
+      const { messages } = await store.recent('A', { limit: 50 });
+      expect(messages.map((m) => m.text)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    });
+
+    it('without after returns the newest `limit`; with after, the oldest `limit` after it', async () => {
+      const { store } = setup();
+      const all = [];
+      for (let i = 0; i < 6; i++) all.push(await appendOk(store, 'Page', `m${i}`));
+      const newest = await store.recent('Page', { limit: 2 });
+      expect(newest.messages.map((m) => m.text)).toEqual(['m4', 'm5']);
+      const page = await store.recent('Page', { limit: 2, after: all[1]?.id });
+      expect(page.messages.map((m) => m.text)).toEqual(['m2', 'm3']);
+      expect(page.recovered).toBe(true);
+    });
+
+    it('stores system and delete events with their fields', async () => {
+      const { store } = setup();
+      const target = await appendOk(store, 'Sys', 'bad words');
+      const announced = await store.append('Sys', {
+        kind: 'system',
+        from: { id: 'system', name: 'System' },
+        text: 'Server restarts in 5 minutes',
+      });
+      const deleted = await store.append('Sys', {
+        kind: 'delete',
+        from: { id: 'mod1', name: 'Mod' },
+        text: '',
+        targetId: target.id,
+      });
+      expect(announced.ok && announced.message.from.id).toBe('system');
+      expect(deleted.ok && deleted.message).toMatchObject({ kind: 'delete', targetId: target.id });
+      const { messages } = await store.recent('Sys', { limit: 10 });
+      expect(messages.map((m) => m.kind)).toEqual(['chat', 'system', 'delete']);
+    });
+  });
+
+  describe('idempotency', () => {
+    it('stores a resend with the same (sender, clientMsgId) once', async () => {
+      const { store } = setup();
+      const first = await store.append('Dup', chat('hi', { clientMsgId: 'c-1' }));
+      const again = await store.append('Dup', chat('hi', { clientMsgId: 'c-1' }));
+      expect(again).toEqual({ ...first, duplicate: true });
+      const fromBob = await store.append('Dup', {
+        ...chat('hi', { clientMsgId: 'c-1' }),
+        from: bob,
+      });
+      expect(fromBob.ok && fromBob.duplicate).toBe(false);
+      expect((await store.recent('Dup', { limit: 10 })).messages).toHaveLength(2);
+    });
+
+    it('stores a redelivered rule event (same ingestId) once', async () => {
+      const { store } = setup();
+      const first = await store.append('Dup', chat('hi', { ingestId: 'evt-1' }));
+      const again = await store.append('Dup', chat('hi', { ingestId: 'evt-1' }));
+      expect(again.ok && again.duplicate).toBe(true);
+      expect(again.ok && first.ok && again.message.id === first.message.id).toBe(true);
+      expect((await store.recent('Dup', { limit: 10 })).messages).toHaveLength(1);
+    });
+
+    it('still answers with the original id after the message was removed', async () => {
+      const { store } = setup();
+      const original = await store.append('Gone', chat('bye', { ingestId: 'evt-2' }));
+      if (!original.ok) throw new Error('refused');
+      expect(await store.remove('Gone', original.message.id)).toBe(true);
+      const again = await store.append('Gone', chat('bye', { ingestId: 'evt-2' }));
+      expect(again).toEqual({ ok: true, duplicate: true, message: original.message });
+    });
+
+    it('marks a message unpublished and hands that out exactly once', async () => {
+      const { store } = setup();
+      const message = await appendOk(store, 'Pub', 'x');
+      expect(await store.takeUnpublished('Pub', message.id)).toBe(false);
+      await store.markUnpublished('Pub', message.id);
+      expect(await store.takeUnpublished('Pub', message.id)).toBe(true);
+      expect(await store.takeUnpublished('Pub', message.id)).toBe(false);
+      await store.markWhisperUnpublished('alice', 'evt-w');
+      expect(await store.takeWhisperUnpublished('alice', 'evt-w')).toBe(true);
+      expect(await store.takeWhisperUnpublished('alice', 'evt-w')).toBe(false);
+    });
+  });
+
+  describe('remove', () => {
+    it('removes one message from history and says whether it was there', async () => {
+      const { store } = setup();
+      const a = await appendOk(store, 'Rm', 'a');
+      const b = await appendOk(store, 'Rm', 'b');
+      expect(await store.remove('Rm', a.id)).toBe(true);
+      expect(await store.remove('Rm', a.id)).toBe(false);
+      expect((await store.recent('Rm', { limit: 10 })).messages).toEqual([b]);
+    });
+  });
+
+  describe.concurrent('retention', () => {
+    it('never returns more than historyMax, even while trimming lags', async () => {
+      const { store, client, prefix } = setup({ historyMax: 3 });
+      const sent = [];
+      for (let i = 0; i < 6; i++) sent.push(await appendOk(store, 'Cap', `m${i}`));
+      // MAXLEN ~ trims whole stream nodes only: the stream still holds all six.
+      expect(await client.command(['XLEN', `${prefix}:ch:{Cap}:log`])).toBe(6);
+      const { messages } = await store.recent('Cap', { limit: 50 });
+      expect(messages.map((m) => m.text)).toEqual(['m3', 'm4', 'm5']);
+      const after = await store.recent('Cap', { limit: 50, after: sent[0]?.id });
+      expect(after.messages.map((m) => m.text)).toEqual(['m3', 'm4', 'm5']);
+      expect(after.recovered).toBe(false);
+      const fromCapEdge = await store.recent('Cap', { limit: 50, after: sent[2]?.id });
+      expect(fromCapEdge.recovered).toBe(true);
+    });
+
+    it('trims the stream on write once it outgrows the cap', async () => {
+      const { store, client, prefix } = setup({ historyMax: 5 });
+      for (let i = 0; i < 250; i++) await appendOk(store, 'Big', `m${i}`);
+      const length = Number(await client.command(['XLEN', `${prefix}:ch:{Big}:log`]));
+      expect(length).toBeLessThan(250);
+      expect(length).toBeGreaterThanOrEqual(5);
+      const { messages } = await store.recent('Big', { limit: 200 });
+      expect(messages.map((m) => m.text)).toEqual(['m245', 'm246', 'm247', 'm248', 'm249']);
+    });
+
+    it('drops messages older than the window on read, and the quiet channel expires', async () => {
+      const { store, client, prefix } = setup({ historySeconds: 1 });
+      const first = await appendOk(store, 'Old', 'old');
+      const log = `${prefix}:ch:{Old}:log`;
+      const pttl = (key: string) => client.command(['PTTL', key]).then(Number);
+      expect(await pttl(log)).toBeGreaterThan(0);
+      expect(await pttl(log)).toBeLessThanOrEqual(1000);
+      expect(await pttl(`${prefix}:ch:{Old}:meta`)).toBeGreaterThan(3_500_000);
+      await until(async () => (await store.recent('Old', { limit: 10 })).messages.length === 0);
+      await until(async () => (await client.command(['EXISTS', log])) === 0);
+      // A reader that saw `first` has missed nothing: nothing was appended after it.
+      expect((await store.recent('Old', { limit: 10, after: first.id })).recovered).toBe(true);
+      const second = await appendOk(store, 'Old', 'new');
+      await until(async () => (await store.recent('Old', { limit: 10 })).messages.length === 0);
+      const missed = await store.recent('Old', { limit: 10, after: first.id });
+      expect(missed).toEqual({ messages: [], recovered: false, retentionSeconds: 1 });
+      expect(second.id.split('-')[1]).toBe('2');
+    });
+
+    it('keeps no key of a quiet channel beyond its lifetime', async () => {
+      const { store, client, prefix } = setup({ historySeconds: 1 });
+      await store.append('Quiet', chat('x', { clientMsgId: 'q1', ingestId: 'e-q' }), {
+        channelRatePerSecond: 10,
+      });
+      const base = `${prefix}:ch:{Quiet}`;
+      for (const key of ['log', 'dedupe:0', 'dedupe:1', 'rate', 'meta']) {
+        const ttl = Number(await client.command(['PTTL', `${base}:${key}`]));
+        // -2: the key does not exist (only one dedupe generation is in use); never -1 (no TTL).
+        expect(ttl === -2 || ttl > 0, `${key} has a TTL`).toBe(true);
+      }
+      await until(
+        async () =>
+          (await client.command([
+            'EXISTS',
+            `${base}:log`,
+            `${base}:dedupe:0`,
+            `${base}:dedupe:1`,
+          ])) === 0,
+      );
+    });
+  });
+
+  describe('recovered', () => {
+    it('does not count a deleted message as missed', async () => {
+      const { store } = setup();
+      const a = await appendOk(store, 'Del', 'a');
+      const b = await appendOk(store, 'Del', 'b');
+      const c = await appendOk(store, 'Del', 'c');
+      expect(await store.remove('Del', b.id)).toBe(true);
+      // A reader that saw `a` missed nothing: `b` is gone on purpose, `c` is still there.
+      expect(await store.recent('Del', { limit: 10, after: a.id })).toMatchObject({
+        messages: [c],
+        recovered: true,
+      });
+      // Only deleted messages after it, nothing left to return: still nothing missed.
+      expect(await store.remove('Del', c.id)).toBe(true);
+      expect(await store.recent('Del', { limit: 10, after: a.id })).toMatchObject({
+        messages: [],
+        recovered: true,
+      });
+    });
+
+    it('still reports a miss when a deleted message sits next to a trimmed one', async () => {
+      const { store } = setup({ historyMax: 2 });
+      const a = await appendOk(store, 'DelCap', 'a');
+      await appendOk(store, 'DelCap', 'b');
+      const c = await appendOk(store, 'DelCap', 'c');
+      const d = await appendOk(store, 'DelCap', 'd');
+      // The cap of 2 drops `b` (missed); deleting `c` must not hide that.
+      expect(await store.remove('DelCap', c.id)).toBe(true);
+      expect(await store.recent('DelCap', { limit: 10, after: a.id })).toMatchObject({
+        messages: [d],
+        recovered: false,
+      });
+    });
+
+    it('is true when nothing after `after` was lost, false when something was', async () => {
+      const { store } = setup({ historyMax: 2 });
+      const a = await appendOk(store, 'Rec', 'a');
+      expect((await store.recent('Rec', { limit: 1, after: a.id })).recovered).toBe(true);
+      await appendOk(store, 'Rec', 'b');
+      await appendOk(store, 'Rec', 'c');
+      // b and c are within the cap of 2: a's successor b is still there.
+      expect((await store.recent('Rec', { limit: 1, after: a.id })).recovered).toBe(true);
+      await appendOk(store, 'Rec', 'd');
+      expect((await store.recent('Rec', { limit: 1, after: a.id })).recovered).toBe(false);
+    });
+
+    it('follows the meta rules: unknown channel, and a counter that restarted', async () => {
+      const { store, client, prefix } = setup();
+      const now = Date.now();
+      const unknown = 'Nobody';
+      expect(
+        (await store.recent(unknown, { limit: 5, after: `${now - 60_000}-3` })).recovered,
+      ).toBe(true);
+      expect(
+        (await store.recent(unknown, { limit: 5, after: `${now - 2 * 3_600_000}-3` })).recovered,
+      ).toBe(false);
+      const old = await appendOk(store, 'Epoch', 'before');
+      // An hour of silence drops meta: the counter starts again.
+      await client.command(['DEL', `${prefix}:ch:{Epoch}:meta`, `${prefix}:ch:{Epoch}:log`]);
+      await until(async () => Date.now() > old.sentAt + 2);
+      const fresh = await appendOk(store, 'Epoch', 'after');
+      expect(fresh.id.endsWith('-1')).toBe(true);
+      const result = await store.recent('Epoch', { limit: 5, after: old.id });
+      expect(result.messages).toEqual([fresh]);
+      expect(result.recovered).toBe(false);
+    });
+  });
+
+  describe('admit: mutes, rate limits, profiles', () => {
+    const rate = { burst: 2, perSecond: 4 };
+
+    it('returns the stored profile, or null when the authorizer recorded none', async () => {
+      const { store, client, prefix } = setup();
+      expect(await store.admit({ playerId: 'alice', ingestId: 'i1', rate })).toEqual({
+        ok: true,
+        profile: null,
+        retry: false,
+      });
+      await store.setProfile('alice', { name: 'Alice W.', role: 'moderator' }, 60);
+      expect(await store.getProfile('alice')).toEqual({ name: 'Alice W.', role: 'moderator' });
+      expect(await store.admit({ playerId: 'alice', ingestId: 'i2', rate })).toMatchObject({
+        ok: true,
+        profile: { name: 'Alice W.', role: 'moderator' },
+      });
+      const ttl = Number(await client.command(['PTTL', `${prefix}:pl:{alice}:profile`]));
+      expect(ttl).toBeGreaterThan(55_000);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+      await client.command(['HSET', `${prefix}:pl:{alice}:profile`, 'role', 'root']);
+      expect(await store.getProfile('alice')).toBeNull();
+    });
+
+    it('lets a profile expire with its TTL', async () => {
+      const { store } = setup();
+      await store.setProfile('bob', { name: 'Bob', role: 'player' }, 1);
+      await until(async () => (await store.getProfile('bob')) === null);
+    });
+
+    it('rate-limits with a retryAfterMs that is honest', async () => {
+      const { store } = setup();
+      const admit = (ingestId: string) => store.admit({ playerId: 'carol', ingestId, rate });
+      expect((await admit('r1')).ok).toBe(true);
+      expect((await admit('r2')).ok).toBe(true);
+      const limited = await admit('r3');
+      if (limited.ok || limited.code !== 'rate_limited') throw new Error('expected rate_limited');
+      expect(limited.retryAfterMs).toBeGreaterThan(0);
+      expect(limited.retryAfterMs).toBeLessThanOrEqual(250);
+      const waitUntil = Date.now() + limited.retryAfterMs;
+      await until(async () => Date.now() >= waitUntil);
+      expect((await admit('r3')).ok).toBe(true);
+    });
+
+    it('does not charge a redelivered event again', async () => {
+      const { store } = setup();
+      const admit = (ingestId: string) => store.admit({ playerId: 'dave', ingestId, rate });
+      await admit('same');
+      expect(await admit('same')).toMatchObject({ ok: true, retry: true });
+      expect(await admit('same')).toMatchObject({ ok: true, retry: true });
+      // Only one token was used: one more fresh message fits in the burst of 2.
+      expect((await admit('other')).ok).toBe(true);
+      expect((await admit('third')).ok).toBe(false);
+    });
+
+    it('refuses a muted player until the mute ends or is lifted', async () => {
+      const { store, client, prefix } = setup();
+      const { until: mutedUntil } = await store.mute('erin', {
+        seconds: 600,
+        reason: 'spam',
+        by: 'mod1',
+      });
+      expect(mutedUntil).toBeGreaterThan(Date.now() + 590_000);
+      expect(await store.getMute('erin')).toEqual({
+        until: mutedUntil,
+        reason: 'spam',
+        by: 'mod1',
+      });
+      expect(await store.admit({ playerId: 'erin', ingestId: 'm1', rate })).toEqual({
+        ok: false,
+        code: 'muted',
+        until: mutedUntil,
+        reason: 'spam',
+      });
+      const ttl = Number(await client.command(['PTTL', `${prefix}:pl:{erin}:mute`]));
+      expect(ttl).toBeGreaterThan(590_000);
+      expect(await store.unmute('erin')).toBe(true);
+      expect(await store.unmute('erin')).toBe(false);
+      expect(await store.getMute('erin')).toBeNull();
+      expect((await store.admit({ playerId: 'erin', ingestId: 'm2', rate })).ok).toBe(true);
+    });
+
+    it('lets a short mute run out by itself', async () => {
+      const { store } = setup();
+      await store.mute('fred', { seconds: 1, by: 'system' });
+      expect((await store.admit({ playerId: 'fred', ingestId: 'f1', rate })).ok).toBe(false);
+      await until(async () => (await store.getMute('fred')) === null);
+      expect((await store.admit({ playerId: 'fred', ingestId: 'f1', rate })).ok).toBe(true);
+    });
+  });
+
+  describe('channel rate limit', () => {
+    it('refuses a flood into one channel with retryAfterMs, and not duplicates', async () => {
+      const { store } = setup();
+      const options = { channelRatePerSecond: 2 };
+      const first = await store.append('Flood', chat('1', { ingestId: 'f-1' }), options);
+      expect(first.ok).toBe(true);
+      expect((await store.append('Flood', { ...chat('2'), from: bob }, options)).ok).toBe(true);
+      // A redelivery of a stored message costs nothing.
+      expect(await store.append('Flood', chat('1', { ingestId: 'f-1' }), options)).toMatchObject({
+        ok: true,
+        duplicate: true,
+      });
+      const limited = await store.append('Flood', chat('3'), options);
+      expect(limited).toEqual({
+        ok: false,
+        code: 'rate_limited',
+        retryAfterMs: expect.any(Number),
+      });
+      if (!limited.ok) {
+        expect(limited.retryAfterMs).toBeGreaterThan(0);
+        expect(limited.retryAfterMs).toBeLessThanOrEqual(500);
+      }
+      expect((await store.append('Other', chat('x'), options)).ok).toBe(true);
+      expect((await store.recent('Flood', { limit: 10 })).messages).toHaveLength(2);
+    });
+  });
+}
