@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
-import { createServer as createTcpServer, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
 import { Aedes, type AedesPublishPacket, type Client, type ConnectPacket } from 'aedes';
-import { createWebSocketStream, WebSocketServer } from 'ws';
 import {
   type AuthorizerEvent,
   buildAuthorizerEvent,
@@ -15,6 +12,7 @@ import {
   isReservedTopic,
   matchesTopicFilter,
 } from './iot-topics.js';
+import { type DisconnectReason, lifecycleMessage } from './lifecycle.js';
 import {
   AUTHORIZER_LIMITS,
   type AuthorizerLimits,
@@ -34,26 +32,14 @@ import {
 } from './mqtt-frames.js';
 import { compilePolicy, type IotAction, iotArn, type Policy, resourceKindOf } from './policy.js';
 import type { PublishedMessage } from './rules/engine.js';
-import { closeServer, listen, urlHost } from './servers.js';
+import { type AcceptedConnection, startTransports } from './transports.js';
 
 /**
- * An MQTT 3.1.1 broker that behaves like AWS IoT Core for this project: aedes on TCP and on
- * WebSocket (`/mqtt`), every CONNECT authorized by the custom authorizer Lambda, its policies
+ * An MQTT 3.1.1 broker that behaves like AWS IoT Core for this project: aedes behind the TCP and
+ * WebSocket transports, every CONNECT authorized by the custom authorizer Lambda, its policies
  * enforced on connect, publish, subscribe and every delivery, IoT's quotas and quirks, and
  * lifecycle events on `$aws/events/presence/...`.
  */
-
-/** Why a connection ended, as IoT reports it in the `disconnected` lifecycle event. */
-export type DisconnectReason =
-  | 'AUTH_ERROR'
-  | 'CLIENT_INITIATED_DISCONNECT'
-  | 'CLIENT_ERROR'
-  | 'CONNECTION_LOST'
-  | 'DUPLICATE_CLIENTID'
-  | 'FORBIDDEN_ACCESS'
-  | 'MQTT_KEEP_ALIVE_TIMEOUT'
-  | 'SERVER_INITIATED_DISCONNECT'
-  | 'CUSTOMAUTH_TTL_EXPIRATION';
 
 export interface BrokerOptions {
   /** Interface to bind, and the host in the URLs. */
@@ -355,57 +341,47 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     });
   }
 
-  function publishPresence(client: Client, connection: Connection, connected: boolean): void {
+  function publishLifecycle(client: Client, connection: Connection, connected: boolean): void {
+    // When the stack stops, nobody is left to hear the disconnects.
     if (closing || !connection.authorization) return;
-    const eventType = connected ? 'connected' : 'disconnected';
-    const reason = connection.clientInitiated
+    const message = lifecycleMessage(
+      {
+        clientId: client.id,
+        sessionIdentifier: connection.sessionId,
+        principalIdentifier: connection.authorization.principalId,
+        ipAddress: connection.ipAddress,
+        versionNumber: connection.versionNumber,
+      },
+      connected
+        ? { eventType: 'connected' }
+        : { eventType: 'disconnected', reason: disconnectReason(connection) },
+      Date.now(),
+    );
+    if (!message) return;
+    aedes.publish({ cmd: 'publish', ...message, qos: 1, retain: false, dup: false }, (error) => {
+      if (error) log.warn('lifecycle event not published', { clientId: client.id, error });
+    });
+  }
+
+  const disconnectReason = (connection: Connection): DisconnectReason =>
+    connection.clientInitiated
       ? 'CLIENT_INITIATED_DISCONNECT'
       : (connection.reason ?? 'CONNECTION_LOST');
-    const event = {
-      clientId: client.id,
-      timestamp: Date.now(),
-      eventType,
-      sessionIdentifier: connection.sessionId,
-      principalIdentifier: connection.authorization.principalId,
-      ...(connected
-        ? { ipAddress: connection.ipAddress }
-        : { clientInitiatedDisconnect: connection.clientInitiated, disconnectReason: reason }),
-      versionNumber: connection.versionNumber,
-    };
-    // IoT sends no lifecycle events for client ids with MQTT wildcards in them.
-    if (/[+#]/.test(client.id)) return;
-    aedes.publish(
-      {
-        cmd: 'publish',
-        topic: `$aws/events/presence/${eventType}/${client.id}`,
-        payload: Buffer.from(JSON.stringify(event)),
-        qos: 1,
-        retain: false,
-        dup: false,
-      },
-      (error) => {
-        if (error) log.warn('lifecycle event not published', { clientId: client.id, error });
-      },
-    );
-  }
 
   aedes.on('clientReady', (client) => {
     const connection = connections.get(client) as Connection;
     const version = (versionNumbers.get(client.id) ?? 0) + 1;
     versionNumbers.set(client.id, version);
     connection.versionNumber = version;
-    publishPresence(client, connection, true);
+    publishLifecycle(client, connection, true);
   });
   aedes.on('clientDisconnect', (client) => {
     const connection = connections.get(client) as Connection;
     for (const timer of connection.timers) clearTimeout(timer);
     connection.timers.clear();
     if (byClientId.get(client.id) === client) byClientId.delete(client.id);
-    log.info('client disconnected', {
-      clientId: client.id,
-      reason: connection.clientInitiated ? 'CLIENT_INITIATED_DISCONNECT' : connection.reason,
-    });
-    publishPresence(client, connection, false);
+    log.info('client disconnected', { clientId: client.id, reason: disconnectReason(connection) });
+    publishLifecycle(client, connection, false);
   });
   aedes.on('keepaliveTimeout', (client) => {
     const connection = connections.get(client);
@@ -471,12 +447,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     }
   }
 
-  function accept(
-    stream: Duplex,
-    transport: Connection['transport'],
-    ipAddress: string,
-    upgrade?: IncomingMessage,
-  ): void {
+  function accept({ stream, transport, ipAddress, upgrade }: AcceptedConnection): void {
     if (closing) {
       stream.destroy();
       return;
@@ -511,43 +482,17 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     connections.set(aedes.handle(guarded, upgrade), connection);
   }
 
-  const tcpServer = createTcpServer((socket: Socket) => {
-    socket.setNoDelay(true);
-    accept(socket, 'tcp', socket.remoteAddress ?? '');
-  });
-  const httpServer = createHttpServer((_request, response) => {
-    response.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
-    response.end('MQTT over WebSocket: connect to /mqtt\n');
-  });
-  const wss = new WebSocketServer({
-    server: httpServer,
-    path: '/mqtt',
-    // One MQTT packet per WebSocket message at most: the frame guard bounds the packet.
-    maxPayload: MAX_PACKET_REMAINING_LENGTH + 5,
-    perMessageDeflate: false,
-    handleProtocols: (protocols) =>
-      ['mqtt', 'mqttv3.1'].find((protocol) => protocols.has(protocol)) ?? false,
-  });
-  wss.on('connection', (socket, request) => {
-    accept(createWebSocketStream(socket), 'websocket', request.socket.remoteAddress ?? '', request);
-  });
-  wss.on('error', (error) => log.warn('websocket server error', { error }));
-
-  let mqttPort: number;
-  let wsPort: number;
+  let transports: Awaited<ReturnType<typeof startTransports>>;
   try {
-    mqttPort = await listen(tcpServer, options.mqttPort, options.host);
-    wsPort = await listen(httpServer, options.wsPort, options.host);
+    transports = await startTransports({ ...options, accept, log });
   } catch (error) {
-    await closeServer(tcpServer);
     await new Promise<void>((resolve) => aedes.close(resolve));
     throw error;
   }
-  const host = urlHost(options.host);
 
   return {
-    mqttUrl: `mqtt://${host}:${mqttPort}`,
-    wsUrl: `ws://${host}:${wsPort}/mqtt`,
+    mqttUrl: transports.mqttUrl,
+    wsUrl: transports.wsUrl,
     publish(message) {
       return new Promise((resolve, reject) => {
         aedes.publish({ cmd: 'publish', dup: false, ...message }, (error) =>
@@ -558,14 +503,8 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     stats: () => ({ connections: aedes.connectedClients, ...counters }),
     async close() {
       closing = true;
-      for (const client of byClientId.values()) {
-        const connection = connections.get(client);
-        if (connection) connection.reason ??= 'SERVER_INITIATED_DISCONNECT';
-      }
       await new Promise<void>((resolve) => aedes.close(resolve));
-      for (const socket of wss.clients) socket.terminate();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      await Promise.all([closeServer(tcpServer), closeServer(httpServer)]);
+      await transports.close();
     },
   };
 }

@@ -138,11 +138,10 @@ describe('game-chat-local', () => {
     );
   }, 20_000);
 
+  // One setting the Lambdas' loader checks, one the CLI checks; the rest in stack-options.test.
   it.each([
     ['CHAT_RATE_BURST', 'lots'],
     ['CHAT_API_PORT', '99999'],
-    ['CHAT_TOKEN_SECRET', 'short'],
-    ['CHAT_PROFANITY', 'sometimes'],
   ])(
     'refuses to start when %s is %s, naming it',
     async (variable, value) => {

@@ -1,0 +1,42 @@
+import { ConfigError } from '@game-chat/lambda-runtime/config';
+import { describe, expect, it } from 'vitest';
+import { createLocalStack, LocalStackConfigError } from '../src/stack.js';
+
+/** Bad options stop createLocalStack before it starts anything (no Redis, no port is opened). */
+describe('createLocalStack options', () => {
+  it.each<[string, Parameters<typeof createLocalStack>[0], string]>([
+    [
+      'a Lambda setting out of range',
+      { settings: { CHAT_HISTORY_SECONDS: '0' } },
+      'CHAT_HISTORY_SECONDS',
+    ],
+    [
+      'an unknown profanity policy',
+      { settings: { CHAT_PROFANITY: 'sometimes' } },
+      'CHAT_PROFANITY',
+    ],
+    [
+      'a CORS origin that is not an origin',
+      { settings: { CHAT_CORS_ORIGINS: 'game.example' } },
+      'CHAT_CORS_ORIGINS',
+    ],
+    ['a topic prefix with a slash', { topicPrefix: 'chat/x' }, 'CHAT_TOPIC_PREFIX'],
+  ])('refuses %s with a ConfigError naming it', async (_case, options, variable) => {
+    await expect(createLocalStack({ ...options, log: 'silent' })).rejects.toThrow(
+      expect.objectContaining({ variable }) as unknown as Error,
+    );
+    await expect(createLocalStack({ ...options, log: 'silent' })).rejects.toBeInstanceOf(
+      ConfigError,
+    );
+  });
+
+  it.each<[string, Parameters<typeof createLocalStack>[0], string]>([
+    ['a token secret shorter than 32 bytes', { tokenSecret: 'short' }, 'CHAT_TOKEN_SECRET'],
+    ['a setting that is not CHAT_*', { settings: { REDIS_URL: 'redis://x' } }, 'REDIS_URL'],
+    ['a port out of range', { apiPort: 70_000 }, 'apiPort'],
+  ])('refuses %s naming it', async (_case, options, setting) => {
+    const attempt = createLocalStack({ ...options, log: 'silent' });
+    await expect(attempt).rejects.toBeInstanceOf(LocalStackConfigError);
+    await expect(attempt).rejects.toMatchObject({ setting });
+  });
+});
