@@ -5,13 +5,15 @@ import { createChatStore } from '@game-chat/chat-store/store';
 import { loadConfig } from '@game-chat/lambda-runtime/config';
 import { createLogger } from '@game-chat/lambda-runtime/logger';
 import { createPublisher } from '@game-chat/lambda-runtime/publisher';
+import { resolveSecretSettings } from '@game-chat/lambda-runtime/secrets';
 import { createTopics } from '@game-chat/protocol/topics';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type HistoryApiDeps, handleApiRequest } from './api.js';
 
-// Read once per container; a bad setting stops the cold start with the variable's name.
-const config = loadConfig(process.env, {
+// Read once per container (secrets from Secrets Manager when Terraform passes their ARNs);
+// a bad setting stops the cold start with the variable's name.
+const config = loadConfig(await resolveSecretSettings(process.env), {
   require: ['REDIS_URL', 'IOT_DATA_ENDPOINT', 'CHAT_TOKEN_KEY'],
 });
 const logger = createLogger('history-api');

@@ -3,13 +3,16 @@ import { createChatStore } from '@game-chat/chat-store/store';
 import { loadConfig } from '@game-chat/lambda-runtime/config';
 import { createLogger, injectLambdaContext } from '@game-chat/lambda-runtime/logger';
 import { createPublisher } from '@game-chat/lambda-runtime/publisher';
+import { resolveSecretSettings } from '@game-chat/lambda-runtime/secrets';
 import middy from '@middy/core';
 import { createMessageFilter, type FilterOutcome } from './filter.js';
 import { createProfanityFilter } from './profanity.js';
 
-// Cold start: settings are read and checked once; a bad one stops the container here,
-// with a message naming the variable.
-const config = loadConfig(process.env, { require: ['REDIS_URL', 'IOT_DATA_ENDPOINT'] });
+// Cold start: secret-backed settings are fetched and every setting is checked once; a bad one
+// stops the container here, with a message naming the variable.
+const config = loadConfig(await resolveSecretSettings(process.env), {
+  require: ['REDIS_URL', 'IOT_DATA_ENDPOINT'],
+});
 const logger = createLogger('message-filter');
 const filter = createMessageFilter({
   store: createChatStore({
