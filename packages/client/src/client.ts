@@ -92,6 +92,8 @@ interface JoinedChannel {
 interface Link {
   readonly client: MqttClient;
   retired: boolean;
+  /** QoS 1 publishes not yet acknowledged by the broker. */
+  inFlight: number;
 }
 
 /** IoT Core accepts at most 8 topic filters per SUBSCRIBE packet. */
@@ -320,7 +322,9 @@ export class ChatClient {
     this.#link = undefined;
     if (link) {
       link.retired = true;
-      await link.client.endAsync().catch(() => undefined);
+      // A polite DISCONNECT waits for unacknowledged publishes; their sends were just
+      // abandoned, and a stalled broker must not hold close() up, so then end at once.
+      await link.client.endAsync(link.inFlight > 0).catch(() => undefined);
     }
     this.#setState('offline');
   }
@@ -341,7 +345,7 @@ export class ChatClient {
       client.end(true);
       throw new ChatError('closed', 'the client was closed while connecting');
     }
-    const link: Link = { client, retired: false };
+    const link: Link = { client, retired: false, inFlight: 0 };
     client.on('message', (topic, payload) => this.#onMessage(link, topic, payload));
     client.on('close', () => this.#onClose(link));
     // Errors also close the connection, which is where they are handled.
@@ -623,7 +627,10 @@ export class ChatClient {
     const delivered = this.#pending.wait(clientMsgId, target);
     // A publish lost with its connection is settled by the catch-up after the reconnect
     // (history carries clientMsgId), or else by the timeout.
-    link.client.publish(topic, JSON.stringify({ text, clientMsgId }), { qos: 1 });
+    link.inFlight += 1;
+    link.client.publish(topic, JSON.stringify({ text, clientMsgId }), { qos: 1 }, () => {
+      link.inFlight -= 1;
+    });
     return delivered;
   }
 }
