@@ -418,31 +418,32 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     }
   }
 
+  async function respondOrFail(
+    request: IncomingMessage,
+    requestId: string,
+  ): Promise<GatewayResponse> {
+    try {
+      return await respond(request, requestId);
+    } catch (error) {
+      log.error('request failed', { requestId, error });
+      return INTERNAL_SERVER_ERROR;
+    }
+  }
+
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const started = Date.now();
     const requestId = newRequestId();
     const headers = request.headersDistinct as Record<string, string[]>;
-    const origin = headers.origin?.[0];
-    let result: GatewayResponse;
-    let final: GatewayResponse;
     const preflight = answerPreflight(request.method ?? 'GET', headers, cors);
-    if (preflight) {
-      request.resume();
-      result = final = preflight;
-    } else {
-      try {
-        result = await respond(request, requestId);
-      } catch (error) {
-        log.error('request failed', { requestId, error });
-        result = INTERNAL_SERVER_ERROR;
-      }
-      final = applyCors(result, origin, cors);
-    }
+    if (preflight) request.resume();
+    const final =
+      preflight ?? applyCors(await respondOrFail(request, requestId), headers.origin?.[0], cors);
     response.writeHead(final.statusCode, {
       ...final.headers,
       'apigw-requestid': requestId,
       ...(final.cookies.length > 0 ? { 'set-cookie': [...final.cookies] } : {}),
-      ...(result === TOO_LARGE ? { connection: 'close' } : {}),
+      // An oversized upload is not read to its end: close the connection instead.
+      ...(final.statusCode === 413 ? { connection: 'close' } : {}),
     });
     response.end(final.body);
     log.info('http', {
