@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+import { mkdir, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { startRedisServer } from '@game-chat/testing/redis-server';
+import { type BenchOptions, parseBenchArgs, type Section, USAGE, UsageError } from './args.js';
+import { benchColdStart } from './cold-start.js';
+import { benchEndToEnd } from './end-to-end.js';
+import { benchFilter } from './filter.js';
+import { benchHistory } from './history.js';
+import { describeMachine } from './machine.js';
+import { historyChart, renderSummary } from './summary.js';
+import type { BenchResults } from './targets.js';
+
+const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
+
+/** Sizes per mode: quick fits a few minutes on a 2-core machine, full adds the large ones. */
+function sizes(full: boolean) {
+  return {
+    historyMessages: full ? [10_000, 100_000, 1_000_000] : [10_000, 100_000],
+    filterRuns: full
+      ? [
+          { concurrency: 1, messages: 5_000 },
+          { concurrency: 50, messages: 30_000 },
+        ]
+      : [
+          { concurrency: 1, messages: 1_000 },
+          { concurrency: 50, messages: 5_000 },
+        ],
+    players: full ? [100, 500, 1000] : [100, 500],
+    endToEndSeconds: full ? 30 : 15,
+    coldStartRuns: full ? 15 : 7,
+  };
+}
+
+const log = (line: string) => console.error(`[bench] ${line}`);
+
+/** Each section gets a redis-server of its own: no data or counters carry over. */
+async function runSection(
+  section: Section,
+  plan: ReturnType<typeof sizes>,
+): Promise<Partial<BenchResults>> {
+  if (section === 'end-to-end') {
+    // The local stack starts its own redis-server.
+    return {
+      endToEnd: await benchEndToEnd({
+        players: plan.players,
+        durationSeconds: plan.endToEndSeconds,
+        log,
+      }),
+    };
+  }
+  const redis = await startRedisServer();
+  try {
+    const server = { redisUrl: redis.url, port: redis.port, log };
+    switch (section) {
+      case 'history':
+        return { history: await benchHistory({ ...server, sizes: plan.historyMessages }) };
+      case 'filter':
+        return { filter: await benchFilter({ ...server, runs: plan.filterRuns }) };
+      case 'cold-start':
+        return { coldStart: await benchColdStart({ ...server, runs: plan.coldStartRuns }) };
+    }
+  } finally {
+    await redis.stop();
+  }
+}
+
+async function bench(options: BenchOptions): Promise<void> {
+  const mode = options.full ? 'full' : 'quick';
+  const plan = sizes(options.full);
+  let results: BenchResults = {
+    mode,
+    startedAt: new Date().toISOString(),
+    machine: describeMachine(),
+  };
+  for (const section of options.sections) {
+    results = { ...results, ...(await runSection(section, plan)) };
+  }
+  results = { ...results, loadAverageAtEnd: Number((loadavg()[0] ?? 0).toFixed(2)) };
+
+  await mkdir(RESULTS, { recursive: true });
+  const written = [`${mode}.json`, `${mode}.md`];
+  await writeFile(`${RESULTS}${mode}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  const summary = renderSummary(results);
+  await writeFile(`${RESULTS}${mode}.md`, summary);
+  if (results.history) {
+    await writeFile(`${RESULTS}${mode}-history.svg`, historyChart(results.history));
+    written.push(`${mode}-history.svg`);
+  }
+  console.log(summary);
+  log(`wrote ${written.map((file) => `apps/bench/results/${file}`).join(', ')}`);
+}
+
+try {
+  const parsed = parseBenchArgs(process.argv.slice(2));
+  if (parsed.help) console.log(USAGE);
+  else await bench(parsed);
+} catch (error) {
+  if (error instanceof UsageError) {
+    console.error(`${error.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+  } else {
+    console.error(error);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,82 @@
+import type { LoadPlan } from '@game-chat/loadgen/args';
+import { type LoadReport, runLoad } from '@game-chat/loadgen/run';
+import { startStackProcess } from '@game-chat/loadgen/stack-process';
+import { tokensFromUrl } from '@game-chat/loadgen/tokens';
+
+export interface EndToEndRun {
+  readonly report: LoadReport;
+  /** Resident memory of the local stack's process, before and after the bots connected. */
+  readonly stackRss: { readonly idle: number; readonly connected: number };
+  readonly rssPerPlayer: number;
+  /** Broker and rule counters of the stack after the run (drops, failed invocations). */
+  readonly stackStats: unknown;
+}
+
+export interface EndToEndResult {
+  readonly runs: EndToEndRun[];
+}
+
+/** Ten players per channel, each sending one message every five seconds. */
+export function endToEndPlan(players: number, durationSeconds: number): LoadPlan {
+  return {
+    players,
+    channels: Math.max(1, Math.round(players / 10)),
+    rate: players / 5,
+    durationSeconds,
+    connectConcurrency: 50,
+    drainSeconds: 15,
+  };
+}
+
+/**
+ * The load generator against a local stack in its own process (started fresh for each size, so
+ * its memory is measured from a clean start), with the SPEC §6 default settings.
+ */
+export async function benchEndToEnd(options: {
+  readonly players: readonly number[];
+  readonly durationSeconds: number;
+  readonly log: (line: string) => void;
+}): Promise<EndToEndResult> {
+  const runs: EndToEndRun[] = [];
+  for (const players of options.players) {
+    const plan = endToEndPlan(players, options.durationSeconds);
+    options.log(
+      `end to end: ${players} players, ${plan.channels} channels, ${plan.rate} msg/s for ${plan.durationSeconds} s`,
+    );
+    const stack = await startStackProcess();
+    try {
+      const idle = await stack.sample();
+      let connected = idle;
+      let lastPhase = '';
+      const report = await runLoad(
+        plan,
+        {
+          endpoint: stack.urls.mqtt,
+          apiUrl: stack.urls.api,
+          topicPrefix: stack.topicPrefix,
+          getToken: tokensFromUrl(stack.tokenUrl),
+        },
+        {
+          onConnected: async () => {
+            connected = await stack.sample();
+          },
+          onProgress: (progress) => {
+            if (progress.phase === lastPhase) return;
+            lastPhase = progress.phase;
+            options.log(`end to end: ${players} players: ${progress.phase}`);
+          },
+        },
+      );
+      const final = await stack.sample();
+      runs.push({
+        report,
+        stackRss: { idle: idle.rss, connected: connected.rss },
+        rssPerPlayer: (connected.rss - idle.rss) / Math.max(1, report.connect.connected),
+        stackStats: final.stats,
+      });
+    } finally {
+      await stack.stop();
+    }
+  }
+  return { runs };
+}

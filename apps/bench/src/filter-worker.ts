@@ -1,0 +1,63 @@
+/**
+ * Child process of the filter benchmark: a Lambda container of the message-filter bundle.
+ * The bundle reads its settings from the environment at import, as at a cold start.
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { forEachLimited } from '@game-chat/loadgen/concurrency';
+import { summarize } from '@game-chat/loadgen/stats';
+import { lambdaContext } from '@game-chat/testing/lambda-context';
+import type { FilterRunReply, FilterRunRequest } from './filter.js';
+
+type Handler = (event: unknown, context: unknown) => Promise<{ status: string }>;
+
+// A variable specifier: the bundle is plain JavaScript, imported as Lambda would run it.
+const bundle = '@game-chat/message-filter/bundle';
+const { handler } = (await import(bundle)) as { handler: Handler };
+const context = lambdaContext({ functionName: 'message-filter' });
+
+/** Rule events as `infra/rules/chat-send.sql` makes them: one new player per message. */
+function events(request: FilterRunRequest): object[] {
+  return Array.from({ length: request.messages }, (_, k) => {
+    const payload = JSON.stringify({
+      text: `hello from bot ${k}, see you at the gate`,
+      clientMsgId: `m${k}`,
+    });
+    return {
+      payload: Buffer.from(payload).toString('base64'),
+      topic: `chat/send/bench${k % request.channels}`,
+      clientId: `${request.runId}p${k}.bench`,
+      receivedAt: Date.now(),
+      ingestId: randomUUID(),
+    };
+  });
+}
+
+async function run(request: FilterRunRequest): Promise<FilterRunReply> {
+  const batch = events(request);
+  const latencies: number[] = [];
+  const outcomes: Record<string, number> = {};
+  const started = performance.now();
+  await forEachLimited(batch, request.concurrency, async (event) => {
+    const begin = performance.now();
+    const outcome = await handler(event, context);
+    latencies.push(performance.now() - begin);
+    outcomes[outcome.status] = (outcomes[outcome.status] ?? 0) + 1;
+  });
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    type: 'done',
+    messagesPerSecond: request.messages / seconds,
+    latencyMs: summarize(latencies),
+    outcomes,
+  };
+}
+
+process.on('message', (request: FilterRunRequest) => {
+  run(request).then(
+    (reply) => process.send?.(reply),
+    (error: unknown) =>
+      process.send?.({ type: 'error', message: String(error) } satisfies FilterRunReply),
+  );
+});
+process.send?.({ type: 'ready' } satisfies FilterRunReply);

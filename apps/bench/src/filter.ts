@@ -1,0 +1,225 @@
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
+import type { Summary } from '@game-chat/loadgen/stats';
+import { startDataPlaneRecorder } from '@game-chat/testing/data-plane-recorder';
+import {
+  type CommandStat,
+  commandStats,
+  commandStatsDelta,
+  type RedisBenchmarkRow,
+  redisBenchmark,
+  totalUsec,
+} from './redis-tools.js';
+
+export interface FilterRunRequest {
+  readonly runId: string;
+  readonly messages: number;
+  readonly concurrency: number;
+  readonly channels: number;
+}
+
+export type FilterRunReply =
+  | { type: 'ready' }
+  | {
+      type: 'done';
+      readonly messagesPerSecond: number;
+      readonly latencyMs: Summary;
+      readonly outcomes: Readonly<Record<string, number>>;
+    }
+  | { type: 'error'; readonly message: string };
+
+export interface FilterRun {
+  readonly concurrency: number;
+  readonly messages: number;
+  readonly messagesPerSecond: number;
+  /** One invocation, from the handler call to its answer. */
+  readonly latencyMs: Summary;
+  /** `published`, and anything else (refusals would mean the benchmark hit a rate limit). */
+  readonly outcomes: Readonly<Record<string, number>>;
+  /** Scripts (`EVALSHA`/`EVAL`) per message, from `INFO commandstats`. */
+  readonly scriptsPerMessage: number;
+  /** Every command Redis ran per message, inside scripts included. */
+  readonly commandsPerMessage: number;
+  readonly redisUsecPerMessage: number;
+  readonly commands: Readonly<Record<string, number>>;
+}
+
+export interface FilterResult {
+  readonly channels: number;
+  readonly runs: FilterRun[];
+  /** Requests the filter's connection sent per message, counted with `MONITOR`. */
+  readonly roundTripsPerMessage: number;
+  readonly monitoredMessages: number;
+  /** `redis-benchmark` XADD on the same machine in the same run: the ceiling. */
+  readonly xaddCeiling: {
+    readonly plain: RedisBenchmarkRow;
+    readonly pipelined: RedisBenchmarkRow;
+  };
+}
+
+const WORKER = fileURLToPath(new URL('./filter-worker.js', import.meta.url));
+/** Channels the messages are spread over: each stays far below its 50 messages/s limit. */
+const CHANNELS = 1000;
+
+function request(child: ChildProcess, message: FilterRunRequest) {
+  return new Promise<Extract<FilterRunReply, { type: 'done' }>>((resolve, reject) => {
+    child.once('message', (reply: FilterRunReply) => {
+      if (reply.type === 'done') resolve(reply);
+      else reject(new Error(reply.type === 'error' ? reply.message : 'unexpected reply'));
+    });
+    child.send(message);
+  });
+}
+
+function perMessage(delta: ReadonlyMap<string, CommandStat>, messages: number) {
+  let all = 0;
+  for (const stat of delta.values()) all += stat.calls;
+  const scripts = (delta.get('evalsha')?.calls ?? 0) + (delta.get('eval')?.calls ?? 0);
+  return {
+    scriptsPerMessage: scripts / messages,
+    commandsPerMessage: all / messages,
+    redisUsecPerMessage: totalUsec(delta) / messages,
+    commands: Object.fromEntries([...delta].map(([name, stat]) => [name, stat.calls / messages])),
+  };
+}
+
+/**
+ * Counts the requests clients send while `work` runs, with `redis-cli MONITOR`: commands a
+ * script runs are tagged `[db lua]` there and are not round trips.
+ */
+async function countRequests(port: number, redis: RedisConnection, work: () => Promise<void>) {
+  const monitor = spawn('redis-cli', ['-p', String(port), 'monitor'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: monitor.stdout });
+  let requests = 0;
+  let started!: () => void;
+  let ended!: () => void;
+  const startSeen = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  const endSeen = new Promise<void>((resolve) => {
+    ended = resolve;
+  });
+  let counting = false;
+  lines.on('line', (line) => {
+    if (line.includes('"bench-monitor-start"')) {
+      counting = true;
+      started();
+    } else if (line.includes('"bench-monitor-end"')) {
+      counting = false;
+      ended();
+    } else if (counting && !/^\S+ \[\d+ lua\]/.test(line)) {
+      requests++;
+    }
+  });
+  try {
+    await once(monitor.stdout, 'data'); // "OK": the monitor is attached
+    // Markers in the command stream: MONITOR shows them in the order Redis ran them.
+    await redis.command(['ECHO', 'bench-monitor-start']);
+    await startSeen;
+    await work();
+    await redis.command(['ECHO', 'bench-monitor-end']);
+    await endSeen;
+  } finally {
+    monitor.kill();
+  }
+  return requests;
+}
+
+/**
+ * The message-filter bundle in a child process (one Lambda container) with a real Redis and a
+ * real HTTP Data Plane endpoint, at each concurrency; then the request count per message and
+ * the XADD ceiling of the same Redis.
+ */
+export async function benchFilter(options: {
+  readonly redisUrl: string;
+  readonly port: number;
+  readonly runs: readonly { concurrency: number; messages: number }[];
+  readonly log: (line: string) => void;
+}): Promise<FilterResult> {
+  const recorder = await startDataPlaneRecorder();
+  const redis = createRedisClient({ url: options.redisUrl, commandTimeoutMs: 30_000 });
+  const child = fork(WORKER, [], {
+    env: {
+      ...process.env,
+      REDIS_URL: options.redisUrl,
+      IOT_DATA_ENDPOINT: recorder.endpoint,
+      AWS_REGION: 'eu-west-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+    // The handler logs a JSON line per message, as on Lambda; the benchmark does not show them.
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  try {
+    const [ready] = (await once(child, 'message')) as [FilterRunReply];
+    if (ready.type !== 'ready') throw new Error('the filter worker did not start');
+    // Warm: the connection opened, the scripts loaded, the HTTP agent connected.
+    await request(child, { runId: 'warm', messages: 200, concurrency: 10, channels: CHANNELS });
+
+    const runs: FilterRun[] = [];
+    for (const [index, run] of options.runs.entries()) {
+      options.log(`filter: ${run.messages} messages at concurrency ${run.concurrency}`);
+      recorder.clear();
+      const before = await commandStats(redis);
+      const reply = await request(child, { runId: `r${index}`, channels: CHANNELS, ...run });
+      const delta = commandStatsDelta(before, await commandStats(redis));
+      runs.push({
+        concurrency: run.concurrency,
+        messages: run.messages,
+        messagesPerSecond: reply.messagesPerSecond,
+        latencyMs: reply.latencyMs,
+        outcomes: reply.outcomes,
+        ...perMessage(delta, run.messages),
+      });
+    }
+
+    options.log('filter: counting requests per message with MONITOR');
+    const monitoredMessages = 200;
+    const requests = await countRequests(options.port, redis, async () => {
+      await request(child, {
+        runId: 'monitor',
+        messages: monitoredMessages,
+        concurrency: 1,
+        channels: CHANNELS,
+      });
+    });
+
+    options.log('filter: redis-benchmark XADD ceiling');
+    const xadd = ['XADD', 'bench:{__rand_int__}:log', 'MAXLEN', '~', '200', '*'];
+    const fields = [
+      'k',
+      'chat',
+      'f',
+      'alice',
+      'n',
+      'Alice',
+      't',
+      'hello from bot, see you at the gate',
+    ];
+    const common = ['-n', '100000', '-c', '50', '-r', String(CHANNELS)];
+    const [plain] = await redisBenchmark(options.port, [...common, ...xadd, ...fields]);
+    const [pipelined] = await redisBenchmark(options.port, [
+      ...common,
+      '-P',
+      '16',
+      ...xadd,
+      ...fields,
+    ]);
+    if (!plain || !pipelined) throw new Error('redis-benchmark printed no result');
+    return {
+      channels: CHANNELS,
+      runs,
+      roundTripsPerMessage: requests / monitoredMessages,
+      monitoredMessages,
+      xaddCeiling: { plain, pipelined },
+    };
+  } finally {
+    child.kill();
+    await redis.close();
+    await recorder.stop();
+  }
+}

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+
+/**
+ * One typical event per Lambda, shaped as AWS delivers it (IoT rule SELECT output, IoT custom
+ * authorizer request, HTTP API payload 2.0), for a first invocation after a cold start.
+ */
+
+export const SAMPLE_CHANNEL = 'Town1';
+export const SAMPLE_PLAYER = 'coldstart';
+
+/** The message filter's event (docs/design.md) for a chat message from `playerId`. */
+export function ruleEvent(playerId: string, now = Date.now()) {
+  const payload = JSON.stringify({ text: 'hello after a cold start', clientMsgId: randomUUID() });
+  return {
+    payload: Buffer.from(payload).toString('base64'),
+    topic: `chat/send/${SAMPLE_CHANNEL}`,
+    clientId: `${playerId}.bench`,
+    receivedAt: now,
+    ingestId: randomUUID(),
+  };
+}
+
+/** IoT Core's custom authorizer request for an MQTT CONNECT whose password is the token. */
+export function authorizerEvent(token: string) {
+  return {
+    signatureVerified: false,
+    protocols: ['tls', 'mqtt'],
+    protocolData: {
+      tls: { serverName: 'example-ats.iot.eu-west-1.amazonaws.com' },
+      mqtt: {
+        username: SAMPLE_PLAYER,
+        password: Buffer.from(token).toString('base64'),
+        clientId: `${SAMPLE_PLAYER}.bench`,
+      },
+    },
+    connectionMetadata: { id: randomUUID() },
+  };
+}
+
+/** `GET /channels/Town1/messages` with a bearer token, as API Gateway's HTTP API sends it. */
+export function historyEvent(token: string, now = new Date()) {
+  const rawPath = `/channels/${SAMPLE_CHANNEL}/messages`;
+  return {
+    version: '2.0',
+    routeKey: 'GET /channels/{channel}/messages',
+    rawPath,
+    rawQueryString: 'limit=50',
+    headers: {
+      authorization: `Bearer ${token}`,
+      host: 'abc123.execute-api.eu-west-1.amazonaws.com',
+      'user-agent': 'bench',
+    },
+    queryStringParameters: { limit: '50' },
+    pathParameters: { channel: SAMPLE_CHANNEL },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
+      domainPrefix: 'abc123',
+      http: {
+        method: 'GET',
+        path: rawPath,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'bench',
+      },
+      requestId: randomUUID(),
+      routeKey: 'GET /channels/{channel}/messages',
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+    },
+    isBase64Encoded: false,
+  };
+}

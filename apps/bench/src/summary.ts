@@ -1,0 +1,266 @@
+import type { Summary } from '@game-chat/loadgen/stats';
+import { formatCount, formatMs, lineChartSvg } from './chart.js';
+import type { HistoryResult } from './history.js';
+import { type BenchResults, checkTargets } from './targets.js';
+
+const ms = (value: number, digits = 2) => (Number.isNaN(value) ? '-' : value.toFixed(digits));
+const int = (value: number) => Math.round(value).toLocaleString('en');
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+}
+
+const latency = (summary: Summary, digits = 2) =>
+  `${ms(summary.p50, digits)} / ${ms(summary.p99, digits)}`;
+
+function historySection(history: HistoryResult): string {
+  const rows = history.points.map((point) => [
+    int(point.messages),
+    latency(point.project.latencyMs),
+    ms(point.project.returned, 0),
+    latency(point.projectFixed.latencyMs),
+    latency(point.original.latencyMs, 1),
+    `${int(point.original.returned)} (${int(point.original.foreignPerRead)} foreign)`,
+    `${point.ratio.p50.toFixed(0)}× / ${point.ratio.p99.toFixed(0)}×`,
+    `${int(point.project.redisUsecPerRead)} / ${int(point.original.redisUsecPerRead)}`,
+    `${point.project.roundTripsPerRead} / ${int(point.original.roundTripsPerRead)}`,
+  ]);
+  const town1 = history.points.map((point) => [
+    int(point.messages),
+    int(point.town1.returned),
+    int(point.town1.foreign),
+    int(point.town1.project),
+  ]);
+  const memory = history.points.map((point) => [
+    int(point.messages),
+    int(point.memory.projectStreamBytesPerMessage),
+    int(point.memory.projectBytesPerRetainedMessage),
+    int(point.memory.originalBytesPerMessage),
+    `${int(point.memory.usedMemoryPerMessage.project)} / ${int(point.memory.usedMemoryPerMessage.original)}`,
+  ]);
+  return [
+    '## History read',
+    '',
+    `${history.channels} channels, messages spread evenly; the project keeps at most ${history.historyMax} per channel. ` +
+      `Both designs hold the data for ${history.ttlSeconds} s in this benchmark instead of 30 s, so nothing expires mid-run. ` +
+      'Latency p50 / p99 in ms, measured by the client (node-redis, loopback).',
+    '',
+    table(
+      [
+        'messages',
+        'project, limit 200',
+        'returned',
+        'project, limit 10',
+        'original SCAN+GET',
+        'original returned',
+        'ratio p50 / p99',
+        'Redis µs per read (project / original)',
+        'round trips (project / original)',
+      ],
+      rows,
+    ),
+    '',
+    '`Town1*` in the original design also matches Town10–19 and Town100–199:',
+    '',
+    table(
+      ['messages', 'original returned for Town1', 'of them foreign', 'project returned'],
+      town1,
+    ),
+    '',
+    'Redis memory, bytes per message (`MEMORY USAGE … SAMPLES 0`; `used_memory` growth while loading):',
+    '',
+    table(
+      [
+        'messages',
+        'project stream',
+        'project, all channel keys per retained message',
+        'original key',
+        'used_memory per written message (project / original)',
+      ],
+      memory,
+    ),
+  ].join('\n');
+}
+
+function filterSection(results: NonNullable<BenchResults['filter']>): string {
+  const rows = results.runs.map((run) => [
+    String(run.concurrency),
+    int(run.messages),
+    int(run.messagesPerSecond),
+    latency(run.latencyMs, 1),
+    Object.entries(run.outcomes)
+      .map(([status, count]) => `${status} ${count}`)
+      .join(', '),
+    String(run.scriptsPerMessage),
+    ms(run.commandsPerMessage, 1),
+    int(run.redisUsecPerMessage),
+  ]);
+  const { plain, pipelined } = results.xaddCeiling;
+  return [
+    '## Message filter throughput',
+    '',
+    'The message-filter bundle in one Node process (one Lambda container), a real redis-server and a real HTTP Data Plane endpoint; one new player per message, spread over ' +
+      `${results.channels} channels, so no rate limit applies.`,
+    '',
+    table(
+      [
+        'concurrent invocations',
+        'messages',
+        'messages/s',
+        'invocation p50 / p99 ms',
+        'outcomes',
+        'scripts per message',
+        'Redis commands per message (inside scripts too)',
+        'Redis µs per message',
+      ],
+      rows,
+    ),
+    '',
+    `Round trips per message (requests the filter sent, counted with \`MONITOR\`): **${results.roundTripsPerMessage}**.`,
+    '',
+    `Ceiling, \`redis-benchmark\` XADD on the same Redis in the same run (50 clients): ${int(plain.requestsPerSecond)} req/s (p50 ${plain.p50Ms} ms); pipelined 16: ${int(pipelined.requestsPerSecond)} req/s.`,
+  ].join('\n');
+}
+
+function endToEndSection(results: NonNullable<BenchResults['endToEnd']>): string {
+  const rows = results.runs.map(({ report, rssPerPlayer, stackRss }) => [
+    int(report.plan.players),
+    int(report.plan.channels),
+    `${report.plan.rate} (${report.sends.achievedRate.toFixed(1)})`,
+    `${report.connect.connected}`,
+    `${report.sends.confirmed}/${report.sends.attempted}`,
+    `${ms(report.latencyMs.p50, 1)} / ${ms(report.latencyMs.p95, 1)} / ${ms(report.latencyMs.p99, 1)}`,
+    `${report.deliveries.received}/${report.deliveries.expected}`,
+    String(report.deliveries.lost),
+    String(report.deliveries.duplicated),
+    ms(report.connect.latencyMs.p50, 0),
+    `${mib(stackRss.idle)} → ${mib(stackRss.connected)} (${kib(rssPerPlayer)}/player)`,
+  ]);
+  return [
+    '## End to end (load generator through the local stack)',
+    '',
+    "Bots on `@game-chat/client` over MQTT/TCP QoS 1; the local stack in its own process (broker, rules engine, the Lambda bundles, Data Plane, HTTP API) with its own redis-server. Ten players per channel; each player sends one message every 5 s. Latency: `send()` to each member's `message` event, in ms.",
+    '',
+    table(
+      [
+        'players',
+        'channels',
+        'msg/s planned (achieved)',
+        'connected',
+        'confirmed',
+        'latency p50 / p95 / p99',
+        'deliveries',
+        'lost',
+        'duplicated',
+        'connect+join p50 ms',
+        'stack RSS idle → connected',
+      ],
+      rows,
+    ),
+  ].join('\n');
+}
+
+function coldStartSection(results: NonNullable<BenchResults['coldStart']>): string {
+  const rows = results.map((bundle) => [
+    bundle.name,
+    kib(bundle.bundleBytes),
+    kib(bundle.gzipBytes),
+    kib(bundle.zipBytes),
+    ms(bundle.importMs, 1),
+    ms(bundle.firstInvokeMs, 1),
+    ms(bundle.secondInvokeMs, 1),
+    bundle.succeeded ? 'yes' : '**no**',
+  ]);
+  return [
+    '## Cold start',
+    '',
+    `Each bundle in a fresh Node process, ${results[0]?.runs ?? 0} runs, medians. Node itself takes ${ms(results[0]?.bootMs ?? Number.NaN, 0)} ms to reach the first line.`,
+    '',
+    table(
+      [
+        'bundle',
+        'size',
+        'gzip',
+        'zip',
+        'import ms',
+        'first invocation ms',
+        'second invocation ms',
+        'first did the work',
+      ],
+      rows,
+    ),
+  ].join('\n');
+}
+
+/** The markdown summary of one run. */
+export function renderSummary(results: BenchResults): string {
+  const { machine } = results;
+  const targets = checkTargets(results).map((check) => [
+    check.target,
+    check.measured,
+    check.met === undefined ? '–' : check.met ? 'met' : '**missed**',
+  ]);
+  return [
+    `# Benchmark results (${results.mode})`,
+    '',
+    `${results.startedAt}: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, Redis ${machine.redis}; ` +
+      `load average ${machine.loadAverage} at the start, ${results.loadAverageAtEnd ?? '?'} at the end.`,
+    '',
+    '## Targets',
+    '',
+    table(['target', 'measured', ''], targets),
+    '',
+    ...(results.history ? [historySection(results.history), ''] : []),
+    ...(results.filter ? [filterSection(results.filter), ''] : []),
+    ...(results.endToEnd ? [endToEndSection(results.endToEnd), ''] : []),
+    ...(results.coldStart ? [coldStartSection(results.coldStart), ''] : []),
+  ].join('\n');
+}
+
+/** History latency against the number of stored messages, both designs. */
+export function historyChart(history: HistoryResult): string {
+  const series = (pick: (point: HistoryResult['points'][number]) => number) =>
+    history.points.map((point) => ({ x: point.messages, y: pick(point) }));
+  return lineChartSvg({
+    title: 'History read latency against stored messages (1,000 channels)',
+    xLabel: 'messages stored in total',
+    yLabel: 'latency per read',
+    formatX: formatCount,
+    formatY: formatMs,
+    series: [
+      {
+        label: 'original SCAN+GET p50',
+        color: '#c0392b',
+        points: series((p) => p.original.latencyMs.p50),
+      },
+      {
+        label: 'original SCAN+GET p99',
+        color: '#c0392b',
+        dashed: true,
+        points: series((p) => p.original.latencyMs.p99),
+      },
+      {
+        label: 'project, limit 200, p50',
+        color: '#1f6fb2',
+        points: series((p) => p.project.latencyMs.p50),
+      },
+      {
+        label: 'project, limit 200, p99',
+        color: '#1f6fb2',
+        dashed: true,
+        points: series((p) => p.project.latencyMs.p99),
+      },
+      {
+        label: 'project, limit 10, p50',
+        color: '#27ae60',
+        points: series((p) => p.projectFixed.latencyMs.p50),
+      },
+    ],
+  });
+}

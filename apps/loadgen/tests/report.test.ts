@@ -1,0 +1,69 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { formatReport, formatSummary } from '../src/report.js';
+import type { LoadReport } from '../src/run.js';
+import { messageSeq, messageText } from '../src/run.js';
+import { summarize } from '../src/stats.js';
+
+describe('load message texts', () => {
+  it('round-trips every sequence number', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 999_999_999 }), (seq) => {
+        expect(messageSeq(messageText(seq))).toBe(seq);
+      }),
+    );
+  });
+
+  it('ignores texts that are not load messages', () => {
+    for (const text of [
+      'hello',
+      'lg',
+      'lg ',
+      'lg 12a',
+      'lg -1',
+      'lg 1.5',
+      ' lg 1',
+      'lg 1234567890',
+    ]) {
+      expect(messageSeq(text)).toBeUndefined();
+    }
+  });
+});
+
+describe('formatReport', () => {
+  it('shows the counts and percentiles a reader looks for', () => {
+    const report: LoadReport = {
+      runId: 'abc123',
+      plan: {
+        players: 4,
+        channels: 2,
+        rate: 2,
+        durationSeconds: 1,
+        connectConcurrency: 2,
+        drainSeconds: 1,
+      },
+      connect: {
+        connected: 3,
+        failed: { unauthorized: 1 },
+        latencyMs: summarize([10, 20, 30]),
+        wallMs: 1500,
+      },
+      sends: {
+        attempted: 2,
+        confirmed: 1,
+        failed: { timeout: 1 },
+        achievedRate: 2,
+        confirmMs: summarize([5]),
+      },
+      deliveries: { expected: 2, received: 1, lost: 1, duplicated: 0, unconfirmedReceived: 1 },
+      latencyMs: summarize([4, 6]),
+      wallMs: 3000,
+    };
+    const text = formatReport(report);
+    expect(text).toContain('connected     3/4 in 1.5 s; failed: unauthorized 1');
+    expect(text).toContain('failed: timeout 1');
+    expect(text).toContain('deliveries    1/2; lost 1; duplicated 0; of failed sends 1');
+    expect(text).toContain('latency       p50 4.0 ms, p95 6.0 ms, p99 6.0 ms, max 6.0 ms (n=2)');
+    expect(formatSummary(summarize([]))).toBe('no samples');
+  });
+});
