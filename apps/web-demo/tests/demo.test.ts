@@ -1,0 +1,386 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type LocalStack,
+  launchChromium,
+  Player,
+  type PlayerOptions,
+  startDemoStack,
+} from './support/browser.js';
+
+let stack: LocalStack;
+let browser: Browser;
+const players: Player[] = [];
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([startDemoStack(), launchChromium()]);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+afterEach(async () => {
+  await Promise.all(players.splice(0).map((player) => player.close()));
+});
+
+async function signIn(
+  name: string,
+  options: PlayerOptions = {},
+  on: LocalStack = stack,
+): Promise<Player> {
+  const player = await Player.signIn(browser, on, name, options);
+  players.push(player);
+  return player;
+}
+
+/** Polls until `read()` gives `expected` (or fails after the timeout): no fixed sleeps. */
+function eventually<T>(read: () => Promise<T>, timeout = 10_000) {
+  return expect.poll(read, { timeout, interval: 50 });
+}
+
+describe('web demo in Chromium against the local stack', () => {
+  it('serves config.json made from the stack URLs, and signs in from a name', async () => {
+    const config = await (await fetch(`${stack.urls.web}/config.json`)).json();
+    expect(config).toEqual({
+      endpoint: stack.urls.ws,
+      apiUrl: stack.urls.api,
+      authorizerName: stack.authorizerName,
+      topicPrefix: 'chat',
+      maxTextLength: 500,
+      devTokenUrl: `${stack.urls.api}/dev/tokens`,
+    });
+    const ada = await Player.open(browser, stack);
+    players.push(ada);
+    await ada.screenshot('sign-in');
+    await ada.page.getByRole('textbox', { name: 'Name', exact: true }).fill('Ada');
+    await ada.page.getByRole('button', { name: 'Sign in' }).click();
+    await ada.joined('Town137');
+    expect(await ada.page.locator('#who-name').textContent()).toBe('Ada');
+    expect(await ada.page.locator('#who-role').textContent()).toBe('player');
+    expect(await ada.page.getByText('Moderator tools').isVisible()).toBe(false);
+    ada.expectClean();
+  });
+
+  it('two players chat: Enter and Send, own messages once and in order, whispers by name', async () => {
+    const [alice, bob] = await Promise.all([
+      signIn('Alice', { channel: 'Plaza' }),
+      signIn('Bob', { channel: 'Plaza' }),
+    ]);
+    await alice.say('hi bob');
+    await bob.row('hi bob').waitFor();
+    await bob.page.getByRole('textbox', { name: 'Message' }).fill('hey alice');
+    await bob.page.getByRole('button', { name: 'Send' }).click();
+    await alice.row('hey alice').waitFor();
+    for (const text of ['one', 'two', 'three']) await alice.say(text);
+
+    const conversation = ['hi bob', 'hey alice', 'one', 'two', 'three'];
+    await eventually(() => bob.texts()).toEqual(conversation);
+    await eventually(() => alice.texts()).toEqual(conversation);
+    expect(await alice.row('one').locator('.msg__from').textContent()).toBe('Alice');
+    expect(await alice.row('one').getAttribute('class')).toContain('msg--own');
+
+    // A click on a name starts a whisper to that player.
+    await bob.row('three').getByRole('button', { name: 'Whisper to Alice' }).click();
+    expect(await bob.page.getByRole('textbox', { name: 'Message' }).inputValue()).toBe('/w Alice ');
+    await bob.page.getByRole('textbox', { name: 'Message' }).press('End');
+    await bob.page.getByRole('textbox', { name: 'Message' }).pressSequentially('psst, over here');
+    await bob.page.getByRole('textbox', { name: 'Message' }).press('Enter');
+    await alice.row('psst, over here').filter({ hasText: 'Bob → you' }).waitFor();
+    await bob.row('psst, over here').filter({ hasText: 'You → Alice' }).waitFor();
+    expect(await alice.texts()).toEqual(conversation);
+
+    // Bob landed in Town137 and switched to Plaza over the one connection he opened.
+    expect(bob.webSockets).toHaveLength(1);
+    await alice.screenshot('chat');
+    alice.expectClean();
+    bob.expectClean();
+  });
+
+  it('joining a channel shows its recent history, then live messages; switching keeps the connection', async () => {
+    const [carol, dave] = await Promise.all([
+      signIn('Carol', { channel: 'Harbor' }),
+      signIn('Dave'),
+    ]);
+    await carol.say('first');
+    await carol.row('first').waitFor();
+    await carol.say('second');
+    await carol.row('second').waitFor();
+
+    await dave.join('Harbor');
+    expect(await dave.texts()).toEqual(['first', 'second']);
+    await dave.marker('#Harbor: 2 recent messages').waitFor();
+    await carol.say('third');
+    await eventually(() => dave.texts()).toEqual(['first', 'second', 'third']);
+
+    // Recent channels: back to Town137 and again to Harbor, whose history has all three.
+    const recent = dave.page.getByRole('navigation', { name: 'Recent channels' });
+    await recent.getByRole('button', { name: '#Town137' }).click();
+    await dave.joined('Town137');
+    expect(await dave.texts()).not.toContain('first');
+    await recent.getByRole('button', { name: '#Harbor' }).click();
+    await dave.joined('Harbor');
+    expect(await dave.texts()).toEqual(['first', 'second', 'third']);
+    expect(dave.webSockets).toHaveLength(1);
+    dave.expectClean();
+  });
+
+  it('shows hostile text and names as text and runs nothing', async () => {
+    const [eve, frank] = await Promise.all([
+      signIn('<b>Eve</b>', { channel: 'Crypt' }),
+      signIn('Frank', { channel: 'Crypt' }),
+    ]);
+    const attacks = [
+      '<img src=x onerror=alert(1)>',
+      '<script>alert(2)</script>',
+      '<img src=x onerror="window.pwned=1">',
+    ];
+    for (const attack of attacks) await eve.say(attack);
+    await eventually(() => frank.texts()).toEqual(attacks);
+    await eventually(() => eve.texts()).toEqual(attacks);
+    for (const player of [eve, frank]) {
+      expect(await player.log.locator('img, script, b').count()).toBe(0);
+      expect(await player.page.evaluate(() => 'pwned' in window)).toBe(false);
+      player.expectClean();
+    }
+    expect(
+      await frank
+        .row(attacks[0] as string)
+        .locator('.msg__from')
+        .textContent(),
+    ).toBe('<b>Eve</b>');
+    expect(await eve.page.locator('#who-name').textContent()).toBe('<b>Eve</b>');
+  });
+
+  it('explains refusals inline: length counter, unknown command, rate limit countdown', async () => {
+    const gus = await signIn('Gus', { channel: 'Tavern' });
+    const box = gus.page.getByRole('textbox', { name: 'Message' });
+    const send = gus.page.getByRole('button', { name: 'Send' });
+    await box.fill('x'.repeat(501));
+    expect(await gus.page.locator('#counter').textContent()).toBe('501/500');
+    expect(await send.isDisabled()).toBe(true);
+    await box.fill('😀'.repeat(500));
+    expect(await gus.page.locator('#counter').textContent()).toBe('500/500');
+    expect(await send.isDisabled()).toBe(false);
+
+    await gus.say('/dance');
+    await gus.log.locator('.notice', { hasText: 'Unknown command /dance' }).waitFor();
+
+    // A burst of 5, then 1 per second: a refused message gets a countdown, and its text back.
+    for (let i = 1; i <= 8; i++) await gus.say(`spam ${i}`);
+    const refusals = gus.log.locator('.notice', { hasText: /^Slow down/ });
+    await refusals
+      .filter({ hasText: /Try again in \d+\.\d s\.$/ })
+      .first()
+      .waitFor();
+    await eventually(() => box.inputValue()).toMatch(/^spam \d$/);
+    await refusals
+      .filter({ hasText: /You can send again\.$/ })
+      .first()
+      .waitFor();
+    const shown = await gus.texts();
+    expect(shown.length).toBeGreaterThanOrEqual(5);
+    expect(shown.length).toBeLessThan(8);
+    expect(shown).not.toContain(await box.inputValue());
+    gus.expectClean();
+  });
+
+  it('spawns bots that chat in the channel, with live stats', async () => {
+    const hana = await signIn('Hana', { channel: 'Arena' });
+    const { page } = hana;
+    await page.getByText('Playtest bots', { exact: true }).click();
+    await page.getByRole('spinbutton', { name: 'Number of bots' }).fill('4');
+    await page.getByRole('spinbutton', { name: 'Messages per second' }).fill('4');
+    await page.getByRole('button', { name: 'Start bots' }).click();
+
+    await eventually(() => page.locator('#stat-connected').textContent(), 20_000).toBe('4');
+    await eventually(async () => (await hana.texts()).length, 20_000).toBeGreaterThanOrEqual(6);
+    await eventually(() => page.locator('#stat-p95').textContent()).toMatch(/^\d+ ms$/);
+    expect(await page.locator('#stat-p50').textContent()).toMatch(/^\d+ ms$/);
+    await eventually(async () =>
+      Number(await page.locator('#stat-rate').textContent()),
+    ).toBeGreaterThan(0);
+    const senders = await hana.log.locator('li.msg--chat .msg__from').allTextContents();
+    expect(new Set(senders).size).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('#stat-refused').textContent()).toBe('0');
+    await hana.screenshot('bots');
+
+    await page.getByRole('button', { name: 'Stop bots' }).click();
+    await eventually(() => page.locator('#stat-connected').textContent()).toBe('0');
+    await page.getByRole('button', { name: 'Start bots' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Start bots' }).isEnabled()).toBe(true);
+    hana.expectClean();
+  });
+
+  it('lets a moderator delete a message, announce, mute and unmute', async () => {
+    const [mira, pat] = await Promise.all([
+      signIn('Mira', { role: 'moderator', channel: 'Keep' }),
+      signIn('Pat', { channel: 'Keep' }),
+    ]);
+    expect(await mira.page.locator('#who-role').textContent()).toBe('moderator');
+    expect(await pat.page.getByRole('button', { name: /^Delete message/ }).count()).toBe(0);
+    await pat.say('delete me please');
+    await pat.say('keep me');
+    await mira.row('keep me').waitFor();
+
+    await mira
+      .row('delete me please')
+      .getByRole('button', { name: 'Delete message from Pat' })
+      .click();
+    await eventually(() => pat.texts()).toEqual(['keep me']);
+    await eventually(() => mira.texts()).toEqual(['keep me']);
+
+    await mira.page
+      .getByRole('textbox', { name: 'Announcement' })
+      .fill('Server restarts in 5 minutes');
+    await mira.page.getByRole('button', { name: 'Announce' }).click();
+    await pat.row('Server restarts in 5 minutes').filter({ hasText: 'Announcement' }).waitFor();
+
+    await mira.row('keep me').getByRole('button', { name: 'Mute Pat' }).click();
+    await mira.log.locator('.notice', { hasText: /^Muted Pat until / }).waitFor();
+    await pat.say('can I still talk?');
+    await pat.log.locator('.notice--error', { hasText: 'You are muted until' }).waitFor();
+    await mira.screenshot('moderator');
+
+    expect(await mira.page.getByRole('textbox', { name: 'Player id' }).inputValue()).toBe('Pat');
+    await mira.page.getByRole('button', { name: 'Unmute' }).click();
+    await mira.log.locator('.notice', { hasText: 'Unmuted Pat.' }).waitFor();
+    await pat.say('thanks!');
+    await mira.row('thanks!').waitFor();
+    expect(await mira.texts()).not.toContain('can I still talk?');
+    mira.expectClean();
+    pat.expectClean();
+  });
+
+  it('signs in with a pasted token and hand-entered server settings, as against AWS', async () => {
+    const tess = await Player.open(browser, stack);
+    players.push(tess);
+    const { page } = tess;
+    await page.getByText('Server settings', { exact: true }).click();
+    expect(await page.getByRole('textbox', { name: 'MQTT endpoint' }).inputValue()).toBe(
+      stack.urls.ws,
+    );
+    expect(await page.getByRole('textbox', { name: 'Custom authorizer' }).inputValue()).toBe(
+      stack.authorizerName,
+    );
+    await page.getByRole('textbox', { name: 'Dev token URL' }).fill('');
+
+    // Without a dev token endpoint, a name alone cannot sign in.
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Tess');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'paste a player token' }).waitFor();
+
+    // A bad URL is refused before anything connects, naming the field.
+    await page.getByRole('textbox', { name: 'MQTT endpoint' }).fill('http://nowhere/mqtt');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'endpoint: must start with ws:// or wss://' })
+      .waitFor();
+    await page.getByRole('textbox', { name: 'MQTT endpoint' }).fill(stack.urls.ws);
+
+    // A forged token is refused by the authorizer.
+    const real = await stack.issueToken('tess', { name: 'Tess', role: 'moderator' });
+    const [header, payload] = real.split('.');
+    await page.getByRole('textbox', { name: 'Player token' }).fill(`${header}.${payload}.forged`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /Could not sign in: .*refused/ })
+      .waitFor();
+
+    await page.getByRole('textbox', { name: 'Player token' }).fill(real);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await tess.joined('Town137');
+    expect(await page.locator('#who-name').textContent()).toBe('Tess');
+    expect(await page.locator('#who-role').textContent()).toBe('moderator');
+    await page.getByText('Playtest bots', { exact: true }).click();
+    expect(await page.getByRole('button', { name: 'Start bots' }).isDisabled()).toBe(true);
+    expect(await page.locator('#bots-note').textContent()).toContain('Bots need a local stack');
+
+    // The hand-entered settings are kept for the next visit; Reset brings back config.json's.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.reload();
+    await page.getByText('Server settings', { exact: true }).click();
+    expect(await page.getByRole('textbox', { name: 'Dev token URL' }).inputValue()).toBe('');
+    await page.getByRole('button', { name: 'Reset to config.json' }).click();
+    expect(await page.getByRole('textbox', { name: 'Dev token URL' }).inputValue()).toBe(
+      `${stack.urls.api}/dev/tokens`,
+    );
+    tess.expectClean();
+  });
+
+  it('fits a narrow phone-sized window', async () => {
+    const uma = await signIn('Uma', { channel: 'Docks', viewport: { width: 390, height: 800 } });
+    await uma.say('hello from a phone, with a fairly long line that has to wrap nicely');
+    await uma.row('hello from a phone').waitFor();
+    for (const name of ['Send', 'Join']) {
+      const box = await uma.page.getByRole('button', { name }).boundingBox();
+      expect(box).not.toBeNull();
+      expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(390);
+    }
+    const width = await uma.page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(390);
+    await uma.screenshot('narrow');
+    uma.expectClean();
+  });
+});
+
+describe('web demo on a stack with a short history window', () => {
+  /** Short, so that a test can wait until a message has expired. */
+  const SHORT_HISTORY_SECONDS = 2;
+  let shortStack: LocalStack;
+
+  beforeAll(async () => {
+    shortStack = await startDemoStack({ CHAT_HISTORY_SECONDS: String(SHORT_HISTORY_SECONDS) });
+  }, 60_000);
+
+  afterAll(async () => {
+    await shortStack?.stop();
+  });
+
+  it('recovers a dropped connection, and marks messages that expired meanwhile as missed', async () => {
+    const [quinn, rex] = await Promise.all([
+      signIn('Quinn', { channel: 'Ruins' }, shortStack),
+      signIn('Rex', { channel: 'Ruins' }, shortStack),
+    ]);
+    await rex.say('before the drop');
+    await quinn.row('before the drop').waitFor();
+
+    // A short drop: what was said meanwhile comes from history after the last id seen.
+    await quinn.goOffline();
+    await quinn.status('reconnecting');
+    await rex.say('while you were out');
+    await rex.row('while you were out').waitFor();
+    await quinn.goOnline();
+    await quinn.status('online');
+    await eventually(() => quinn.texts()).toEqual(['before the drop', 'while you were out']);
+    await quinn.marker('Reconnected').waitFor();
+    expect(await quinn.marker('Messages missed').count()).toBe(0);
+
+    // A drop longer than the history window: what was said has expired, and the page says so.
+    await quinn.goOffline();
+    await quinn.status('reconnecting');
+    await rex.say('gone before you return');
+    await rex.row('gone before you return').waitFor();
+    const token = await shortStack.issueToken('watcher');
+    await eventually(
+      async () => {
+        const response = await fetch(`${shortStack.urls.api}/channels/Ruins/messages`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        return ((await response.json()) as { messages: unknown[] }).messages.length;
+      },
+      (SHORT_HISTORY_SECONDS + 10) * 1000,
+    ).toBe(0);
+    await quinn.goOnline();
+    await quinn.status('online');
+    await quinn.marker('Messages missed while you were disconnected').waitFor();
+    expect(await quinn.texts()).not.toContain('gone before you return');
+    await rex.say('welcome back');
+    await quinn.row('welcome back').waitFor();
+    await quinn.screenshot('reconnect');
+    quinn.expectClean();
+  });
+});
