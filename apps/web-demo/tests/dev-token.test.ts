@@ -1,0 +1,86 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ChatError } from '@game-chat/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchDevToken } from '../src/dev-token.js';
+
+/** A token endpoint that answers each path its own way, like a broken or strict backend. */
+let server: Server;
+let base: string;
+const requests: unknown[] = [];
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      requests.push({
+        path: request.url,
+        method: request.method,
+        body: JSON.parse(body || 'null'),
+      });
+      const send = (status: number, text: string) =>
+        response.writeHead(status, { 'content-type': 'application/json' }).end(text);
+      if (request.url === '/ok') send(200, JSON.stringify({ token: 'a.b.c' }));
+      else if (request.url === '/invalid') {
+        send(400, JSON.stringify({ error: { code: 'invalid', message: 'name is too long' } }));
+      } else if (request.url === '/no-token') send(200, JSON.stringify({ nope: true }));
+      else if (request.url === '/html') send(502, '<html>bad gateway</html>');
+      else send(404, '');
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => {
+  server.close();
+});
+
+async function errorOf(promise: Promise<unknown>): Promise<ChatError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(ChatError);
+  return error as ChatError;
+}
+
+const request = { playerId: 'Zoe', name: 'Zoë', role: 'moderator' } as const;
+
+describe('fetchDevToken', () => {
+  it('posts the player and resolves with the token', async () => {
+    expect(await fetchDevToken(`${base}/ok`, request)).toBe('a.b.c');
+    expect(requests.at(-1)).toEqual({ path: '/ok', method: 'POST', body: request });
+  });
+
+  it("rejects with the endpoint's own code and message, or the HTTP status", async () => {
+    expect(await errorOf(fetchDevToken(`${base}/invalid`, request))).toMatchObject({
+      code: 'invalid',
+      message: 'name is too long',
+      status: 400,
+    });
+    expect(await errorOf(fetchDevToken(`${base}/no-token`, request))).toMatchObject({
+      code: 'http_200',
+    });
+    expect(await errorOf(fetchDevToken(`${base}/html`, request))).toMatchObject({
+      code: 'http_502',
+      status: 502,
+    });
+  });
+
+  it('rejects with network when nothing listens', async () => {
+    const closed = createServer().listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const { port } = closed.address() as AddressInfo;
+    closed.close();
+    await once(closed, 'close');
+    expect(
+      (await errorOf(fetchDevToken(`http://127.0.0.1:${port}/dev/tokens`, request))).code,
+    ).toBe('network');
+  });
+});
