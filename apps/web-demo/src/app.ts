@@ -54,6 +54,26 @@ interface Session {
   swarm: BotSwarm | undefined;
 }
 
+/** The sign-in form cannot be used as filled in; `where` is the part to fix. */
+class SignInError extends Error {
+  readonly code = 'sign_in_invalid';
+  constructor(
+    readonly where: 'name' | 'settings',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SignInError';
+  }
+}
+
+/** Runs `action` instead of submitting the form (Enter in a field, or its submit button). */
+function onSubmit(form: HTMLFormElement, action: () => unknown): void {
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void action();
+  });
+}
+
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -86,37 +106,21 @@ export class DemoApp {
       ui.signinError.textContent = this.#file.problem;
       ui.serverSettings.open = true;
     }
-    ui.signinForm.addEventListener('submit', (event) => {
-      event.preventDefault();
-      void this.#signIn();
-    });
+    onSubmit(ui.signinForm, () => this.#signIn());
     ui.resetSettings.addEventListener('click', () => {
       saveJson(this.#store, STORAGE_KEYS.settings, undefined);
       this.#fillSettingsForm();
     });
     ui.signOut.addEventListener('click', () => void this.#signOut());
-    ui.channelForm.addEventListener('submit', (event) => {
-      event.preventDefault();
-      void this.#join(ui.channel.value);
-    });
-    ui.composer.addEventListener('submit', (event) => {
-      event.preventDefault();
-      void this.#send();
-    });
+    onSubmit(ui.channelForm, () => this.#join(ui.channel.value));
+    onSubmit(ui.composer, () => this.#send());
     ui.message.addEventListener('input', () => this.#updateCounter());
-    ui.announceForm.addEventListener('submit', (event) => {
-      event.preventDefault();
-      void this.#announce();
-    });
-    ui.muteForm.addEventListener('submit', (event) => {
-      event.preventDefault();
-      void this.#mute({ id: ui.mutePlayer.value.trim(), name: ui.mutePlayer.value.trim() });
-    });
+    onSubmit(ui.announceForm, () => this.#announce());
+    onSubmit(ui.muteForm, () =>
+      this.#mute({ id: ui.mutePlayer.value.trim(), name: ui.mutePlayer.value.trim() }),
+    );
     ui.unmute.addEventListener('click', () => void this.#unmute());
-    ui.botsForm.addEventListener('submit', (event) => {
-      event.preventDefault();
-      this.#startBots();
-    });
+    onSubmit(ui.botsForm, () => this.#startBots());
     ui.stopBots.addEventListener('click', () => void this.#stopBots());
     // The browser knows the network is back before the backoff timer does.
     window.addEventListener('online', () => {
@@ -178,11 +182,11 @@ export class DemoApp {
     const pasted = this.#ui.token.value.trim();
     if (pasted !== '') return { token: pasted };
     const name = normalizeDisplayName(this.#ui.name.value);
-    if (!name.ok) throw new ChatError(name.code, `Name: ${name.message}`);
+    if (!name.ok) throw new SignInError('name', `Name: ${name.message}`);
     const { devTokenUrl } = settings;
     if (!devTokenUrl) {
-      throw new ChatError(
-        'unauthorized',
+      throw new SignInError(
+        'settings',
         'This server has no development token endpoint: paste a player token under Server settings.',
       );
     }
@@ -213,9 +217,9 @@ export class DemoApp {
       });
     } catch (error) {
       ui.signinError.textContent = errorText(error);
-      if (!(error instanceof ChatError && error.message.startsWith('Name:'))) {
-        ui.serverSettings.open = true;
-      }
+      // Bad settings and bad tokens are fixed under Server settings; a bad name in its box.
+      if (error instanceof SignInError && error.where === 'name') ui.name.focus();
+      else ui.serverSettings.open = true;
       return;
     }
     ui.signIn.disabled = true;
@@ -301,6 +305,7 @@ export class DemoApp {
     ui.chatView.hidden = true;
     ui.signinView.hidden = false;
     ui.stopBots.disabled = true;
+    this.#resetStats();
     ui.name.focus();
   }
 
@@ -600,6 +605,21 @@ export class DemoApp {
     this.#renderStats();
     session.swarm = undefined;
     this.#ui.startBots.disabled = false;
+  }
+
+  #resetStats(): void {
+    const ui = this.#ui;
+    for (const [element, text] of [
+      [ui.statConnected, '0'],
+      [ui.statRate, '0.0'],
+      [ui.statP50, '–'],
+      [ui.statP95, '–'],
+      [ui.statSent, '0'],
+      [ui.statRefused, '0'],
+      [ui.botsNote, ''],
+    ] as const) {
+      element.textContent = text;
+    }
   }
 
   #renderStats(): void {
