@@ -74,10 +74,22 @@ async function bench(options: BenchOptions): Promise<void> {
     startedAt: new Date().toISOString(),
     machine: describeMachine(),
   };
+  const failed: string[] = [];
   for (const section of options.sections) {
-    results = { ...results, ...(await runSection(section, plan)) };
+    try {
+      results = { ...results, ...(await runSection(section, plan)) };
+    } catch (error) {
+      // One broken section should not cost the others' numbers; the run still fails.
+      log(`${section} failed: ${error instanceof Error ? error.stack : String(error)}`);
+      failed.push(section);
+    }
   }
-  results = { ...results, loadAverageAtEnd: Number((loadavg()[0] ?? 0).toFixed(2)) };
+  if (failed.length > 0) process.exitCode = 1;
+  results = {
+    ...results,
+    loadAverageAtEnd: Number((loadavg()[0] ?? 0).toFixed(2)),
+    ...(failed.length > 0 ? { failedSections: failed } : {}),
+  };
 
   await mkdir(RESULTS, { recursive: true });
   const written = [`${mode}.json`, `${mode}.md`];

@@ -8,20 +8,34 @@ export interface EndToEndRun {
   /** Resident memory of the local stack's process, before and after the bots connected. */
   readonly stackRss: { readonly idle: number; readonly connected: number };
   readonly rssPerPlayer: number;
+  /** CPU the stack's process spent per delivery while the bots were sending. */
+  readonly stackCpuMsPerDelivery: number;
   /** Broker and rule counters of the stack after the run (drops, failed invocations). */
   readonly stackStats: unknown;
 }
+
+const WARM_UP: LoadPlan = {
+  players: 2,
+  channels: 1,
+  rate: 2,
+  durationSeconds: 1,
+  connectConcurrency: 2,
+  drainSeconds: 5,
+};
 
 export interface EndToEndResult {
   readonly runs: EndToEndRun[];
 }
 
-/** Ten players per channel, each sending one message every five seconds. */
+/**
+ * Ten players per channel, each sending a message every ten seconds: a lively room (one message
+ * a second, ten deliveries) and far below the per-player limit.
+ */
 export function endToEndPlan(players: number, durationSeconds: number): LoadPlan {
   return {
     players,
     channels: Math.max(1, Math.round(players / 10)),
-    rate: players / 5,
+    rate: players / 10,
     durationSeconds,
     connectConcurrency: 50,
     drainSeconds: 15,
@@ -45,33 +59,35 @@ export async function benchEndToEnd(options: {
     );
     const stack = await startStackProcess();
     try {
+      const target = {
+        endpoint: stack.urls.mqtt,
+        apiUrl: stack.urls.api,
+        topicPrefix: stack.topicPrefix,
+        getToken: tokensFromUrl(stack.tokenUrl),
+      };
+      // Every Lambda invoked once (its clients created) before the idle sample, so that the
+      // memory per player is the players' own.
+      await runLoad(WARM_UP, target);
       const idle = await stack.sample();
       let connected = idle;
       let lastPhase = '';
-      const report = await runLoad(
-        plan,
-        {
-          endpoint: stack.urls.mqtt,
-          apiUrl: stack.urls.api,
-          topicPrefix: stack.topicPrefix,
-          getToken: tokensFromUrl(stack.tokenUrl),
+      const report = await runLoad(plan, target, {
+        onConnected: async () => {
+          connected = await stack.sample();
         },
-        {
-          onConnected: async () => {
-            connected = await stack.sample();
-          },
-          onProgress: (progress) => {
-            if (progress.phase === lastPhase) return;
-            lastPhase = progress.phase;
-            options.log(`end to end: ${players} players: ${progress.phase}`);
-          },
+        onProgress: (progress) => {
+          if (progress.phase === lastPhase) return;
+          lastPhase = progress.phase;
+          options.log(`end to end: ${players} players: ${progress.phase}`);
         },
-      );
+      });
       const final = await stack.sample();
       runs.push({
         report,
         stackRss: { idle: idle.rss, connected: connected.rss },
         rssPerPlayer: (connected.rss - idle.rss) / Math.max(1, report.connect.connected),
+        stackCpuMsPerDelivery:
+          (final.cpuMicros - connected.cpuMicros) / 1000 / Math.max(1, report.deliveries.received),
         stackStats: final.stats,
       });
     } finally {

@@ -37,17 +37,24 @@ async function run(request: FilterRunRequest): Promise<FilterRunReply> {
   const batch = events(request);
   const latencies: number[] = [];
   const outcomes: Record<string, number> = {};
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await forEachLimited(batch, request.concurrency, async (event) => {
     const begin = performance.now();
-    const outcome = await handler(event, context);
+    // A thrown error is Lambda's cue to retry the event; here it is counted, not fatal.
+    const status = await handler(event, context).then(
+      (outcome) => outcome.status,
+      (error: unknown) => `error:${(error as { code?: string } | null)?.code ?? 'unknown'}`,
+    );
     latencies.push(performance.now() - begin);
-    outcomes[outcome.status] = (outcomes[outcome.status] ?? 0) + 1;
+    outcomes[status] = (outcomes[status] ?? 0) + 1;
   });
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   return {
     type: 'done',
     messagesPerSecond: request.messages / seconds,
+    cpuMsPerMessage: (cpu.user + cpu.system) / 1000 / request.messages,
     latencyMs: summarize(latencies),
     outcomes,
   };

@@ -26,6 +26,7 @@ export type FilterRunReply =
   | {
       type: 'done';
       readonly messagesPerSecond: number;
+      readonly cpuMsPerMessage: number;
       readonly latencyMs: Summary;
       readonly outcomes: Readonly<Record<string, number>>;
     }
@@ -35,6 +36,8 @@ export interface FilterRun {
   readonly concurrency: number;
   readonly messages: number;
   readonly messagesPerSecond: number;
+  /** CPU time (user + system) of the filter's process per message: the Lambda's compute. */
+  readonly cpuMsPerMessage: number;
   /** One invocation, from the handler call to its answer. */
   readonly latencyMs: Summary;
   /** `published`, and anything else (refusals would mean the benchmark hit a rate limit). */
@@ -171,6 +174,7 @@ export async function benchFilter(options: {
         concurrency: run.concurrency,
         messages: run.messages,
         messagesPerSecond: reply.messagesPerSecond,
+        cpuMsPerMessage: reply.cpuMsPerMessage,
         latencyMs: reply.latencyMs,
         outcomes: reply.outcomes,
         ...perMessage(delta, run.messages),

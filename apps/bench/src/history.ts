@@ -76,6 +76,11 @@ export interface HistoryPoint {
   readonly project: ReadStats;
   /** `store.recent(channel, { limit: 10 })`: same result size at every keyspace size. */
   readonly projectFixed: ReadStats;
+  /**
+   * A bare `XREVRANGE key + - COUNT 200` of the same streams: the floor under the project's
+   * read, without its Lua script (window, cap, `recovered`) and message mapping.
+   */
+  readonly streamOnly: ReadStats;
   readonly original: ReadStats & {
     readonly scanCallsPerRead: number;
     /** Messages of other channels per read that `SCAN MATCH channel*` let in. */
@@ -302,6 +307,20 @@ export async function benchHistory(options: {
         (channel) => loader.store.recent(channel, { limit: FIXED_LIMIT }),
         (result) => result.messages.length,
       );
+      const streamOnly = await timedReads(
+        project,
+        channelSample(PROJECT_READS, size),
+        (channel) =>
+          project.command([
+            'XREVRANGE',
+            projectKeys(channel).log,
+            '+',
+            '-',
+            'COUNT',
+            String(HISTORY_MAX),
+          ]),
+        (result) => (Array.isArray(result) ? result.length : 0),
+      );
       const originalRead = await timedReads(
         original,
         channelSample(originalReadCount(size), size),
@@ -320,6 +339,7 @@ export async function benchHistory(options: {
         loadSeconds: { project: projectSeconds, original: originalSeconds },
         project: projectRead.stats,
         projectFixed: projectFixed.stats,
+        streamOnly: streamOnly.stats,
         original: {
           ...originalRead.stats,
           scanCallsPerRead: mean(originalRead.results.map((result) => result.scanCalls)),

@@ -25,10 +25,11 @@ function historySection(history: HistoryResult): string {
     latency(point.project.latencyMs),
     ms(point.project.returned, 0),
     latency(point.projectFixed.latencyMs),
+    latency(point.streamOnly.latencyMs),
     latency(point.original.latencyMs, 1),
     `${int(point.original.returned)} (${int(point.original.foreignPerRead)} foreign)`,
     `${point.ratio.p50.toFixed(0)}× / ${point.ratio.p99.toFixed(0)}×`,
-    `${int(point.project.redisUsecPerRead)} / ${int(point.original.redisUsecPerRead)}`,
+    `${int(point.project.redisUsecPerRead)} / ${int(point.streamOnly.redisUsecPerRead)} / ${int(point.original.redisUsecPerRead)}`,
     `${point.project.roundTripsPerRead} / ${int(point.original.roundTripsPerRead)}`,
   ]);
   const town1 = history.points.map((point) => [
@@ -57,10 +58,11 @@ function historySection(history: HistoryResult): string {
         'project, limit 200',
         'returned',
         'project, limit 10',
+        'bare XREVRANGE 200',
         'original SCAN+GET',
         'original returned',
         'ratio p50 / p99',
-        'Redis µs per read (project / original)',
+        'Redis µs per read (project / bare XREVRANGE / original)',
         'round trips (project / original)',
       ],
       rows,
@@ -93,6 +95,7 @@ function filterSection(results: NonNullable<BenchResults['filter']>): string {
     String(run.concurrency),
     int(run.messages),
     int(run.messagesPerSecond),
+    ms(run.cpuMsPerMessage, 2),
     latency(run.latencyMs, 1),
     Object.entries(run.outcomes)
       .map(([status, count]) => `${status} ${count}`)
@@ -113,6 +116,7 @@ function filterSection(results: NonNullable<BenchResults['filter']>): string {
         'concurrent invocations',
         'messages',
         'messages/s',
+        'filter CPU ms per message',
         'invocation p50 / p99 ms',
         'outcomes',
         'scripts per message',
@@ -129,7 +133,7 @@ function filterSection(results: NonNullable<BenchResults['filter']>): string {
 }
 
 function endToEndSection(results: NonNullable<BenchResults['endToEnd']>): string {
-  const rows = results.runs.map(({ report, rssPerPlayer, stackRss }) => [
+  const rows = results.runs.map(({ report, rssPerPlayer, stackRss, stackCpuMsPerDelivery }) => [
     int(report.plan.players),
     int(report.plan.channels),
     `${report.plan.rate} (${report.sends.achievedRate.toFixed(1)})`,
@@ -141,11 +145,12 @@ function endToEndSection(results: NonNullable<BenchResults['endToEnd']>): string
     String(report.deliveries.duplicated),
     ms(report.connect.latencyMs.p50, 0),
     `${mib(stackRss.idle)} → ${mib(stackRss.connected)} (${kib(rssPerPlayer)}/player)`,
+    ms(stackCpuMsPerDelivery, 2),
   ]);
   return [
     '## End to end (load generator through the local stack)',
     '',
-    "Bots on `@game-chat/client` over MQTT/TCP QoS 1; the local stack in its own process (broker, rules engine, the Lambda bundles, Data Plane, HTTP API) with its own redis-server. Ten players per channel; each player sends one message every 5 s. Latency: `send()` to each member's `message` event, in ms.",
+    "Bots on `@game-chat/client` over MQTT/TCP QoS 1; the local stack in its own process (broker, rules engine, the Lambda bundles, Data Plane, HTTP API) with its own redis-server. Ten players per channel; each player sends a message every 10 s (one message a second per room). Latency: `send()` to each member's `message` event, in ms.",
     '',
     table(
       [
@@ -160,6 +165,7 @@ function endToEndSection(results: NonNullable<BenchResults['endToEnd']>): string
         'duplicated',
         'connect+join p50 ms',
         'stack RSS idle → connected',
+        'stack CPU ms per delivery',
       ],
       rows,
     ),
@@ -212,6 +218,9 @@ export function renderSummary(results: BenchResults): string {
     `${results.startedAt}: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, Redis ${machine.redis}; ` +
       `load average ${machine.loadAverage} at the start, ${results.loadAverageAtEnd ?? '?'} at the end.`,
     '',
+    ...(results.failedSections
+      ? [`**Failed sections** (see the run's log): ${results.failedSections.join(', ')}.`, '']
+      : []),
     '## Targets',
     '',
     table(['target', 'measured', ''], targets),

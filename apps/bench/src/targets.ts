@@ -10,6 +10,8 @@ export interface BenchResults {
   readonly machine: Machine;
   /** 1-minute load average when the run ended. */
   readonly loadAverageAtEnd?: number;
+  /** Sections that stopped with an error (logged); their numbers are missing. */
+  readonly failedSections?: readonly string[];
   readonly history?: HistoryResult;
   readonly filter?: FilterResult;
   readonly endToEnd?: EndToEndResult;

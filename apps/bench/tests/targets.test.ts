@@ -32,6 +32,7 @@ function point(messages: number, projectMs: number, originalMs: number): History
     loadSeconds: { project: 1, original: 1 },
     project: read(projectMs),
     projectFixed: read(projectMs / 2),
+    streamOnly: read(projectMs / 3),
     original: { ...read(originalMs), scanCallsPerRead: messages / 1000, foreignPerRead: 7 },
     ratio: { p50: originalMs / projectMs, p99: originalMs / projectMs },
     town1: { returned: 1110, foreign: 1100, project: 10 },

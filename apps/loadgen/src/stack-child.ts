@@ -17,10 +17,12 @@ try {
   process.on('message', (request: ParentRequest) => {
     if (request.type === 'sample') {
       (globalThis as { gc?: () => void }).gc?.();
+      const cpu = process.cpuUsage();
       send({
         type: 'sample',
         id: request.id,
         rss: process.memoryUsage().rss,
+        cpuMicros: cpu.user + cpu.system,
         stats: stack.stats(),
       });
     } else if (request.type === 'stop') {
