@@ -21,6 +21,8 @@ const MAX_ROWS = 300;
 /** How close to the bottom (px) counts as "reading the latest", which keeps auto-scroll on. */
 const STICKY_BOTTOM_PX = 48;
 const COUNTDOWN_STEP_MS = 100;
+/** Messages arriving within this long are added to the page together (about one frame). */
+const RENDER_BATCH_MS = 16;
 
 const timeFormat = new Intl.DateTimeFormat(undefined, {
   hourCycle: 'h23',
@@ -38,27 +40,26 @@ export class ChatLog {
   readonly #options: ChatLogOptions;
   readonly #rows = new Map<string, HTMLLIElement>();
   readonly #timers = new Set<ReturnType<typeof setInterval>>();
+  readonly #pending: ChatMessage[] = [];
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ChatLogOptions) {
     this.#options = options;
   }
 
-  /** Adds delivered messages; ids already shown are skipped. */
+  /**
+   * Adds delivered messages; ids already shown are skipped. Rows are added in batches, one
+   * layout per batch rather than per message: with 200 bots chatting, per-message scrolling
+   * would make this page the bottleneck it is meant to measure.
+   */
   add(messages: readonly ChatMessage[]): void {
-    const stick = this.#atBottom();
-    for (const message of messages) {
-      const key = keyOf(message);
-      if (this.#rows.has(key) || message.kind === 'delete') continue;
-      const row = this.#messageRow(message);
-      this.#rows.set(key, row);
-      this.#insertInOrder(row, message.id);
-    }
-    this.#trim();
-    if (stick) this.#scrollToEnd();
+    this.#pending.push(...messages);
+    this.#flushTimer ??= setTimeout(() => this.#flush(), RENDER_BATCH_MS);
   }
 
   /** Drops a channel message a moderator deleted; `false` when it is not shown. */
   remove(messageId: string): boolean {
+    this.#flush();
     const key = `c:${messageId}`;
     const row = this.#rows.get(key);
     if (!row) return false;
@@ -101,13 +102,34 @@ export class ChatLog {
 
   /** Empties the log, for another channel or another player. */
   clear(): void {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    this.#pending.length = 0;
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers.clear();
     this.#rows.clear();
     this.#options.list.replaceChildren();
   }
 
+  /** Shows the messages added so far. */
+  #flush(): void {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    if (this.#pending.length === 0) return;
+    const stick = this.#atBottom();
+    for (const message of this.#pending.splice(0)) {
+      const key = keyOf(message);
+      if (this.#rows.has(key) || message.kind === 'delete') continue;
+      const row = this.#messageRow(message);
+      this.#rows.set(key, row);
+      this.#insertInOrder(row, message.id);
+    }
+    this.#trim();
+    if (stick) this.#scrollToEnd();
+  }
+
   #appendLocal(row: HTMLLIElement): HTMLLIElement {
+    this.#flush(); // Messages that came before this line go above it.
     const stick = this.#atBottom();
     this.#options.list.append(row);
     this.#trim();
