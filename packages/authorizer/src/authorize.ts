@@ -54,11 +54,14 @@ export async function authorize(
   event: IoTCustomAuthorizerEvent,
   deps: AuthorizerDeps,
 ): Promise<IoTCustomAuthorizerResult> {
-  const connectionId = event.connectionMetadata?.id;
+  // IoT always sends an object; anything else (a test invoke, a wiring mistake) is refused too.
+  const isObject = typeof event === 'object' && event !== null;
+  const connectionId = isObject ? event.connectionMetadata?.id : undefined;
   const refuse = (reason: string) => {
     deps.log.info('connection refused', { connectionId, reason });
     return refused();
   };
+  if (!isObject) return refuse('the event is not an object');
 
   const credentials = readCredentials(event);
   if (!credentials.ok) return refuse(credentials.message);

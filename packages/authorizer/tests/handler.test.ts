@@ -261,6 +261,15 @@ describe('refused connections', () => {
     },
   );
 
+  it.each([
+    ['null', null],
+    ['a string', 'event'],
+    ['a number', 0],
+  ])('refuses an event that is %s without throwing', async (_label, event) => {
+    const result = await authorize(event as unknown as IoTCustomAuthorizerEvent);
+    expect(result).toMatchObject({ isAuthenticated: false, policyDocuments: [] });
+  });
+
   it('refuses any generated event shape without throwing', async () => {
     const text = fc.oneof(
       fc.string({ maxLength: 60 }),
