@@ -168,7 +168,10 @@ export interface ChatterReport {
 export interface Chatter {
   /** Sends so far that were confirmed. */
   confirmed(): number;
-  /** Stops sending, waits (bounded) for outstanding sends and deliveries, closes the clients. */
+  /**
+   * Stops sending, waits (bounded) for outstanding sends and deliveries, closes the clients.
+   * Calling it again returns the same report.
+   */
   stop(): Promise<ChatterReport>;
 }
 
@@ -219,26 +222,31 @@ export async function startChatter(
   tick();
   const timer = setInterval(tick, options.intervalMs);
 
+  let stopped: Promise<ChatterReport> | undefined;
+  const stop = async (): Promise<ChatterReport> => {
+    clearInterval(timer);
+    await Promise.all(outstanding);
+    await waitFor(
+      'every confirmed chatter message to reach the listener',
+      () => [...confirmed].every((text) => receivedAt.has(text)),
+      5000,
+    ).catch(() => {});
+    await Promise.all([sender.close(), listener.close()]);
+    const latencies = [...receivedAt].map(([text, at]) => at - (sentAt.get(text) as number));
+    return {
+      sent: seq,
+      confirmed: confirmed.size,
+      failed,
+      missing: [...confirmed].filter((text) => !receivedAt.has(text)),
+      duplicates,
+      latency: summarizeLatencies(latencies),
+    };
+  };
   return {
     confirmed: () => confirmed.size,
-    async stop() {
-      clearInterval(timer);
-      await Promise.all(outstanding);
-      await waitFor(
-        'every confirmed chatter message to reach the listener',
-        () => [...confirmed].every((text) => receivedAt.has(text)),
-        5000,
-      ).catch(() => {});
-      await Promise.all([sender.close(), listener.close()]);
-      const latencies = [...receivedAt].map(([text, at]) => at - (sentAt.get(text) as number));
-      return {
-        sent: seq,
-        confirmed: confirmed.size,
-        failed,
-        missing: [...confirmed].filter((text) => !receivedAt.has(text)),
-        duplicates,
-        latency: summarizeLatencies(latencies),
-      };
+    stop: () => {
+      stopped ??= stop();
+      return stopped;
     },
   };
 }

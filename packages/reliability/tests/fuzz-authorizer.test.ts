@@ -1,0 +1,274 @@
+import { randomUUID } from 'node:crypto';
+import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
+import type { LocalStack } from '@game-chat/local-stack';
+import { parseClientId } from '@game-chat/protocol/names';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Invoke, loadBundle } from '../src/bundles.js';
+import {
+  type Chatter,
+  type StackUnderTest,
+  startChatter,
+  startStack,
+  waitFor,
+  watchProcessErrors,
+} from '../src/harness.js';
+import { rawConnect } from '../src/raw-mqtt.js';
+import { newKeys, snapshotKeyspace, without } from '../src/redis-snapshot.js';
+import { nowSeconds, signJwt, unsignedJwt } from '../src/tokens.js';
+
+/**
+ * The custom authorizer under random tokens, passwords and client ids: straight into its bundle
+ * with random IoT events, and through the broker with random CONNECT packets. Only a valid
+ * token used with its own player's client id is let in; nothing is stored for anyone else.
+ */
+
+const SECRET = 'fuzz-authorizer-secret-that-is-long-enough';
+const PLAYERS = ['alice', 'bob', 'carol'] as const;
+const processErrors = watchProcessErrors();
+let sut: StackUnderTest;
+let stack: LocalStack;
+let redis: RedisConnection;
+let chatter: Chatter;
+/** A genuine token per player. */
+const genuine: Record<string, string> = {};
+
+beforeAll(async () => {
+  sut = await startStack({ tokenSecret: SECRET });
+  stack = sut.stack;
+  redis = createRedisClient({ url: stack.redisUrl });
+  for (const player of PLAYERS) genuine[player] = await stack.issueToken(player);
+  chatter = await startChatter(stack, { channel: 'Lobby', intervalMs: 1100 });
+});
+
+afterAll(async () => {
+  processErrors.stop();
+  await chatter?.stop();
+  await redis?.close();
+  await sut?.stop();
+});
+
+/** Flips one character of a token: the signature no longer matches. */
+function tamper(token: string, at: number): string {
+  const index = at % token.length;
+  const replacement = token[index] === 'A' ? 'B' : 'A';
+  return `${token.slice(0, index)}${replacement}${token.slice(index + 1)}`;
+}
+
+/** A token and the player it is genuinely valid for (undefined: valid for nobody). */
+interface TokenCase {
+  readonly token: string;
+  readonly validFor: string | undefined;
+}
+
+const player = fc.constantFrom(...PLAYERS);
+const token: fc.Arbitrary<TokenCase> = fc.oneof(
+  { weight: 4, arbitrary: player.map((sub) => ({ token: genuine[sub] as string, validFor: sub })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(player, fc.nat())
+      .map(([sub, at]) => ({ token: tamper(genuine[sub] as string, at), validFor: undefined })),
+  },
+  {
+    weight: 1,
+    arbitrary: player.map((sub) => ({
+      token: signJwt({ sub, role: 'admin', exp: nowSeconds() - 60 }, SECRET),
+      validFor: undefined,
+    })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      {
+        token: unsignedJwt({ sub: 'alice', role: 'admin', exp: nowSeconds() + 600 }),
+        validFor: undefined,
+      },
+      {
+        token: signJwt({ sub: 'alice', exp: nowSeconds() + 600 }, 'x'.repeat(40)),
+        validFor: undefined,
+      },
+      { token: signJwt({ sub: '+', exp: nowSeconds() + 600 }, SECRET), validFor: undefined },
+      {
+        token: signJwt({ sub: 'alice', role: 'root', exp: nowSeconds() + 600 }, SECRET),
+        validFor: undefined,
+      },
+      { token: '', validFor: undefined },
+      { token: 'x'.repeat(9000), validFor: undefined },
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .string({ unit: 'binary', maxLength: 300 })
+      .map((value) => ({ token: value, validFor: undefined })),
+  },
+);
+
+const clientId = fc.oneof(
+  { weight: 4, arbitrary: player },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(player, fc.stringMatching(/^[A-Za-z0-9_-]{1,32}$/))
+      .map(([p, s]) => `${p}.${s}`),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.oneof(
+      player.map((p) => `${p}.`),
+      player.map((p) => `${p}.+`),
+      player.map((p) => `${p}.#`),
+      player.map((p) => `${p}.a.b`),
+      player.map((p) => `${p}/x`),
+      fc.constantFrom('+', '#', '$aws', '', 'mallory', 'alice\u0000'),
+    ),
+  },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 140 }) },
+);
+
+/** The player a client id belongs to, when it is a well-formed one. */
+function playerOf(id: string): string | undefined {
+  const parsed = parseClientId(id);
+  return parsed.ok ? parsed.value.playerId : undefined;
+}
+
+const authorizerEvent = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc
+      .record({
+        token,
+        clientId,
+        transport: fc.constantFrom('mqtt', 'wss'),
+        passwordEncoding: fc.constantFrom('base64', 'raw'),
+      })
+      .map(({ token: { token: value, validFor }, clientId: id, transport, passwordEncoding }) => {
+        const base = {
+          signatureVerified: false,
+          connectionMetadata: { id: randomUUID() },
+        };
+        // A raw (not base64) password is malformed for IoT, so it is valid for nobody.
+        const legit =
+          validFor !== undefined &&
+          playerOf(id) === validFor &&
+          (transport === 'wss' || passwordEncoding === 'base64');
+        const event =
+          transport === 'mqtt'
+            ? {
+                ...base,
+                protocols: ['tls', 'mqtt'],
+                protocolData: {
+                  tls: { serverName: 'local' },
+                  mqtt: {
+                    username: 'x',
+                    clientId: id,
+                    password:
+                      passwordEncoding === 'base64' ? Buffer.from(value).toString('base64') : value,
+                  },
+                },
+              }
+            : {
+                ...base,
+                protocols: ['tls', 'http', 'mqtt'],
+                protocolData: {
+                  tls: { serverName: 'local' },
+                  http: {
+                    headers: { host: 'local' },
+                    queryString: `?${new URLSearchParams({ token: value })}`,
+                  },
+                  mqtt: { username: '', clientId: id },
+                },
+              };
+        return { event, legit, sub: validFor };
+      }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .anything({ maxDepth: 3 })
+      .map((event) => ({ event, legit: false, sub: undefined })),
+  },
+);
+
+describe('random events straight into the authorizer bundle', () => {
+  it('let in exactly a valid token on its own client id, and store nothing for anyone else', async () => {
+    const handler: Invoke = await loadBundle('@game-chat/authorizer', {
+      REDIS_URL: stack.redisUrl,
+      CHAT_TOKEN_SECRET: SECRET,
+      CHAT_REDIS_KEY_PREFIX: 'fuzza',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    });
+    let accepted = 0;
+    await fc.assert(
+      fc.asyncProperty(authorizerEvent, async ({ event, legit, sub }) => {
+        await redis.command(['DEL', ...PLAYERS.map((p) => `fuzza:pl:{${p}}:profile`)]);
+        const before = await snapshotKeyspace(redis, 'fuzza');
+        const response = (await handler(event)) as {
+          isAuthenticated: boolean;
+          principalId: string;
+          policyDocuments: unknown[];
+        };
+        expect(typeof response.isAuthenticated).toBe('boolean');
+        expect(response.isAuthenticated).toBe(legit);
+        const after = await snapshotKeyspace(redis, 'fuzza');
+        if (!response.isAuthenticated) {
+          expect(response.policyDocuments).toEqual([]);
+          expect(newKeys(before, after)).toEqual([]);
+          return;
+        }
+        accepted++;
+        expect(newKeys(before, after)).toEqual([`fuzza:pl:{${sub}}:profile`]);
+        // The policy names this player's inbox and no other, and no MQTT wildcard.
+        const policy = JSON.stringify(response.policyDocuments);
+        for (const inbox of policy.match(/inbox\/[^"]*/g) ?? []) expect(inbox).toBe(`inbox/${sub}`);
+        expect(policy).not.toMatch(/[+#]/);
+      }),
+      { numRuns: 400 },
+    );
+    expect(accepted).toBeGreaterThan(10);
+  });
+});
+
+describe('random CONNECT packets through the broker', () => {
+  it('are accepted exactly when the token is valid for the client id; other players chat on', async () => {
+    const ignoreChatter = /\{(Lobby|chatterA|chatterB)\}/;
+    let accepted = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        token,
+        clientId,
+        fc.option(fc.string({ unit: 'binary', maxLength: 40 }), { nil: undefined }),
+        async ({ token: password, validFor }, id, username) => {
+          await redis.command(['DEL', ...PLAYERS.map((p) => `gc:pl:{${p}}:profile`)]);
+          const before = without(await snapshotKeyspace(redis, 'gc'), ignoreChatter);
+          const legit = validFor !== undefined && playerOf(id) === validFor;
+          const { connection, returnCode } = await rawConnect(stack.urls.mqtt, {
+            clientId: id,
+            username: username ?? '',
+            password,
+          });
+          connection.destroy();
+          const after = without(await snapshotKeyspace(redis, 'gc'), ignoreChatter);
+          if (legit) {
+            accepted++;
+            expect(returnCode).toBe(0);
+            expect(newKeys(before, after)).toEqual([`gc:pl:{${validFor}}:profile`]);
+          } else {
+            // Refused (5), an identifier IoT rejects (2), or closed without a CONNACK.
+            expect([2, 5, undefined]).toContain(returnCode);
+            expect(newKeys(before, after)).toEqual([]);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+    expect(accepted).toBeGreaterThan(5);
+    await waitFor('the chatter to get messages through', () => chatter.confirmed() >= 3);
+    const report = await chatter.stop();
+    expect(report.failed).toEqual({});
+    expect(report.missing).toEqual([]);
+    console.info('chatter during authorizer fuzzing', report.latency);
+    expect(processErrors.errors).toEqual([]);
+  });
+});
