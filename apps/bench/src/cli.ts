@@ -66,11 +66,23 @@ async function runSection(
   }
 }
 
+async function writeResults(results: BenchResults): Promise<string[]> {
+  const { mode } = results;
+  await mkdir(RESULTS, { recursive: true });
+  const written = [`${mode}.json`, `${mode}.md`];
+  await writeFile(`${RESULTS}${mode}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(`${RESULTS}${mode}.md`, renderSummary(results));
+  if (results.history) {
+    await writeFile(`${RESULTS}${mode}-history.svg`, historyChart(results.history));
+    written.push(`${mode}-history.svg`);
+  }
+  return written;
+}
+
 async function bench(options: BenchOptions): Promise<void> {
-  const mode = options.full ? 'full' : 'quick';
   const plan = sizes(options.full);
   let results: BenchResults = {
-    mode,
+    mode: options.full ? 'full' : 'quick',
     startedAt: new Date().toISOString(),
     machine: describeMachine(),
   };
@@ -83,24 +95,17 @@ async function bench(options: BenchOptions): Promise<void> {
       log(`${section} failed: ${error instanceof Error ? error.stack : String(error)}`);
       failed.push(section);
     }
+    results = {
+      ...results,
+      loadAverageAtEnd: Number((loadavg()[0] ?? 0).toFixed(2)),
+      ...(failed.length > 0 ? { failedSections: failed } : {}),
+    };
+    // After every section: a run cut short still leaves what it measured.
+    await writeResults(results);
   }
   if (failed.length > 0) process.exitCode = 1;
-  results = {
-    ...results,
-    loadAverageAtEnd: Number((loadavg()[0] ?? 0).toFixed(2)),
-    ...(failed.length > 0 ? { failedSections: failed } : {}),
-  };
-
-  await mkdir(RESULTS, { recursive: true });
-  const written = [`${mode}.json`, `${mode}.md`];
-  await writeFile(`${RESULTS}${mode}.json`, `${JSON.stringify(results, null, 2)}\n`);
-  const summary = renderSummary(results);
-  await writeFile(`${RESULTS}${mode}.md`, summary);
-  if (results.history) {
-    await writeFile(`${RESULTS}${mode}-history.svg`, historyChart(results.history));
-    written.push(`${mode}-history.svg`);
-  }
-  console.log(summary);
+  const written = await writeResults(results);
+  console.log(renderSummary(results));
   log(`wrote ${written.map((file) => `apps/bench/results/${file}`).join(', ')}`);
 }
 

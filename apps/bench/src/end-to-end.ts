@@ -8,6 +8,8 @@ export interface EndToEndRun {
   /** Resident memory of the local stack's process, before and after the bots connected. */
   readonly stackRss: { readonly idle: number; readonly connected: number };
   readonly rssPerPlayer: number;
+  /** V8 heap growth per connected player, after garbage collection. */
+  readonly heapPerPlayer: number;
   /** CPU the stack's process spent per delivery while the bots were sending. */
   readonly stackCpuMsPerDelivery: number;
   /** Broker and rule counters of the stack after the run (drops, failed invocations). */
@@ -86,6 +88,7 @@ export async function benchEndToEnd(options: {
         report,
         stackRss: { idle: idle.rss, connected: connected.rss },
         rssPerPlayer: (connected.rss - idle.rss) / Math.max(1, report.connect.connected),
+        heapPerPlayer: (connected.heapUsed - idle.heapUsed) / Math.max(1, report.connect.connected),
         stackCpuMsPerDelivery:
           (final.cpuMicros - connected.cpuMicros) / 1000 / Math.max(1, report.deliveries.received),
         stackStats: final.stats,

@@ -133,20 +133,30 @@ function filterSection(results: NonNullable<BenchResults['filter']>): string {
 }
 
 function endToEndSection(results: NonNullable<BenchResults['endToEnd']>): string {
-  const rows = results.runs.map(({ report, rssPerPlayer, stackRss, stackCpuMsPerDelivery }) => [
-    int(report.plan.players),
-    int(report.plan.channels),
-    `${report.plan.rate} (${report.sends.achievedRate.toFixed(1)})`,
-    `${report.connect.connected}`,
-    `${report.sends.confirmed}/${report.sends.attempted}`,
-    `${ms(report.latencyMs.p50, 1)} / ${ms(report.latencyMs.p95, 1)} / ${ms(report.latencyMs.p99, 1)}`,
-    `${report.deliveries.received}/${report.deliveries.expected}`,
-    String(report.deliveries.lost),
-    String(report.deliveries.duplicated),
-    ms(report.connect.latencyMs.p50, 0),
-    `${mib(stackRss.idle)} → ${mib(stackRss.connected)} (${kib(rssPerPlayer)}/player)`,
-    ms(stackCpuMsPerDelivery, 2),
-  ]);
+  const counts = (record: Readonly<Record<string, number>>) =>
+    Object.entries(record)
+      .map(([code, count]) => `${code} ${count}`)
+      .join(', ') || 'none';
+  const rows = results.runs.map((run) => {
+    const { report } = run;
+    return [
+      int(report.plan.players),
+      int(report.plan.channels),
+      `${report.plan.rate} (${report.sends.achievedRate.toFixed(1)})`,
+      `${report.connect.connected}`,
+      `${report.sends.confirmed}/${report.sends.attempted} (failed: ${counts(report.sends.failed)})`,
+      `${ms(report.latencyMs.p50, 1)} / ${ms(report.latencyMs.p95, 1)} / ${ms(report.latencyMs.p99, 1)}`,
+      `${ms(report.botLoopDelayMs.p99, 1)}`,
+      `${report.deliveries.received}/${report.deliveries.expected}`,
+      String(report.deliveries.lost),
+      String(report.deliveries.duplicated),
+      ms(report.connect.latencyMs.p50, 0),
+      `${mib(run.stackRss.idle)} → ${mib(run.stackRss.connected)}`,
+      `${kib(run.heapPerPlayer)} / ${kib(run.rssPerPlayer)}`,
+      ms(run.stackCpuMsPerDelivery, 2),
+      ruleFailures(run.stackStats),
+    ];
+  });
   return [
     '## End to end (load generator through the local stack)',
     '',
@@ -160,16 +170,32 @@ function endToEndSection(results: NonNullable<BenchResults['endToEnd']>): string
         'connected',
         'confirmed',
         'latency p50 / p95 / p99',
+        "bots' own loop delay p99",
         'deliveries',
         'lost',
         'duplicated',
         'connect+join p50 ms',
         'stack RSS idle → connected',
+        'per player: heap / RSS',
         'stack CPU ms per delivery',
+        'filter invocations failed / retried',
       ],
       rows,
     ),
   ].join('\n');
+}
+
+/** The rules engine's counters: failed invocations are retried, as Lambda's async retry does. */
+function ruleFailures(stats: unknown): string {
+  const rules = (stats as { rules?: Record<string, { failed: number; retried: number }> }).rules;
+  if (rules === undefined) return '-';
+  let failed = 0;
+  let retried = 0;
+  for (const rule of Object.values(rules)) {
+    failed += rule.failed;
+    retried += rule.retried;
+  }
+  return `${failed} / ${retried}`;
 }
 
 function coldStartSection(results: NonNullable<BenchResults['coldStart']>): string {

@@ -26,5 +26,6 @@ export function formatReport(report: LoadReport): string {
     `send confirm  ${formatSummary(sends.confirmMs)}`,
     `deliveries    ${deliveries.received}/${deliveries.expected}; lost ${deliveries.lost}; duplicated ${deliveries.duplicated}; of failed sends ${deliveries.unconfirmedReceived}`,
     `latency       ${formatSummary(report.latencyMs)}`,
+    `bots' own event-loop delay p50 ${ms(report.botLoopDelayMs.p50)}, p99 ${ms(report.botLoopDelayMs.p99)}, max ${ms(report.botLoopDelayMs.max)}`,
   ].join('\n');
 }

@@ -1,8 +1,9 @@
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type ChatClient, ChatError, createChatClient } from '@game-chat/client';
 import type { LoadPlan } from './args.js';
 import { forEachLimited } from './concurrency.js';
+import { DeliveryLedger, deliveryKey } from './ledger.js';
 import { type Summary, summarize } from './stats.js';
 import type { TokenSource } from './tokens.js';
 
@@ -66,31 +67,37 @@ export interface LoadReport {
     readonly duplicated: number;
     /** Deliveries of messages whose `send()` had failed (e.g. timed out, yet published). */
     readonly unconfirmedReceived: number;
+    /** Where the lost deliveries were: spread thin, or a few messages or bots. */
+    readonly losses: {
+      readonly messages: number;
+      readonly bots: number;
+      readonly examples: readonly { seq: number; sender: string; receiver: string }[];
+    };
   };
   /** From `send()` to a member's `message` event, every member of the channel, in ms. */
   readonly latencyMs: Summary;
+  /**
+   * This process's event-loop delay while sending and draining, in ms: the part of the latency
+   * that the bots themselves add (all of them share one loop).
+   */
+  readonly botLoopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number };
   readonly wallMs: number;
 }
 
-/** Text of message `seq`: recognisable, unique per run, never moderated. */
-const TEXT_PREFIX = 'lg ';
 const PROGRESS_INTERVAL_MS = 250;
+/** The event-loop monitor's timer; its samples are this interval plus the loop's lateness. */
+const LOOP_SAMPLE_MS = 10;
 
-export function messageText(seq: number): string {
-  return `${TEXT_PREFIX}${seq}`;
-}
-
-/** The sequence number of a load message, or undefined for any other text. */
-export function messageSeq(text: string): number | undefined {
-  if (!text.startsWith(TEXT_PREFIX)) return undefined;
-  const digits = text.slice(TEXT_PREFIX.length);
-  return /^\d{1,9}$/.test(digits) ? Number(digits) : undefined;
+function lateness(sampleNs: number): number {
+  return Math.max(0, sampleNs / 1e6 - LOOP_SAMPLE_MS);
 }
 
 /** Ids of the run's bots and channels: a fresh prefix per run, so runs never share state. */
-export function botNames(runId: string, plan: Pick<LoadPlan, 'players' | 'channels'>) {
+export function botNames(runId: string, plan: Pick<LoadPlan, 'channels'>) {
+  const playerPrefix = `lg${runId}p`;
   return {
-    player: (index: number) => `lg${runId}p${index}`,
+    playerPrefix,
+    player: (index: number) => `${playerPrefix}${index}`,
     channel: (index: number) => `lg${runId}c${index % plan.channels}`,
   };
 }
@@ -109,8 +116,6 @@ interface Bot {
   readonly index: number;
   readonly channel: number;
   readonly client: ChatClient;
-  /** Sequence numbers this bot has received. */
-  readonly seen: Set<number>;
 }
 
 /**
@@ -129,27 +134,11 @@ export async function runLoad(
     .padStart(6, '0');
   const names = botNames(runId, plan);
   const total = Math.max(1, Math.round(plan.rate * plan.durationSeconds));
-  const sentAt = new Float64Array(total);
-  const channelOf = new Int32Array(total);
-  const confirmedSeq = new Uint8Array(total);
-  /** Members that received each message (each once). */
-  const reached = new Uint32Array(total);
-  const members = new Int32Array(plan.channels);
-  const latencies: number[] = [];
-  const confirmLatencies: number[] = [];
+  const ledger = new DeliveryLedger(total, plan.channels);
+  const { counts } = ledger;
   const connectLatencies: number[] = [];
   const connectFailed: Record<string, number> = {};
   const sendFailed: Record<string, number> = {};
-  const counts = {
-    sent: 0,
-    confirmed: 0,
-    failed: 0,
-    received: 0,
-    duplicated: 0,
-    /** Members of the channels of confirmed messages, and how many of them got theirs. */
-    expected: 0,
-    reachedConfirmed: 0,
-  };
 
   let phase: LoadPhase = 'connect';
   let phaseDone = 0;
@@ -169,8 +158,7 @@ export async function runLoad(
   // Resolved once every send has its answer and every confirmed message reached every member.
   let settle: (() => void) | undefined;
   const checkSettled = () => {
-    const answered = counts.confirmed + counts.failed === counts.sent;
-    if (answered && counts.reachedConfirmed >= counts.expected) settle?.();
+    if (ledger.settled) settle?.();
   };
 
   const bots: Bot[] = [];
@@ -184,30 +172,19 @@ export async function runLoad(
       ...(target.authorizerName === undefined ? {} : { authorizerName: target.authorizerName }),
       ...(target.topicPrefix === undefined ? {} : { topicPrefix: target.topicPrefix }),
     });
-    const bot: Bot = { index, channel: index % plan.channels, client, seen: new Set() };
+    const bot: Bot = { index, channel: index % plan.channels, client };
     client.on('message', (message) => {
-      const seq = messageSeq(message.text);
-      if (seq === undefined || seq >= counts.sent) return;
-      const now = performance.now();
-      if (bot.seen.has(seq)) {
-        counts.duplicated++;
-        return;
-      }
-      bot.seen.add(seq);
-      counts.received++;
-      reached[seq] = (reached[seq] as number) + 1;
-      latencies.push(now - (sentAt[seq] as number));
-      if (confirmedSeq[seq] === 1) {
-        counts.reachedConfirmed++;
-        checkSettled();
-      }
+      const { clientMsgId } = message;
+      if (clientMsgId === undefined || !message.from.id.startsWith(names.playerPrefix)) return;
+      ledger.deliver(index, deliveryKey(message.from.id, clientMsgId), performance.now());
+      checkSettled();
     });
     const begin = performance.now();
     try {
       await client.connect();
       await client.join(names.channel(index));
       connectLatencies.push(performance.now() - begin);
-      members[bot.channel] = (members[bot.channel] as number) + 1;
+      ledger.join(index, bot.channel);
       bots.push(bot);
     } catch (error) {
       count(connectFailed, errorCode(error));
@@ -217,20 +194,15 @@ export async function runLoad(
   };
 
   const fire = (bot: Bot, seq: number) => {
-    channelOf[seq] = bot.channel;
-    sentAt[seq] = performance.now();
-    counts.sent = seq + 1;
-    bot.client.send(names.channel(bot.index), messageText(seq)).then(
-      () => {
-        confirmedSeq[seq] = 1;
-        counts.confirmed++;
-        counts.expected += members[bot.channel] as number;
-        counts.reachedConfirmed += reached[seq] as number;
-        confirmLatencies.push(performance.now() - (sentAt[seq] as number));
+    ledger.send(seq, bot.channel, performance.now());
+    bot.client.send(names.channel(bot.index), `load message ${seq}`).then(
+      (message) => {
+        const key = deliveryKey(message.from.id, message.clientMsgId ?? '');
+        ledger.confirm(seq, key, performance.now());
         checkSettled();
       },
       (error: unknown) => {
-        counts.failed++;
+        ledger.fail();
         count(sendFailed, errorCode(error));
         checkSettled();
       },
@@ -252,6 +224,8 @@ export async function runLoad(
     phaseDone = 0;
     phaseTotal = bots.length === 0 ? 0 : total;
     const intervalMs = 1000 / plan.rate;
+    const loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
+    loopDelay.enable();
     const sendStarted = performance.now();
     // Open loop: message `seq` is due at a fixed time, however long earlier answers take.
     for (let seq = 0; seq < phaseTotal && !hooks.signal?.aborted; ) {
@@ -273,11 +247,9 @@ export async function runLoad(
     // Bounded: gives up after the drain time; what has not arrived by then counts as lost.
     await Promise.race([settled, delay(plan.drainSeconds * 1000, undefined, { ref: false })]);
     settle = undefined;
+    loopDelay.disable();
 
-    let unconfirmedReceived = 0;
-    for (let seq = 0; seq < counts.sent; seq++) {
-      if (confirmedSeq[seq] !== 1) unconfirmedReceived += reached[seq] as number;
-    }
+    const losses = ledger.losses();
     return {
       runId,
       plan,
@@ -292,16 +264,31 @@ export async function runLoad(
         confirmed: counts.confirmed,
         failed: sendFailed,
         achievedRate: sendWallMs > 0 ? (counts.sent * 1000) / sendWallMs : 0,
-        confirmMs: summarize(confirmLatencies),
+        confirmMs: summarize(ledger.confirmLatencies),
       },
       deliveries: {
         expected: counts.expected,
         received: counts.reachedConfirmed,
         lost: counts.expected - counts.reachedConfirmed,
         duplicated: counts.duplicated,
-        unconfirmedReceived,
+        unconfirmedReceived: ledger.unconfirmedReceived,
+        losses: {
+          messages: losses.messages,
+          bots: losses.receivers,
+          examples: losses.examples.map(({ seq, receiver }) => ({
+            seq,
+            // The send loop's choice of sender for `seq`.
+            sender: names.player((bots[seq % bots.length] as Bot).index),
+            receiver: names.player(receiver),
+          })),
+        },
       },
-      latencyMs: summarize(latencies),
+      latencyMs: summarize(ledger.latencies),
+      botLoopDelayMs: {
+        p50: lateness(loopDelay.percentile(50)),
+        p99: lateness(loopDelay.percentile(99)),
+        max: lateness(loopDelay.max),
+      },
       wallMs: performance.now() - started,
     };
   } finally {

@@ -18,10 +18,12 @@ try {
     if (request.type === 'sample') {
       (globalThis as { gc?: () => void }).gc?.();
       const cpu = process.cpuUsage();
+      const memory = process.memoryUsage();
       send({
         type: 'sample',
         id: request.id,
-        rss: process.memoryUsage().rss,
+        rss: memory.rss,
+        heapUsed: memory.heapUsed,
         cpuMicros: cpu.user + cpu.system,
         stats: stack.stats(),
       });

@@ -6,12 +6,21 @@ import type { LocalStack, LocalStackStats } from '@game-chat/local-stack';
 export type ParentRequest = { type: 'sample'; id: number } | { type: 'stop' };
 export type ChildReply =
   | ({ type: 'ready' } & Pick<LocalStack, 'urls' | 'authorizerName' | 'topicPrefix' | 'redisUrl'>)
-  | { type: 'sample'; id: number; rss: number; cpuMicros: number; stats: LocalStackStats }
+  | {
+      type: 'sample';
+      id: number;
+      rss: number;
+      heapUsed: number;
+      cpuMicros: number;
+      stats: LocalStackStats;
+    }
   | { type: 'error'; message: string };
 
 export interface StackSample {
   /** Resident set size of the stack's process, bytes. */
   readonly rss: number;
+  /** V8 heap in use after a garbage collection, bytes: steadier than RSS for small growth. */
+  readonly heapUsed: number;
   /** CPU time (user + system) the stack's process has used so far, microseconds. */
   readonly cpuMicros: number;
   readonly stats: LocalStackStats;
@@ -98,7 +107,8 @@ export async function startStackProcess(
         const onMessage = (message: ChildReply) => {
           if (message.type !== 'sample' || message.id !== id) return;
           child.off('message', onMessage);
-          resolve({ rss: message.rss, cpuMicros: message.cpuMicros, stats: message.stats });
+          const { rss, heapUsed, cpuMicros, stats } = message;
+          resolve({ rss, heapUsed, cpuMicros, stats });
         };
         child.on('message', onMessage);
         child.send({ type: 'sample', id } satisfies ParentRequest, (error) => {

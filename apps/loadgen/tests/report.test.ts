@@ -1,34 +1,7 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatReport, formatSummary } from '../src/report.js';
 import type { LoadReport } from '../src/run.js';
-import { messageSeq, messageText } from '../src/run.js';
 import { summarize } from '../src/stats.js';
-
-describe('load message texts', () => {
-  it('round-trips every sequence number', () => {
-    fc.assert(
-      fc.property(fc.nat({ max: 999_999_999 }), (seq) => {
-        expect(messageSeq(messageText(seq))).toBe(seq);
-      }),
-    );
-  });
-
-  it('ignores texts that are not load messages', () => {
-    for (const text of [
-      'hello',
-      'lg',
-      'lg ',
-      'lg 12a',
-      'lg -1',
-      'lg 1.5',
-      ' lg 1',
-      'lg 1234567890',
-    ]) {
-      expect(messageSeq(text)).toBeUndefined();
-    }
-  });
-});
 
 describe('formatReport', () => {
   it('shows the counts and percentiles a reader looks for', () => {
@@ -55,8 +28,16 @@ describe('formatReport', () => {
         achievedRate: 2,
         confirmMs: summarize([5]),
       },
-      deliveries: { expected: 2, received: 1, lost: 1, duplicated: 0, unconfirmedReceived: 1 },
+      deliveries: {
+        expected: 2,
+        received: 1,
+        lost: 1,
+        duplicated: 0,
+        unconfirmedReceived: 1,
+        losses: { messages: 1, bots: 1, examples: [{ seq: 1, sender: 'b0', receiver: 'b1' }] },
+      },
       latencyMs: summarize([4, 6]),
+      botLoopDelayMs: { p50: 10.1, p99: 12.5, max: 20 },
       wallMs: 3000,
     };
     const text = formatReport(report);
@@ -64,6 +45,7 @@ describe('formatReport', () => {
     expect(text).toContain('failed: timeout 1');
     expect(text).toContain('deliveries    1/2; lost 1; duplicated 0; of failed sends 1');
     expect(text).toContain('latency       p50 4.0 ms, p95 6.0 ms, p99 6.0 ms, max 6.0 ms (n=2)');
+    expect(text).toContain("bots' own event-loop delay p50 10.1 ms, p99 12.5 ms, max 20.0 ms");
     expect(formatSummary(summarize([]))).toBe('no samples');
   });
 });

@@ -55,6 +55,7 @@ describe('runLoad through a local stack', () => {
       lost: 0,
       duplicated: 0,
       unconfirmedReceived: 0,
+      losses: { messages: 0, bots: 0, examples: [] },
     });
     expect(report.latencyMs.count).toBe(18);
     expect(report.latencyMs.min).toBeGreaterThan(0);
