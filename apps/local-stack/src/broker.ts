@@ -20,6 +20,7 @@ import {
   clampKeepAlive,
   IOT_LIMITS,
   MAX_PACKET_REMAINING_LENGTH,
+  MAX_UNSENT_BYTES,
 } from './limits.js';
 import type { Logger } from './logger.js';
 import {
@@ -468,6 +469,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     };
     const guarded = guardConnection(stream, {
       maxRemainingLength: MAX_PACKET_REMAINING_LENGTH,
+      maxUnsentBytes: MAX_UNSENT_BYTES,
       inspect: (frame) => inspect(connection, frame),
       onViolation(violation) {
         connection.reason ??= 'CLIENT_ERROR';

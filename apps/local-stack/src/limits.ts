@@ -48,6 +48,13 @@ export const AUTHORIZER_LIMITS: AuthorizerLimits = {
 export const MAX_PACKET_REMAINING_LENGTH =
   IOT_LIMITS.maxPayloadBytes + IOT_LIMITS.maxTopicBytes + 2 + 2;
 
+/**
+ * Output the broker queues for one client that does not read before dropping it. Not an AWS
+ * quota (IoT delays a connection's excess over 512 KiB/s); it keeps one frozen client from
+ * holding up everyone else's delivery: about a thousand chat messages.
+ */
+export const MAX_UNSENT_BYTES = 1024 * 1024;
+
 /** The account and region the local ARNs are built with. */
 export interface AwsLocation {
   readonly region: string;

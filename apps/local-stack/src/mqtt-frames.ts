@@ -25,7 +25,7 @@ export interface MqttFrame {
 /** A connection broke a protocol rule or a quota; `code` says which. */
 export class ConnectionViolation extends Error {
   constructor(
-    readonly code: 'packet_too_large' | 'malformed_packet' | 'too_many_filters',
+    readonly code: 'packet_too_large' | 'malformed_packet' | 'too_many_filters' | 'slow_consumer',
     message: string,
   ) {
     super(message);
@@ -126,6 +126,8 @@ export type FrameVerdict = 'pass' | 'drop';
 
 export interface FrameGuardOptions {
   readonly maxRemainingLength: number;
+  /** Bytes the broker may have queued for a client that does not read before it is dropped. */
+  readonly maxUnsentBytes: number;
   /** Sees every whole inbound packet; throws a ConnectionViolation to close the connection. */
   inspect(frame: MqttFrame): FrameVerdict;
   /** Told why the guard closed the connection. */
@@ -134,7 +136,8 @@ export interface FrameGuardOptions {
 
 /**
  * Wraps a connection (a TCP socket or a WebSocket stream) so that only whole, inspected packets
- * reach the broker. Writes go straight through; destroying either side destroys both.
+ * reach the broker. Writes never push back on the broker (see `maxUnsentBytes`); destroying
+ * either side destroys both.
  */
 export function guardConnection(inner: Duplex, options: FrameGuardOptions): Duplex {
   const splitter = new MqttFrameSplitter(options.maxRemainingLength);
@@ -143,7 +146,20 @@ export function guardConnection(inner: Duplex, options: FrameGuardOptions): Dupl
       inner.resume();
     },
     write(chunk: Buffer, _encoding, callback) {
-      inner.write(chunk, callback);
+      // aedes waits for every subscriber's socket to drain before it delivers more to anyone,
+      // so one client that stops reading would stall the whole broker (until aedes'
+      // drainTimeout). The broker never sees this client's backpressure: output queues here,
+      // and a client whose unread output passes the limit is dropped.
+      inner.write(chunk);
+      callback();
+      if (inner.writableLength > options.maxUnsentBytes) {
+        refuse(
+          new ConnectionViolation(
+            'slow_consumer',
+            `over ${options.maxUnsentBytes} bytes queued for a client that does not read`,
+          ),
+        );
+      }
     },
     final(callback) {
       inner.end(callback);

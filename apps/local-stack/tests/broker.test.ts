@@ -453,6 +453,34 @@ describe('hostile bytes', () => {
     await waitFor('the broker to still work', () => publishedTo('chat/send/Town137').length === 1);
   });
 
+  it('drops a subscriber that stops reading instead of stalling everyone else', async () => {
+    const frozen = await connect(broker.mqttUrl, asPlayer('frozen'));
+    const healthy = await connect(broker.mqttUrl, asPlayer('healthy'));
+    const healthyGot = record(healthy);
+    expect(await subscribe(frozen, 'chat/room/Busy')).toEqual([1]);
+    expect(await subscribe(healthy, 'chat/room/Busy')).toEqual([1]);
+    // The frozen client's socket is never read again: its buffers fill up.
+    (frozen.stream as unknown as { pause(): void }).pause();
+    const closedBefore = broker.stats().connectionsClosedByBroker;
+    // 16 MB: far past the socket buffers and the broker's per-client limit. Before the fix,
+    // aedes waited for the frozen socket to drain (30 s) and the healthy one got nothing more.
+    const count = 1000;
+    for (let i = 0; i < count; i++) {
+      await broker.publish({
+        topic: 'chat/room/Busy',
+        payload: Buffer.alloc(16 * 1024, 0x61),
+        qos: 1,
+        retain: false,
+      });
+    }
+    await waitFor('the healthy subscriber to get every message', () => healthyGot.length === count);
+    // The broker let the frozen one go (its socket, paused, cannot notice by itself).
+    await waitFor(
+      'the broker to drop the frozen subscriber',
+      () => broker.stats().connectionsClosedByBroker === closedBefore + 1,
+    );
+  }, 20_000);
+
   it('closes a WebSocket that sends a frame over the packet limit', async () => {
     const socket = new WebSocket(broker.wsUrl, 'mqtt');
     await new Promise((resolve) => socket.once('open', resolve));

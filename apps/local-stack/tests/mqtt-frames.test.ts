@@ -1,8 +1,10 @@
+import { Duplex } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ConnectionViolation,
   countSubscribeFilters,
+  guardConnection,
   type MqttFrame,
   MqttFrameSplitter,
 } from '../src/mqtt-frames.js';
@@ -101,5 +103,30 @@ describe('countSubscribeFilters', () => {
     const frame = subscribePacket(['abc']);
     const truncated = { ...frame, bytes: frame.bytes.subarray(0, frame.bytes.length - 2) };
     expect(countSubscribeFilters(truncated)).toBeUndefined();
+  });
+});
+
+describe('guardConnection', () => {
+  it('never pushes a client that does not read back on the broker, and drops it past the limit', async () => {
+    // A connection whose peer never reads: no write ever completes.
+    const inner = new Duplex({ read() {}, write() {} });
+    const violations: ConnectionViolation[] = [];
+    const guarded = guardConnection(inner, {
+      maxRemainingLength: 1000,
+      maxUnsentBytes: 10_000,
+      inspect: () => 'pass',
+      onViolation: (violation) => violations.push(violation),
+    });
+    const called: number[] = [];
+    for (let i = 0; i < 2; i++) guarded.write(Buffer.alloc(4000), () => called.push(i));
+    // The broker sees its writes done though the peer reads nothing...
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(called).toEqual([0, 1]);
+    expect(violations).toEqual([]);
+    // ...until the queued output passes the limit: then the connection is dropped.
+    guarded.write(Buffer.alloc(4000));
+    expect(violations.map((violation) => violation.code)).toEqual(['slow_consumer']);
+    expect(guarded.destroyed).toBe(true);
+    expect(inner.destroyed).toBe(true);
   });
 });
