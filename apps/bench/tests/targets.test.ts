@@ -2,7 +2,7 @@ import { summarize } from '@game-chat/loadgen/stats';
 import { describe, expect, it } from 'vitest';
 import type { HistoryPoint } from '../src/history.js';
 import { channelSample, originalReadCount } from '../src/history.js';
-import { historyChart, renderSummary } from '../src/summary.js';
+import { historyChart, renderSummary, table } from '../src/summary.js';
 import { type BenchResults, checkTargets } from '../src/targets.js';
 
 const machine = {
@@ -128,8 +128,8 @@ describe('renderSummary and historyChart', () => {
   it('writes the machine, the targets and a table row per size', () => {
     const markdown = renderSummary(results);
     expect(markdown).toContain('2 × Test CPU, 24 GiB, Node v20.0.0, Redis 7.0.15');
-    expect(markdown).toContain('| 100,000 | 0.50 / 1.00 |');
-    expect(markdown).toContain('| met |');
+    expect(markdown).toMatch(/\| 100,000 +\| 0\.50 \/ 1\.00 +\|/);
+    expect(markdown).toMatch(/\| met +\|/);
     expect(markdown).not.toContain('## Cold start');
   });
 
@@ -137,6 +137,18 @@ describe('renderSummary and historyChart', () => {
     const svg = historyChart(results.history as NonNullable<BenchResults['history']>);
     expect(svg.match(/<polyline /g)).toHaveLength(5);
     expect(svg).toContain('original SCAN+GET p50');
+  });
+});
+
+describe('table', () => {
+  it('pads every column to its widest cell, as the markdown formatter does', () => {
+    expect(table(['a', 'long header'], [['wide cell', 'x']])).toBe(
+      [
+        '| a         | long header |',
+        '| --------- | ----------- |',
+        '| wide cell | x           |',
+      ].join('\n'),
+    );
   });
 });
 
