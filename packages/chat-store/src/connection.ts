@@ -119,10 +119,13 @@ function openNode(options: ClientSettings): Transport {
   // node-redis emits every failed (re)connection attempt; without a listener it would crash.
   client.on('error', onError);
   client.connect().catch(onError);
+  // Calls that arrive while connecting share one wait: a cold container taking a burst of
+  // invocations would otherwise add a 'ready' listener and a timer per call.
+  let waiting: Promise<void> | undefined;
   return {
-    async ready() {
-      if (client.isReady) return;
-      await new Promise<void>((resolve, reject) => {
+    ready() {
+      if (client.isReady) return Promise.resolve();
+      waiting ??= new Promise<void>((resolve, reject) => {
         const onReady = () => {
           clearTimeout(timer);
           resolve();
@@ -132,7 +135,10 @@ function openNode(options: ClientSettings): Transport {
           reject(unreachable(lastError));
         }, options.connectTimeoutMs);
         client.once('ready', onReady);
+      }).finally(() => {
+        waiting = undefined;
       });
+      return waiting;
     },
     send: (_key, args) => client.sendCommand(args),
     destroy: () => client.destroy(),

@@ -204,6 +204,23 @@ describe('Redis down and back', () => {
     expect(await store.getProfile('alice')).toBeNull();
   });
 
+  it('lets a burst of calls share one wait for the connection, without a listener leak', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const client = connection(`redis://127.0.0.1:${await freePort()}`);
+      const calls = Array.from({ length: 25 }, () => client.command(['PING']));
+      for (const call of calls) await expect(call).rejects.toBeInstanceOf(StoreUnavailableError);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual(
+        [],
+      );
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('fails without a hang when nothing listens at all', async () => {
     const client = connection(`redis://127.0.0.1:${await freePort()}`);
     await expect(client.command(['PING'])).rejects.toBeInstanceOf(StoreUnavailableError);
