@@ -143,8 +143,18 @@ return {'ok', id}
 `);
 
 /**
+ * KEYS: meta. → {now in ms, the channel's counter or nil}: the clock and the count cap of the
+ * channel's own node, for the newest-page read that fetches its entries with a plain XREVRANGE
+ * in the same round trip.
+ */
+export const CLOCK_AND_COUNTER = defineLuaScript(`${HELPERS}
+return {fmt(now_ms()), redis.call('HGET', KEYS[1], 'n')}
+`);
+
+/**
  * KEYS: log, meta, deleted. ARGV: windowMs, max, limit, metaTtlMs, afterMs or '', afterSeq or ''.
- * Without `after`: the newest `limit` messages. With it: the oldest `limit` after it.
+ * Without `after`: the newest `limit` messages (the store reads those with CLOCK_AND_COUNTER
+ * and XREVRANGE instead). With it: the oldest `limit` after it.
  * Entries older than the window or beyond the count cap are never returned, even when
  * trimming lags. A counter missing from the stream because a moderator removed that message
  * (`deleted`) is not a miss. → {entries (oldest first), recovered (0|1)}

@@ -18,6 +18,7 @@ import { StoreInputError } from './errors.js';
 import {
   ADMIT,
   APPEND,
+  CLOCK_AND_COUNTER,
   MARK_UNPUBLISHED,
   MUTE,
   RECENT,
@@ -214,6 +215,34 @@ export function createChatStore(options: ChatStoreOptions): ChatStore {
     throw new StoreInputError('keyPrefix must be 1-64 characters of A-Z, a-z, 0-9, _ : . or -');
   }
   const windowMs = historySeconds * 1000;
+
+  /**
+   * The newest page, read on every join: a plain XREVRANGE pipelined with the slot's clock and
+   * counter (one round trip). Inside a script the same read costs several times the Redis CPU,
+   * because every entry is copied into Lua tables and back. The window and the count cap are
+   * applied here, with the clock of the channel's own node.
+   */
+  async function newestPage(
+    keys: ReturnType<typeof channelKeys>,
+    channel: string,
+    limit: number,
+  ): Promise<RecentResult> {
+    const [clock, newest] = await Promise.all([
+      client.evalScript(CLOCK_AND_COUNTER, [keys.meta], []),
+      client.command(['XREVRANGE', keys.log, '+', '-', 'COUNT', String(limit)]),
+    ]);
+    const [now, counter] = asArray(clock);
+    const cutoff = Number(now) - windowMs;
+    const capped = counter === null || counter === undefined ? 0 : Number(counter) - historyMax;
+    const messages: ChatMessage[] = [];
+    for (const entry of asArray(newest)) {
+      const [id, fields] = asArray(entry);
+      const [ms = '0', seq = '0'] = String(id).split('-');
+      if (Number(ms) < cutoff || Number(seq) <= capped) break;
+      messages.push(toMessage(channel, String(id), asArray(fields ?? [])));
+    }
+    return { messages: messages.reverse(), recovered: true, retentionSeconds: historySeconds };
+  }
   const metaTtlMs = Math.max(META_LIFETIME_MS, 2 * windowMs);
 
   // Hash tags: every key of one channel (one player) lands on one cluster slot.
@@ -302,7 +331,8 @@ export function createChatStore(options: ChatStoreOptions): ChatStore {
     async recent(channel, { after, limit }) {
       const keys = channelKeys(channel);
       positiveInteger(limit, 'limit', 1000);
-      const [afterMs = '', afterSeq = ''] = after === undefined ? [] : messageId(after).split('-');
+      if (after === undefined) return newestPage(keys, channel, limit);
+      const [afterMs = '', afterSeq = ''] = messageId(after).split('-');
       const [entries, recovered] = asArray(
         await client.evalScript(
           RECENT,
