@@ -42,23 +42,33 @@ export function totalUsec(stats: ReadonlyMap<string, CommandStat>): number {
   return usec;
 }
 
-/** A connection that counts the requests it sends: each command or script is one round trip. */
+/** A connection that counts its round trips: requests issued in one tick go out in one write. */
 export interface CountedConnection extends RedisConnection {
   readonly roundTrips: number;
 }
 
 export function countRoundTrips(inner: RedisConnection): CountedConnection {
   let roundTrips = 0;
+  let sameTick = false;
+  // node-redis writes the commands issued in one tick together: they share one round trip.
+  const count = () => {
+    if (sameTick) return;
+    roundTrips++;
+    sameTick = true;
+    setImmediate(() => {
+      sameTick = false;
+    });
+  };
   return {
     get roundTrips() {
       return roundTrips;
     },
     command(args) {
-      roundTrips++;
+      count();
       return inner.command(args);
     },
     evalScript(script, keys, args) {
-      roundTrips++;
+      count();
       return inner.evalScript(script, keys, args);
     },
     close: () => inner.close(),

@@ -71,23 +71,42 @@ describe('parseRedisBenchmarkCsv', () => {
 });
 
 describe('countRoundTrips', () => {
-  it('counts each command and each script as one request', async () => {
-    const sent: string[] = [];
-    const counted = countRoundTrips({
-      command: async (args) => {
+  // A reply arrives after I/O, in a later macrotask, as a real Redis reply does.
+  const afterIo = <T>(value: T) => new Promise<T>((resolve) => setImmediate(() => resolve(value)));
+
+  function recordingConnection(sent: string[]) {
+    return countRoundTrips({
+      command: (args) => {
         sent.push(args[0] as string);
-        return 'OK';
+        return afterIo('OK');
       },
-      evalScript: async () => {
+      evalScript: () => {
         sent.push('script');
-        return 1;
+        return afterIo(1);
       },
       close: async () => {},
     });
+  }
+
+  it('counts requests that wait for each other as one round trip each', async () => {
+    const sent: string[] = [];
+    const counted = recordingConnection(sent);
     await counted.command(['GET', 'a']);
     await counted.evalScript({ source: 'return 1', sha1: 'x' }, [], []);
     await counted.command(['GET', 'b']);
     expect(counted.roundTrips).toBe(3);
     expect(sent).toEqual(['GET', 'script', 'GET']);
+  });
+
+  it('counts requests issued in the same tick (one pipelined write) as one round trip', async () => {
+    const sent: string[] = [];
+    const counted = recordingConnection(sent);
+    await Promise.all([
+      counted.evalScript({ source: 'return 1', sha1: 'x' }, [], []),
+      counted.command(['XREVRANGE', 'k', '+', '-']),
+    ]);
+    await counted.command(['GET', 'b']);
+    expect(counted.roundTrips).toBe(2);
+    expect(sent).toEqual(['script', 'XREVRANGE', 'GET']);
   });
 });
