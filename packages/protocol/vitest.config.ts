@@ -4,6 +4,9 @@ export default defineConfig({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'] } },
   test: {
+    // Hang guards, not performance limits: CI machines are small and often busy.
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
     include: ['tests/**/*.test.ts'],
     coverage: {
       provider: 'v8',
