@@ -209,7 +209,7 @@ describe('functions', () => {
   test('get every setting of docs/design.md, secrets by ARN', () => {
     const design = readFileSync(join(repoDir, 'docs', 'design.md'), 'utf8');
     const table = design.slice(design.indexOf('## Lambda settings'), design.indexOf('## Errors'));
-    const settings = [...table.matchAll(/^\| (`[A-Z_]+`(?: \/ `[A-Z_]+`)*) \|/gm)].flatMap((row) =>
+    const settings = [...table.matchAll(/^\| (`[A-Z_]+`(?: \/ `[A-Z_]+`)*) +\|/gm)].flatMap((row) =>
       [...(row[1] ?? '').matchAll(/`([A-Z_]+)`/g)].map((m) => m[1] as string),
     );
     expect(settings).toContain('REDIS_URL');
