@@ -22,12 +22,13 @@ export interface StackUnderTest {
 export async function startStack(
   options: Omit<LocalStackOptions, 'log'> & { redis?: RedisServer } = {},
 ): Promise<StackUnderTest> {
-  const redis = options.redis ?? (await startRedisServer());
+  const { redis: given, ...stackOptions } = options;
+  const redis = given ?? (await startRedisServer());
   const stack = await createLocalStack({
     log: 'silent',
     retryDelaysMs: [500, 1000],
-    ...options,
-    redisUrl: options.redisUrl ?? redis.url,
+    ...stackOptions,
+    redisUrl: stackOptions.redisUrl ?? redis.url,
   });
   const underTest: StackUnderTest = {
     stack,
@@ -230,7 +231,9 @@ export async function startChatter(
       'every confirmed chatter message to reach the listener',
       () => [...confirmed].every((text) => receivedAt.has(text)),
       5000,
-    ).catch(() => {});
+    ).catch(() => {
+      // Reported below as `missing`, for the test to judge.
+    });
     await Promise.all([sender.close(), listener.close()]);
     const latencies = [...receivedAt].map(([text, at]) => at - (sentAt.get(text) as number));
     return {
