@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
 import type { LocalStack } from '@game-chat/local-stack';
 import type { ChatMessage } from '@game-chat/protocol/payloads';
@@ -134,9 +137,11 @@ interface ReplicatedRedis {
 }
 
 async function startReplicatedRedis(): Promise<ReplicatedRedis> {
-  const primary = await startRedisServer();
+  // A full sync writes an RDB file: into a temporary directory, not the working tree.
+  const dir = mkdtempSync(join(tmpdir(), 'gc-replication-'));
+  const primary = await startRedisServer({ args: ['--dir', dir] });
   const replica = await startRedisServer({
-    args: ['--replicaof', '127.0.0.1', String(primary.port)],
+    args: ['--dir', dir, '--replicaof', '127.0.0.1', String(primary.port)],
   });
   const endpoint = await startTcpProxy(primary.port);
   const admin = {
@@ -155,6 +160,7 @@ async function startReplicatedRedis(): Promise<ReplicatedRedis> {
       await Promise.all([admin.primary.close(), admin.replica.close()]);
       await endpoint.close();
       await Promise.all([primary.stop(), replica.stop()]);
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
