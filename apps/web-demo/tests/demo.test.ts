@@ -168,16 +168,26 @@ describe('web demo in Chromium against the local stack', () => {
     await gus.log.locator('.notice', { hasText: 'Unknown command /dance' }).waitFor();
 
     // A burst of 5, then 1 per second: a refused message gets a countdown, and its text back.
-    // Typing stops at the first refusal, so no later send can clear the text given back (on a
-    // slow machine a token may refill between sends, and an accepted send empties the box).
+    // Each message's answer (delivered, or refused with its text given back) is awaited before
+    // the next is typed, so typing never races a refusal on a slow machine.
     const refusals = gus.log.locator('.notice', { hasText: /^Slow down/ });
     let sent = 0;
-    while ((await refusals.count()) === 0 && sent < 20) await gus.say(`spam ${++sent}`);
+    let refused = false;
+    while (!refused && sent < 20) {
+      const text = `spam ${++sent}`;
+      await gus.say(text);
+      const outcome = async () => {
+        if ((await box.inputValue()) === text) return 'refused';
+        return (await gus.texts()).includes(text) ? 'delivered' : 'pending';
+      };
+      await eventually(outcome).not.toBe('pending');
+      refused = (await outcome()) === 'refused';
+    }
+    expect(refused).toBe(true);
     await refusals
       .filter({ hasText: /Try again in \d+\.\d s\.$/ })
       .first()
       .waitFor();
-    await eventually(() => box.inputValue()).toMatch(/^spam \d+$/);
     await refusals
       .filter({ hasText: /You can send again\.$/ })
       .first()
