@@ -83,12 +83,15 @@ export class RateMeter {
 
 /**
  * Spreads `ratePerSecond` sends evenly over time: each `due(now)` says how many sends are
- * owed since the previous call, carrying fractions over. A tab that was throttled in the
- * background owes at most one second's worth, so it does not flood the channel on return.
+ * owed since the previous call. It counts from one origin (`rate x elapsed`, minus what was
+ * already sent) instead of adding up per-call fractions, whose rounding errors could lose a
+ * whole send. A tab that was throttled in the background owes at most one second's worth, so
+ * it does not flood the channel on return.
  */
 export class Pacer {
-  #credit = 0;
-  #last: number | undefined;
+  #origin: number | undefined;
+  #last = 0;
+  #sent = 0;
 
   constructor(readonly ratePerSecond: number) {
     if (!(ratePerSecond > 0) || !Number.isFinite(ratePerSecond)) {
@@ -97,14 +100,23 @@ export class Pacer {
   }
 
   due(now: number): number {
-    const elapsed = this.#last === undefined ? 0 : Math.max(0, now - this.#last);
-    this.#last = now;
-    this.#credit = Math.min(
-      this.#credit + (elapsed * this.ratePerSecond) / 1000,
-      Math.max(1, this.ratePerSecond),
-    );
-    const whole = Math.floor(this.#credit);
-    this.#credit -= whole;
-    return whole;
+    if (this.#origin === undefined) {
+      this.#origin = now;
+      this.#last = now;
+      return 0;
+    }
+    // Time that goes backwards counts as none.
+    this.#last = Math.max(this.#last, now);
+    const owedSinceOrigin = ((this.#last - this.#origin) * this.ratePerSecond) / 1000;
+    // A billionth of a send is floating-point noise, not a fraction still to be earned.
+    const owed = Math.floor(owedSinceOrigin + 1e-9) - this.#sent;
+    const cap = Math.max(1, Math.floor(this.ratePerSecond));
+    if (owed > cap) {
+      this.#origin = this.#last;
+      this.#sent = 0;
+      return cap;
+    }
+    this.#sent += owed;
+    return owed;
   }
 }

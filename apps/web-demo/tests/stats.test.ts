@@ -96,6 +96,18 @@ describe('Pacer', () => {
     );
   });
 
+  it('sends what is due when rounding errors would have lost one (a fast-check counterexample)', () => {
+    const pacer = new Pacer(1.1682242996495327);
+    let now = 0;
+    let total = pacer.due(now);
+    for (const step of [152, 299, 285, 9, 71, 278, 91, 284, 206, 37]) {
+      now += step;
+      total += pacer.due(now);
+    }
+    // 1,712 ms at 125/107 messages per second is exactly 2 messages.
+    expect(total).toBe(2);
+  });
+
   it('refuses a rate that is not a positive number', () => {
     for (const rate of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => new Pacer(rate)).toThrow(RangeError);
