@@ -154,7 +154,7 @@ export function checkConcurrencyQuota(plan, settings, env) {
     throw new DeployError('quota', 'aws lambda get-account-settings returned no AccountLimit');
   }
   const spare = unreserved - MINIMUM_UNRESERVED_CONCURRENCY;
-  if (added > spare) {
+  if (added > 0 && added > spare) {
     throw new DeployError(
       'quota',
       `the ${env} plan reserves ${added} more concurrent Lambda executions, but the account's limit is ${limit} with ${unreserved} unreserved, and AWS keeps ${MINIMUM_UNRESERVED_CONCURRENCY} unreserved: ask Service Quotas for a Lambda "Concurrent executions" limit of at least ${limit + added - spare}, or lower functions.reserved_concurrency in infra/envs/${env}/main.tf`,
