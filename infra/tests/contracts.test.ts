@@ -546,7 +546,7 @@ describe('player tokens per environment (review S1.4)', () => {
     const fn = resource(await load('modules/chat-functions'), 'aws_lambda_function', 'this');
     const preconditions = blocks(only(blocks(fn, 'lifecycle'), 'lifecycle'), 'precondition');
     const guard = preconditions.find((p) =>
-      String(p.condition).includes('allow_generated_token_secret'),
+      String(p.condition).includes('generated_token_secret_allowed'),
     );
     expect(String(guard?.error_message)).toContain('node scripts/deploy.mjs keys <env>');
   });

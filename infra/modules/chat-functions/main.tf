@@ -10,7 +10,7 @@ locals {
   partition  = data.aws_partition.current.partition
 
   # Player tokens: a given HS256 secret, a public key, a JWKS URL, or else a generated HS256 secret.
-  generate_token_secret = var.allow_generated_token_secret && var.token_secret_arn == null && var.token_public_key == null && var.token_jwks_url == null
+  generate_token_secret = var.generated_token_secret_allowed && var.token_secret_arn == null && var.token_public_key == null && var.token_jwks_url == null
   # Known at plan time even when the generated secret's ARN is not yet.
   uses_token_secret = local.generate_token_secret || var.token_secret_arn != null
   token_secret_arn  = local.generate_token_secret ? one(aws_secretsmanager_secret.token[*].arn) : var.token_secret_arn
@@ -325,8 +325,8 @@ resource "aws_lambda_function" "this" {
     # A plan-time check, not a variable validation, so that `terraform validate` passes before
     # an environment's keys exist.
     precondition {
-      condition     = var.allow_generated_token_secret || length(compact([var.token_secret_arn, var.token_public_key, var.token_jwks_url])) == 1
-      error_message = "No player-token verification is configured and allow_generated_token_secret is false: set token_public_key (node scripts/deploy.mjs keys <env> writes it), token_secret_arn or token_jwks_url."
+      condition     = var.generated_token_secret_allowed || length(compact([var.token_secret_arn, var.token_public_key, var.token_jwks_url])) == 1
+      error_message = "No player-token verification is configured and generated_token_secret_allowed is false: set token_public_key (node scripts/deploy.mjs keys <env> writes it), token_secret_arn or token_jwks_url."
     }
   }
 }

@@ -396,7 +396,7 @@ variable "token_jwks_url" {
   }
 }
 
-variable "allow_generated_token_secret" {
+variable "generated_token_secret_allowed" {
   description = "Generate an HS256 player-token secret when none of `token_secret_arn`, `token_public_key` and `token_jwks_url` is set. Production sets false, so a missing public key fails the plan instead of creating a secret that can mint moderator tokens."
   type        = bool
   nullable    = false

@@ -82,10 +82,10 @@ module "functions" {
   history_require_auth    = var.chat.history_require_auth
   cors_origins            = var.cors_origins
 
-  token_secret_arn             = var.tokens.secret_arn
-  token_public_key             = var.tokens.public_key
-  token_jwks_url               = var.tokens.jwks_url
-  allow_generated_token_secret = var.tokens.generate_secret
+  token_secret_arn               = var.tokens.secret_arn
+  token_public_key               = var.tokens.public_key
+  token_jwks_url                 = var.tokens.jwks_url
+  generated_token_secret_allowed = var.tokens.generate_secret
   # An existing VPC may have its own way out; a VPC this stack creates has one only with NAT.
   internet_egress      = !coalesce(var.network.create_vpc, true) || coalesce(var.network.enable_nat_gateway, false)
   token_secret_version = var.tokens.secret_version
