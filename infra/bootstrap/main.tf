@@ -162,8 +162,12 @@ data "aws_iam_openid_connect_provider" "github" {
   url = "https://token.actions.githubusercontent.com"
 }
 
-data "aws_iam_policy_document" "assume_plan" {
-  for_each = local.roles
+# One trust policy per role: "<env>-plan" and "<env>-apply".
+data "aws_iam_policy_document" "assume" {
+  for_each = merge(
+    { for env in local.roles : "${env}-plan" => local.plan_subjects[env] },
+    { for env in local.roles : "${env}-apply" => local.apply_subjects[env] },
+  )
 
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
@@ -182,60 +186,13 @@ data "aws_iam_policy_document" "assume_plan" {
     condition {
       test     = "StringEquals"
       variable = "token.actions.githubusercontent.com:sub"
-      values   = [local.plan_subjects[each.key]]
+      values   = [each.value]
     }
   }
 }
 
-data "aws_iam_policy_document" "assume_apply" {
-  for_each = local.roles
-
-  statement {
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-
-    principals {
-      type        = "Federated"
-      identifiers = [local.github_oidc_provider_arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "token.actions.githubusercontent.com:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "token.actions.githubusercontent.com:sub"
-      values   = [local.apply_subjects[each.key]]
-    }
-  }
-}
-
-################################################################################
-# Plan roles: read everything (refresh), read own state, take its lock
-################################################################################
-
-resource "aws_iam_role" "plan" {
-  for_each = local.roles
-
-  name                 = "game-chat-${each.key}-terraform-plan"
-  description          = "terraform plan of game-chat ${each.key} from GitHub Actions"
-  assume_role_policy   = data.aws_iam_policy_document.assume_plan[each.key].json
-  max_session_duration = 3600
-}
-
-# Refresh reads every resource of the stack. AWS's ReadOnlyAccess has no
-# secretsmanager:GetSecretValue, and none is needed: the stack's secret versions are write-only
-# (refreshed with ListSecretVersionIds) or not managed by Terraform at all.
-resource "aws_iam_role_policy_attachment" "plan_read_only" {
-  for_each = local.roles
-
-  role       = aws_iam_role.plan[each.key].name
-  policy_arn = "arn:${local.partition}:iam::aws:policy/ReadOnlyAccess"
-}
-
-data "aws_iam_policy_document" "plan_state" {
+# What both roles of an environment may do with its state: list its prefix, read the state.
+data "aws_iam_policy_document" "state_read" {
   for_each = local.roles
 
   statement {
@@ -255,6 +212,35 @@ data "aws_iam_policy_document" "plan_state" {
     actions   = ["s3:GetObject"]
     resources = ["${aws_s3_bucket.state.arn}/${local.state_keys[each.key]}", "${aws_s3_bucket.state.arn}/${local.state_keys[each.key]}.tflock"]
   }
+}
+
+################################################################################
+# Plan roles: read everything (refresh), read own state, take its lock
+################################################################################
+
+resource "aws_iam_role" "plan" {
+  for_each = local.roles
+
+  name                 = "game-chat-${each.key}-terraform-plan"
+  description          = "terraform plan of game-chat ${each.key} from GitHub Actions"
+  assume_role_policy   = data.aws_iam_policy_document.assume["${each.key}-plan"].json
+  max_session_duration = 3600
+}
+
+# Refresh reads every resource of the stack. AWS's ReadOnlyAccess has no
+# secretsmanager:GetSecretValue, and none is needed: the stack's secret versions are write-only
+# (refreshed with ListSecretVersionIds) or not managed by Terraform at all.
+resource "aws_iam_role_policy_attachment" "plan_read_only" {
+  for_each = local.roles
+
+  role       = aws_iam_role.plan[each.key].name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/ReadOnlyAccess"
+}
+
+data "aws_iam_policy_document" "plan_state" {
+  for_each = local.roles
+
+  source_policy_documents = [data.aws_iam_policy_document.state_read[each.key].json]
 
   # use_lockfile: the backend writes <key>.tflock with a conditional put and deletes it after.
   statement {
@@ -281,7 +267,7 @@ resource "aws_iam_role" "apply" {
 
   name                 = "game-chat-${each.key}-terraform-apply"
   description          = "terraform apply and smoke test of game-chat ${each.key} from GitHub Actions"
-  assume_role_policy   = data.aws_iam_policy_document.assume_apply[each.key].json
+  assume_role_policy   = data.aws_iam_policy_document.assume["${each.key}-apply"].json
   max_session_duration = 7200
 }
 
@@ -295,21 +281,11 @@ resource "aws_iam_role_policy_attachment" "apply_read_only" {
 data "aws_iam_policy_document" "apply" {
   for_each = local.roles
 
-  statement {
-    sid       = "ListOwnStatePrefix"
-    actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.state.arn]
-
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["game-chat/${each.key}/*"]
-    }
-  }
+  source_policy_documents = [data.aws_iam_policy_document.state_read[each.key].json]
 
   statement {
-    sid       = "ReadWriteOwnStateAndLock"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    sid       = "WriteOwnStateAndLock"
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
     resources = ["${aws_s3_bucket.state.arn}/${local.state_keys[each.key]}", "${aws_s3_bucket.state.arn}/${local.state_keys[each.key]}.tflock"]
   }
 

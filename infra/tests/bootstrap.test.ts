@@ -98,33 +98,44 @@ describe('roles', () => {
     expect(config.locals.apply_subjects).toBe(
       '${{ for env in var.environments : env => "repo:${coalesce(var.github_repository, "-")}:environment:${env}" }}',
     );
-    for (const [name, subjects] of [
-      ['assume_plan', 'local.plan_subjects'],
-      ['assume_apply', 'local.apply_subjects'],
-    ] as const) {
-      const trust = statements(
-        config.data.aws_iam_policy_document?.[name] as HclBody,
-      )[0] as HclBody;
-      expect(trust.actions).toEqual(['sts:AssumeRoleWithWebIdentity']);
-      expect(blocks(trust, 'condition')).toEqual([
-        {
-          test: 'StringEquals',
-          variable: 'token.actions.githubusercontent.com:aud',
-          values: ['sts.amazonaws.com'],
-        },
-        {
-          test: 'StringEquals',
-          variable: 'token.actions.githubusercontent.com:sub',
-          values: [`\${${subjects}[each.key]}`],
-        },
-      ]);
-    }
+    const assume = config.data.aws_iam_policy_document?.assume as HclBody;
+    expect(assume.for_each).toBe(
+      '${merge(\n    { for env in local.roles : "${env}-plan" => local.plan_subjects[env] },\n    { for env in local.roles : "${env}-apply" => local.apply_subjects[env] },\n  )}',
+    );
+    const trust = statements(assume)[0] as HclBody;
+    expect(trust.actions).toEqual(['sts:AssumeRoleWithWebIdentity']);
+    expect(blocks(trust, 'condition')).toEqual([
+      {
+        test: 'StringEquals',
+        variable: 'token.actions.githubusercontent.com:aud',
+        values: ['sts.amazonaws.com'],
+      },
+      {
+        test: 'StringEquals',
+        variable: 'token.actions.githubusercontent.com:sub',
+        values: ['${each.value}'],
+      },
+    ]);
+    expect(resource(config, 'aws_iam_role', 'plan').assume_role_policy).toBe(
+      '${data.aws_iam_policy_document.assume["${each.key}-plan"].json}',
+    );
+    expect(resource(config, 'aws_iam_role', 'apply').assume_role_policy).toBe(
+      '${data.aws_iam_policy_document.assume["${each.key}-apply"].json}',
+    );
   });
 
   test('S2: the plan role reads its own state and writes only the lock object', async () => {
-    const document = (await bootstrap()).data.aws_iam_policy_document?.plan_state as HclBody;
-    const read = statement(document, 'ReadOwnState');
+    const documents = (await bootstrap()).data.aws_iam_policy_document ?? {};
+    const document = documents.plan_state as HclBody;
+    expect(document.source_policy_documents).toEqual([
+      '${data.aws_iam_policy_document.state_read[each.key].json}',
+    ]);
+    const read = statement(documents.state_read as HclBody, 'ReadOwnState');
     expect(read.actions).toEqual(['s3:GetObject']);
+    expect(statements(documents.state_read as HclBody).map((s) => s.actions)).toEqual([
+      ['s3:ListBucket'],
+      ['s3:GetObject'],
+    ]);
     const lock = statement(document, 'TakeOwnStateLock');
     expect(lock.actions).toEqual(['s3:PutObject', 's3:DeleteObject']);
     expect(lock.resources).toEqual([

@@ -14,7 +14,14 @@ import type { ChannelName, PlayerId } from '@game-chat/protocol/names';
 import { createTopics } from '@game-chat/protocol/topics';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { blocks, type HclBody, type HclValue, isBody, type TfConfig } from './hcl.js';
+import {
+  blocks,
+  dynamicBlocks,
+  type HclBody,
+  type HclValue,
+  isBody,
+  type TfConfig,
+} from './hcl.js';
 import { ENVS, infraDir, load, repoDir } from './paths.js';
 
 const RULE_FILES = { send: 'chat-send.sql', whisper: 'chat-whisper.sql' } as const;
@@ -682,11 +689,9 @@ describe('alarms for every silent-loss path (review O1)', () => {
       expect(String(config.locals.rule_alarms) + JSON.stringify(config.locals)).toContain(metric);
       expect(readme, metric).toContain(`\`${metric}\``);
     }
-    for (const name of ['this', 'query']) {
-      expect(resource(config, 'aws_cloudwatch_metric_alarm', name).alarm_actions).toEqual([
-        '${aws_sns_topic.alarms.arn}',
-      ]);
-    }
+    expect(resource(config, 'aws_cloudwatch_metric_alarm', 'this').alarm_actions).toEqual([
+      '${aws_sns_topic.alarms.arn}',
+    ]);
   });
 
   test('per rule: throttling by RuleName, action and error-action failures by a query over ActionType', async () => {
@@ -724,15 +729,14 @@ describe('alarms for every silent-loss path (review O1)', () => {
   });
 
   test('query alarms run the query itself as their only metric', async () => {
-    const alarm = resource(
-      await load('modules/monitoring'),
-      'aws_cloudwatch_metric_alarm',
-      'query',
-    );
-    expect(alarm).not.toHaveProperty('metric_name');
-    expect(only(blocks(alarm, 'metric_query'), 'metric_query')).toEqual({
+    const alarm = resource(await load('modules/monitoring'), 'aws_cloudwatch_metric_alarm', 'this');
+    expect(alarm.metric_name).toBe('${try(each.value.metric, null)}');
+    expect(alarm.period).toBe('${can(each.value.query) ? null : 300}');
+    const [query] = dynamicBlocks(alarm).filter(([name]) => name === 'metric_query');
+    expect(query?.[1].for_each).toBe('${can(each.value.query) ? [each.value.query] : []}');
+    expect(only(blocks(query?.[1] as HclBody, 'content'), 'content')).toEqual({
       id: 'q',
-      expression: '${each.value.query}',
+      expression: '${metric_query.value}',
       period: 300,
       return_data: true,
     });

@@ -6,8 +6,8 @@ locals {
   rule_error_namespace = "GameChat/${var.name}"
 
   # Every alarm below names its metric, dimensions and source in infra/README.md (Alarms).
-  # A metric alarm watches one metric with exactly these dimensions; a `query` alarm runs a
-  # CloudWatch Metrics Insights query instead, for metrics whose other dimension values AWS
+  # An alarm watches one metric with exactly these dimensions, or, with `query`, runs a
+  # CloudWatch Metrics Insights query instead: for metrics whose other dimension values AWS
   # does not document (ActionType, Protocol), so that no dimension set is guessed.
   lambda_alarms = merge([
     for label, function_name in var.function_names : {
@@ -168,9 +168,7 @@ locals {
     }
   }
 
-  alarms        = merge(local.lambda_alarms, local.cache_alarms, local.rule_alarms, local.async_alarms, local.other_alarms)
-  metric_alarms = { for key, alarm in local.alarms : key => alarm if !contains(keys(alarm), "query") }
-  query_alarms  = { for key, alarm in local.alarms : key => alarm if contains(keys(alarm), "query") }
+  alarms = merge(local.lambda_alarms, local.cache_alarms, local.rule_alarms, local.async_alarms, local.other_alarms)
 }
 
 ################################################################################
@@ -215,42 +213,30 @@ resource "aws_cloudwatch_log_metric_filter" "rule_failures" {
 ################################################################################
 
 resource "aws_cloudwatch_metric_alarm" "this" {
-  for_each = local.metric_alarms
+  for_each = local.alarms
 
-  alarm_name          = "${var.name}-${each.key}"
-  alarm_description   = each.value.description
-  namespace           = each.value.namespace
-  metric_name         = each.value.metric
-  dimensions          = each.value.dimensions
-  statistic           = each.value.statistic
-  period              = 300
+  alarm_name        = "${var.name}-${each.key}"
+  alarm_description = each.value.description
+  # A query alarm names no metric of its own: its only metric is the query.
+  namespace           = try(each.value.namespace, null)
+  metric_name         = try(each.value.metric, null)
+  dimensions          = try(each.value.dimensions, null)
+  statistic           = try(each.value.statistic, null)
+  period              = can(each.value.query) ? null : 300
   evaluation_periods  = each.value.periods
   threshold           = each.value.threshold
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
 
-  actions_enabled = var.alarm_actions_enabled
-  alarm_actions   = [aws_sns_topic.alarms.arn]
-  ok_actions      = [aws_sns_topic.alarms.arn]
+  dynamic "metric_query" {
+    for_each = can(each.value.query) ? [each.value.query] : []
 
-  tags = local.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "query" {
-  for_each = local.query_alarms
-
-  alarm_name          = "${var.name}-${each.key}"
-  alarm_description   = each.value.description
-  evaluation_periods  = each.value.periods
-  threshold           = each.value.threshold
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-
-  metric_query {
-    id          = "q"
-    expression  = each.value.query
-    period      = 300
-    return_data = true
+    content {
+      id          = "q"
+      expression  = metric_query.value
+      period      = 300
+      return_data = true
+    }
   }
 
   actions_enabled = var.alarm_actions_enabled

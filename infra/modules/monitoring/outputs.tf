@@ -5,7 +5,7 @@ output "alarm_topic_arn" {
 
 output "alarm_names" {
   description = "Names of all alarms, keyed by their short label."
-  value       = { for key, alarm in merge(aws_cloudwatch_metric_alarm.this, aws_cloudwatch_metric_alarm.query) : key => alarm.alarm_name }
+  value       = { for key, alarm in aws_cloudwatch_metric_alarm.this : key => alarm.alarm_name }
 }
 
 output "dashboard_name" {
