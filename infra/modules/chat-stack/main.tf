@@ -65,6 +65,8 @@ module "functions" {
 
   subnet_ids         = module.network.private_subnet_ids
   security_group_ids = [module.network.lambda_security_group_id]
+  # An existing VPC may have its own way out; a VPC this stack creates has one only with NAT.
+  internet_egress = !coalesce(var.network.create_vpc, true) || coalesce(var.network.enable_nat_gateway, false)
 
   redis_url                 = module.cache.redis_url
   redis_auth_secret_arn     = module.cache.auth_token_secret_arn
@@ -86,9 +88,7 @@ module "functions" {
   token_public_key               = var.tokens.public_key
   token_jwks_url                 = var.tokens.jwks_url
   generated_token_secret_allowed = var.tokens.generate_secret
-  # An existing VPC may have its own way out; a VPC this stack creates has one only with NAT.
-  internet_egress      = !coalesce(var.network.create_vpc, true) || coalesce(var.network.enable_nat_gateway, false)
-  token_secret_version = var.tokens.secret_version
+  token_secret_version           = var.tokens.secret_version
 
   token_secret_recovery_window_days = var.secret_recovery_window_days
 
@@ -97,7 +97,6 @@ module "functions" {
   message_filter_maximum_retry_attempts       = var.message_filter.maximum_retry_attempts
   failed_events_retention_seconds             = var.message_filter.failed_events_retention_seconds
 }
-
 
 ################################################################################
 # IoT Core: topic rules and custom authorizer
