@@ -7,6 +7,8 @@
 //
 // Run it after adding a resource type:  node scripts/extract-provider-schema.mjs
 // It fetches the two binding packages with `npm pack` into a temporary folder and deletes it.
+// The bindings have no ephemeral resources: the fixture's `ephemeral` section is written by hand
+// (from the providers' sources, listed under `handWritten`) and this script keeps it.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -153,6 +155,9 @@ try {
       schema[kind][type] = describeType(libDirFor(pkg.root, kind, type), type);
     }
   }
+  const previous = JSON.parse(readFileSync(outFile, 'utf8'));
+  schema.ephemeral = previous.ephemeral ?? {};
+  schema.handWritten = { ...previous.handWritten, resource: [], data: [] };
   writeFileSync(outFile, `${JSON.stringify(schema, null, 2)}\n`);
   console.log(
     `wrote ${outFile}: ${Object.keys(schema.resource).length} resource and ${Object.keys(schema.data).length} data source types`,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes the Inputs and Outputs tables of every module README between the terraform-docs
+// Writes the Inputs and Outputs tables of every module README (and bootstrap's) between the terraform-docs
 // markers, from the modules' own variables.tf and outputs.tf (what terraform-docs would do;
 // it is a Go binary that is not available here). Text outside the markers is kept, and the
 // result goes through biome's Markdown formatter, so lint and this script agree.
@@ -78,9 +78,14 @@ async function tables(dir) {
 }
 
 const check = process.argv.includes('--check');
+const dirs = [
+  ...readdirSync(modulesDir)
+    .sort()
+    .map((name) => join(modulesDir, name)),
+  join(infraDir, 'bootstrap'),
+];
 let stale = 0;
-for (const name of readdirSync(modulesDir).sort()) {
-  const dir = join(modulesDir, name);
+for (const dir of dirs) {
   const readmePath = join(dir, 'README.md');
   const readme = readFileSync(readmePath, 'utf8');
   const start = readme.indexOf(BEGIN);

@@ -7,10 +7,12 @@ import {
   checkDocumented,
   checkIam,
   checkModuleCalls,
+  checkQueueEncryption,
   checkRedisLambdasInVpc,
   checkReferences,
   checkSchema,
   checkSecretsHidden,
+  checkSecretVersionsWriteOnly,
   checkUnusedAndNaming,
 } from './checks.js';
 import { configFromSources, type TfConfig } from './hcl.js';
@@ -381,6 +383,161 @@ resource "aws_sqs_queue" "FailedEvents" { name = "q" }
       '/snippet/root: local.spare is declared but never used',
       '/snippet/root: data.aws_region.current is declared but never used',
       '/snippet/root: FailedEvents is not snake_case',
+    ]);
+  });
+});
+
+describe('ephemeral resources', () => {
+  const config = () =>
+    snippet(`
+ephemeral "random_password" "t" {
+  length  = 32
+  special = false
+}
+resource "aws_secretsmanager_secret_version" "v" {
+  secret_id                = "s"
+  secret_string_wo         = ephemeral.random_password.t.result
+  secret_string_wo_version = 1
+}
+`);
+
+  test('are checked against the schema and count as used', async () => {
+    expect(await checkReferences(await config(), schema)).toEqual([]);
+    expect(checkSchema(await config(), schema)).toEqual([]);
+    expect(await checkUnusedAndNaming(await config())).toEqual([]);
+  });
+
+  test('report a wrong argument, a missing declaration, a missing attribute and an unused one', async () => {
+    const broken = await snippet(`
+ephemeral "random_password" "t" { size = 32 }
+ephemeral "random_password" "spare" { length = 8 }
+output "a" {
+  description = "x"
+  value       = ephemeral.random_password.other.result
+}
+output "b" {
+  description = "x"
+  value       = ephemeral.random_password.t.no_such
+}
+`);
+    expect(checkSchema(broken, schema)).toEqual([
+      '/snippet/root: ephemeral.random_password.t: size is not an argument of this type',
+      '/snippet/root: ephemeral.random_password.t: required argument length is missing',
+    ]);
+    expect(await checkReferences(broken, schema)).toEqual([
+      '/snippet/root: output.a uses ephemeral.random_password.other.result: no such ephemeral resource',
+      '/snippet/root: output.b uses ephemeral.random_password.t.no_such: random_password has no attribute no_such',
+    ]);
+    expect(await checkUnusedAndNaming(broken)).toEqual([
+      '/snippet/root: ephemeral.random_password.spare is declared but never used',
+    ]);
+    expect(await checkSecretsHidden(broken)).toEqual([
+      '/snippet/root: output a shows the secret ephemeral.random_password.other.result',
+      '/snippet/root: output b shows the secret ephemeral.random_password.t.no_such',
+    ]);
+  });
+});
+
+describe('checkSecretVersionsWriteOnly', () => {
+  test('accepts a write-only version', async () => {
+    const config = await snippet(`
+resource "aws_secretsmanager_secret_version" "v" {
+  secret_id                = "s"
+  secret_string_wo         = "x"
+  secret_string_wo_version = 1
+}
+`);
+    expect(checkSecretVersionsWriteOnly(config)).toEqual([]);
+  });
+
+  test('reports a value kept in the state and a write-only value without a version', async () => {
+    const config = await snippet(`
+resource "aws_secretsmanager_secret_version" "plain" {
+  secret_id     = "s"
+  secret_string = "x"
+}
+resource "aws_secretsmanager_secret_version" "unversioned" {
+  secret_id        = "s"
+  secret_string_wo = "x"
+}
+`);
+    expect(checkSecretVersionsWriteOnly(config)).toEqual([
+      '/snippet/root: aws_secretsmanager_secret_version.plain sets secret_string, which is kept in the state',
+      '/snippet/root: aws_secretsmanager_secret_version.plain must set secret_string_wo and secret_string_wo_version',
+      '/snippet/root: aws_secretsmanager_secret_version.unversioned must set secret_string_wo and secret_string_wo_version',
+    ]);
+  });
+});
+
+describe('checkQueueEncryption', () => {
+  test('accepts SSE-SQS that turns null under a customer managed key, and a queue without a key', async () => {
+    const config = await snippet(`
+resource "aws_sqs_queue" "a" {
+  name                    = "a"
+  sqs_managed_sse_enabled = var.kms_key_arn == null ? true : null
+  kms_master_key_id       = var.kms_key_arn
+}
+resource "aws_sqs_queue" "b" {
+  name                    = "b"
+  sqs_managed_sse_enabled = true
+}
+`);
+    expect(checkQueueEncryption(config)).toEqual([]);
+  });
+
+  test('reports the review A2 form, which is an explicit false next to the key', async () => {
+    const config = await snippet(`
+resource "aws_sqs_queue" "a" {
+  name                    = "a"
+  sqs_managed_sse_enabled = var.kms_key_arn == null
+  kms_master_key_id       = var.kms_key_arn
+}
+`);
+    expect(checkQueueEncryption(config)).toEqual([
+      '/snippet/root: aws_sqs_queue.a sets sqs_managed_sse_enabled to "${var.kms_key_arn == null}" next to kms_master_key_id; use ${var.kms_key_arn == null ? true : null}',
+    ]);
+  });
+});
+
+describe('checkIam: conditions and managed policies', () => {
+  test('accepts * narrowed by a condition, and ReadOnlyAccess', async () => {
+    const config = await snippet(`
+data "aws_iam_policy_document" "ok" {
+  statement {
+    actions   = ["ec2:CreateVpc"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/Environment"
+      values   = ["dev"]
+    }
+  }
+}
+resource "aws_iam_role_policy_attachment" "read" {
+  role       = "r"
+  policy_arn = "arn:\${data.aws_partition.current.partition}:iam::aws:policy/ReadOnlyAccess"
+}
+`);
+    expect(checkIam(config)).toEqual([]);
+  });
+
+  test('reports * without a condition and any other managed policy', async () => {
+    const config = await snippet(`
+data "aws_iam_policy_document" "bad" {
+  statement {
+    sid       = "Open"
+    actions   = ["ec2:CreateVpc"]
+    resources = ["*"]
+  }
+}
+resource "aws_iam_role_policy_attachment" "admin" {
+  role       = "r"
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+`);
+    expect(checkIam(config)).toEqual([
+      '/snippet/root: data.aws_iam_policy_document.bad statement Open: grants ec2:CreateVpc on * although a narrower resource exists',
+      '/snippet/root: aws_iam_role_policy_attachment.admin attaches arn:aws:iam::aws:policy/AdministratorAccess, not ReadOnlyAccess',
     ]);
   });
 });

@@ -29,6 +29,7 @@ export interface SchemaType extends SchemaBlock {
 export interface ProviderSchema {
   readonly resource: Readonly<Record<string, SchemaType>>;
   readonly data: Readonly<Record<string, SchemaType>>;
+  readonly ephemeral: Readonly<Record<string, SchemaType>>;
 }
 
 const RESOURCE_TYPE = /^(aws|random)_[a-z0-9_]+$/;
@@ -60,11 +61,13 @@ export async function checkReferences(config: TfConfig, schema: ProviderSchema):
       if (root === 'var' && !(name in config.variables)) fail('no such variable');
       else if (root === 'local' && !(name in config.locals)) fail('no such local');
       else if (root === 'module' && !(name in config.modules)) fail('no such module');
-      else if (root === 'data') {
-        const dataName = splitReference(reference)[2]?.name;
-        const type = schema.data[name];
-        if (!dataName || !config.data[name]?.[dataName]) fail('no such data source');
-        else if (!type) fail(`data source type ${name} is not in the provider schema`);
+      else if (root === 'data' || root === 'ephemeral') {
+        const declaredName = splitReference(reference)[2]?.name;
+        const declared = root === 'data' ? config.data : config.ephemeral;
+        const type = schema[root][name];
+        const what = root === 'data' ? 'data source' : 'ephemeral resource';
+        if (!declaredName || !declared[name]?.[declaredName]) fail(`no such ${what}`);
+        else if (!type) fail(`${what} type ${name} is not in the provider schema`);
         else {
           const attribute = attributeAfter(reference, 3);
           if (attribute && !typeHas(type, attribute)) fail(`${name} has no attribute ${attribute}`);
@@ -191,12 +194,14 @@ function checkBlockAgainstSchema(body: HclBody, schema: SchemaBlock, where: stri
 /** Every resource and data block uses only arguments and blocks the provider schema has. */
 export function checkSchema(config: TfConfig, schema: ProviderSchema): string[] {
   const problems: string[] = [];
-  for (const kind of ['resource', 'data'] as const) {
-    const declared = kind === 'resource' ? config.resources : config.data;
+  for (const kind of ['resource', 'data', 'ephemeral'] as const) {
+    const declared = { resource: config.resources, data: config.data, ephemeral: config.ephemeral }[
+      kind
+    ];
     for (const [type, named] of Object.entries(declared)) {
       const typeSchema = schema[kind][type];
       for (const [name, body] of Object.entries(named)) {
-        const where = `${config.dir}: ${kind === 'data' ? 'data.' : ''}${type}.${name}`;
+        const where = `${config.dir}: ${kind === 'resource' ? '' : `${kind}.`}${type}.${name}`;
         if (!typeSchema) problems.push(`${where}: ${type} is not in the provider schema`);
         else problems.push(...checkBlockAgainstSchema(body, typeSchema, where));
       }
@@ -234,10 +239,14 @@ function strings(value: HclValue | undefined): string[] {
     : [];
 }
 
+/** AWS managed policies a role may have attached: read-only ones only. */
+const READ_ONLY_MANAGED_POLICY = /^arn:(aws[a-z-]*|\$\{[^}]+\}):iam::aws:policy\/ReadOnlyAccess$/;
+
 /**
  * No IAM statement allows `*` (or `service:*`) actions, no `not_*` escapes, and `*` resources
- * only for the actions that have nothing narrower. Policies must come from policy documents,
- * so that this check sees them.
+ * only for the actions that have nothing narrower, or narrowed by a condition (a tag or the
+ * Region, for resources whose ARNs carry ids rather than names). Policies must come from policy
+ * documents, so that this check sees them; the only managed policy attached is ReadOnlyAccess.
  */
 export function checkIam(config: TfConfig): string[] {
   const problems: string[] = [];
@@ -252,7 +261,8 @@ export function checkIam(config: TfConfig): string[] {
       for (const broad of ['not_actions', 'not_resources']) {
         if (broad in statement) problems.push(`${where}: uses ${broad}`);
       }
-      if (strings(statement.resources).includes('*')) {
+      const conditioned = blocks(statement, 'condition').length > 0;
+      if (strings(statement.resources).includes('*') && !conditioned) {
         const unscoped = actions.filter((action) => !ACTIONS_WITHOUT_RESOURCE_SCOPE.has(action));
         if (unscoped.length > 0) {
           problems.push(
@@ -260,6 +270,15 @@ export function checkIam(config: TfConfig): string[] {
           );
         }
       }
+    }
+  }
+  for (const [name, body] of Object.entries(
+    config.resources.aws_iam_role_policy_attachment ?? {},
+  )) {
+    if (typeof body.policy_arn !== 'string' || !READ_ONLY_MANAGED_POLICY.test(body.policy_arn)) {
+      problems.push(
+        `${config.dir}: aws_iam_role_policy_attachment.${name} attaches ${String(body.policy_arn)}, not ReadOnlyAccess`,
+      );
     }
   }
   for (const kind of ['aws_iam_role_policy', 'aws_iam_policy']) {
@@ -281,6 +300,7 @@ export function checkIam(config: TfConfig): string[] {
 /** Attributes that hold a secret value in clear. */
 const SECRET_ATTRIBUTES: readonly RegExp[] = [
   /^random_password\./,
+  /^ephemeral\./,
   /^aws_secretsmanager_secret_version\.[^.[]+(\[[^\]]*\])?\.secret_string$/,
   /^aws_elasticache_replication_group\.[^.[]+(\[[^\]]*\])?\.auth_token$/,
 ];
@@ -368,7 +388,7 @@ export async function checkUnusedAndNaming(config: TfConfig): Promise<string[]> 
       const parts = splitReference(reference).map((part) => part.name);
       const [root, name, dataName] = parts;
       if (root === 'var' || root === 'local') used.add(`${root}.${name}`);
-      if (root === 'data') used.add(`data.${name}.${dataName}`);
+      if (root === 'data' || root === 'ephemeral') used.add(`${root}.${name}.${dataName}`);
     }
   }
   const declared = [
@@ -376,6 +396,9 @@ export async function checkUnusedAndNaming(config: TfConfig): Promise<string[]> 
     ...Object.keys(config.locals).map((name) => `local.${name}`),
     ...Object.entries(config.data).flatMap(([type, named]) =>
       Object.keys(named).map((name) => `data.${type}.${name}`),
+    ),
+    ...Object.entries(config.ephemeral).flatMap(([type, named]) =>
+      Object.keys(named).map((name) => `ephemeral.${type}.${name}`),
     ),
   ];
   for (const name of declared) {
@@ -389,6 +412,48 @@ export async function checkUnusedAndNaming(config: TfConfig): Promise<string[]> 
   ];
   for (const name of names) {
     if (!/^[a-z][a-z0-9_]*$/.test(name)) problems.push(`${config.dir}: ${name} is not snake_case`);
+  }
+  return problems;
+}
+
+/**
+ * Secret versions are write-only (`secret_string_wo` with `secret_string_wo_version`): the
+ * value stays out of the state and the plan, and refresh lists version ids instead of calling
+ * GetSecretValue, so a plan role without that permission can refresh them.
+ */
+export function checkSecretVersionsWriteOnly(config: TfConfig): string[] {
+  const problems: string[] = [];
+  for (const [name, body] of Object.entries(
+    config.resources.aws_secretsmanager_secret_version ?? {},
+  )) {
+    const where = `${config.dir}: aws_secretsmanager_secret_version.${name}`;
+    for (const readable of ['secret_string', 'secret_binary']) {
+      if (readable in body) problems.push(`${where} sets ${readable}, which is kept in the state`);
+    }
+    if (!('secret_string_wo' in body) || !('secret_string_wo_version' in body)) {
+      problems.push(`${where} must set secret_string_wo and secret_string_wo_version`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * A queue that may be encrypted with a customer managed key leaves `sqs_managed_sse_enabled`
+ * null when the key is set: the provider declares the two ConflictsWith, and an explicit
+ * `false` counts as set.
+ */
+export function checkQueueEncryption(config: TfConfig): string[] {
+  const problems: string[] = [];
+  for (const [name, body] of Object.entries(config.resources.aws_sqs_queue ?? {})) {
+    const key = body.kms_master_key_id;
+    if (typeof key !== 'string' || !('sqs_managed_sse_enabled' in body)) continue;
+    const keyExpression = /^\$\{(.+)\}$/.exec(key)?.[1];
+    const expected = keyExpression ? `\${${keyExpression} == null ? true : null}` : undefined;
+    if (body.sqs_managed_sse_enabled !== expected) {
+      problems.push(
+        `${config.dir}: aws_sqs_queue.${name} sets sqs_managed_sse_enabled to ${JSON.stringify(body.sqs_managed_sse_enabled)} next to kms_master_key_id; use ${expected ?? 'no sqs_managed_sse_enabled'}`,
+      );
+    }
   }
   return problems;
 }

@@ -14,7 +14,14 @@ import type { ChannelName, PlayerId } from '@game-chat/protocol/names';
 import { createTopics } from '@game-chat/protocol/topics';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { blocks, type HclBody, type HclValue, isBody, type TfConfig } from './hcl.js';
+import {
+  blocks,
+  dynamicBlocks,
+  type HclBody,
+  type HclValue,
+  isBody,
+  type TfConfig,
+} from './hcl.js';
 import { ENVS, infraDir, load, repoDir } from './paths.js';
 
 const RULE_FILES = { send: 'chat-send.sql', whisper: 'chat-whisper.sql' } as const;
@@ -134,18 +141,59 @@ describe('topic rules (SPEC §3)', () => {
   });
 });
 
-describe('custom authorizer (SPEC §4)', () => {
-  test('is active, verifies tokens itself, and only it may invoke the function', async () => {
+describe('custom authorizer (SPEC §4, review S3)', () => {
+  test('is a new, signed authorizer: IoT Core checks the token signature before invoking', async () => {
     const config = await load('modules/iot-chat');
-    expect(resource(config, 'aws_iot_authorizer', 'this')).toMatchObject({
+    // AWS cannot switch signing on in place and the provider replaces nothing on that change
+    // (authorizer.go: neither name nor signing_disabled is ForceNew), so the unsigned one goes.
+    expect(config.resources.aws_iot_authorizer).not.toHaveProperty('this');
+    expect(resource(config, 'aws_iot_authorizer', 'signed')).toMatchObject({
+      name: '${var.authorizer_name}',
       authorizer_function_arn: '${var.authorizer_function_arn}',
-      signing_disabled: true,
+      signing_disabled: false,
+      token_key_name: '${var.authorizer_token_key_name}',
+      token_signing_public_keys: '${var.authorizer_signing_public_keys}',
       status: 'ACTIVE',
     });
     expect(resource(config, 'aws_lambda_permission', 'authorizer')).toMatchObject({
       principal: 'iot.amazonaws.com',
-      source_arn: '${aws_iot_authorizer.this.arn}',
+      source_arn: '${aws_iot_authorizer.signed.arn}',
     });
+    const [lifecycle] = blocks(resource(config, 'aws_iot_authorizer', 'signed'), 'lifecycle');
+    const [precondition] = lifecycle ? blocks(lifecycle, 'precondition') : [];
+    expect(precondition?.condition).toBe('${length(var.authorizer_signing_public_keys) >= 1}');
+    expect(String(precondition?.error_message)).toContain('node scripts/deploy.mjs keys <env>');
+  });
+
+  test('uses the names the rest of the repository agrees on', async () => {
+    const config = await load('modules/iot-chat');
+    expect((config.variables.authorizer_name as HclBody).default).toBe(
+      'game-chat-token-authorizer',
+    );
+    expect((config.variables.authorizer_token_key_name as HclBody).default).toBe('token');
+    for (const env of ENVS) {
+      const call = only(Object.values((await load(`envs/${env}`)).modules), 'one module');
+      expect(call.authorizer_name, env).toBe(`game-chat-${env}-token-authorizer`);
+      expect(String(call.authorizer_signing_public_keys), env).toContain(
+        'fileset(local.authorizer_keys_dir, "*.pem")',
+      );
+    }
+  });
+
+  test('its name and key-name validations accept IoT Core names and refuse others', async () => {
+    const variables = (await load('modules/iot-chat')).variables;
+    const pattern = (name: string) => {
+      const condition = String(
+        only(blocks(variables[name] as HclBody, 'validation'), name).condition,
+      );
+      return new RegExp(
+        (/regex\("(.+?)", var\./.exec(condition)?.[1] ?? '').replaceAll('\\\\', '\\'),
+      );
+    };
+    expect(pattern('authorizer_name').test('game-chat-prod-token-authorizer')).toBe(true);
+    expect(pattern('authorizer_name').test('has space')).toBe(false);
+    expect(pattern('authorizer_token_key_name').test('token')).toBe(true);
+    expect(pattern('authorizer_token_key_name').test('to.ken')).toBe(false);
   });
 
   test('the authorizer function times out within the 5 s IoT Core waits', async () => {
@@ -193,7 +241,7 @@ describe('functions', () => {
     }
   });
 
-  test('run Node 20 or 22 on arm64 with source maps', async () => {
+  test('run Node 20 or 22 on arm64, with source maps except on the 5 s authorizer (m16)', async () => {
     const config = await load('modules/chat-functions');
     const fn = resource(config, 'aws_lambda_function', 'this');
     expect(fn.architectures).toEqual(['arm64']);
@@ -203,7 +251,13 @@ describe('functions', () => {
     expect(only(blocks(runtime, 'validation'), 'runtime validation').condition).toBe(
       '${contains(["nodejs20.x", "nodejs22.x"], var.runtime)}',
     );
-    expect((config.locals.common_environment as HclBody).NODE_OPTIONS).toBe('--enable-source-maps');
+    expect(config.locals.common_environment as HclBody).not.toHaveProperty('NODE_OPTIONS');
+    expect((config.locals.history_environment as HclBody).NODE_OPTIONS).toBe(
+      '--enable-source-maps',
+    );
+    const functions = config.locals.functions as Record<string, HclBody>;
+    expect(String(functions.authorizer?.environment)).not.toContain('history_environment');
+    expect(String(functions['message-filter']?.environment)).toContain('history_environment');
   });
 
   test('get every setting of docs/design.md, secrets by ARN', () => {
@@ -239,15 +293,119 @@ describe('functions', () => {
     );
   });
 
-  test('drop async events older than a minute to a queue after two retries', async () => {
+  test('A1: keep failed filter events long enough for both Lambda retries, then queue them', async () => {
     const config = await load('modules/chat-functions');
     const invoke = resource(config, 'aws_lambda_function_event_invoke_config', 'message_filter');
-    expect(invoke.maximum_event_age_in_seconds).toBe(60);
-    expect(invoke.maximum_retry_attempts).toBe(2);
+    expect(invoke.maximum_event_age_in_seconds).toBe(
+      '${var.message_filter_maximum_event_age_in_seconds}',
+    );
+    expect(invoke.maximum_retry_attempts).toBe('${var.message_filter_maximum_retry_attempts}');
     const destination = only(blocks(invoke, 'destination_config'), 'destination');
     expect(only(blocks(destination, 'on_failure'), 'on failure').destination).toBe(
       '${aws_sqs_queue.failed_events.arn}',
     );
+    const age = config.variables.message_filter_maximum_event_age_in_seconds as HclBody;
+    const retries = config.variables.message_filter_maximum_retry_attempts as HclBody;
+    // Lambda retries about 60 s and then about 120 s after a failure (Lambda developer guide,
+    // asynchronous invocation): the default age lets both retries run.
+    expect(Number(age.default)).toBe(300);
+    expect(Number(age.default)).toBeGreaterThanOrEqual(60 + 120);
+    expect(Number(retries.default)).toBe(2);
+  });
+
+  test('A1: the filter gets the retry budget and the event age from the same variables', async () => {
+    const config = await load('modules/chat-functions');
+    const filter = (config.locals.functions as Record<string, HclBody>)['message-filter'];
+    const environment = String(filter?.environment);
+    expect(environment).toContain('CHAT_RETRY_BUDGET_MS = tostring(var.retry_budget_ms)');
+    expect(environment).toContain(
+      'CHAT_MAX_EVENT_AGE_SECONDS = tostring(var.message_filter_maximum_event_age_in_seconds)',
+    );
+    expect(Number((config.variables.retry_budget_ms as HclBody).default)).toBe(8000);
+    const stack = (await load('modules/chat-stack')).modules.functions as HclBody;
+    expect(stack).toMatchObject({
+      retry_budget_ms: '${var.message_filter.retry_budget_ms}',
+      message_filter_maximum_event_age_in_seconds:
+        '${var.message_filter.maximum_event_age_in_seconds}',
+      message_filter_maximum_retry_attempts: '${var.message_filter.maximum_retry_attempts}',
+    });
+  });
+
+  test('A1: a precondition keeps the retry budget below the filter timeout, and the defaults pass it', async () => {
+    const config = await load('modules/chat-functions');
+    const invoke = resource(config, 'aws_lambda_function_event_invoke_config', 'message_filter');
+    const [lifecycle] = blocks(invoke, 'lifecycle');
+    const [precondition] = lifecycle ? blocks(lifecycle, 'precondition') : [];
+    expect(precondition?.condition).toBe(
+      '${var.retry_budget_ms < var.timeout.message_filter * 1000}',
+    );
+    const timeout = /message_filter\s*=\s*optional\(number,\s*(\d+)\)/.exec(
+      String((config.variables.timeout as HclBody).type),
+    )?.[1];
+    expect(Number((config.variables.retry_budget_ms as HclBody).default)).toBeLessThan(
+      Number(timeout) * 1000,
+    );
+  });
+
+  test('A2: with a customer managed key, the filter may encrypt what it sends to the queue', async () => {
+    const config = await load('modules/chat-functions');
+    const document = config.data.aws_iam_policy_document?.function as HclBody;
+    const statements = ((document.dynamic as HclBody).statement as HclValue[]).filter(isBody);
+    const encrypt = statements.find((d) => JSON.stringify(d).includes('EncryptFailedEvents'));
+    expect(encrypt?.for_each).toBe(
+      '${each.value.invoked_async && var.kms_key_arn != null ? [var.kms_key_arn] : []}',
+    );
+    expect(only(blocks(encrypt as HclBody, 'content'), 'content').actions).toEqual([
+      'kms:GenerateDataKey',
+    ]);
+    const queue = resource(config, 'aws_sqs_queue', 'failed_events');
+    expect(queue.sqs_managed_sse_enabled).toBe('${var.kms_key_arn == null ? true : null}');
+    // The alarm topic's key must let CloudWatch use it; the variable says how.
+    const monitoring = (await load('modules/monitoring')).variables.kms_key_arn as HclBody;
+    expect(String(monitoring.description)).toContain('cloudwatch.amazonaws.com');
+  });
+
+  test('A5: a JWKS URL needs internet egress, checked at plan time', async () => {
+    const config = await load('modules/chat-functions');
+    const fn = resource(config, 'aws_lambda_function', 'this');
+    const conditions = blocks(only(blocks(fn, 'lifecycle'), 'lifecycle'), 'precondition').map(
+      (p) => p.condition,
+    );
+    expect(conditions).toContain('${var.token_jwks_url == null || var.internet_egress}');
+    expect(((await load('modules/chat-stack')).modules.functions as HclBody).internet_egress).toBe(
+      '${!coalesce(var.network.create_vpc, true) || coalesce(var.network.enable_nat_gateway, false)}',
+    );
+  });
+
+  test('m6: secret ARNs must be full (with the six-character suffix) so IAM grants match', async () => {
+    const config = await load('modules/chat-functions');
+    for (const name of ['token_secret_arn', 'redis_auth_secret_arn']) {
+      const condition = String(
+        only(blocks(config.variables[name] as HclBody, 'validation'), name).condition,
+      );
+      const pattern = new RegExp(/regex\("([^"]+)"/.exec(condition)?.[1] ?? 'missing');
+      expect(
+        pattern.test('arn:aws:secretsmanager:eu-west-1:123456789012:secret:game-tokens-AbCdEf'),
+        name,
+      ).toBe(true);
+      // A partial ARN (the secret's name only). A name that itself ends in -xxxxxx cannot be
+      // told from a full ARN; the variable's message asks for the full one.
+      for (const partial of ['secret:game-token', 'secret:chat/hs256']) {
+        expect(pattern.test(`arn:aws:secretsmanager:eu-west-1:123456789012:${partial}`), name).toBe(
+          false,
+        );
+      }
+    }
+  });
+
+  test('S1.3: the generated HS256 secret is ephemeral and written write-only', async () => {
+    const config = await load('modules/chat-functions');
+    expect(config.resources).not.toHaveProperty('random_password');
+    expect(config.ephemeral.random_password?.token).toMatchObject({ length: 64, special: false });
+    expect(resource(config, 'aws_secretsmanager_secret_version', 'token')).toMatchObject({
+      secret_string_wo: '${ephemeral.random_password.token[0].result}',
+      secret_string_wo_version: '${var.token_secret_version}',
+    });
   });
 });
 
@@ -281,9 +439,12 @@ describe('cache', () => {
     expect(Number(token.length)).toBeGreaterThanOrEqual(16);
     expect(Number(token.length)).toBeLessThanOrEqual(128);
     expect(token.special).toBe(false);
-    expect(resource(config, 'aws_secretsmanager_secret_version', 'auth_token').secret_string).toBe(
-      '${random_password.auth_token.result}',
-    );
+    // Write-only, so a plan role without GetSecretValue can refresh it (review S2).
+    expect(resource(config, 'aws_secretsmanager_secret_version', 'auth_token')).toMatchObject({
+      secret_string_wo: '${random_password.auth_token.result}',
+      secret_string_wo_version: '${var.auth_token_version}',
+    });
+    expect(token.keepers).toEqual({ version: '${var.auth_token_version}' });
   });
 
   test('admits only the Lambda security group, on the cache port', async () => {
@@ -359,6 +520,43 @@ describe.each(ENVS)('envs/%s', (env) => {
       expect(config.outputs, output).toHaveProperty(output);
     }
   });
+
+  test('outputs everything `pnpm smoke -- --outputs` reads', async () => {
+    const config = await load(`envs/${env}`);
+    for (const output of [
+      'websocket_url',
+      'api_url',
+      'topic_prefix',
+      'authorizer_name',
+      'authorizer_token_key_name',
+      'authorizer_signing_key_secret_arn',
+      'token_secret_arn',
+      'token_private_key_secret_arn',
+    ]) {
+      expect(config.outputs[output]?.value, output).toBe(`\${module.chat.${output}}`);
+    }
+  });
+});
+
+describe('player tokens per environment (review S1.4)', () => {
+  test('prod verifies ES256 tokens with a public key and never generates an HS256 secret', async () => {
+    const call = only(Object.values((await load('envs/prod')).modules), 'one module');
+    const tokens = call.tokens as HclBody;
+    expect(tokens.generate_secret).toBe(false);
+    expect(tokens.public_key).toBe(
+      '${local.has_player_token_key ? file(local.player_token_key_file) : null}',
+    );
+    expect(tokens).not.toHaveProperty('secret_arn');
+  });
+
+  test('without any verification configured and no generated secret, the plan stops with the keys command', async () => {
+    const fn = resource(await load('modules/chat-functions'), 'aws_lambda_function', 'this');
+    const preconditions = blocks(only(blocks(fn, 'lifecycle'), 'lifecycle'), 'precondition');
+    const guard = preconditions.find((p) =>
+      String(p.condition).includes('generated_token_secret_allowed'),
+    );
+    expect(String(guard?.error_message)).toContain('node scripts/deploy.mjs keys <env>');
+  });
 });
 
 async function resourceTypesUnder(dir: string): Promise<Set<string>> {
@@ -399,5 +597,148 @@ describe('every part of SPEC §1 has its resources', () => {
     expect(group(prod, 'network').az_count).toBe(3);
     expect(group(prod, 'monitoring').alarm_actions_enabled).toBe(true);
     expect(group(dev, 'monitoring').alarm_actions_enabled).toBe(false);
+  });
+});
+
+describe('IoT domain configuration (review A4)', () => {
+  test('outputs stay null-safe while the host name is unknown, and no replacement loop', async () => {
+    const config = await load('modules/iot-chat');
+    expect(config.outputs.websocket_url?.value).toBe(
+      '${local.mqtt_host == null ? null : "wss://${local.mqtt_host}/mqtt"}',
+    );
+    const domain = resource(config, 'aws_iot_domain_configuration', 'this');
+    expect(only(blocks(domain, 'lifecycle'), 'lifecycle').ignore_changes).toEqual([
+      '${domain_name}',
+    ]);
+    const [assert] = blocks(config.checks.domain_configuration_host as HclBody, 'assert');
+    expect(assert?.condition).toBe(
+      '${!var.create_domain_configuration || local.mqtt_host != null}',
+    );
+    // Its default authorizer is the signed one.
+    const authorizer = only(blocks(domain, 'authorizer_config'), 'authorizer_config');
+    expect(authorizer.default_authorizer_name).toBe('${aws_iot_authorizer.signed.name}');
+  });
+});
+
+describe('network (review m4, m5, m10)', () => {
+  test('m4: subnets go only in regular zones that offer the iot.data endpoint service', async () => {
+    const config = await load('modules/network');
+    const zones = config.data.aws_availability_zones?.available as HclBody;
+    expect(only(blocks(zones, 'filter'), 'filter')).toEqual({
+      name: 'opt-in-status',
+      values: ['opt-in-not-required'],
+    });
+    expect(config.data.aws_vpc_endpoint_service?.iot_data?.service_name).toBe(
+      'com.amazonaws.${data.aws_region.current.region}.iot.data',
+    );
+    expect(String(config.locals.availability_zones)).toContain(
+      'contains(coalesce(local.iot_data_zones, []), zone)',
+    );
+    const subnet = resource(config, 'aws_subnet', 'private');
+    expect(subnet.availability_zone).toBe('${local.availability_zones[count.index]}');
+    const [precondition] = blocks(only(blocks(subnet, 'lifecycle'), 'lifecycle'), 'precondition');
+    expect(precondition?.condition).toBe('${length(local.availability_zones) >= var.az_count}');
+  });
+
+  test('m5: the stack exposes both endpoint toggles, and an existing VPC must resolve private DNS', async () => {
+    const call = (await load('modules/chat-stack')).modules.network as HclBody;
+    expect(call).toMatchObject({
+      enable_iot_data_endpoint: '${var.network.enable_iot_data_endpoint}',
+      enable_secretsmanager_endpoint: '${var.network.enable_secretsmanager_endpoint}',
+    });
+    const group = resource(await load('modules/network'), 'aws_security_group', 'lambda');
+    const conditions = blocks(only(blocks(group, 'lifecycle'), 'lifecycle'), 'precondition').map(
+      (p) => p.condition,
+    );
+    expect(conditions).toContain(
+      '${var.create_vpc || alltrue([for vpc in data.aws_vpc.existing : vpc.enable_dns_support && vpc.enable_dns_hostnames])}',
+    );
+  });
+
+  test('m10: the Secrets Manager endpoint lets through only reads of this account', async () => {
+    const config = await load('modules/network');
+    expect(resource(config, 'aws_vpc_endpoint', 'secretsmanager').policy).toBe(
+      '${data.aws_iam_policy_document.secretsmanager_endpoint.json}',
+    );
+    const document = config.data.aws_iam_policy_document?.secretsmanager_endpoint as HclBody;
+    const statement = only(blocks(document, 'statement'), 'one statement');
+    expect(statement.actions).toEqual(['secretsmanager:GetSecretValue']);
+    expect(only(blocks(statement, 'condition'), 'condition')).toMatchObject({
+      variable: 'aws:PrincipalAccount',
+    });
+  });
+});
+
+describe('alarms for every silent-loss path (review O1)', () => {
+  const rules = { send: 'game_chat_dev_send', whisper: 'game_chat_dev_whisper' };
+
+  test('every alarm in the module is wired to the topic and to a source in infra/README.md', async () => {
+    const config = await load('modules/monitoring');
+    const readme = readFileSync(join(infraDir, 'README.md'), 'utf8');
+    for (const metric of [
+      'RuleMessageThrottled',
+      'ErrorActionFailure',
+      'Failure',
+      'AsyncEventsDropped',
+      'DestinationDeliveryFailures',
+      'AsyncEventAge',
+      'ApproximateNumberOfMessagesVisible',
+      'Connect.AuthError',
+      'Throttles',
+    ]) {
+      expect(String(config.locals.rule_alarms) + JSON.stringify(config.locals)).toContain(metric);
+      expect(readme, metric).toContain(`\`${metric}\``);
+    }
+    expect(resource(config, 'aws_cloudwatch_metric_alarm', 'this').alarm_actions).toEqual([
+      '${aws_sns_topic.alarms.arn}',
+    ]);
+  });
+
+  test('per rule: throttling by RuleName, action and error-action failures by a query over ActionType', async () => {
+    const config = await load('modules/monitoring');
+    const template = String(config.locals.rule_alarms);
+    expect(template).toContain('for key, rule in var.rule_names');
+    expect(template).toContain('metric      = "RuleMessageThrottled"');
+    expect(template).toContain('dimensions  = { RuleName = rule }');
+    expect(template).toContain(
+      `query       = "SELECT SUM(Failure) FROM SCHEMA(\\"AWS/IoT\\", ActionType, RuleName) WHERE RuleName = '\${rule}'"`,
+    );
+    expect(template).toContain(
+      `query       = "SELECT SUM(ErrorActionFailure) FROM SCHEMA(\\"AWS/IoT\\", ActionType, RuleName) WHERE RuleName = '\${rule}'"`,
+    );
+    const stack = (await load('modules/chat-stack')).modules.monitoring as HclBody;
+    expect(stack.rule_names).toBe('${module.iot_chat.rule_names}');
+    expect(Object.keys(rules)).toEqual(Object.keys(RULE_FILES));
+  });
+
+  test('the filter: dropped events, destination failures, event age maximum, by FunctionName', async () => {
+    const alarms = (await load('modules/monitoring')).locals.async_alarms as Record<
+      string,
+      HclBody
+    >;
+    const watched = Object.values(alarms).map((a) => [a.metric, a.statistic, a.dimensions]);
+    expect(watched.sort()).toEqual([
+      ['AsyncEventAge', 'Maximum', { FunctionName: '${local.filter_function_name}' }],
+      ['AsyncEventsDropped', 'Sum', { FunctionName: '${local.filter_function_name}' }],
+      ['DestinationDeliveryFailures', 'Sum', { FunctionName: '${local.filter_function_name}' }],
+    ]);
+    // AsyncEventAge is reported in milliseconds.
+    expect(alarms['message-filter-async-event-age']?.threshold).toBe(
+      '${var.async_event_age_seconds * 1000}',
+    );
+  });
+
+  test('query alarms run the query itself as their only metric', async () => {
+    const alarm = resource(await load('modules/monitoring'), 'aws_cloudwatch_metric_alarm', 'this');
+    expect(alarm.metric_name).toBe('${try(each.value.metric, null)}');
+    expect(alarm.period).toBe('${can(each.value.query) ? null : 300}');
+    const [query] = dynamicBlocks(alarm).filter(([name]) => name === 'metric_query');
+    expect(query?.[1].for_each).toBe('${can(each.value.query) ? [each.value.query] : []}');
+    expect(only(blocks(query?.[1] as HclBody, 'content'), 'content')).toEqual({
+      id: 'q',
+      expression: '${metric_query.value}',
+      period: 300,
+      return_data: true,
+    });
   });
 });

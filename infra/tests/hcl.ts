@@ -23,6 +23,10 @@ export interface TfConfig {
   readonly resources: Record<string, Record<string, HclBody>>;
   /** `data[type][name]` */
   readonly data: Record<string, Record<string, HclBody>>;
+  /** `ephemeral[type][name]`: values that exist during one plan or apply, never in state. */
+  readonly ephemeral: Record<string, Record<string, HclBody>>;
+  /** `check` blocks by name. */
+  readonly checks: Record<string, HclBody>;
   readonly terraform: HclBody[];
   readonly providers: Record<string, HclBody>;
   /** Problems found while merging, such as a name declared twice. */
@@ -36,6 +40,8 @@ interface Hcl2Json {
   module?: Record<string, HclBody[]>;
   resource?: Record<string, Record<string, HclBody[]>>;
   data?: Record<string, Record<string, HclBody[]>>;
+  ephemeral?: Record<string, Record<string, HclBody[]>>;
+  check?: Record<string, HclBody[]>;
   terraform?: HclBody[];
   provider?: Record<string, HclBody[]>;
 }
@@ -74,6 +80,8 @@ export async function configFromSources(
     modules: {},
     resources: {},
     data: {},
+    ephemeral: {},
+    checks: {},
     terraform: [],
     providers: {},
     duplicates: [],
@@ -96,13 +104,18 @@ export async function configFromSources(
     for (const [name, [body]] of Object.entries(json.provider ?? {})) {
       addUnique(config.providers, name, body ?? {}, 'provider');
     }
+    for (const [name, [body]] of Object.entries(json.check ?? {})) {
+      addUnique(config.checks, name, body ?? {}, 'check');
+    }
     for (const block of json.locals ?? []) {
       for (const [name, value] of Object.entries(block)) {
         addUnique(config.locals, name, value, 'local');
       }
     }
-    for (const kind of ['resource', 'data'] as const) {
-      const target = kind === 'resource' ? config.resources : config.data;
+    for (const kind of ['resource', 'data', 'ephemeral'] as const) {
+      const target = { resource: config.resources, data: config.data, ephemeral: config.ephemeral }[
+        kind
+      ];
       for (const [type, named] of Object.entries(json[kind] ?? {})) {
         target[type] ??= {};
         for (const [name, [body]] of Object.entries(named)) {
@@ -229,6 +242,10 @@ export function labelledBodies(config: TfConfig): [string, HclBody][] {
   for (const [type, named] of Object.entries(config.data)) {
     for (const [name, body] of Object.entries(named)) out.push([`data.${type}.${name}`, body]);
   }
+  for (const [type, named] of Object.entries(config.ephemeral)) {
+    for (const [name, body] of Object.entries(named)) out.push([`ephemeral.${type}.${name}`, body]);
+  }
+  for (const [name, body] of Object.entries(config.checks)) out.push([`check.${name}`, body]);
   for (const [name, body] of Object.entries(config.providers)) out.push([`provider.${name}`, body]);
   return out;
 }

@@ -16,8 +16,12 @@ export const MODULES = [
   'chat-stack',
 ] as const;
 export const ENVS = ['dev', 'prod'] as const;
-/** Every Terraform folder, relative to infra/. */
-export const FOLDERS = [...MODULES.map((m) => `modules/${m}`), ...ENVS.map((e) => `envs/${e}`)];
+/** Every Terraform folder, relative to infra/: modules, environments and the bootstrap root. */
+export const FOLDERS = [
+  ...MODULES.map((m) => `modules/${m}`),
+  ...ENVS.map((e) => `envs/${e}`),
+  'bootstrap',
+];
 
 export const schema: ProviderSchema = JSON.parse(
   readFileSync(join(infraDir, 'tests', 'fixtures', 'provider-schema.json'), 'utf8'),

@@ -6,14 +6,16 @@ import {
   checkDocumented,
   checkIam,
   checkModuleCalls,
+  checkQueueEncryption,
   checkRedisLambdasInVpc,
   checkReferences,
   checkSchema,
   checkSecretsHidden,
+  checkSecretVersionsWriteOnly,
   checkUnusedAndNaming,
 } from './checks.js';
 import { blocks } from './hcl.js';
-import { FOLDERS, infraDir, load, MODULES, schema } from './paths.js';
+import { ENVS, FOLDERS, infraDir, load, MODULES, schema } from './paths.js';
 
 describe.each(FOLDERS)('%s', (folder) => {
   test('names only declared variables, locals, resources and data sources', async () => {
@@ -47,6 +49,14 @@ describe.each(FOLDERS)('%s', (folder) => {
   test('runs every Lambda that uses Redis inside the VPC', async () => {
     expect(await checkRedisLambdasInVpc(await load(folder))).toEqual([]);
   });
+
+  test('writes secret versions write-only, so neither state nor plan holds them', async () => {
+    expect(checkSecretVersionsWriteOnly(await load(folder))).toEqual([]);
+  });
+
+  test('leaves SSE-SQS null on a queue under a customer managed key', async () => {
+    expect(checkQueueEncryption(await load(folder))).toEqual([]);
+  });
 });
 
 test('module READMEs list the current inputs and outputs', () => {
@@ -67,10 +77,19 @@ describe.each(MODULES)('modules/%s', (name) => {
     }
   });
 
-  test('asks for Terraform 1.6 or later and aws provider 6 or later', async () => {
+  test('asks for Terraform 1.11 or later and aws provider 6 or later', async () => {
     const [settings] = (await load(`modules/${name}`)).terraform;
-    expect(settings?.required_version).toBe('>= 1.6.0');
+    expect(settings?.required_version).toBe('>= 1.11.0');
     const [providers] = settings ? blocks(settings, 'required_providers') : [];
     expect(providers?.aws).toEqual({ source: 'hashicorp/aws', version: '>= 6.0' });
+  });
+});
+
+describe.each([...ENVS.map((env) => `envs/${env}`), 'bootstrap'])('%s', (root) => {
+  test('asks for Terraform 1.11 (GA S3 locking, write-only arguments) and aws ~> 6.28', async () => {
+    const [settings] = (await load(root)).terraform;
+    expect(settings?.required_version).toBe('>= 1.11.0');
+    const [providers] = settings ? blocks(settings, 'required_providers') : [];
+    expect(providers?.aws).toEqual({ source: 'hashicorp/aws', version: '~> 6.28' });
   });
 });

@@ -14,13 +14,15 @@ interface Job {
   if?: string;
   needs?: string | string[];
   environment?: string;
+  concurrency?: { group: string; 'cancel-in-progress': boolean };
   permissions?: Record<string, string>;
   steps: Step[];
 }
 interface Workflow {
   on: Record<string, unknown>;
   permissions: Record<string, string>;
-  concurrency: { group: string; 'cancel-in-progress': boolean };
+  env: Record<string, string>;
+  concurrency?: unknown;
   jobs: Record<string, Job>;
 }
 
@@ -57,7 +59,7 @@ describe('.github/workflows/deploy.yml', () => {
 
   test('assumes roles through OIDC and never reads stored AWS keys', () => {
     expect(text).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/);
-    for (const name of ['plan', 'deploy-dev', 'deploy-prod']) {
+    for (const name of ['plan-dev', 'deploy-dev', 'plan-prod', 'deploy-prod']) {
       const credentials = job(name).steps.find((s) =>
         s.uses?.startsWith('aws-actions/configure-aws-credentials@'),
       );
@@ -70,32 +72,83 @@ describe('.github/workflows/deploy.yml', () => {
   test('checks formatting and validates both environments before anything else', () => {
     expect(runs('check')).toContain('terraform fmt -check -recursive -diff infra');
     const validate = runs('check').find((run) => run.includes('validate')) ?? '';
-    expect(validate).toContain('for env in dev prod');
-    expect(validate).toContain('init -backend=false');
-    for (const name of ['plan', 'deploy-dev']) expect(job(name).needs, name).toBe('check');
+    expect(validate).toContain('for root in envs/dev envs/prod bootstrap');
+    expect(validate).toContain('init -backend=false $lockfile');
+    // m3: a committed lock file pins the providers; init may not pick others.
+    expect(validate).toContain('lockfile="-lockfile=readonly"');
+    for (const name of ['plan-dev', 'deploy-dev']) expect(job(name).needs, name).toBe('check');
   });
 
-  test('plans dev and prod on pull requests only', () => {
-    expect(job('plan').if).toContain("github.event_name == 'pull_request'");
-    expect(runs('plan')).toEqual([
+  test('runs Terraform 1.11 or later (GA S3 locking, write-only arguments)', () => {
+    const [major, minor] = (workflow.env.TERRAFORM_VERSION ?? '').split('.').map(Number);
+    expect((major ?? 0) * 1000 + (minor ?? 0)).toBeGreaterThanOrEqual(1011);
+  });
+
+  test('S1: pull requests plan dev only, with the dev plan role, never touching prod', () => {
+    expect(job('plan-dev').if).toContain("github.event_name == 'pull_request'");
+    expect(job('plan-dev').if).toContain('head.repo.full_name == github.repository');
+    expect(runs('plan-dev')).toEqual([
       'pnpm install --frozen-lockfile',
-      'node scripts/deploy.mjs ${{ matrix.env }} --plan',
+      'node scripts/deploy.mjs dev --plan',
     ]);
+    const credentials = job('plan-dev').steps.find((s) => s.with?.['role-to-assume']);
+    expect(credentials?.with?.['role-to-assume']).toBe('${{ vars.AWS_DEV_PLAN_ROLE_ARN }}');
+    for (const [name, { if: condition, needs, environment }] of Object.entries(workflow.jobs)) {
+      const touchesProd = JSON.stringify(workflow.jobs[name]).includes('prod');
+      if (!touchesProd || name === 'check') continue;
+      // Every prod job runs after the main-only dev apply, in an environment limited to main.
+      expect(environment, name).toMatch(/^prod(-plan)?$/);
+      expect(needs, name).toBeDefined();
+      expect(condition ?? '', name).not.toContain('pull_request');
+    }
   });
 
-  test('applies dev on main, then prod behind the prod environment', () => {
+  test('plans prod on main in prod-plan, then applies it behind the prod environment', () => {
     expect(job('deploy-dev').if).toContain("github.ref == 'refs/heads/main'");
     expect(job('deploy-dev').environment).toBe('dev');
     expect(runs('deploy-dev')).toContain('node scripts/deploy.mjs dev --auto-approve');
-    expect(job('deploy-prod').needs).toBe('deploy-dev');
+    expect(job('plan-prod').needs).toBe('deploy-dev');
+    expect(job('plan-prod').environment).toBe('prod-plan');
+    expect(runs('plan-prod')).toContain('node scripts/deploy.mjs prod --plan');
+    expect(job('deploy-prod').needs).toBe('plan-prod');
     expect(job('deploy-prod').environment).toBe('prod');
     expect(runs('deploy-prod')).toContain('node scripts/deploy.mjs prod --auto-approve');
   });
 
-  test('queues runs of one ref instead of cancelling an apply', () => {
-    expect(workflow.concurrency).toEqual({
-      group: 'deploy-${{ github.ref }}',
+  test.each(['dev', 'prod'])('runs the smoke test on %s right after its apply', (env) => {
+    const steps = runs(`deploy-${env}`);
+    const apply = steps.indexOf(`node scripts/deploy.mjs ${env} --auto-approve`);
+    const smoke = steps.findIndex((run) => run.includes('pnpm smoke -- --outputs outputs.json'));
+    expect(apply).toBeGreaterThanOrEqual(0);
+    expect(smoke).toBe(apply + 1);
+    const script = steps[smoke] ?? '';
+    expect(script).toContain(`terraform -chdir=infra/envs/${env} output -json > outputs.json`);
+    for (const variable of [
+      'CHAT_AUTHORIZER_SIGNING_KEY_SECRET_ARN="$(output authorizer_signing_key_secret_arn)"',
+      'CHAT_TOKEN_SECRET_ARN="$(output token_secret_arn)"',
+      'CHAT_TOKEN_PRIVATE_KEY_SECRET_ARN="$(output token_private_key_secret_arn)"',
+    ]) {
+      expect(script).toContain(`export ${variable}`);
+    }
+  });
+
+  test('m12: dev and prod queue apart; applies are never cancelled, PR plans replace older ones', () => {
+    expect(workflow.concurrency).toBeUndefined();
+    expect(job('deploy-dev').concurrency).toEqual({
+      group: 'deploy-dev',
       'cancel-in-progress': false,
+    });
+    expect(job('plan-prod').concurrency).toEqual({
+      group: 'plan-prod',
+      'cancel-in-progress': false,
+    });
+    expect(job('deploy-prod').concurrency).toEqual({
+      group: 'deploy-prod',
+      'cancel-in-progress': false,
+    });
+    expect(job('plan-dev').concurrency).toEqual({
+      group: 'plan-dev-${{ github.ref }}',
+      'cancel-in-progress': true,
     });
   });
 });

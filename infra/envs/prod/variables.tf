@@ -28,9 +28,3 @@ variable "alarm_email_addresses" {
     error_message = "Production alarms need at least one recipient."
   }
 }
-
-variable "token_secret_arn" {
-  description = "Secrets Manager ARN of the HS256 secret the game's backend signs player tokens with; null lets Terraform generate one."
-  type        = string
-  default     = null
-}

@@ -14,10 +14,16 @@ locals {
 ################################################################################
 
 # ElastiCache AUTH tokens are 16-128 printable characters with a few allowed symbols;
-# letters and digits only keep the token safe inside a rediss:// URL as well.
+# letters and digits only keep the token safe inside a rediss:// URL as well. The replication
+# group takes the token as a plain argument, so it is in the state (keep the state private:
+# infra/bootstrap lets only the environment's own roles read it).
 resource "random_password" "auth_token" {
   length  = 64
   special = false
+
+  keepers = {
+    version = var.auth_token_version
+  }
 }
 
 resource "aws_secretsmanager_secret" "auth_token" {
@@ -29,9 +35,12 @@ resource "aws_secretsmanager_secret" "auth_token" {
   tags = local.tags
 }
 
+# Write-only, so that refreshing this version needs no secretsmanager:GetSecretValue (the plan
+# role has none); a new token is written whenever auth_token_version changes.
 resource "aws_secretsmanager_secret_version" "auth_token" {
-  secret_id     = aws_secretsmanager_secret.auth_token.id
-  secret_string = random_password.auth_token.result
+  secret_id                = aws_secretsmanager_secret.auth_token.id
+  secret_string_wo         = random_password.auth_token.result
+  secret_string_wo_version = var.auth_token_version
 }
 
 ################################################################################
@@ -94,7 +103,7 @@ resource "aws_elasticache_replication_group" "this" {
   at_rest_encryption_enabled = true
   kms_key_id                 = var.kms_key_arn
   auth_token                 = random_password.auth_token.result
-  auth_token_update_strategy = "ROTATE"
+  auth_token_update_strategy = var.auth_token_update_strategy
 
   snapshot_retention_limit   = var.snapshot_retention_days
   snapshot_window            = var.snapshot_window

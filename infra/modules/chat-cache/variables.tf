@@ -175,6 +175,30 @@ variable "notification_topic_arn" {
 # Auth token secret
 ################################################################################
 
+variable "auth_token_version" {
+  description = "Version of the AUTH token. Raising it generates a new token, writes it to the secret and sets it on the cache with `auth_token_update_strategy = ROTATE` (old and new both valid); infra/README.md has the rotation steps."
+  type        = number
+  nullable    = false
+  default     = 1
+
+  validation {
+    condition     = var.auth_token_version >= 1 && floor(var.auth_token_version) == var.auth_token_version
+    error_message = "auth_token_version must be a whole number of at least 1."
+  }
+}
+
+variable "auth_token_update_strategy" {
+  description = "How a changed AUTH token is applied to the running cache (not used on create): `ROTATE` keeps the old token valid next to the new one, `SET` makes only the new one valid. Rotate with ROTATE, then finish with SET once every function has the new token (infra/README.md)."
+  type        = string
+  nullable    = false
+  default     = "ROTATE"
+
+  validation {
+    condition     = contains(["ROTATE", "SET"], var.auth_token_update_strategy)
+    error_message = "auth_token_update_strategy must be ROTATE or SET."
+  }
+}
+
 variable "secret_recovery_window_days" {
   description = "Days Secrets Manager keeps the deleted auth-token secret recoverable (0 deletes it at once, handy for throwaway dev stacks)."
   type        = number

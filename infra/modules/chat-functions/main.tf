@@ -10,7 +10,7 @@ locals {
   partition  = data.aws_partition.current.partition
 
   # Player tokens: a given HS256 secret, a public key, a JWKS URL, or else a generated HS256 secret.
-  generate_token_secret = var.token_secret_arn == null && var.token_public_key == null && var.token_jwks_url == null
+  generate_token_secret = var.generated_token_secret_allowed && var.token_secret_arn == null && var.token_public_key == null && var.token_jwks_url == null
   # Known at plan time even when the generated secret's ARN is not yet.
   uses_token_secret = local.generate_token_secret || var.token_secret_arn != null
   token_secret_arn  = local.generate_token_secret ? one(aws_secretsmanager_secret.token[*].arn) : var.token_secret_arn
@@ -21,13 +21,15 @@ locals {
   )
 
   common_environment = {
-    NODE_OPTIONS               = "--enable-source-maps"
     REDIS_URL                  = var.redis_url
     CHAT_REDIS_AUTH_SECRET_ARN = var.redis_auth_secret_arn
     CHAT_REDIS_KEY_PREFIX      = var.redis_key_prefix
     CHAT_TOPIC_PREFIX          = var.topic_prefix
   }
+  # Source maps cost cold-start time (about 1.3 MB per bundle): only the functions that are not
+  # on the 5 s connect path load them. The authorizer logs plain stack traces.
   history_environment = {
+    NODE_OPTIONS         = "--enable-source-maps"
     IOT_DATA_ENDPOINT    = "https://${var.iot_data_endpoint_address}"
     CHAT_HISTORY_SECONDS = tostring(var.history_seconds)
     CHAT_HISTORY_MAX     = tostring(var.history_max)
@@ -49,6 +51,10 @@ locals {
         CHAT_RATE_BURST              = tostring(var.rate_burst)
         CHAT_RATE_PER_SECOND         = tostring(var.rate_per_second)
         CHAT_CHANNEL_RATE_PER_SECOND = tostring(var.channel_rate_per_second)
+        # Redis and Data Plane blips are retried inside the invocation within this budget.
+        CHAT_RETRY_BUDGET_MS = tostring(var.retry_budget_ms)
+        # The same age Lambda keeps the event: de-duplication of redelivered events covers it.
+        CHAT_MAX_EVENT_AGE_SECONDS = tostring(var.message_filter_maximum_event_age_in_seconds)
       })
     }
     "history-api" = {
@@ -87,7 +93,8 @@ locals {
 # Generated player-token secret (when no other verification is configured)
 ################################################################################
 
-resource "random_password" "token" {
+# Ephemeral: generated during the apply that writes it and never stored in the state or a plan.
+ephemeral "random_password" "token" {
   count = local.generate_token_secret ? 1 : 0
 
   length  = 64
@@ -108,20 +115,26 @@ resource "aws_secretsmanager_secret" "token" {
 resource "aws_secretsmanager_secret_version" "token" {
   count = local.generate_token_secret ? 1 : 0
 
-  secret_id     = aws_secretsmanager_secret.token[0].id
-  secret_string = random_password.token[0].result
+  secret_id = aws_secretsmanager_secret.token[0].id
+  # Write-only: the value goes to Secrets Manager only when the version number changes, and
+  # Terraform refreshes this resource with ListSecretVersionIds, so a plan never reads it.
+  secret_string_wo         = ephemeral.random_password.token[0].result
+  secret_string_wo_version = var.token_secret_version
 }
 
 ################################################################################
 # Failed async events
 ################################################################################
 
-# Events the filter could not handle after its retries (or that aged past a minute) land here.
+# Events the filter could not handle after Lambda's retries, or that outlived the maximum event
+# age, land here (infra/README.md has the redrive runbook).
 resource "aws_sqs_queue" "failed_events" {
   name                      = "${var.name}-message-filter-failed"
-  message_retention_seconds = 1209600
-  sqs_managed_sse_enabled   = var.kms_key_arn == null
-  kms_master_key_id         = var.kms_key_arn
+  message_retention_seconds = var.failed_events_retention_seconds
+  # The provider declares the two as ConflictsWith, and an explicit false counts as set: null
+  # leaves SSE-SQS out when a customer managed key encrypts the queue.
+  sqs_managed_sse_enabled = var.kms_key_arn == null ? true : null
+  kms_master_key_id       = var.kms_key_arn
 
   tags = local.tags
 }
@@ -226,6 +239,18 @@ data "aws_iam_policy_document" "function" {
       resources = [statement.value]
     }
   }
+
+  # Lambda sends to the on-failure destination with the execution role; SendMessage to a queue
+  # under a customer managed key needs a data key from that key.
+  dynamic "statement" {
+    for_each = each.value.invoked_async && var.kms_key_arn != null ? [var.kms_key_arn] : []
+
+    content {
+      sid       = "EncryptFailedEvents"
+      actions   = ["kms:GenerateDataKey"]
+      resources = [statement.value]
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "this" {
@@ -293,19 +318,37 @@ resource "aws_lambda_function" "this" {
       condition     = length(compact([var.token_secret_arn, var.token_public_key, var.token_jwks_url])) <= 1
       error_message = "Set at most one of token_secret_arn, token_public_key and token_jwks_url."
     }
+    precondition {
+      condition     = var.token_jwks_url == null || var.internet_egress
+      error_message = "token_jwks_url needs internet egress from the functions' private subnets: enable the network's NAT gateway (network.enable_nat_gateway), or use token_public_key. Without it every login fails fetching the JWKS."
+    }
+    # A plan-time check, not a variable validation, so that `terraform validate` passes before
+    # an environment's keys exist.
+    precondition {
+      condition     = var.generated_token_secret_allowed || length(compact([var.token_secret_arn, var.token_public_key, var.token_jwks_url])) == 1
+      error_message = "No player-token verification is configured and generated_token_secret_allowed is false: set token_public_key (node scripts/deploy.mjs keys <env> writes it), token_secret_arn or token_jwks_url."
+    }
   }
 }
 
-# IoT invokes the filter asynchronously. History lives 30 s, so an event older than a minute is
-# useless: drop it to the queue instead of retrying for hours.
+# IoT invokes the filter asynchronously. The filter rides out Redis and Data Plane blips inside
+# the invocation (CHAT_RETRY_BUDGET_MS); Lambda's own retries, about 1 and then 2 minutes after a
+# failure, are the second line. The maximum age must let both run (infra/README.md explains).
 resource "aws_lambda_function_event_invoke_config" "message_filter" {
   function_name                = aws_lambda_function.this["message-filter"].function_name
-  maximum_event_age_in_seconds = 60
-  maximum_retry_attempts       = 2
+  maximum_event_age_in_seconds = var.message_filter_maximum_event_age_in_seconds
+  maximum_retry_attempts       = var.message_filter_maximum_retry_attempts
 
   destination_config {
     on_failure {
       destination = aws_sqs_queue.failed_events.arn
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.retry_budget_ms < var.timeout.message_filter * 1000
+      error_message = "retry_budget_ms (${var.retry_budget_ms}) must be below timeout.message_filter (${var.timeout.message_filter} s): after the budget the filter still has to publish the unavailable notice."
     }
   }
 }

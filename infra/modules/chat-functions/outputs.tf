@@ -38,6 +38,11 @@ output "token_secret_arn" {
   value       = local.token_secret_arn
 }
 
+output "message_filter_maximum_event_age_in_seconds" {
+  description = "How long Lambda keeps a filter event before it goes to the failed-events queue, for the event-age alarm."
+  value       = aws_lambda_function_event_invoke_config.message_filter.maximum_event_age_in_seconds
+}
+
 output "max_text" {
   description = "`CHAT_MAX_TEXT` the functions enforce, for clients that show a character counter."
   value       = var.max_text

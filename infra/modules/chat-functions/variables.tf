@@ -106,9 +106,61 @@ variable "log_retention_days" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key that encrypts the secrets the functions read, or null for the AWS managed key. The functions get kms:Decrypt on it."
+  description = "Customer managed KMS key that encrypts the secrets the functions read and the failed-events queue, or null for AWS managed keys. The functions get kms:Decrypt on it, the filter also kms:GenerateDataKey (to send to the queue); its key policy must allow that (infra/README.md)."
   type        = string
   default     = null
+}
+
+################################################################################
+# Asynchronous invocation of the message filter (infra/README.md explains the numbers)
+################################################################################
+
+variable "retry_budget_ms" {
+  description = "`CHAT_RETRY_BUDGET_MS`: how long the filter retries a Redis or Data Plane failure inside one invocation (jittered backoff) before it answers the sender `unavailable`. Must be below `timeout.message_filter`."
+  type        = number
+  nullable    = false
+  default     = 8000
+
+  validation {
+    condition     = var.retry_budget_ms >= 1000 && var.retry_budget_ms <= 60000 && floor(var.retry_budget_ms) == var.retry_budget_ms
+    error_message = "retry_budget_ms must be a whole number of milliseconds between 1000 and 60000."
+  }
+}
+
+variable "message_filter_maximum_event_age_in_seconds" {
+  description = "How long Lambda keeps a filter event for retries before it goes to the failed-events queue; also the filter's `CHAT_MAX_EVENT_AGE_SECONDS`. Lambda retries about 60 s and then about 120 s after a failure, so 180 or more lets both retries run."
+  type        = number
+  nullable    = false
+  default     = 300
+
+  validation {
+    condition     = var.message_filter_maximum_event_age_in_seconds >= 60 && var.message_filter_maximum_event_age_in_seconds <= 21600 && floor(var.message_filter_maximum_event_age_in_seconds) == var.message_filter_maximum_event_age_in_seconds
+    error_message = "message_filter_maximum_event_age_in_seconds must be a whole number between 60 and 21600 (Lambda's limits)."
+  }
+}
+
+variable "message_filter_maximum_retry_attempts" {
+  description = "How many times Lambda retries a filter event that failed (0-2)."
+  type        = number
+  nullable    = false
+  default     = 2
+
+  validation {
+    condition     = contains([0, 1, 2], var.message_filter_maximum_retry_attempts)
+    error_message = "message_filter_maximum_retry_attempts must be 0, 1 or 2 (Lambda's limits)."
+  }
+}
+
+variable "failed_events_retention_seconds" {
+  description = "How long the failed-events queue keeps an event for inspection or redrive. Four days by default: long enough for a weekend, short enough that the queue-depth alarm clears by itself."
+  type        = number
+  nullable    = false
+  default     = 345600
+
+  validation {
+    condition     = var.failed_events_retention_seconds >= 60 && var.failed_events_retention_seconds <= 1209600
+    error_message = "failed_events_retention_seconds must be between 60 and 1209600 (SQS's limits)."
+  }
 }
 
 ################################################################################
@@ -123,6 +175,13 @@ variable "subnet_ids" {
     condition     = length(var.subnet_ids) >= 1
     error_message = "Give the functions at least one subnet."
   }
+}
+
+variable "internet_egress" {
+  description = "Whether the functions' subnets reach the internet (a NAT gateway). A `token_jwks_url` needs it: the functions fetch the JWKS from inside the VPC."
+  type        = bool
+  nullable    = false
+  default     = false
 }
 
 variable "security_group_ids" {
@@ -154,8 +213,8 @@ variable "redis_auth_secret_arn" {
   type        = string
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:", var.redis_auth_secret_arn))
-    error_message = "redis_auth_secret_arn must be a Secrets Manager secret ARN."
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+-[A-Za-z0-9]{6}$", var.redis_auth_secret_arn))
+    error_message = "redis_auth_secret_arn must be the full ARN of a Secrets Manager secret, ending in the six-character suffix (-AbCdEf): IAM grants on a partial ARN match nothing."
   }
 }
 
@@ -310,8 +369,8 @@ variable "token_secret_arn" {
   default     = null
 
   validation {
-    condition     = var.token_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:", var.token_secret_arn))
-    error_message = "token_secret_arn must be a Secrets Manager secret ARN."
+    condition     = var.token_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+-[A-Za-z0-9]{6}$", coalesce(var.token_secret_arn, "-")))
+    error_message = "token_secret_arn must be the full ARN of a Secrets Manager secret, ending in the six-character suffix (-AbCdEf): IAM grants on a partial ARN match nothing."
   }
 }
 
@@ -334,6 +393,25 @@ variable "token_jwks_url" {
   validation {
     condition     = var.token_jwks_url == null || can(regex("^https://", coalesce(var.token_jwks_url, "-")))
     error_message = "token_jwks_url must be an https:// URL."
+  }
+}
+
+variable "generated_token_secret_allowed" {
+  description = "Generate an HS256 player-token secret when none of `token_secret_arn`, `token_public_key` and `token_jwks_url` is set. Production sets false, so a missing public key fails the plan instead of creating a secret that can mint moderator tokens."
+  type        = bool
+  nullable    = false
+  default     = true
+}
+
+variable "token_secret_version" {
+  description = "Version of the generated HS256 secret (`secret_string_wo_version`). Terraform writes a new random value only when this number changes: raise it to rotate the secret (tokens signed with the old one stop working)."
+  type        = number
+  nullable    = false
+  default     = 1
+
+  validation {
+    condition     = var.token_secret_version >= 1 && floor(var.token_secret_version) == var.token_secret_version
+    error_message = "token_secret_version must be a whole number of at least 1."
   }
 }
 

@@ -12,13 +12,15 @@ module "network" {
   name = var.name
   tags = local.tags
 
-  create_vpc                = var.network.create_vpc
-  vpc_id                    = var.network.vpc_id
-  private_subnet_ids        = var.network.private_subnet_ids
-  vpc_cidr                  = var.network.vpc_cidr
-  az_count                  = var.network.az_count
-  enable_nat_gateway        = var.network.enable_nat_gateway
-  iot_data_endpoint_address = module.iot_chat.data_endpoint
+  create_vpc                     = var.network.create_vpc
+  vpc_id                         = var.network.vpc_id
+  private_subnet_ids             = var.network.private_subnet_ids
+  vpc_cidr                       = var.network.vpc_cidr
+  az_count                       = var.network.az_count
+  enable_nat_gateway             = var.network.enable_nat_gateway
+  enable_iot_data_endpoint       = var.network.enable_iot_data_endpoint
+  enable_secretsmanager_endpoint = var.network.enable_secretsmanager_endpoint
+  iot_data_endpoint_address      = module.iot_chat.data_endpoint
 }
 
 ################################################################################
@@ -63,6 +65,8 @@ module "functions" {
 
   subnet_ids         = module.network.private_subnet_ids
   security_group_ids = [module.network.lambda_security_group_id]
+  # An existing VPC may have its own way out; a VPC this stack creates has one only with NAT.
+  internet_egress = !coalesce(var.network.create_vpc, true) || coalesce(var.network.enable_nat_gateway, false)
 
   redis_url                 = module.cache.redis_url
   redis_auth_secret_arn     = module.cache.auth_token_secret_arn
@@ -80,11 +84,18 @@ module "functions" {
   history_require_auth    = var.chat.history_require_auth
   cors_origins            = var.cors_origins
 
-  token_secret_arn = var.tokens.secret_arn
-  token_public_key = var.tokens.public_key
-  token_jwks_url   = var.tokens.jwks_url
+  token_secret_arn               = var.tokens.secret_arn
+  token_public_key               = var.tokens.public_key
+  token_jwks_url                 = var.tokens.jwks_url
+  generated_token_secret_allowed = var.tokens.generate_secret
+  token_secret_version           = var.tokens.secret_version
 
   token_secret_recovery_window_days = var.secret_recovery_window_days
+
+  retry_budget_ms                             = var.message_filter.retry_budget_ms
+  message_filter_maximum_event_age_in_seconds = var.message_filter.maximum_event_age_in_seconds
+  message_filter_maximum_retry_attempts       = var.message_filter.maximum_retry_attempts
+  failed_events_retention_seconds             = var.message_filter.failed_events_retention_seconds
 }
 
 ################################################################################
@@ -104,6 +115,10 @@ module "iot_chat" {
   authorizer_function_arn      = module.functions.function_arns["authorizer"]
   error_log_retention_days     = var.log_retention_days
   create_domain_configuration  = var.iot.create_domain_configuration
+
+  authorizer_name                = var.authorizer_name
+  authorizer_token_key_name      = var.authorizer_token_key_name
+  authorizer_signing_public_keys = var.authorizer_signing_public_keys
 }
 
 ################################################################################
@@ -141,5 +156,8 @@ module "monitoring" {
   failed_events_queue_name  = module.functions.failed_events_queue_name
   cache_cluster_ids         = module.cache.member_cluster_ids
   rule_error_log_group_name = module.iot_chat.rule_error_log_group_name
+  rule_names                = module.iot_chat.rule_names
   api_id                    = module.history_api.api_id
+
+  async_event_age_seconds = var.monitoring.async_event_age_seconds
 }

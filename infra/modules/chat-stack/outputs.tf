@@ -1,5 +1,5 @@
 output "websocket_url" {
-  description = "MQTT over WebSocket URL for browsers and games (`wss://<iot host>/mqtt`)."
+  description = "MQTT over WebSocket URL for browsers and games (`wss://<iot host>/mqtt`); clients add the authorizer name, the token and its signature as query parameters."
   value       = module.iot_chat.websocket_url
 }
 
@@ -11,6 +11,16 @@ output "mqtt_host" {
 output "authorizer_name" {
   description = "Custom authorizer clients name in `x-amz-customauthorizer-name`."
   value       = module.iot_chat.authorizer_name
+}
+
+output "authorizer_token_key_name" {
+  description = "Query parameter (or MQTT username query key) that carries the player token."
+  value       = module.iot_chat.authorizer_token_key_name
+}
+
+output "authorizer_signing_key_secret_arn" {
+  description = "Secrets Manager ARN of the private key that signs tokens for the authorizer (the issuer reads it), or null."
+  value       = var.authorizer_signing_key_secret_arn
 }
 
 output "api_url" {
@@ -36,6 +46,11 @@ output "max_text_length" {
 output "token_secret_arn" {
   description = "Secrets Manager ARN of the HS256 player-token secret the game's backend signs with (null with a public key or JWKS)."
   value       = module.functions.token_secret_arn
+}
+
+output "token_private_key_secret_arn" {
+  description = "Secrets Manager ARN of the private player-token key (RS256/ES256) the game's backend signs with, or null."
+  value       = var.tokens.private_key_secret_arn
 }
 
 output "function_names" {

@@ -67,14 +67,16 @@ variable "cors_origins" {
 ################################################################################
 
 variable "network" {
-  description = "Settings of the network module: `create_vpc`, `vpc_id`, `private_subnet_ids`, `vpc_cidr`, `az_count`, `enable_nat_gateway`."
+  description = "Settings of the network module: `create_vpc`, `vpc_id`, `private_subnet_ids`, `vpc_cidr`, `az_count`, `enable_nat_gateway`, `enable_iot_data_endpoint`, `enable_secretsmanager_endpoint` (turn the last off in a VPC that already has a Secrets Manager endpoint with private DNS)."
   type = object({
-    create_vpc         = optional(bool)
-    vpc_id             = optional(string)
-    private_subnet_ids = optional(list(string))
-    vpc_cidr           = optional(string)
-    az_count           = optional(number)
-    enable_nat_gateway = optional(bool)
+    create_vpc                     = optional(bool)
+    vpc_id                         = optional(string)
+    private_subnet_ids             = optional(list(string))
+    vpc_cidr                       = optional(string)
+    az_count                       = optional(number)
+    enable_nat_gateway             = optional(bool)
+    enable_iot_data_endpoint       = optional(bool)
+    enable_secretsmanager_endpoint = optional(bool)
   })
   default  = {}
   nullable = false
@@ -136,11 +138,68 @@ variable "chat" {
 }
 
 variable "tokens" {
-  description = "How player tokens are verified: at most one of `secret_arn` (HS256 secret in Secrets Manager), `public_key` (PEM) or `jwks_url`; none generates an HS256 secret."
+  description = "How player tokens are verified: at most one of `secret_arn` (HS256 secret in Secrets Manager), `public_key` (PEM, RS256 or ES256) or `jwks_url`; none generates an HS256 secret unless `generate_secret = false`. `private_key_secret_arn` names the Secrets Manager secret holding the private half of `public_key`, for the issuer (only passed to the outputs). `secret_version` rotates the generated secret."
   type = object({
-    secret_arn = optional(string)
-    public_key = optional(string)
-    jwks_url   = optional(string)
+    secret_arn             = optional(string)
+    public_key             = optional(string)
+    jwks_url               = optional(string)
+    private_key_secret_arn = optional(string)
+    generate_secret        = optional(bool, true)
+    secret_version         = optional(number)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.tokens.private_key_secret_arn == null || var.tokens.public_key != null
+    error_message = "tokens.private_key_secret_arn goes with tokens.public_key: it is the private half of that key."
+  }
+
+  validation {
+    condition     = var.tokens.private_key_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+-[A-Za-z0-9]{6}$", coalesce(var.tokens.private_key_secret_arn, "-")))
+    error_message = "tokens.private_key_secret_arn must be the full ARN of a Secrets Manager secret (ending in -AbCdEf)."
+  }
+}
+
+variable "authorizer_name" {
+  description = "Name of the IoT custom authorizer (`x-amz-customauthorizer-name`); each stack in an account needs its own."
+  type        = string
+  default     = "game-chat-token-authorizer"
+  nullable    = false
+}
+
+variable "authorizer_token_key_name" {
+  description = "Query parameter (or MQTT username query key) that carries the player token."
+  type        = string
+  default     = "token"
+  nullable    = false
+}
+
+variable "authorizer_signing_public_keys" {
+  description = "Token-signing public keys of the authorizer, key name => PEM; `node scripts/deploy.mjs keys <env>` creates a pair and writes the public half under `envs/<env>/keys/authorizer/`."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+variable "authorizer_signing_key_secret_arn" {
+  description = "Secrets Manager secret whose string is the PEM private key that signs tokens for the authorizer (created by infra/bootstrap, filled by `node scripts/deploy.mjs keys <env>`). Only passed to the outputs, for the token issuer and the smoke test; Terraform never reads its value."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.authorizer_signing_key_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+-[A-Za-z0-9]{6}$", coalesce(var.authorizer_signing_key_secret_arn, "-")))
+    error_message = "authorizer_signing_key_secret_arn must be the full ARN of a Secrets Manager secret (ending in -AbCdEf)."
+  }
+}
+
+variable "message_filter" {
+  description = "Asynchronous invocation of the message filter (infra/README.md explains the defaults): `retry_budget_ms` (`CHAT_RETRY_BUDGET_MS`), `maximum_event_age_in_seconds` (also `CHAT_MAX_EVENT_AGE_SECONDS`), `maximum_retry_attempts`, `failed_events_retention_seconds`."
+  type = object({
+    retry_budget_ms                 = optional(number)
+    maximum_event_age_in_seconds    = optional(number)
+    maximum_retry_attempts          = optional(number)
+    failed_events_retention_seconds = optional(number)
   })
   default  = {}
   nullable = false
@@ -166,10 +225,11 @@ variable "api" {
 }
 
 variable "monitoring" {
-  description = "Settings of the monitoring module: `alarm_actions_enabled`, `alarm_email_addresses`."
+  description = "Settings of the monitoring module: `alarm_actions_enabled`, `alarm_email_addresses`, `async_event_age_seconds` (alarm when a filter event waits longer)."
   type = object({
-    alarm_actions_enabled = optional(bool)
-    alarm_email_addresses = optional(list(string))
+    alarm_actions_enabled   = optional(bool)
+    alarm_email_addresses   = optional(list(string))
+    async_event_age_seconds = optional(number)
   })
   default  = {}
   nullable = false

@@ -13,8 +13,10 @@ locals {
     send    = "chat-send.sql"
     whisper = "chat-whisper.sql"
   }
-  authorizer_name = "${var.name}-authorizer"
-  mqtt_host       = var.create_domain_configuration ? one(aws_iot_domain_configuration.this[*].domain_name) : data.aws_iot_endpoint.data_ats.endpoint_address
+  # Null while a new domain configuration's name is not known yet (provider builds that do not
+  # mark domain_name as computed leave it null in the plan); the outputs stay null then instead
+  # of failing on "wss://${null}".
+  mqtt_host = var.create_domain_configuration ? one(aws_iot_domain_configuration.this[*].domain_name) : data.aws_iot_endpoint.data_ats.endpoint_address
 }
 
 ################################################################################
@@ -111,16 +113,30 @@ resource "aws_lambda_permission" "rule" {
 # Custom authorizer
 ################################################################################
 
-# Signing off: the player token is a JWT that the function verifies itself; browsers cannot sign
-# a second time with an IoT token-signing key.
-resource "aws_iot_authorizer" "this" {
-  name                    = local.authorizer_name
-  authorizer_function_arn = var.authorizer_function_arn
-  signing_disabled        = true
-  status                  = "ACTIVE"
-  enable_caching_for_http = false
+# Token signing on: IoT Core checks the signature (base64 RSA-SHA256 of the token, from the
+# x-amz-customauthorizer-signature parameter) against these public keys before it invokes the
+# function, so junk connects cannot use up the authorizer's concurrency. AWS cannot switch
+# signing on for an existing authorizer, and the provider neither sends signing_disabled on
+# update nor replaces the resource when it or the name changes: hence a new resource address
+# and a new name; the unsigned "this" authorizer of earlier versions is destroyed.
+resource "aws_iot_authorizer" "signed" {
+  name                      = var.authorizer_name
+  authorizer_function_arn   = var.authorizer_function_arn
+  signing_disabled          = false
+  token_key_name            = var.authorizer_token_key_name
+  token_signing_public_keys = var.authorizer_signing_public_keys
+  status                    = "ACTIVE"
+  enable_caching_for_http   = false
 
   tags = local.tags
+
+  lifecycle {
+    # A plan-time check, so `terraform validate` passes before the environment's keys exist.
+    precondition {
+      condition     = length(var.authorizer_signing_public_keys) >= 1
+      error_message = "authorizer_signing_public_keys is empty: IoT Core needs a public key to check token signatures. Run node scripts/deploy.mjs keys <env> (infra/README.md, Signed connects)."
+    }
+  }
 }
 
 resource "aws_lambda_permission" "authorizer" {
@@ -128,7 +144,7 @@ resource "aws_lambda_permission" "authorizer" {
   action         = "lambda:InvokeFunction"
   function_name  = var.authorizer_function_name
   principal      = "iot.amazonaws.com"
-  source_arn     = aws_iot_authorizer.this.arn
+  source_arn     = aws_iot_authorizer.signed.arn
   source_account = data.aws_caller_identity.current.account_id
 }
 
@@ -139,11 +155,24 @@ resource "aws_iot_domain_configuration" "this" {
   service_type = "DATA"
 
   authorizer_config {
-    default_authorizer_name   = aws_iot_authorizer.this.name
+    default_authorizer_name   = aws_iot_authorizer.signed.name
     allow_authorizer_override = true
   }
 
   tags = local.tags
 
   depends_on = [aws_lambda_permission.authorizer]
+
+  lifecycle {
+    # Provider builds without hashicorp/terraform-provider-aws#41985 plan domain_name as null
+    # after the create and would replace the configuration on every apply (#41819).
+    ignore_changes = [domain_name]
+  }
+}
+
+check "domain_configuration_host" {
+  assert {
+    condition     = !var.create_domain_configuration || local.mqtt_host != null
+    error_message = "The domain configuration's domain_name is not known yet, so websocket_url and mqtt_host are null in this plan; they are filled in by the apply."
+  }
 }

@@ -9,18 +9,23 @@ output "mqtt_host" {
 }
 
 output "websocket_url" {
-  description = "MQTT over WebSocket URL for browsers; add `?x-amz-customauthorizer-name=<authorizer_name>` unless the domain configuration is used."
-  value       = "wss://${local.mqtt_host}/mqtt"
+  description = "MQTT over WebSocket URL for browsers (null until a new domain configuration has its name). Clients add `?x-amz-customauthorizer-name=<authorizer_name>&<authorizer_token_key_name>=<token>&x-amz-customauthorizer-signature=<url-encoded signature>`; with the domain configuration the name may be left out."
+  value       = local.mqtt_host == null ? null : "wss://${local.mqtt_host}/mqtt"
 }
 
 output "authorizer_name" {
-  description = "Name of the custom authorizer that clients name when they connect."
-  value       = aws_iot_authorizer.this.name
+  description = "Name of the custom authorizer that clients name when they connect (`x-amz-customauthorizer-name`)."
+  value       = aws_iot_authorizer.signed.name
+}
+
+output "authorizer_token_key_name" {
+  description = "Query parameter (WSS) or username query key (MQTT) that carries the player token; IoT Core verifies its signature before invoking the authorizer."
+  value       = aws_iot_authorizer.signed.token_key_name
 }
 
 output "authorizer_arn" {
   description = "ARN of the custom authorizer."
-  value       = aws_iot_authorizer.this.arn
+  value       = aws_iot_authorizer.signed.arn
 }
 
 output "rule_names" {

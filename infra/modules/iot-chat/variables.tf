@@ -87,6 +87,45 @@ variable "authorizer_function_arn" {
   }
 }
 
+variable "authorizer_name" {
+  description = "Name of the custom authorizer (`x-amz-customauthorizer-name`). Give each stack in an account its own: envs use `game-chat-<env>-token-authorizer`."
+  type        = string
+  nullable    = false
+  default     = "game-chat-token-authorizer"
+
+  validation {
+    condition     = can(regex("^[\\w=,@-]{1,128}$", var.authorizer_name))
+    error_message = "authorizer_name must be 1-128 characters of letters, digits, _, =, ,, @ and - (IoT Core's pattern)."
+  }
+}
+
+variable "authorizer_token_key_name" {
+  description = "Name of the query parameter (or MQTT username query key) that carries the player token, whose signature IoT Core checks."
+  type        = string
+  nullable    = false
+  default     = "token"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,128}$", var.authorizer_token_key_name))
+    error_message = "authorizer_token_key_name must be 1-128 characters of letters, digits, _ and - (IoT Core's pattern)."
+  }
+}
+
+variable "authorizer_signing_public_keys" {
+  description = "Token-signing public keys, key name => PEM (`-----BEGIN PUBLIC KEY-----`, RSA 2048 or larger). IoT Core accepts a signature made with any of them, so a rotation adds the new key before the issuer switches. The private keys stay in Secrets Manager, never here."
+  type        = map(string)
+  nullable    = false
+  default     = {}
+
+  validation {
+    condition = alltrue([
+      for name, pem in var.authorizer_signing_public_keys :
+      can(regex("^[a-zA-Z0-9:_-]{1,128}$", name)) && startswith(trimspace(pem), "-----BEGIN PUBLIC KEY-----") && endswith(trimspace(pem), "-----END PUBLIC KEY-----")
+    ])
+    error_message = "authorizer_signing_public_keys must map key names of letters, digits, :, _ and - to PEM public keys (-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----)."
+  }
+}
+
 variable "create_domain_configuration" {
   description = "Create an AWS-managed domain configuration whose default authorizer is the chat authorizer, so clients need not name it. It gets its own host name (output `mqtt_host`)."
   type        = bool

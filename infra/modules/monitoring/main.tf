@@ -5,6 +5,10 @@ locals {
 
   rule_error_namespace = "GameChat/${var.name}"
 
+  # Every alarm below names its metric, dimensions and source in infra/README.md (Alarms).
+  # An alarm watches one metric with exactly these dimensions, or, with `query`, runs a
+  # CloudWatch Metrics Insights query instead: for metrics whose other dimension values AWS
+  # does not document (ActionType, Protocol), so that no dimension set is guessed.
   lambda_alarms = merge([
     for label, function_name in var.function_names : {
       "${label}-errors" = {
@@ -70,9 +74,73 @@ locals {
     }
   ]...)
 
+  rule_alarms = merge([
+    for key, rule in var.rule_names : {
+      "iot-rule-${key}-throttled" = {
+        description = "The IoT rules engine throttled messages of rule ${rule}: they never reached the message filter."
+        namespace   = "AWS/IoT"
+        metric      = "RuleMessageThrottled"
+        dimensions  = { RuleName = rule }
+        statistic   = "Sum"
+        threshold   = 0
+        periods     = 1
+      }
+      "iot-rule-${key}-action-failures" = {
+        description = "Rule ${rule} could not invoke the message filter (AWS/IoT Failure); the error action logs each one."
+        query       = "SELECT SUM(Failure) FROM SCHEMA(\"AWS/IoT\", ActionType, RuleName) WHERE RuleName = '${rule}'"
+        threshold   = 0
+        periods     = 1
+      }
+      "iot-rule-${key}-error-action-failures" = {
+        description = "The error action of rule ${rule} failed too (AWS/IoT ErrorActionFailure): a failed message was lost without a log line."
+        query       = "SELECT SUM(ErrorActionFailure) FROM SCHEMA(\"AWS/IoT\", ActionType, RuleName) WHERE RuleName = '${rule}'"
+        threshold   = 0
+        periods     = 1
+      }
+    }
+  ]...)
+
+  filter_function_name = var.function_names["message-filter"]
+  async_alarms = {
+    "message-filter-async-events-dropped" = {
+      description = "Lambda dropped filter events without running them (AsyncEventsDropped): maximum event age or retries exhausted with no destination, or the function's concurrency at 0. Those messages are lost."
+      namespace   = "AWS/Lambda"
+      metric      = "AsyncEventsDropped"
+      dimensions  = { FunctionName = local.filter_function_name }
+      statistic   = "Sum"
+      threshold   = 0
+      periods     = 1
+    }
+    "message-filter-destination-delivery-failures" = {
+      description = "Lambda could not put failed filter events into the failed-events queue (DestinationDeliveryFailures): check the queue's key policy and the role. Those messages are lost."
+      namespace   = "AWS/Lambda"
+      metric      = "DestinationDeliveryFailures"
+      dimensions  = { FunctionName = local.filter_function_name }
+      statistic   = "Sum"
+      threshold   = 0
+      periods     = 1
+    }
+    "message-filter-async-event-age" = {
+      description = "A filter event waited over ${var.async_event_age_seconds} s in Lambda's queue (AsyncEventAge maximum): the filter is throttled or Lambda is retrying failures, so messages arrive late."
+      namespace   = "AWS/Lambda"
+      metric      = "AsyncEventAge"
+      dimensions  = { FunctionName = local.filter_function_name }
+      statistic   = "Maximum"
+      # AsyncEventAge is in milliseconds.
+      threshold = var.async_event_age_seconds * 1000
+      periods   = 1
+    }
+  }
+
   other_alarms = {
+    "iot-connect-auth-errors" = {
+      description = "IoT Core refused more than ${var.connect_auth_errors_per_5_minutes} connects in five minutes (Connect.AuthError): bad signatures or tokens, a key rotation gone wrong, or someone probing."
+      query       = "SELECT SUM(\"Connect.AuthError\") FROM SCHEMA(\"AWS/IoT\", Protocol)"
+      threshold   = var.connect_auth_errors_per_5_minutes
+      periods     = 1
+    }
     "failed-events" = {
-      description = "Filter events failed every retry or aged out: messages were not delivered. Inspect ${var.failed_events_queue_name}."
+      description = "Filter events failed every retry or aged out: messages were not delivered. Inspect ${var.failed_events_queue_name} (runbook in infra/README.md)."
       namespace   = "AWS/SQS"
       metric      = "ApproximateNumberOfMessagesVisible"
       dimensions  = { QueueName = var.failed_events_queue_name }
@@ -100,7 +168,7 @@ locals {
     }
   }
 
-  alarms = merge(local.lambda_alarms, local.cache_alarms, local.other_alarms)
+  alarms = merge(local.lambda_alarms, local.cache_alarms, local.rule_alarms, local.async_alarms, local.other_alarms)
 }
 
 ################################################################################
@@ -147,17 +215,29 @@ resource "aws_cloudwatch_log_metric_filter" "rule_failures" {
 resource "aws_cloudwatch_metric_alarm" "this" {
   for_each = local.alarms
 
-  alarm_name          = "${var.name}-${each.key}"
-  alarm_description   = each.value.description
-  namespace           = each.value.namespace
-  metric_name         = each.value.metric
-  dimensions          = each.value.dimensions
-  statistic           = each.value.statistic
-  period              = 300
+  alarm_name        = "${var.name}-${each.key}"
+  alarm_description = each.value.description
+  # A query alarm names no metric of its own: its only metric is the query.
+  namespace           = try(each.value.namespace, null)
+  metric_name         = try(each.value.metric, null)
+  dimensions          = try(each.value.dimensions, null)
+  statistic           = try(each.value.statistic, null)
+  period              = can(each.value.query) ? null : 300
   evaluation_periods  = each.value.periods
   threshold           = each.value.threshold
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
+
+  dynamic "metric_query" {
+    for_each = can(each.value.query) ? [each.value.query] : []
+
+    content {
+      id          = "q"
+      expression  = metric_query.value
+      period      = 300
+      return_data = true
+    }
+  }
 
   actions_enabled = var.alarm_actions_enabled
   alarm_actions   = [aws_sns_topic.alarms.arn]
@@ -246,13 +326,15 @@ resource "aws_cloudwatch_dashboard" "this" {
       {
         type = "metric", x = 12, y = 12, width = 12, height = 6
         properties = {
-          title  = "Lost messages: failed events and rule failures"
+          title  = "Lost messages: failed events, rule failures, dropped async events"
           region = data.aws_region.current.region
           stat   = "Sum"
           period = 60
           metrics = [
             ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.failed_events_queue_name, { stat = "Maximum" }],
             [local.rule_error_namespace, "RuleActionFailures"],
+            ["AWS/Lambda", "AsyncEventsDropped", "FunctionName", local.filter_function_name],
+            ["AWS/Lambda", "DestinationDeliveryFailures", "FunctionName", local.filter_function_name],
           ]
         }
       },

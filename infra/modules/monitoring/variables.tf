@@ -43,7 +43,7 @@ variable "alarm_email_addresses" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key for the alarm topic, or null for none. (The AWS managed `aws/sns` key does not work: CloudWatch may not use it.)"
+  description = "Customer managed KMS key for the alarm topic, or null for none (the AWS managed `aws/sns` key does not work: CloudWatch cannot use it). The key policy must let the `cloudwatch.amazonaws.com` service principal call kms:Decrypt and kms:GenerateDataKey*, or every alarm notification is dropped (infra/README.md has the statement)."
   type        = string
   default     = null
 }
@@ -75,6 +75,11 @@ variable "cache_cluster_ids" {
 variable "rule_error_log_group_name" {
   description = "Log group the IoT rules' error action writes to; each event in it is a failed rule action."
   type        = string
+}
+
+variable "rule_names" {
+  description = "IoT topic rule names keyed by a short label (`send`, `whisper`), the `RuleName` dimension of their metrics."
+  type        = map(string)
 }
 
 variable "api_id" {
@@ -131,5 +136,29 @@ variable "api_5xx_per_5_minutes" {
   validation {
     condition     = var.api_5xx_per_5_minutes >= 0
     error_message = "api_5xx_per_5_minutes must be 0 or more."
+  }
+}
+
+variable "async_event_age_seconds" {
+  description = "Alarm when a message-filter event waits longer than this in Lambda's asynchronous queue (AsyncEventAge maximum)."
+  type        = number
+  nullable    = false
+  default     = 30
+
+  validation {
+    condition     = var.async_event_age_seconds >= 1
+    error_message = "async_event_age_seconds must be at least 1."
+  }
+}
+
+variable "connect_auth_errors_per_5_minutes" {
+  description = "Alarm when IoT Core refuses more connects than this in five minutes (Connect.AuthError). Some refusals are normal: expired tokens, players on old builds."
+  type        = number
+  nullable    = false
+  default     = 100
+
+  validation {
+    condition     = var.connect_auth_errors_per_5_minutes >= 0
+    error_message = "connect_auth_errors_per_5_minutes must be 0 or more."
   }
 }

@@ -1,13 +1,42 @@
 data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 
+# Regular zones only: opted-in Local and Wavelength Zones have no ElastiCache or endpoints.
 data "aws_availability_zones" "available" {
   count = var.create_vpc ? 1 : 0
 
   state = "available"
+
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
+}
+
+# IoT Core is not in every zone of every Region: "ensure that you are choosing an Availability
+# Zone where AWS IoT Core is present" (IoT developer guide, IoTCore-VPC).
+data "aws_vpc_endpoint_service" "iot_data" {
+  count = var.create_vpc && var.enable_iot_data_endpoint ? 1 : 0
+
+  service_name = "com.amazonaws.${data.aws_region.current.region}.iot.data"
+}
+
+# An existing VPC must resolve private hosted zones and private DNS names.
+data "aws_vpc" "existing" {
+  count = !var.create_vpc && var.vpc_id != null ? 1 : 0
+
+  id = var.vpc_id
 }
 
 locals {
   tags = merge(var.tags, { "game-chat:module" = "network" })
+
+  iot_data_zones = var.create_vpc && var.enable_iot_data_endpoint ? one(data.aws_vpc_endpoint_service.iot_data[*].availability_zones) : null
+  availability_zones = var.create_vpc ? [
+    for zone in data.aws_availability_zones.available[0].names : zone
+    if local.iot_data_zones == null || contains(coalesce(local.iot_data_zones, []), zone)
+  ] : []
 
   vpc_id             = var.create_vpc ? one(aws_vpc.this[*].id) : var.vpc_id
   private_subnet_ids = var.create_vpc ? aws_subnet.private[*].id : var.private_subnet_ids
@@ -35,9 +64,16 @@ resource "aws_subnet" "private" {
 
   vpc_id            = aws_vpc.this[0].id
   cidr_block        = cidrsubnet(var.vpc_cidr, 4, count.index)
-  availability_zone = data.aws_availability_zones.available[0].names[count.index]
+  availability_zone = local.availability_zones[count.index]
 
   tags = merge(local.tags, { Name = "${var.name}-private-${count.index + 1}" })
+
+  lifecycle {
+    precondition {
+      condition     = length(local.availability_zones) >= var.az_count
+      error_message = "This Region has only ${length(local.availability_zones)} regular Availability Zones with the iot.data endpoint service; lower az_count."
+    }
+  }
 }
 
 resource "aws_route_table" "private" {
@@ -64,7 +100,7 @@ resource "aws_subnet" "public" {
 
   vpc_id            = aws_vpc.this[0].id
   cidr_block        = cidrsubnet(var.vpc_cidr, 4, 15)
-  availability_zone = data.aws_availability_zones.available[0].names[0]
+  availability_zone = local.availability_zones[0]
 
   tags = merge(local.tags, { Name = "${var.name}-public" })
 }
@@ -146,6 +182,10 @@ resource "aws_security_group" "lambda" {
     precondition {
       condition     = !var.create_vpc || var.enable_iot_data_endpoint || var.enable_nat_gateway
       error_message = "The Lambdas publish through the IoT Data Plane: enable its VPC endpoint or a NAT gateway."
+    }
+    precondition {
+      condition     = var.create_vpc || alltrue([for vpc in data.aws_vpc.existing : vpc.enable_dns_support && vpc.enable_dns_hostnames])
+      error_message = "The existing VPC needs enableDnsSupport and enableDnsHostnames: the private hosted zone of the IoT endpoint and the Secrets Manager endpoint's private DNS do not resolve without them."
     }
   }
 }
@@ -274,6 +314,27 @@ resource "aws_route53_record" "iot_data" {
 # Secrets Manager endpoint
 ################################################################################
 
+# The functions only read secrets of this account; the endpoint lets nothing else through, so
+# a compromised function cannot use it to reach another account's secrets or to write.
+data "aws_iam_policy_document" "secretsmanager_endpoint" {
+  statement {
+    sid       = "ReadThisAccountsSecrets"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = ["arn:${data.aws_partition.current.partition}:secretsmanager:${local.region}:${data.aws_caller_identity.current.account_id}:secret:*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:PrincipalAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
 resource "aws_vpc_endpoint" "secretsmanager" {
   count = var.enable_secretsmanager_endpoint ? 1 : 0
 
@@ -283,6 +344,7 @@ resource "aws_vpc_endpoint" "secretsmanager" {
   subnet_ids          = local.private_subnet_ids
   security_group_ids  = [aws_security_group.endpoints.id]
   private_dns_enabled = true
+  policy              = data.aws_iam_policy_document.secretsmanager_endpoint.json
 
   tags = merge(local.tags, { Name = "${var.name}-secretsmanager" })
 }

@@ -122,7 +122,7 @@ variable "iot_data_endpoint_address" {
 }
 
 variable "enable_secretsmanager_endpoint" {
-  description = "Create an interface endpoint for Secrets Manager with private DNS, so the Lambdas read the cache token and the player-token secret at cold start without a NAT gateway."
+  description = "Create an interface endpoint for Secrets Manager with private DNS, so the Lambdas read the cache token and the player-token secret at cold start without a NAT gateway. Turn it off in an existing VPC that already has one with private DNS (two would conflict)."
   type        = bool
   nullable    = false
   default     = true
