@@ -146,7 +146,7 @@ function secretBytes(secret: string | Uint8Array): Uint8Array {
 }
 
 /** Environment variables often carry PEM line breaks as the two characters `\n`. */
-function pemText(pem: string): string {
+export function pemText(pem: string): string {
   return pem.replace(/\\n/g, '\n').trim();
 }
 
