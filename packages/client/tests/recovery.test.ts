@@ -155,16 +155,18 @@ describe('reconnect recovery when history cannot be read', () => {
 });
 
 describe('token refresh', () => {
-  it('reconnects with a new token before expiry and keeps the joined channels it allows', async () => {
+  it('reconnects with a new, newly signed token before expiry and keeps the channels it allows', async () => {
     let tokensIssued = 0;
     const tina = createChatClient({
       endpoint: stack.urls.mqtt,
       apiUrl: stack.urls.api,
+      authorizerName: stack.authorizerName,
       getToken: () => {
         tokensIssued += 1;
         // The game backend revokes channel Guild after the first token.
         const channels = tokensIssued === 1 ? ['Refresh', 'Guild'] : ['Refresh'];
-        return stack.issueToken('tina', { name: 'Tina', channels, expiresInSeconds: 4 });
+        // Each token comes with its own signature: the broker refuses any other pairing.
+        return stack.issueSignedToken('tina', { name: 'Tina', channels, expiresInSeconds: 4 });
       },
     });
     const friend = await players.connect('tina-friend');
