@@ -1,4 +1,5 @@
 import { fail, ok, type Result } from './result.js';
+import { hasLoneSurrogate } from './text.js';
 
 /**
  * How a client hands IoT Core's custom authorizer its credentials (AWS IoT developer guide,
@@ -73,6 +74,8 @@ export function readSignedToken(value: unknown): Result<SignedToken> {
   if (token.length > MAX_TOKEN_LENGTH) {
     return fail('too_long', `token is longer than ${MAX_TOKEN_LENGTH} characters`);
   }
+  // A lone surrogate cannot be URL-encoded, so such a token could never reach IoT Core.
+  if (hasLoneSurrogate(token)) return fail('invalid', 'token is not well-formed Unicode');
   if (typeof signature !== 'string' || signature.length > MAX_SIGNATURE_LENGTH) {
     return fail('invalid', 'signature must be a base64 string');
   }

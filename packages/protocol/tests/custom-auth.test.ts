@@ -93,6 +93,7 @@ describe('readSignedToken', () => {
     ['no token', { signature: SIGNATURE }, 'invalid'],
     ['an empty token', { token: '', signature: SIGNATURE }, 'invalid'],
     ['a token over 8 KiB', { token: 'a'.repeat(8193), signature: SIGNATURE }, 'too_long'],
+    ['a token with a lone surrogate', { token: 'a\uD800b', signature: SIGNATURE }, 'invalid'],
     ['no signature', { token: 't' }, 'invalid'],
     ['a base64url signature', { token: 't', signature: 'ab-_cd==' }, 'invalid'],
     ['a URL-encoded signature', { token: 't', signature: 'ab%2B%2Fcd%3D%3D' }, 'invalid'],
