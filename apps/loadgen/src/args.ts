@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ISSUER_VARIABLES } from '@game-chat/auth/issuer';
+import { issuerVariables, PLAYER_TOKEN_KEY_VARIABLES } from '@game-chat/auth/issuer';
 import { DEFAULT_TOPIC_PREFIX } from '@game-chat/protocol/limits';
 import { validateTopicPrefix } from '@game-chat/protocol/topics';
 
@@ -101,25 +101,6 @@ const OPTIONS = {
   'no-progress': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-const PLAYER_TOKEN_VARIABLES = [
-  ISSUER_VARIABLES.tokenSecret,
-  ISSUER_VARIABLES.tokenSecretArn,
-  ISSUER_VARIABLES.tokenPrivateKey,
-  ISSUER_VARIABLES.tokenPrivateKeyArn,
-];
-
-/** The issuer variables that are set (not blank). */
-function issuerVariables(
-  env: Readonly<Record<string, string | undefined>>,
-): Record<string, string> {
-  const set: Record<string, string> = {};
-  for (const name of Object.values(ISSUER_VARIABLES)) {
-    const value = env[name]?.trim();
-    if (value) set[name] = value;
-  }
-  return set;
-}
 
 function integer(value: string | undefined, name: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
@@ -230,7 +211,9 @@ export function parseCommandLine(
       ...env,
       ...(values.secret === undefined ? {} : { CHAT_TOKEN_SECRET: values.secret }),
     });
-    const hasPlayerTokenKey = PLAYER_TOKEN_VARIABLES.some((name) => issuerEnv[name] !== undefined);
+    const hasPlayerTokenKey = PLAYER_TOKEN_KEY_VARIABLES.some(
+      (name) => issuerEnv[name] !== undefined,
+    );
     if ((values['token-url'] === undefined) === !hasPlayerTokenKey) {
       throw new UsageError(
         '--endpoint needs exactly one token source: --token-url, or --secret (or CHAT_TOKEN_SECRET, CHAT_TOKEN_PRIVATE_KEY or their *_SECRET_ARN)',

@@ -1,5 +1,10 @@
 import { parseArgs } from 'node:util';
-import { ISSUER_VARIABLES } from '@game-chat/auth/issuer';
+import {
+  ISSUER_VARIABLES,
+  issuerVariables,
+  PLAYER_TOKEN_KEY_VARIABLES,
+  SIGNING_KEY_VARIABLES,
+} from '@game-chat/auth/issuer';
 import {
   DEFAULT_TOKEN_KEY_NAME,
   validateAuthorizerName,
@@ -142,18 +147,6 @@ function url(value: string | undefined, what: string, protocols: readonly string
   return value as string;
 }
 
-/** The set issuer variables of `env`, blank ones left out. */
-function issuerVariables(
-  env: Readonly<Record<string, string | undefined>>,
-): Record<string, string> {
-  const set: Record<string, string> = {};
-  for (const name of Object.values(ISSUER_VARIABLES)) {
-    const value = env[name]?.trim();
-    if (value) set[name] = value;
-  }
-  return set;
-}
-
 /**
  * The issuer's keys: the outputs' secret ARNs, unless the environment names that key itself
  * (then the environment's variables win for it: a token key or a signing key is one setting).
@@ -164,16 +157,12 @@ function issuerEnv(
 ): Record<string, string> {
   const given = issuerVariables(env);
   const v = ISSUER_VARIABLES;
-  const tokenKeyGiven = [
-    v.tokenSecret,
-    v.tokenSecretArn,
-    v.tokenPrivateKey,
-    v.tokenPrivateKeyArn,
-  ].some((name) => given[name] !== undefined);
-  const signingKeyGiven = [v.signingKey, v.signingKeyArn].some((name) => given[name] !== undefined);
+  const tokenKeyGiven = PLAYER_TOKEN_KEY_VARIABLES.some((name) => given[name] !== undefined);
+  const signingKeyGiven = SIGNING_KEY_VARIABLES.some((name) => given[name] !== undefined);
   const fromOutputs: Record<string, string> = {};
-  if (!tokenKeyGiven && outputs.tokenSecretArn)
+  if (!tokenKeyGiven && outputs.tokenSecretArn) {
     fromOutputs[v.tokenSecretArn] = outputs.tokenSecretArn;
+  }
   if (!tokenKeyGiven && outputs.tokenPrivateKeySecretArn) {
     fromOutputs[v.tokenPrivateKeyArn] = outputs.tokenPrivateKeySecretArn;
   }

@@ -11,7 +11,7 @@ import {
   loadAuthorizerSigningKey,
 } from './signing.js';
 import {
-  type AsymmetricAlgorithm,
+  asymmetricAlgorithm,
   DEVELOPMENT_TOKEN_SECRET,
   MIN_SECRET_BYTES,
   pemText,
@@ -33,7 +33,29 @@ export const ISSUER_VARIABLES = {
   signingKeyArn: 'CHAT_AUTHORIZER_SIGNING_KEY_SECRET_ARN',
 } as const;
 
+/** The variables that name the player-token key, and those that name the signing key. */
+export const PLAYER_TOKEN_KEY_VARIABLES: readonly string[] = [
+  ISSUER_VARIABLES.tokenSecret,
+  ISSUER_VARIABLES.tokenSecretArn,
+  ISSUER_VARIABLES.tokenPrivateKey,
+  ISSUER_VARIABLES.tokenPrivateKeyArn,
+];
+export const SIGNING_KEY_VARIABLES: readonly string[] = [
+  ISSUER_VARIABLES.signingKey,
+  ISSUER_VARIABLES.signingKeyArn,
+];
+
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** The issuer variables `env` sets (blank ones left out): what a tool passes on to `readIssuerKeys`. */
+export function issuerVariables(env: Env): Record<string, string> {
+  const set: Record<string, string> = {};
+  for (const name of Object.values(ISSUER_VARIABLES)) {
+    const value = env[name]?.trim();
+    if (value) set[name] = value;
+  }
+  return set;
+}
 
 export interface IssuerKeysFromEnv {
   readonly keys: IssuerKeys;
@@ -58,14 +80,6 @@ async function valueOrSecret(
   const arn = set(env, arnVariable);
   if (arn === undefined) return undefined;
   return { value: await fetchSetting(arnVariable, arn, fetchSecret), variable: arnVariable };
-}
-
-function asymmetricAlgorithm(key: KeyObject): AsymmetricAlgorithm | undefined {
-  if (key.asymmetricKeyType === 'rsa') return 'RS256';
-  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
-    return 'ES256';
-  }
-  return undefined;
 }
 
 async function playerTokenKey(
