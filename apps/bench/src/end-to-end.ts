@@ -1,7 +1,6 @@
 import type { LoadPlan } from '@game-chat/loadgen/args';
 import { type LoadReport, runLoad } from '@game-chat/loadgen/run';
-import { startStackProcess } from '@game-chat/loadgen/stack-process';
-import { tokensFromUrl } from '@game-chat/loadgen/tokens';
+import { stackTarget, startStackProcess } from '@game-chat/loadgen/stack-process';
 
 export interface EndToEndRun {
   readonly report: LoadReport;
@@ -61,12 +60,7 @@ export async function benchEndToEnd(options: {
     );
     const stack = await startStackProcess();
     try {
-      const target = {
-        endpoint: stack.urls.mqtt,
-        apiUrl: stack.urls.api,
-        topicPrefix: stack.topicPrefix,
-        getToken: tokensFromUrl(stack.tokenUrl),
-      };
+      const target = stackTarget(stack);
       // Every Lambda invoked once (its clients created) before the idle sample, so that the
       // memory per player is the players' own.
       await runLoad(WARM_UP, target);

@@ -20,18 +20,23 @@ export function ruleEvent(playerId: string, now = Date.now()) {
   };
 }
 
-/** IoT Core's custom authorizer request for an MQTT CONNECT whose password is the token. */
+/**
+ * IoT Core's custom authorizer request for a signed MQTT CONNECT: the token and its signature in
+ * the user name's query string, the token IoT verified passed as `token`.
+ */
 export function authorizerEvent(token: string) {
+  const credentials = new URLSearchParams({
+    'x-amz-customauthorizer-name': 'game-chat-token-authorizer',
+    'x-amz-customauthorizer-signature': 'c2lnbmF0dXJl',
+    token,
+  });
   return {
-    signatureVerified: false,
+    token,
+    signatureVerified: true,
     protocols: ['tls', 'mqtt'],
     protocolData: {
       tls: { serverName: 'example-ats.iot.eu-west-1.amazonaws.com' },
-      mqtt: {
-        username: SAMPLE_PLAYER,
-        password: Buffer.from(token).toString('base64'),
-        clientId: `${SAMPLE_PLAYER}.bench`,
-      },
+      mqtt: { username: `${SAMPLE_PLAYER}?${credentials}`, clientId: `${SAMPLE_PLAYER}.bench` },
     },
     connectionMetadata: { id: randomUUID() },
   };

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { issuerVariables, PLAYER_TOKEN_KEY_VARIABLES } from '@game-chat/auth/issuer';
 import { DEFAULT_TOPIC_PREFIX } from '@game-chat/protocol/limits';
 import { validateTopicPrefix } from '@game-chat/protocol/topics';
 
@@ -24,10 +25,12 @@ export type TargetOptions =
       readonly endpoint: string;
       readonly apiUrl: string;
       readonly authorizerName: string | undefined;
+      readonly tokenKeyName: string | undefined;
       readonly topicPrefix: string;
       readonly tokens:
         | { readonly kind: 'url'; readonly url: string }
-        | { readonly kind: 'secret'; readonly secret: string };
+        /** Issued here with the keys these issuer variables name (see `readIssuerKeys`). */
+        | { readonly kind: 'issuer'; readonly env: Readonly<Record<string, string>> };
     };
 
 export interface CliOptions {
@@ -66,9 +69,12 @@ Target (default: start a local stack with its own redis-server for the run):
   --setting NAME=VALUE      CHAT_* setting for that local stack (repeatable)
   --endpoint URL            MQTT endpoint of a running stack: mqtt://, mqtts://, ws://, wss://
   --api URL                 its HTTP API base URL
-  --token-url URL           POST {playerId,name} -> {token}, e.g. http://127.0.0.1:PORT/dev/tokens
-  --secret S                HS256 token secret (or CHAT_TOKEN_SECRET in the environment)
+  --token-url URL           POST {playerId,name} -> {token,signature}, e.g. http://127.0.0.1:PORT/dev/tokens
+  --secret S                HS256 token secret; or the issuer keys in the environment:
+                            CHAT_TOKEN_SECRET or CHAT_TOKEN_PRIVATE_KEY for the token, and
+                            CHAT_AUTHORIZER_SIGNING_KEY for its signature (each also *_SECRET_ARN)
   --authorizer NAME         IoT Core custom authorizer name (AWS)
+  --token-key-name KEY      the authorizer's token key name (default token)
   --topic-prefix P          the deployment's CHAT_TOPIC_PREFIX (default chat)
 
 Output:
@@ -89,6 +95,7 @@ const OPTIONS = {
   'token-url': { type: 'string' },
   secret: { type: 'string' },
   authorizer: { type: 'string' },
+  'token-key-name': { type: 'string' },
   'topic-prefix': { type: 'string' },
   out: { type: 'string' },
   'no-progress': { type: 'boolean' },
@@ -180,7 +187,14 @@ export function parseCommandLine(
     drainSeconds: decimal(values.drain, 'drain', 10, { min: 0, max: 600, minInclusive: true }),
   };
 
-  const remoteOnly = ['api', 'token-url', 'secret', 'authorizer', 'topic-prefix'] as const;
+  const remoteOnly = [
+    'api',
+    'token-url',
+    'secret',
+    'authorizer',
+    'token-key-name',
+    'topic-prefix',
+  ] as const;
   let target: TargetOptions;
   if (values.endpoint === undefined) {
     const given = remoteOnly.find((name) => values[name] !== undefined);
@@ -193,10 +207,16 @@ export function parseCommandLine(
       );
     }
     if (values.api === undefined) throw new UsageError('--endpoint needs --api');
-    const secret = values.secret ?? env.CHAT_TOKEN_SECRET;
-    if ((values['token-url'] === undefined) === (secret === undefined || secret === '')) {
+    const issuerEnv = issuerVariables({
+      ...env,
+      ...(values.secret === undefined ? {} : { CHAT_TOKEN_SECRET: values.secret }),
+    });
+    const hasPlayerTokenKey = PLAYER_TOKEN_KEY_VARIABLES.some(
+      (name) => issuerEnv[name] !== undefined,
+    );
+    if ((values['token-url'] === undefined) === !hasPlayerTokenKey) {
       throw new UsageError(
-        '--endpoint needs exactly one token source: --token-url, or --secret (or CHAT_TOKEN_SECRET)',
+        '--endpoint needs exactly one token source: --token-url, or --secret (or CHAT_TOKEN_SECRET, CHAT_TOKEN_PRIVATE_KEY or their *_SECRET_ARN)',
       );
     }
     const topicPrefix = validateTopicPrefix(values['topic-prefix'] ?? DEFAULT_TOPIC_PREFIX);
@@ -206,10 +226,11 @@ export function parseCommandLine(
       endpoint: url(values.endpoint, 'endpoint', ['mqtt:', 'mqtts:', 'ws:', 'wss:']),
       apiUrl: url(values.api, 'api', ['http:', 'https:']),
       authorizerName: values.authorizer,
+      tokenKeyName: values['token-key-name'],
       topicPrefix: topicPrefix.value,
       tokens:
         values['token-url'] === undefined
-          ? { kind: 'secret', secret: secret as string }
+          ? { kind: 'issuer', env: issuerEnv }
           : { kind: 'url', url: url(values['token-url'], 'token-url', ['http:', 'https:']) },
     };
   }

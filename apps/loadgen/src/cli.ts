@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { writeFile } from 'node:fs/promises';
+import { readIssuerKeys } from '@game-chat/auth/issuer';
 import cliProgress from 'cli-progress';
 import {
   type CliOptions,
@@ -12,8 +13,8 @@ import {
 } from './args.js';
 import { formatReport } from './report.js';
 import { type LoadProgress, type LoadTarget, runLoad } from './run.js';
-import { type StackProcess, startStackProcess } from './stack-process.js';
-import { tokensFromSecret, tokensFromUrl } from './tokens.js';
+import { type StackProcess, stackTarget, startStackProcess } from './stack-process.js';
+import { tokensFromKeys, tokensFromUrl } from './tokens.js';
 
 /** The limits a plan runs into: a local stack's settings, else the SPEC §6 defaults. */
 function rateLimits(target: TargetOptions) {
@@ -25,16 +26,24 @@ function rateLimits(target: TargetOptions) {
   };
 }
 
-function remoteTarget(target: Extract<TargetOptions, { kind: 'remote' }>): LoadTarget {
+async function remoteTarget(
+  target: Extract<TargetOptions, { kind: 'remote' }>,
+): Promise<LoadTarget> {
+  let getToken: LoadTarget['getToken'];
+  if (target.tokens.kind === 'url') {
+    getToken = tokensFromUrl(target.tokens.url);
+  } else {
+    const { keys, warnings } = await readIssuerKeys(target.tokens.env);
+    for (const warning of warnings) console.error(`warning: ${warning}`);
+    getToken = tokensFromKeys(keys);
+  }
   return {
     endpoint: target.endpoint,
     apiUrl: target.apiUrl,
     authorizerName: target.authorizerName,
+    tokenKeyName: target.tokenKeyName,
     topicPrefix: target.topicPrefix,
-    getToken:
-      target.tokens.kind === 'url'
-        ? tokensFromUrl(target.tokens.url)
-        : tokensFromSecret(target.tokens.secret),
+    getToken,
   };
 }
 
@@ -84,14 +93,9 @@ async function run(options: CliOptions): Promise<number> {
   if (options.target.kind === 'local') {
     console.error('starting a local stack...');
     stack = await startStackProcess({ settings: options.target.settings });
-    target = {
-      endpoint: stack.urls.mqtt,
-      apiUrl: stack.urls.api,
-      topicPrefix: stack.topicPrefix,
-      getToken: tokensFromUrl(stack.tokenUrl),
-    };
+    target = stackTarget(stack);
   } else {
-    target = remoteTarget(options.target);
+    target = await remoteTarget(options.target);
   }
   const bar = progressBar(options.progress);
   const controller = new AbortController();

@@ -12,6 +12,7 @@ export interface LoadTarget {
   readonly endpoint: string;
   readonly apiUrl: string;
   readonly authorizerName?: string | undefined;
+  readonly tokenKeyName?: string | undefined;
   readonly topicPrefix?: string | undefined;
   readonly getToken: TokenSource;
 }
@@ -170,6 +171,7 @@ export async function runLoad(
       getToken: () => target.getToken(playerId),
       clientSuffix: 'lg',
       ...(target.authorizerName === undefined ? {} : { authorizerName: target.authorizerName }),
+      ...(target.tokenKeyName === undefined ? {} : { tokenKeyName: target.tokenKeyName }),
       ...(target.topicPrefix === undefined ? {} : { topicPrefix: target.topicPrefix }),
     });
     const bot: Bot = { index, channel: index % plan.channels, client };

@@ -37,6 +37,7 @@ try {
     type: 'ready',
     urls: stack.urls,
     authorizerName: stack.authorizerName,
+    tokenKeyName: stack.tokenKeyName,
     topicPrefix: stack.topicPrefix,
     redisUrl: stack.redisUrl,
   });

@@ -2,10 +2,15 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { LocalStack, LocalStackStats } from '@game-chat/local-stack';
+import type { LoadTarget } from './run.js';
+import { tokensFromUrl } from './tokens.js';
 
 export type ParentRequest = { type: 'sample'; id: number } | { type: 'stop' };
 export type ChildReply =
-  | ({ type: 'ready' } & Pick<LocalStack, 'urls' | 'authorizerName' | 'topicPrefix' | 'redisUrl'>)
+  | ({ type: 'ready' } & Pick<
+      LocalStack,
+      'urls' | 'authorizerName' | 'tokenKeyName' | 'topicPrefix' | 'redisUrl'
+    >)
   | {
       type: 'sample';
       id: number;
@@ -33,6 +38,7 @@ export interface StackProcess {
   /** The stack's development token endpoint. */
   readonly tokenUrl: string;
   readonly authorizerName: string;
+  readonly tokenKeyName: string;
   readonly topicPrefix: string;
   readonly redisUrl: string;
   sample(): Promise<StackSample>;
@@ -49,6 +55,18 @@ export class StackStartError extends Error {
 }
 
 const CHILD = fileURLToPath(new URL('./stack-child.js', import.meta.url));
+
+/** Where bots connect on a stack process: its MQTT endpoint, signed tokens from `/dev/tokens`. */
+export function stackTarget(stack: StackProcess): LoadTarget {
+  return {
+    endpoint: stack.urls.mqtt,
+    apiUrl: stack.urls.api,
+    authorizerName: stack.authorizerName,
+    tokenKeyName: stack.tokenKeyName,
+    topicPrefix: stack.topicPrefix,
+    getToken: tokensFromUrl(stack.tokenUrl),
+  };
+}
 
 function firstReply(child: ChildProcess, timeoutMs: number): Promise<ChildReply> {
   return new Promise((resolve, reject) => {
@@ -99,6 +117,7 @@ export async function startStackProcess(
     urls: ready.urls,
     tokenUrl: `${ready.urls.api}/dev/tokens`,
     authorizerName: ready.authorizerName,
+    tokenKeyName: ready.tokenKeyName,
     topicPrefix: ready.topicPrefix,
     redisUrl: ready.redisUrl,
     sample() {

@@ -1,7 +1,8 @@
-import { issuePlayerToken } from '@game-chat/auth/tokens';
+import { type IssuerKeys, issueSignedPlayerToken } from '@game-chat/auth/signing';
+import { readSignedToken, type SignedToken } from '@game-chat/protocol/custom-auth';
 
-/** Gives a bot its player token, as a game's backend would. */
-export type TokenSource = (playerId: string) => Promise<string>;
+/** Gives a bot its signed player token, as a game's backend would. */
+export type TokenSource = (playerId: string) => Promise<SignedToken>;
 
 /** A token endpoint did not give a token; `code` is stable for reports. */
 export class TokenSourceError extends Error {
@@ -13,8 +14,8 @@ export class TokenSourceError extends Error {
 }
 
 /**
- * Tokens from an HTTP endpoint that answers `POST { playerId, name }` with `{ token }`: the
- * local stack's `/dev/tokens`, or a game backend's equivalent.
+ * Tokens from an HTTP endpoint that answers `POST { playerId, name }` with `{ token, signature }`:
+ * the local stack's `/dev/tokens`, or a game backend's equivalent.
  */
 export function tokensFromUrl(url: string, timeoutMs = 10_000): TokenSource {
   return async (playerId) => {
@@ -31,18 +32,20 @@ export function tokensFromUrl(url: string, timeoutMs = 10_000): TokenSource {
         cause: error,
       });
     }
-    const body = (await response.json().catch(() => undefined)) as { token?: unknown } | undefined;
-    if (!response.ok || typeof body?.token !== 'string') {
+    const body: unknown = await response.json().catch(() => undefined);
+    const signed = readSignedToken(body);
+    if (!response.ok || !signed.ok) {
+      const reason = signed.ok ? '' : ` (${signed.message})`;
       throw new TokenSourceError(
-        `token endpoint ${url} answered ${response.status} without a token`,
+        `token endpoint ${url} answered ${response.status} without a signed token${reason}`,
       );
     }
-    return body.token;
+    return signed.value;
   };
 }
 
-/** HS256 tokens signed here with the deployment's `CHAT_TOKEN_SECRET`. */
-export function tokensFromSecret(secret: string, expiresInSeconds = 3600): TokenSource {
+/** Tokens issued and signed here with the deployment's keys (see `readIssuerKeys`). */
+export function tokensFromKeys(keys: IssuerKeys, expiresInSeconds = 3600): TokenSource {
   return (playerId) =>
-    issuePlayerToken({ sub: playerId, name: playerId }, { secret }, { expiresInSeconds });
+    issueSignedPlayerToken({ sub: playerId, name: playerId }, keys, { expiresInSeconds });
 }

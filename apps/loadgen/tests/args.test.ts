@@ -61,26 +61,40 @@ describe('parseCommandLine', () => {
     expect(parsed).toMatchObject({ progress: false, out: 'r.json' });
   });
 
-  it('targets a running deployment with a token URL or a secret', () => {
+  it('targets a running deployment with a token URL or the issuer keys', () => {
     expect(
-      options([...remote, '--token-url', 'http://127.0.0.1:1/dev/tokens', '--authorizer', 'auth'])
-        .target,
+      options([
+        ...remote,
+        '--token-url',
+        'http://127.0.0.1:1/dev/tokens',
+        '--authorizer',
+        'auth',
+        '--token-key-name',
+        'PlayerToken',
+      ]).target,
     ).toEqual({
       kind: 'remote',
       endpoint: remote[1],
       apiUrl: remote[3],
       authorizerName: 'auth',
+      tokenKeyName: 'PlayerToken',
       topicPrefix: 'chat',
       tokens: { kind: 'url', url: 'http://127.0.0.1:1/dev/tokens' },
     });
-    expect(
-      options([...remote, '--secret', 's3cret', '--topic-prefix', 'game1']).target,
-    ).toMatchObject({
-      topicPrefix: 'game1',
-      tokens: { kind: 'secret', secret: 's3cret' },
+    const withSecret = options([...remote, '--secret', 's3cret', '--topic-prefix', 'game1'], {
+      CHAT_AUTHORIZER_SIGNING_KEY: 'PEM',
+      CHAT_TOKEN_SECRET: 'overridden',
+      HOME: '/root',
+    }).target;
+    expect(withSecret).toMatchObject({ topicPrefix: 'game1' });
+    // Only the issuer's variables are kept; --secret wins over CHAT_TOKEN_SECRET.
+    expect((withSecret as { tokens: unknown }).tokens).toEqual({
+      kind: 'issuer',
+      env: { CHAT_TOKEN_SECRET: 's3cret', CHAT_AUTHORIZER_SIGNING_KEY: 'PEM' },
     });
-    expect(options(remote, { CHAT_TOKEN_SECRET: 'from-env' }).target).toMatchObject({
-      tokens: { kind: 'secret', secret: 'from-env' },
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:k';
+    expect(options(remote, { CHAT_TOKEN_PRIVATE_KEY_SECRET_ARN: arn }).target).toMatchObject({
+      tokens: { kind: 'issuer', env: { CHAT_TOKEN_PRIVATE_KEY_SECRET_ARN: arn } },
     });
   });
 

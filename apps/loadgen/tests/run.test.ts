@@ -1,7 +1,11 @@
+import {
+  DEVELOPMENT_AUTHORIZER_SIGNING_KEY,
+  loadAuthorizerSigningKey,
+} from '@game-chat/auth/signing';
 import { createLocalStack, type LocalStack } from '@game-chat/local-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LoadPhase, runLoad } from '../src/run.js';
-import { tokensFromSecret, tokensFromUrl } from '../src/tokens.js';
+import { tokensFromKeys, tokensFromUrl } from '../src/tokens.js';
 
 let stack: LocalStack;
 
@@ -32,6 +36,7 @@ describe('runLoad through a local stack', () => {
       {
         endpoint: stack.urls.mqtt,
         apiUrl: stack.urls.api,
+        authorizerName: stack.authorizerName,
         getToken: tokensFromUrl(`${stack.urls.api}/dev/tokens`),
       },
       {
@@ -70,8 +75,13 @@ describe('runLoad through a local stack', () => {
       {
         endpoint: stack.urls.mqtt,
         apiUrl: stack.urls.api,
-        // Signed with another secret than the stack's: a forged token.
-        getToken: tokensFromSecret('not-the-stack-secret-but-32-bytes-long!!'),
+        authorizerName: stack.authorizerName,
+        // Signed for IoT Core with the stack's key, but the JWT with another secret than the
+        // stack's: a forged token that reaches the authorizer, which refuses it.
+        getToken: tokensFromKeys({
+          playerToken: { secret: 'not-the-stack-secret-but-32-bytes-long!!' },
+          authorizerSigning: loadAuthorizerSigningKey(DEVELOPMENT_AUTHORIZER_SIGNING_KEY),
+        }),
       },
     );
     expect(report.connect).toMatchObject({ connected: 0, failed: { unauthorized: 2 } });

@@ -4,6 +4,7 @@ import { Aedes, type AedesPublishPacket, type Client, type ConnectPacket } from 
 import {
   type AuthorizerEvent,
   buildAuthorizerEvent,
+  type CustomAuthSettings,
   readAuthorizerResponse,
 } from './custom-auth.js';
 import {
@@ -25,6 +26,7 @@ import {
 import type { Logger } from './logger.js';
 import {
   ConnectionViolation,
+  checkTopicStrings,
   countSubscribeFilters,
   type FrameVerdict,
   guardConnection,
@@ -47,7 +49,8 @@ export interface BrokerOptions {
   readonly host: string;
   readonly mqttPort: number;
   readonly wsPort: number;
-  readonly authorizerName: string;
+  /** The custom authorizer's name, token key name, signing keys and default-ness. */
+  readonly customAuth: CustomAuthSettings;
   /** Runs the custom authorizer Lambda with an event and resolves to its answer. */
   readonly authorize: (event: AuthorizerEvent) => Promise<unknown>;
   /** Sees every accepted publish, for the rules engine. */
@@ -63,6 +66,11 @@ export interface BrokerStats {
   readonly connections: number;
   readonly connectsAccepted: number;
   readonly connectsRefused: number;
+  /**
+   * Calls of the authorizer Lambda (connects and refreshes). A CONNECT refused for its
+   * authorizer name or signature costs none.
+   */
+  readonly authorizerInvocations: number;
   /** Publishes discarded over the per-connection rate quota. */
   readonly publishesDropped: number;
   /** Connections closed for breaking a rule (QoS 2, size, policy, ...). */
@@ -131,6 +139,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const counters = {
     connectsAccepted: 0,
     connectsRefused: 0,
+    authorizerInvocations: 0,
     publishesDropped: 0,
     connectionsClosedByBroker: 0,
   };
@@ -176,7 +185,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
             : {}),
           connectionId: connection.sessionId,
         },
-        options.authorizerName,
+        options.customAuth,
       );
       if (!event.ok) return refuse(CONNACK.notAuthorized, event.message);
       authorizeConnection(client, connection, event.value).then(
@@ -284,13 +293,18 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     connection.timers.add(timer);
   }
 
+  function invokeAuthorizer(event: AuthorizerEvent): Promise<unknown> {
+    counters.authorizerInvocations++;
+    return options.authorize(event);
+  }
+
   /** Calls the authorizer; resolves to a refusal message, or undefined when accepted. */
   async function authorizeConnection(
     client: Client,
     connection: Connection,
     event: AuthorizerEvent,
   ): Promise<string | undefined> {
-    const decision = readAuthorizerResponse(await options.authorize(event), authorizerLimits);
+    const decision = readAuthorizerResponse(await invokeAuthorizer(event), authorizerLimits);
     if (!decision.ok) return `invalid authorizer response: ${decision.message}`;
     if (!decision.value.authenticated) return 'authorizer did not authenticate the client';
     const { principalId, policies, disconnectAfterSeconds, refreshAfterSeconds } = decision.value;
@@ -323,8 +337,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   function scheduleRefresh(client: Client, connection: Connection, seconds: number): void {
     schedule(connection, seconds * 1000, () => {
       const authorization = connection.authorization as Authorization;
-      options
-        .authorize(authorization.event)
+      invokeAuthorizer(authorization.event)
         .then((response) => {
           const decision = readAuthorizerResponse(response, authorizerLimits);
           if (!decision.ok || !decision.value.authenticated) {
@@ -424,6 +437,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   }
 
   function inspect(connection: Connection, frame: MqttFrame): FrameVerdict {
+    checkTopicStrings(frame);
     switch (frame.type) {
       case PACKET_TYPE.publish:
         if (takePublishSlot(connection)) return 'pass';

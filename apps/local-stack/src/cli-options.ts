@@ -23,6 +23,10 @@ const STACK_VARIABLES = new Set([
   'CHAT_WEB_ROOT',
   'CHAT_TOKEN_SECRET',
   'CHAT_TOPIC_PREFIX',
+  'CHAT_AUTHORIZER_NAME',
+  'CHAT_AUTHORIZER_TOKEN_KEY_NAME',
+  'CHAT_AUTHORIZER_SIGNING_KEY',
+  'CHAT_CREATE_DOMAIN_CONFIGURATION',
 ]);
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -45,6 +49,15 @@ function logMode(env: Env, interactive: boolean): LogMode {
   return raw;
 }
 
+function flag(env: Env, name: string): boolean | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'true' && raw !== 'false') {
+    throw new LocalStackConfigError(name, `must be true or false (got "${raw}")`);
+  }
+  return raw === 'true';
+}
+
 const nonEmpty = (value: string | undefined) =>
   value === undefined || value.trim() === '' ? undefined : value.trim();
 
@@ -60,6 +73,10 @@ export function readCliOptions(env: Env, interactive: boolean): LocalStackOption
   const tokenSecret = nonEmpty(env.CHAT_TOKEN_SECRET);
   const topicPrefix = nonEmpty(env.CHAT_TOPIC_PREFIX);
   const webRoot = nonEmpty(env.CHAT_WEB_ROOT);
+  const authorizerName = nonEmpty(env.CHAT_AUTHORIZER_NAME);
+  const tokenKeyName = nonEmpty(env.CHAT_AUTHORIZER_TOKEN_KEY_NAME);
+  const authorizerSigningKey = nonEmpty(env.CHAT_AUTHORIZER_SIGNING_KEY);
+  const createDomainConfiguration = flag(env, 'CHAT_CREATE_DOMAIN_CONFIGURATION');
   return {
     mqttPort: port(env, 'CHAT_MQTT_PORT'),
     wsPort: port(env, 'CHAT_WS_PORT'),
@@ -73,5 +90,9 @@ export function readCliOptions(env: Env, interactive: boolean): LocalStackOption
     ...(tokenSecret === undefined ? {} : { tokenSecret }),
     ...(topicPrefix === undefined ? {} : { topicPrefix }),
     ...(webRoot === undefined ? {} : { webRoot }),
+    ...(authorizerName === undefined ? {} : { authorizerName }),
+    ...(tokenKeyName === undefined ? {} : { tokenKeyName }),
+    ...(authorizerSigningKey === undefined ? {} : { authorizerSigningKey }),
+    ...(createDomainConfiguration === undefined ? {} : { createDomainConfiguration }),
   };
 }

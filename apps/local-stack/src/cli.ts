@@ -24,6 +24,8 @@ function readyLine(stack: LocalStack): string {
     `web=${urls.web ?? 'none'}`,
     `redis=${stack.redisUrl}`,
     `authorizer=${stack.authorizerName}`,
+    `tokenKeyName=${stack.tokenKeyName}`,
+    `defaultAuthorizer=${stack.createDomainConfiguration}`,
   ];
   const hint = urls.web ? '' : ' (no web demo: build apps/web-demo to serve it)';
   return `ready ${parts.join(' ')}${hint}\n`;

@@ -1,17 +1,35 @@
+import { type KeyObject, verify } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import {
+  AUTHORIZER_NAME_PARAM,
+  AUTHORIZER_SIGNATURE_PARAM,
+  isBase64,
+} from '@game-chat/protocol/custom-auth';
 import { fail, ok, type Result } from '@game-chat/protocol/result';
 import { AUTHORIZER_LIMITS, type AuthorizerLimits } from './limits.js';
 import { type PolicyDocument, parsePolicyDocument } from './policy.js';
 
 /**
- * The IoT custom authorizer contract (aws-fidelity §2): the event IoT Core sends the authorizer
- * Lambda on CONNECT, and the checks IoT applies to the Lambda's answer.
+ * The IoT custom authorizer contract (aws-fidelity §2): what IoT Core checks on CONNECT before
+ * it invokes the authorizer Lambda (the authorizer's name, the token's signature), the event it
+ * sends the Lambda, and the checks it applies to the Lambda's answer.
  */
 
-/** The token key name the authorizer is configured with: `?token=` or a `token` header. */
-export const TOKEN_KEY_NAME = 'token';
-const AUTHORIZER_NAME_KEY = 'x-amz-customauthorizer-name';
-const SIGNATURE_KEY = 'x-amz-customauthorizer-signature';
+/** How the authorizer is configured, as Terraform's `aws_iot_authorizer` configures it. */
+export interface CustomAuthSettings {
+  /** `name`: what clients put in `x-amz-customauthorizer-name`. */
+  readonly authorizerName: string;
+  /** `token_key_name`: the query parameter, upgrade header or user name parameter of the token. */
+  readonly tokenKeyName: string;
+  /** `token_signing_public_keys`: a signature any one of them verifies is accepted. */
+  readonly signingPublicKeys: readonly KeyObject[];
+  /**
+   * `create_domain_configuration`: the authorizer is the endpoint's default, so a CONNECT that
+   * names no authorizer gets it. Without it such a CONNECT is refused, as on the Data-ATS
+   * endpoint, which has no default authorizer.
+   */
+  readonly defaultAuthorizer: boolean;
+}
 
 export interface ConnectAttempt {
   readonly transport: 'tcp' | 'websocket';
@@ -43,75 +61,117 @@ export interface AuthorizerEvent {
   readonly connectionMetadata: { readonly id: string };
 }
 
-/** Splits `name?query` and takes the authorizer's own parameters out of the query. */
-function splitCredentials(value: string): { base: string; query: URLSearchParams } {
-  const mark = value.indexOf('?');
-  if (mark === -1) return { base: value, query: new URLSearchParams() };
-  return { base: value.slice(0, mark), query: new URLSearchParams(value.slice(mark + 1)) };
+/** One place a client may put its credentials: a query string or the upgrade headers. */
+interface CredentialSource {
+  get(key: string): string | undefined;
 }
 
-function withoutAuthorizerKeys(query: URLSearchParams): string {
-  const rest = new URLSearchParams(query);
-  rest.delete(AUTHORIZER_NAME_KEY);
-  rest.delete(SIGNATURE_KEY);
-  const text = rest.toString();
-  return text === '' ? '' : `?${text}`;
+function querySource(query: string): CredentialSource {
+  const params = new URLSearchParams(query);
+  return { get: (key) => params.get(key) ?? undefined };
+}
+
+function headerSource(headers: IncomingHttpHeaders): CredentialSource {
+  return {
+    get(key) {
+      const value = headers[key.toLowerCase()];
+      return Array.isArray(value) ? value[0] : value;
+    },
+  };
+}
+
+/** The query string of `name?query` or of a URL, without the `?`; undefined when none. */
+function queryOf(value: string): string | undefined {
+  const mark = value.indexOf('?');
+  return mark === -1 ? undefined : value.slice(mark + 1);
 }
 
 function joinHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const joined: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || name === AUTHORIZER_NAME_KEY) continue;
-    joined[name] = Array.isArray(value) ? value.join(',') : value;
+    if (value !== undefined) joined[name] = Array.isArray(value) ? value.join(',') : value;
   }
   return joined;
 }
 
+/** RSA-SHA256 of the token's UTF-8 bytes, as IoT Core checks `x-amz-customauthorizer-signature`. */
+export function verifyTokenSignature(
+  token: string,
+  signature: string,
+  publicKeys: readonly KeyObject[],
+): boolean {
+  if (!isBase64(signature)) return false;
+  const data = Buffer.from(token, 'utf8');
+  const bytes = Buffer.from(signature, 'base64');
+  return publicKeys.some((key) => verify('sha256', data, key, bytes));
+}
+
 /**
- * Builds the event IoT Core sends the authorizer (aws-fidelity §2.1). The authorizer's name may
- * come in the username's query string or the upgrade URL; it is taken out before the Lambda sees
- * them. A name other than `authorizerName` is refused, as IoT refuses an unknown authorizer.
+ * Does what IoT Core does with a CONNECT before it invokes a signed custom authorizer, and
+ * builds the event it then sends (aws-fidelity §2.1):
+ *
+ * - the authorizer named in the WebSocket URL, an upgrade header or the user name's query
+ *   string must be this one; naming none is refused unless it is the endpoint's default;
+ * - the token is read from the token key name, in the same three places (URL first, then
+ *   header, then user name), with the signature from the same place;
+ * - the signature must verify with one of the authorizer's public keys.
+ *
+ * Any refusal here means the Lambda is never invoked. The event carries the token, and the
+ * URL, headers and user name exactly as sent: AWS documents that it "sends all headers and
+ * query parameters" and strips nothing, so neither does this.
  */
 export function buildAuthorizerEvent(
   attempt: ConnectAttempt,
-  authorizerName: string,
+  settings: CustomAuthSettings,
 ): Result<AuthorizerEvent> {
-  const username = attempt.username === undefined ? undefined : splitCredentials(attempt.username);
-  const url = attempt.upgrade ? splitCredentials(attempt.upgrade.url) : undefined;
-  const headerName = attempt.upgrade?.headers[AUTHORIZER_NAME_KEY];
-  const names = [
-    username?.query.get(AUTHORIZER_NAME_KEY),
-    url?.query.get(AUTHORIZER_NAME_KEY),
-    Array.isArray(headerName) ? headerName[0] : headerName,
-  ].filter((name): name is string => name !== undefined && name !== null);
-  const stranger = names.find((name) => name !== authorizerName);
-  if (stranger !== undefined) return fail('invalid', `unknown custom authorizer "${stranger}"`);
+  const urlQuery = attempt.upgrade ? queryOf(attempt.upgrade.url) : undefined;
+  const usernameQuery = attempt.username === undefined ? undefined : queryOf(attempt.username);
+  const sources = [
+    urlQuery === undefined ? undefined : querySource(urlQuery),
+    attempt.upgrade ? headerSource(attempt.upgrade.headers) : undefined,
+    usernameQuery === undefined ? undefined : querySource(usernameQuery),
+  ].filter((source): source is CredentialSource => source !== undefined);
 
-  const headerToken = attempt.upgrade?.headers[TOKEN_KEY_NAME];
-  const token =
-    url?.query.get(TOKEN_KEY_NAME) ??
-    (Array.isArray(headerToken) ? headerToken[0] : headerToken) ??
-    username?.query.get(TOKEN_KEY_NAME) ??
-    undefined;
+  const names = sources
+    .map((source) => source.get(AUTHORIZER_NAME_PARAM))
+    .filter((name): name is string => name !== undefined);
+  const stranger = names.find((name) => name !== settings.authorizerName);
+  if (stranger !== undefined) return fail('invalid', `unknown custom authorizer "${stranger}"`);
+  if (names.length === 0 && !settings.defaultAuthorizer) {
+    return fail(
+      'invalid',
+      `no custom authorizer named (${AUTHORIZER_NAME_PARAM}) and the endpoint has no default authorizer`,
+    );
+  }
+
+  const { tokenKeyName } = settings;
+  const carrier = sources.find((source) => source.get(tokenKeyName) !== undefined);
+  const token = carrier?.get(tokenKeyName);
+  if (carrier === undefined || token === undefined || token === '') {
+    return fail('invalid', `no token under the token key name "${tokenKeyName}"`);
+  }
+  const signature = carrier.get(AUTHORIZER_SIGNATURE_PARAM);
+  if (signature === undefined || signature === '') {
+    return fail('invalid', `no ${AUTHORIZER_SIGNATURE_PARAM} next to the token`);
+  }
+  if (!verifyTokenSignature(token, signature, settings.signingPublicKeys)) {
+    return fail('invalid', "the token's signature does not verify with the authorizer's keys");
+  }
 
   const mqtt = {
-    ...(username === undefined
-      ? {}
-      : { username: username.base + withoutAuthorizerKeys(username.query) }),
+    ...(attempt.username === undefined ? {} : { username: attempt.username }),
     ...(attempt.password === undefined ? {} : { password: attempt.password.toString('base64') }),
     ...(attempt.clientId === '' ? {} : { clientId: attempt.clientId }),
   };
-  const http =
-    attempt.upgrade && url
-      ? {
-          headers: joinHeaders(attempt.upgrade.headers),
-          queryString: withoutAuthorizerKeys(url.query),
-        }
-      : undefined;
+  const http = attempt.upgrade
+    ? {
+        headers: joinHeaders(attempt.upgrade.headers),
+        queryString: urlQuery === undefined ? '' : `?${urlQuery}`,
+      }
+    : undefined;
   return ok({
-    ...(token === undefined ? {} : { token }),
-    // Token signing is disabled for this authorizer, so IoT verified no signature.
-    signatureVerified: false,
+    token,
+    signatureVerified: true,
     protocols: http ? ['tls', 'http', 'mqtt'] : ['tls', 'mqtt'],
     protocolData: { tls: { serverName: attempt.serverName }, ...(http ? { http } : {}), mqtt },
     connectionMetadata: { id: attempt.connectionId },

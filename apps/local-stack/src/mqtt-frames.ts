@@ -10,6 +10,7 @@ export const PACKET_TYPE = {
   connect: 1,
   publish: 3,
   subscribe: 8,
+  unsubscribe: 10,
   disconnect: 14,
 } as const;
 
@@ -106,20 +107,76 @@ export class MqttFrameSplitter {
 }
 
 /**
+ * The topic strings of a PUBLISH (its topic name), SUBSCRIBE or UNSUBSCRIBE (its filters), as
+ * raw bytes; undefined when the body is malformed (aedes' parser then refuses it) or the packet
+ * has no topics.
+ */
+function topicFields(frame: MqttFrame): Buffer[] | undefined {
+  const { bytes } = frame;
+  const readString = (offset: number) => {
+    if (offset + 2 > bytes.length) return undefined;
+    const end = offset + 2 + bytes.readUInt16BE(offset);
+    return end > bytes.length ? undefined : { text: bytes.subarray(offset + 2, end), end };
+  };
+  if (frame.type === PACKET_TYPE.publish) {
+    const topic = readString(frame.bodyOffset);
+    return topic && [topic.text];
+  }
+  if (frame.type !== PACKET_TYPE.subscribe && frame.type !== PACKET_TYPE.unsubscribe) {
+    return undefined;
+  }
+  // After the packet identifier: filters, each followed by a requested QoS in a SUBSCRIBE.
+  const optionBytes = frame.type === PACKET_TYPE.subscribe ? 1 : 0;
+  const filters: Buffer[] = [];
+  let offset = frame.bodyOffset + 2;
+  while (offset < bytes.length) {
+    const filter = readString(offset);
+    if (filter === undefined || filter.end + optionBytes > bytes.length) return undefined;
+    filters.push(filter.text);
+    offset = filter.end + optionBytes;
+  }
+  return filters;
+}
+
+/**
  * Number of topic filters in a SUBSCRIBE packet, or undefined when the body is malformed (aedes'
  * parser then refuses it).
  */
 export function countSubscribeFilters(frame: MqttFrame): number | undefined {
-  const { bytes } = frame;
-  let offset = frame.bodyOffset + 2; // packet identifier
-  let count = 0;
-  while (offset < bytes.length) {
-    if (offset + 2 > bytes.length) return undefined;
-    offset += 2 + bytes.readUInt16BE(offset) + 1; // filter length, filter, requested QoS
-    if (offset > bytes.length) return undefined;
-    count++;
+  return topicFields(frame)?.length;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function isWellFormedMqttString(bytes: Buffer): boolean {
+  // MQTT 3.1.1 §1.5.3: well-formed UTF-8 (no encoded surrogates) and no U+0000.
+  if (bytes.includes(0)) return false;
+  try {
+    strictUtf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
   }
-  return count;
+}
+
+/**
+ * MQTT 3.1.1 asks a server to close the connection on a topic or topic filter that is not
+ * well-formed UTF-8 or holds U+0000 [MQTT-1.5.3-1, -2], and on a SUBSCRIBE or UNSUBSCRIBE
+ * without filters [MQTT-3.8.3-3, 3.10.3-2]; AWS IoT does. Throws the ConnectionViolation.
+ */
+export function checkTopicStrings(frame: MqttFrame): void {
+  const topics = topicFields(frame);
+  if (topics === undefined) return;
+  if (topics.length === 0) {
+    const kind = frame.type === PACKET_TYPE.subscribe ? 'SUBSCRIBE' : 'UNSUBSCRIBE';
+    throw new ConnectionViolation('malformed_packet', `${kind} without topic filters`);
+  }
+  if (!topics.every(isWellFormedMqttString)) {
+    throw new ConnectionViolation(
+      'malformed_packet',
+      'a topic is not well-formed UTF-8 or contains U+0000',
+    );
+  }
 }
 
 export type FrameVerdict = 'pass' | 'drop';

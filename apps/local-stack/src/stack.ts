@@ -1,6 +1,15 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createTokenVerifier, DEVELOPMENT_TOKEN_SECRET } from '@game-chat/auth/tokens';
+import {
+  DEVELOPMENT_AUTHORIZER_SIGNING_KEY,
+  loadAuthorizerSigningKey,
+} from '@game-chat/auth/signing';
+import {
+  createTokenVerifier,
+  DEVELOPMENT_TOKEN_SECRET,
+  TokenKeyError,
+} from '@game-chat/auth/tokens';
 import {
   CORS_ALLOW_HEADERS,
   CORS_ALLOW_METHODS,
@@ -8,11 +17,17 @@ import {
   ROUTES,
 } from '@game-chat/history-api/routes';
 import { loadConfig } from '@game-chat/lambda-runtime/config';
+import {
+  DEFAULT_AUTHORIZER_NAME,
+  DEFAULT_TOKEN_KEY_NAME,
+  validateAuthorizerName,
+  validateTokenKeyName,
+} from '@game-chat/protocol/custom-auth';
 import type { Role } from '@game-chat/protocol/names';
 import { type Broker, type BrokerStats, startBroker } from './broker.js';
 import { loadBundles } from './bundles.js';
 import { type DataPlane, startDataPlane } from './data-plane.js';
-import { createTokenIssuer, devTokenEndpoint } from './dev-tokens.js';
+import { createTokenIssuer, type DevCredentials, devTokenEndpoint } from './dev-tokens.js';
 import { type HttpApi, startHttpApi } from './http-api.js';
 import { invokeLambda, type LambdaFunction } from './lambda.js';
 import { AUTHORIZER_LIMITS, LOCAL_AWS } from './limits.js';
@@ -47,6 +62,20 @@ export interface LocalStackOptions {
   readonly host?: string;
   /** HS256 secret of player tokens (default: the public development secret). */
   readonly tokenSecret?: string;
+  /** The custom authorizer's name (`CHAT_AUTHORIZER_NAME`, default `game-chat-token-authorizer`). */
+  readonly authorizerName?: string;
+  /** Its token key name (`CHAT_AUTHORIZER_TOKEN_KEY_NAME`, default `token`). */
+  readonly tokenKeyName?: string;
+  /**
+   * `CHAT_CREATE_DOMAIN_CONFIGURATION`, as Terraform's `create_domain_configuration`: the
+   * authorizer is the endpoint's default, so a CONNECT may name none (default false).
+   */
+  readonly createDomainConfiguration?: boolean;
+  /**
+   * PEM RSA private key that signs tokens for the authorizer (`CHAT_AUTHORIZER_SIGNING_KEY`);
+   * the broker verifies with its public half. Default: the public development key.
+   */
+  readonly authorizerSigningKey?: string;
   readonly topicPrefix?: string;
   /** `CHAT_*` settings of SPEC §6 for the Lambdas, e.g. `{ CHAT_RATE_BURST: '3' }`. */
   readonly settings?: Readonly<Record<string, string>>;
@@ -77,11 +106,20 @@ export interface LocalStack {
     readonly iotData: string;
     readonly web?: string;
   };
-  /** Name clients may put in `x-amz-customauthorizer-name`; any other name is refused. */
+  /** Name clients put in `x-amz-customauthorizer-name`; any other name is refused. */
   readonly authorizerName: string;
+  /** Where clients put the token: `?{tokenKeyName}=` or the user name's query string. */
+  readonly tokenKeyName: string;
+  /** Whether a CONNECT may name no authorizer (the endpoint's default authorizer). */
+  readonly createDomainConfiguration: boolean;
   readonly topicPrefix: string;
   readonly redisUrl: string;
+  /** A player token alone: an HTTP API bearer token, or a token to sign by hand. */
   issueToken(playerId: string, options?: TokenOptions): Promise<string>;
+  /** A player token signed for the authorizer, with its name: what `POST /dev/tokens` answers. */
+  issueSignedToken(playerId: string, options?: TokenOptions): Promise<DevCredentials>;
+  /** Signs any token with the stack's authorizer key (for hand-made and hostile tokens). */
+  signToken(token: string): DevCredentials;
   stats(): LocalStackStats;
   stop(): Promise<void>;
 }
@@ -113,6 +151,22 @@ function checkSettings(settings: Readonly<Record<string, string>>): void {
   }
 }
 
+function signingKey(pem: string | undefined): KeyObject {
+  try {
+    return loadAuthorizerSigningKey(pem ?? DEVELOPMENT_AUTHORIZER_SIGNING_KEY);
+  } catch (error) {
+    if (!(error instanceof TokenKeyError)) throw error;
+    throw new LocalStackConfigError(
+      'CHAT_AUTHORIZER_SIGNING_KEY',
+      `is not usable: ${error.message}`,
+    );
+  }
+}
+
+function checked(setting: string, result: { ok: boolean; message?: string }): void {
+  if (!result.ok) throw new LocalStackConfigError(setting, `is invalid: ${result.message}`);
+}
+
 function checkPort(name: string, port: number): number {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new LocalStackConfigError(name, `must be a port number 0-65535 (got ${port})`);
@@ -125,6 +179,12 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
   const host = options.host ?? '127.0.0.1';
   const topicPrefix = options.topicPrefix ?? 'chat';
   const tokenSecret = options.tokenSecret ?? DEVELOPMENT_TOKEN_SECRET;
+  const authorizerName = options.authorizerName ?? DEFAULT_AUTHORIZER_NAME;
+  const tokenKeyName = options.tokenKeyName ?? DEFAULT_TOKEN_KEY_NAME;
+  const createDomainConfiguration = options.createDomainConfiguration ?? false;
+  checked('CHAT_AUTHORIZER_NAME', validateAuthorizerName(authorizerName));
+  checked('CHAT_AUTHORIZER_TOKEN_KEY_NAME', validateTokenKeyName(tokenKeyName));
+  const authorizerSigning = signingKey(options.authorizerSigningKey);
   const settings = options.settings ?? {};
   const ports = {
     mqtt: checkPort('mqttPort', options.mqttPort ?? 0),
@@ -222,12 +282,16 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
     });
     cleanups.push(() => engine.close());
 
-    const authorizerName = `${NAME}-authorizer`;
     broker = await startBroker({
       host,
       mqttPort: ports.mqtt,
       wsPort: ports.ws,
-      authorizerName,
+      customAuth: {
+        authorizerName,
+        tokenKeyName,
+        signingPublicKeys: [createPublicKey(authorizerSigning)],
+        defaultAuthorizer: createDomainConfiguration,
+      },
       authorize: (event) => invokeLambda(authorizer, event, LOCAL_AWS),
       onMessage: (message) => engine.handle(message),
       location: LOCAL_AWS,
@@ -235,7 +299,11 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
     });
     cleanups.push(() => (broker as Broker).close());
 
-    const issueToken = createTokenIssuer(tokenSecret);
+    const issuer = createTokenIssuer({
+      keys: { playerToken: { secret: tokenSecret }, authorizerSigning },
+      authorizerName,
+      tokenKeyName,
+    });
     const api: HttpApi = await startHttpApi({
       host,
       port: ports.api,
@@ -247,7 +315,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
         allowHeaders: CORS_ALLOW_HEADERS,
         maxAgeSeconds: CORS_MAX_AGE_SECONDS,
       },
-      localEndpoints: { 'POST /dev/tokens': devTokenEndpoint(issueToken) },
+      localEndpoints: { 'POST /dev/tokens': devTokenEndpoint(issuer) },
       location: LOCAL_AWS,
       log: log.child({ component: 'http-api' }),
     });
@@ -266,6 +334,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
           endpoint: urls.ws,
           apiUrl: api.url,
           authorizerName,
+          tokenKeyName,
           topicPrefix,
           maxTextLength: config.maxTextLength,
           devTokenUrl: `${api.url}/dev/tokens`,
@@ -279,9 +348,14 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
     return {
       urls: { ...urls, ...(web ? { web: web.url } : {}) },
       authorizerName,
+      tokenKeyName,
+      createDomainConfiguration,
       topicPrefix,
       redisUrl: redis.url,
-      issueToken: (playerId, tokenOptions = {}) => issueToken(playerId, tokenOptions),
+      issueToken: async (playerId, tokenOptions = {}) =>
+        (await issuer.issue(playerId, tokenOptions)).token,
+      issueSignedToken: (playerId, tokenOptions = {}) => issuer.issue(playerId, tokenOptions),
+      signToken: (token) => issuer.sign(token),
       stats: () => ({ broker: activeBroker.stats(), rules: engine.stats() }),
       stop,
     };

@@ -1,9 +1,16 @@
-import { connect as connectTcp } from 'node:net';
+import { createPublicKey } from 'node:crypto';
+import { connect as connectTcp, type Socket } from 'node:net';
+import {
+  DEVELOPMENT_AUTHORIZER_SIGNING_KEY,
+  loadAuthorizerSigningKey,
+  signTokenForAuthorizer,
+} from '@game-chat/auth/signing';
+import { customAuthUrl, customAuthUsername } from '@game-chat/protocol/custom-auth';
 import fc from 'fast-check';
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { type Broker, startBroker } from '../src/broker.js';
+import { type Broker, type BrokerOptions, startBroker } from '../src/broker.js';
 import { AUTHORIZER_LIMITS, IOT_LIMITS, LOCAL_AWS } from '../src/limits.js';
 import { createLogger } from '../src/logger.js';
 import type { PublishedMessage } from '../src/rules/engine.js';
@@ -11,6 +18,13 @@ import { fakeAuthorizer, playerPolicy } from './helpers/authorizer.js';
 import { closed, connect, endAll, record, subscribe, waitFor } from './helpers/mqtt.js';
 
 const AUTHORIZER = 'game-chat-authorizer';
+const signingKey = loadAuthorizerSigningKey(DEVELOPMENT_AUTHORIZER_SIGNING_KEY);
+const CUSTOM_AUTH: BrokerOptions['customAuth'] = {
+  authorizerName: AUTHORIZER,
+  tokenKeyName: 'token',
+  signingPublicKeys: [createPublicKey(signingKey)],
+  defaultAuthorizer: false,
+};
 const authorizer = fakeAuthorizer();
 const published: PublishedMessage[] = [];
 let clock = 1_000_000;
@@ -21,12 +35,10 @@ beforeAll(async () => {
     host: '127.0.0.1',
     mqttPort: 0,
     wsPort: 0,
-    authorizerName: AUTHORIZER,
+    customAuth: CUSTOM_AUTH,
     authorize: (event) => {
-      const password = event.protocolData.mqtt.password;
-      const secret = password && Buffer.from(password, 'base64').toString();
       // `admin:` gets every permission, to test the broker's own rules without the policy's.
-      if (secret?.startsWith('admin:')) {
+      if (event.token?.startsWith('admin:')) {
         return Promise.resolve({
           isAuthenticated: true,
           principalId: 'admin',
@@ -54,14 +66,21 @@ afterAll(async () => {
   await broker.close();
 });
 
-const asPlayer = (playerId: string, clientId = playerId) => ({
-  clientId,
-  username: `${playerId}?x-amz-customauthorizer-name=${AUTHORIZER}`,
-  password: `player:${playerId}`,
+/** Credentials for `token`, signed as the token issuer signs them. */
+const signed = (token: string, authorizerName = AUTHORIZER) => ({
+  authorizerName,
+  tokenKeyName: 'token',
+  token,
+  signature: signTokenForAuthorizer(token, signingKey),
 });
 
-// MQTT 3.1.1 allows a password only with a user name.
-const ADMIN = { clientId: 'admin', username: 'admin', password: 'admin:x' };
+/** A signed MQTT connect in the user name form; the fake authorizer reads `player:<id>`. */
+const asPlayer = (playerId: string, clientId = playerId, token = `player:${playerId}`) => ({
+  clientId,
+  username: customAuthUsername(playerId, signed(token)),
+});
+
+const ADMIN = { clientId: 'admin', username: customAuthUsername('admin', signed('admin:x')) };
 
 const publishedTo = (topic: string) => published.filter((message) => message.topic === topic);
 
@@ -112,16 +131,66 @@ describe.each([
 
 describe('authorization matrix', () => {
   const refusedConnects: [string, Record<string, unknown>][] = [
-    ['connect as another player', { clientId: 'bob', username: 'bob', password: 'player:alice' }],
-    ['connect without a token', { clientId: 'alice' }],
-    ['connect with a forged token', { clientId: 'alice', username: 'alice', password: 'forged' }],
-    [
-      'connect through an unknown authorizer',
-      { ...asPlayer('alice'), username: 'alice?x-amz-customauthorizer-name=other' },
-    ],
+    ['connect as another player', asPlayer('alice', 'bob')],
+    ['connect with a signed token the authorizer refuses', asPlayer('alice', 'alice', 'forged')],
   ];
   it.each(refusedConnects)('refuses to %s with CONNACK 5', async (_case, options) => {
     await expect(connect(broker.mqttUrl, options)).rejects.toMatchObject({ code: 5 });
+  });
+
+  const unheardConnects: [string, Record<string, unknown>][] = [
+    ['without any credentials', { clientId: 'alice' }],
+    [
+      'with the token as the password (unsigned)',
+      {
+        clientId: 'alice',
+        username: `alice?x-amz-customauthorizer-name=${AUTHORIZER}`,
+        password: 'player:alice',
+      },
+    ],
+    [
+      'with a signature of another token',
+      {
+        clientId: 'alice',
+        username: customAuthUsername('alice', {
+          ...signed('player:alice'),
+          signature: signed('player:bob').signature,
+        }),
+      },
+    ],
+    [
+      'naming no authorizer (there is no default authorizer)',
+      {
+        clientId: 'alice',
+        username: customAuthUsername('alice', {
+          ...signed('player:alice'),
+          authorizerName: undefined,
+        }),
+      },
+    ],
+    [
+      'naming an unknown authorizer',
+      { clientId: 'alice', username: customAuthUsername('alice', signed('player:alice', 'other')) },
+    ],
+  ];
+  it.each(unheardConnects)(
+    'refuses to connect %s with CONNACK 5, never invoking the authorizer',
+    async (_case, options) => {
+      const before = broker.stats();
+      await expect(connect(broker.mqttUrl, options)).rejects.toMatchObject({ code: 5 });
+      expect(authorizer.events).toEqual([]);
+      expect(broker.stats()).toMatchObject({
+        authorizerInvocations: before.authorizerInvocations,
+        connectsRefused: before.connectsRefused + 1,
+      });
+    },
+  );
+
+  it('counts one authorizer invocation per signed connect', async () => {
+    const before = broker.stats().authorizerInvocations;
+    await connect(broker.mqttUrl, asPlayer('alice'));
+    await connect(broker.wsUrl, asPlayer('bob'));
+    expect(broker.stats().authorizerInvocations).toBe(before + 2);
   });
 
   it('refuses a client id over 128 bytes with CONNACK 2', async () => {
@@ -322,16 +391,18 @@ describe('IoT quirks', () => {
 });
 
 describe('the custom authorizer event', () => {
-  it('carries the MQTT credentials, with the authorizer name taken out', async () => {
-    await connect(broker.mqttUrl, asPlayer('alice', 'alice.tab1'));
+  it('carries the verified token and the MQTT credentials as sent', async () => {
+    const options = { ...asPlayer('alice', 'alice.tab1'), password: 'extra' };
+    await connect(broker.mqttUrl, options);
     expect(authorizer.events.at(-1)).toEqual({
-      signatureVerified: false,
+      token: 'player:alice',
+      signatureVerified: true,
       protocols: ['tls', 'mqtt'],
       protocolData: {
         tls: { serverName: '127.0.0.1' },
         mqtt: {
-          username: 'alice',
-          password: Buffer.from('player:alice').toString('base64'),
+          username: options.username,
+          password: Buffer.from('extra').toString('base64'),
           clientId: 'alice.tab1',
         },
       },
@@ -339,18 +410,58 @@ describe('the custom authorizer event', () => {
     });
   });
 
-  it('carries the WebSocket token, headers and query for a WSS connect', async () => {
-    const url = `${broker.wsUrl}?x-amz-customauthorizer-name=${AUTHORIZER}&token=player%3Abob&v=1`;
+  it('carries the WebSocket token, headers and query (as sent) for a WSS connect', async () => {
+    const url = customAuthUrl(`${broker.wsUrl}?v=1`, signed('player:bob'));
     await connect(url, { clientId: 'bob', wsOptions: { headers: { 'X-Game': 'demo' } } });
     const event = authorizer.events.at(-1);
     expect(event?.token).toBe('player:bob');
+    expect(event?.signatureVerified).toBe(true);
     expect(event?.protocols).toEqual(['tls', 'http', 'mqtt']);
-    expect(event?.protocolData.http?.queryString).toBe('?token=player%3Abob&v=1');
+    expect(event?.protocolData.http?.queryString).toBe(url.slice(url.indexOf('?')));
     expect(event?.protocolData.http?.headers).toMatchObject({
       'x-game': 'demo',
       upgrade: 'websocket',
     });
     expect(event?.protocolData.mqtt).toEqual({ clientId: 'bob' });
+  });
+});
+
+describe('a default authorizer (create_domain_configuration)', () => {
+  let withDefault: Broker;
+  const heard = fakeAuthorizer();
+  beforeAll(async () => {
+    withDefault = await startBroker({
+      host: '127.0.0.1',
+      mqttPort: 0,
+      wsPort: 0,
+      customAuth: { ...CUSTOM_AUTH, defaultAuthorizer: true },
+      authorize: heard.authorize,
+      location: LOCAL_AWS,
+      log: createLogger({ mode: 'silent' }),
+    });
+  });
+  afterAll(() => withDefault.close());
+
+  it('lets a signed connect that names no authorizer in', async () => {
+    const username = customAuthUsername('alice', {
+      ...signed('player:alice'),
+      authorizerName: undefined,
+    });
+    const alice = await connect(withDefault.mqttUrl, { clientId: 'alice', username });
+    expect(alice.connected).toBe(true);
+    expect(heard.events).toHaveLength(1);
+  });
+
+  it('still refuses an unsigned one without invoking the authorizer', async () => {
+    const before = heard.events.length;
+    await expect(
+      connect(withDefault.mqttUrl, {
+        clientId: 'alice',
+        username: 'alice',
+        password: 'player:alice',
+      }),
+    ).rejects.toMatchObject({ code: 5 });
+    expect(heard.events).toHaveLength(before);
   });
 });
 
@@ -361,7 +472,7 @@ describe('connection lifetime', () => {
       host: '127.0.0.1',
       mqttPort: 0,
       wsPort: 0,
-      authorizerName: AUTHORIZER,
+      customAuth: CUSTOM_AUTH,
       authorize: fakeAuthorizer({ disconnectAfterInSeconds: 1 }).authorize,
       location: LOCAL_AWS,
       log: createLogger({ mode: 'silent' }),
@@ -381,7 +492,7 @@ describe('connection lifetime', () => {
       host: '127.0.0.1',
       mqttPort: 0,
       wsPort: 0,
-      authorizerName: AUTHORIZER,
+      customAuth: CUSTOM_AUTH,
       authorize: async (event) => {
         events.push(event);
         if (events.length > 1) return { isAuthenticated: false };
@@ -409,7 +520,7 @@ describe('connection lifetime', () => {
       host: '127.0.0.1',
       mqttPort: 0,
       wsPort: 0,
-      authorizerName: AUTHORIZER,
+      customAuth: CUSTOM_AUTH,
       authorize: fakeAuthorizer({ policyDocuments: Array(11).fill(playerPolicy('alice')) })
         .authorize,
       location: LOCAL_AWS,
@@ -480,6 +591,30 @@ describe('hostile bytes', () => {
       () => broker.stats().connectionsClosedByBroker === closedBefore + 1,
     );
   }, 20_000);
+
+  /** Raw bytes on an authenticated connection: packets mqtt.js would never send. */
+  const packet = (firstByte: number, ...parts: Buffer[]) => {
+    const body = Buffer.concat(parts);
+    return Buffer.concat([Buffer.from([firstByte, body.length]), body]);
+  };
+  const mqttString = (bytes: Buffer) => Buffer.concat([Buffer.from([0, bytes.length]), bytes]);
+  const NOT_UTF8 = Buffer.from([0x63, 0x68, 0x61, 0x74, 0xff, 0xfe]);
+  const PACKET_ID = Buffer.from([0, 7]);
+  it.each([
+    ['a PUBLISH whose topic is not UTF-8', packet(0x30, mqttString(NOT_UTF8), Buffer.from('x'))],
+    [
+      'a SUBSCRIBE whose filter is not UTF-8',
+      packet(0x82, PACKET_ID, mqttString(NOT_UTF8), Buffer.from([1])),
+    ],
+    ['an UNSUBSCRIBE whose filter is not UTF-8', packet(0xa2, PACKET_ID, mqttString(NOT_UTF8))],
+    ['an UNSUBSCRIBE without filters', packet(0xa2, PACKET_ID)],
+  ])('closes the connection on %s (MQTT 3.1.1 §1.5.3, §3.10.3)', async (_case, bytes) => {
+    const alice = await connect(broker.mqttUrl, asPlayer('alice'));
+    const closedBefore = broker.stats().connectionsClosedByBroker;
+    (alice.stream as Socket).write(bytes);
+    await closed(alice);
+    expect(broker.stats().connectionsClosedByBroker).toBe(closedBefore + 1);
+  });
 
   it('closes a WebSocket that sends a frame over the packet limit', async () => {
     const socket = new WebSocket(broker.wsUrl, 'mqtt');

@@ -36,6 +36,10 @@ describe('readCliOptions', () => {
         CHAT_WEB_ROOT: '/srv/demo',
         CHAT_RATE_BURST: '10',
         CHAT_PROFANITY: 'reject',
+        CHAT_AUTHORIZER_NAME: 'game-chat-dev-token-authorizer',
+        CHAT_AUTHORIZER_TOKEN_KEY_NAME: 'PlayerToken',
+        CHAT_AUTHORIZER_SIGNING_KEY: 'PEM',
+        CHAT_CREATE_DOMAIN_CONFIGURATION: 'true',
         HOME: '/root',
       },
       false,
@@ -48,7 +52,15 @@ describe('readCliOptions', () => {
       topicPrefix: 'game',
       host: '0.0.0.0',
       webRoot: '/srv/demo',
-      settings: { CHAT_RATE_BURST: '10', CHAT_PROFANITY: 'reject' },
+      authorizerName: 'game-chat-dev-token-authorizer',
+      tokenKeyName: 'PlayerToken',
+      authorizerSigningKey: 'PEM',
+      createDomainConfiguration: true,
+    });
+    // The authorizer's settings are IoT Core's, not the Lambdas'.
+    expect(options.settings).toEqual({ CHAT_RATE_BURST: '10', CHAT_PROFANITY: 'reject' });
+    expect(readCliOptions({ CHAT_CREATE_DOMAIN_CONFIGURATION: 'false' }, false)).toMatchObject({
+      createDomainConfiguration: false,
     });
   });
 
@@ -64,6 +76,7 @@ describe('readCliOptions', () => {
     ['CHAT_MQTT_PORT', '65536'],
     ['CHAT_WEB_PORT', '-1'],
     ['CHAT_LOG', 'verbose'],
+    ['CHAT_CREATE_DOMAIN_CONFIGURATION', 'yes'],
   ])('names %s when it is %s', (variable, value) => {
     expect(() => readCliOptions({ [variable]: value }, false)).toThrow(
       expect.objectContaining({ setting: variable }) as unknown as Error,

@@ -2,7 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect as connectTcp } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { customAuthUsername } from '@game-chat/protocol/custom-auth';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { DevCredentials } from '../src/dev-tokens.js';
 import { closed, connect, endAll } from './helpers/mqtt.js';
 
 /**
@@ -102,7 +104,9 @@ describe('game-chat-local', () => {
       tokens: expect.stringMatching(/\/dev\/tokens$/),
       iotData: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       redis: expect.stringMatching(/^redis:\/\/127\.0\.0\.1:\d+$/),
-      authorizer: 'game-chat-local-authorizer',
+      authorizer: 'game-chat-token-authorizer',
+      tokenKeyName: 'token',
+      defaultAuthorizer: 'false',
     });
     expect(urls.web).toBeDefined();
 
@@ -110,11 +114,10 @@ describe('game-chat-local', () => {
       method: 'POST',
       body: JSON.stringify({ playerId: 'alice' }),
     });
-    const { token } = (await response.json()) as { token: string };
+    const credentials = (await response.json()) as DevCredentials;
     const alice = await connect(urls.mqtt as string, {
       clientId: 'alice',
-      username: '',
-      password: token,
+      username: customAuthUsername('alice', credentials),
     });
 
     run.child.kill('SIGTERM');

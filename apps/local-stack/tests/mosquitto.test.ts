@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { customAuthUsername } from '@game-chat/protocol/custom-auth';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalStack, type LocalStack } from '../src/stack.js';
 import {
@@ -21,9 +25,26 @@ beforeAll(async () => {
 afterEach(() => stopAllMosquittoClients());
 afterAll(() => stack?.stop());
 
+const port = () => Number(new URL(stack.urls.mqtt).port);
+
 async function player(playerId: string, name: string): Promise<Credentials> {
-  const token = await stack.issueToken(playerId, { name });
-  return { port: Number(new URL(stack.urls.mqtt).port), clientId: playerId, token };
+  const credentials = await stack.issueSignedToken(playerId, { name });
+  return { port: port(), clientId: playerId, username: customAuthUsername(playerId, credentials) };
+}
+
+/** What the root `pnpm token` script runs (the auth package builds before these tests run). */
+const TOKEN_COMMAND = fileURLToPath(new URL('../../../packages/auth/dist/cli.js', import.meta.url));
+
+/** `pnpm token <playerId> --username`, the README's way, as the built executable. */
+async function usernameFromTokenCommand(playerId: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    TOKEN_COMMAND,
+    playerId,
+    '--username',
+    '--authorizer',
+    stack.authorizerName,
+  ]);
+  return stdout.trim();
 }
 
 describe('mosquitto_pub / mosquitto_sub players', () => {
@@ -56,10 +77,42 @@ describe('mosquitto_pub / mosquitto_sub players', () => {
     expect(JSON.parse(carolHears.messages[0] as string)).toMatchObject({ channel: 'Town138' });
   });
 
-  it('are refused with a forged token, as mosquitto reports it', async () => {
+  it('connect with the user name `pnpm token --username` prints, as the README shows', async () => {
+    const dana = {
+      port: port(),
+      clientId: 'dana',
+      username: await usernameFromTokenCommand('dana'),
+    };
+    const danaHears = mosquittoSub({ ...dana, clientId: 'dana.sub' }, 'chat/room/Town140');
+    await danaHears.subscribed;
+    await mosquittoPub(dana, 'chat/send/Town140', '{"text":"from the README"}');
+    await waitFor('dana to hear herself', () => danaHears.messages.length === 1);
+    expect(JSON.parse(danaHears.messages[0] as string)).toMatchObject({ text: 'from the README' });
+  });
+
+  it.each([
+    [
+      'a token changed after signing',
+      (username: string) => username.replace(/&token=(.)/, '&token=x$1'),
+    ],
+    [
+      'no signature',
+      (username: string) => username.replace(/&x-amz-customauthorizer-signature=[^&]*/, ''),
+    ],
+    [
+      'no authorizer name',
+      (username: string) => username.replace(/x-amz-customauthorizer-name=[^&]*&/, ''),
+    ],
+  ])('are refused with %s, as mosquitto reports it', async (_case, change) => {
     const alice = await player('alice', 'Alice');
+    const before = stack.stats().broker.authorizerInvocations;
     await expect(
-      mosquittoPub({ ...alice, token: `${alice.token}x` }, 'chat/send/Town137', '{"text":"x"}'),
+      mosquittoPub(
+        { ...alice, username: change(alice.username) },
+        'chat/send/Town137',
+        '{"text":"x"}',
+      ),
     ).rejects.toMatchObject({ stderr: expect.stringMatching(/not authori[sz]ed/i) });
+    expect(stack.stats().broker.authorizerInvocations).toBe(before);
   });
 });

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ConnectionViolation,
+  checkTopicStrings,
   countSubscribeFilters,
   guardConnection,
   type MqttFrame,
@@ -22,20 +23,29 @@ function encode(firstByte: number, body: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from([firstByte, ...length]), body]);
 }
 
-function subscribePacket(filters: string[]): MqttFrame {
-  const body = Buffer.concat([
-    Buffer.from([0, 1]),
-    ...filters.map((filter) => {
-      const bytes = Buffer.from(filter);
-      return Buffer.concat([
-        Buffer.from([bytes.length >> 8, bytes.length & 0xff]),
-        bytes,
-        Buffer.from([1]),
-      ]);
-    }),
-  ]);
-  const bytes = encode(0x82, body);
-  return { type: 8, bytes, bodyOffset: bytes.length - body.length };
+/** An MQTT string: two length bytes, then the bytes (a string is taken as UTF-8). */
+function mqttString(value: string | Uint8Array): Buffer {
+  const bytes = Buffer.from(value);
+  return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
+}
+
+function frame(type: number, firstByte: number, body: Buffer): MqttFrame {
+  const bytes = encode(firstByte, body);
+  return { type, bytes, bodyOffset: bytes.length - body.length };
+}
+
+type Topic = string | Uint8Array;
+function subscribePacket(filters: Topic[]): MqttFrame {
+  const entries = filters.map((filter) => Buffer.concat([mqttString(filter), Buffer.from([1])]));
+  return frame(8, 0x82, Buffer.concat([Buffer.from([0, 1]), ...entries]));
+}
+
+function unsubscribePacket(filters: Topic[]): MqttFrame {
+  return frame(10, 0xa2, Buffer.concat([Buffer.from([0, 1]), ...filters.map(mqttString)]));
+}
+
+function publishPacket(topic: Topic): MqttFrame {
+  return frame(3, 0x30, Buffer.concat([mqttString(topic), Buffer.from('{"text":"x"}')]));
 }
 
 const packet = fc.record({
@@ -87,6 +97,60 @@ describe('MqttFrameSplitter', () => {
     const splitter = new MqttFrameSplitter(Number.MAX_SAFE_INTEGER);
     expect(() => splitter.push(Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]))).toThrow(
       ConnectionViolation,
+    );
+  });
+});
+
+describe('checkTopicStrings (MQTT 3.1.1 §1.5.3)', () => {
+  const notUtf8 = Uint8Array.from([0x63, 0x68, 0xff, 0xfe]);
+  const surrogate = Uint8Array.from([0x61, 0xed, 0xa0, 0x80]); // U+D800 encoded
+  const overlong = Uint8Array.from([0x2f, 0xc0, 0xaf]); // "/" encoded in two bytes
+
+  it.each([
+    ['a PUBLISH to chat/send/Town137', publishPacket('chat/send/Town137')],
+    ['a PUBLISH to an emoji topic', publishPacket('chat/send/😀')],
+    ['a SUBSCRIBE to two filters', subscribePacket(['chat/room/+', 'chat/inbox/alice'])],
+    ['an UNSUBSCRIBE of one filter', unsubscribePacket(['chat/room/Town137'])],
+    ['a packet without topics', frame(12, 0xc0, Buffer.alloc(0))],
+  ])('lets %s through', (_case, packet) => {
+    expect(() => checkTopicStrings(packet)).not.toThrow();
+  });
+
+  it.each([
+    ['a PUBLISH whose topic is not UTF-8', publishPacket(notUtf8)],
+    ['a PUBLISH whose topic encodes a surrogate', publishPacket(surrogate)],
+    ['a PUBLISH whose topic has an overlong encoding', publishPacket(overlong)],
+    ['a PUBLISH whose topic holds U+0000', publishPacket('chat/send/a\u0000b')],
+    ['a SUBSCRIBE with one bad filter among good ones', subscribePacket(['chat/room/a', notUtf8])],
+    ['an UNSUBSCRIBE whose filter is not UTF-8', unsubscribePacket([notUtf8])],
+    ['an UNSUBSCRIBE without filters', unsubscribePacket([])],
+    ['a SUBSCRIBE without filters', subscribePacket([])],
+  ])('ends the connection on %s', (_case, packet) => {
+    expect(() => checkTopicStrings(packet)).toThrow(ConnectionViolation);
+    expect(() => checkTopicStrings(packet)).toThrow(
+      expect.objectContaining({ code: 'malformed_packet' }) as unknown as Error,
+    );
+  });
+
+  it('leaves a body too short to read to the MQTT parser', () => {
+    const truncated = publishPacket('chat');
+    const cut = { ...truncated, bytes: truncated.bytes.subarray(0, truncated.bodyOffset + 1) };
+    expect(() => checkTopicStrings(cut)).not.toThrow();
+  });
+
+  it('accepts exactly the topics that decode as UTF-8 without U+0000', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 30 }), (bytes) => {
+        let wellFormed = !bytes.includes(0);
+        try {
+          new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+        } catch {
+          wellFormed = false;
+        }
+        const check = () => checkTopicStrings(publishPacket(bytes));
+        if (wellFormed) expect(check).not.toThrow();
+        else expect(check).toThrow(ConnectionViolation);
+      }),
     );
   });
 });

@@ -34,6 +34,13 @@ describe('createLocalStack options', () => {
     ['a token secret shorter than 32 bytes', { tokenSecret: 'short' }, 'CHAT_TOKEN_SECRET'],
     ['a setting that is not CHAT_*', { settings: { REDIS_URL: 'redis://x' } }, 'REDIS_URL'],
     ['a port out of range', { apiPort: 70_000 }, 'apiPort'],
+    ['an authorizer name with a space', { authorizerName: 'my auth' }, 'CHAT_AUTHORIZER_NAME'],
+    ['a token key name with =', { tokenKeyName: 'a=b' }, 'CHAT_AUTHORIZER_TOKEN_KEY_NAME'],
+    [
+      'a signing key that is not a PEM private key',
+      { authorizerSigningKey: 'not a key' },
+      'CHAT_AUTHORIZER_SIGNING_KEY',
+    ],
   ])('refuses %s naming it', async (_case, options, setting) => {
     const attempt = createLocalStack({ ...options, log: 'silent' });
     await expect(attempt).rejects.toBeInstanceOf(LocalStackConfigError);

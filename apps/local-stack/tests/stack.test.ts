@@ -1,8 +1,10 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { signTokenForAuthorizer } from '@game-chat/auth/signing';
 import { DEVELOPMENT_TOKEN_SECRET } from '@game-chat/auth/tokens';
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalStack, type LocalStack } from '../src/stack.js';
-import { joinAs, parse } from './helpers/chat.js';
+import { connectSigned, joinAs, parse } from './helpers/chat.js';
 import { signJwt } from './helpers/jwt.js';
 import {
   closed,
@@ -145,25 +147,24 @@ describe('chat through the local stack', () => {
 
 describe('authorization matrix (real authorizer)', () => {
   const now = () => Math.floor(Date.now() / 1000);
-  const tokens: Record<string, () => Promise<string | undefined>> = {
+  // Each token is signed for IoT Core, so that the authorizer itself has to refuse it.
+  const tokens: Record<string, () => Promise<string>> = {
     valid: () => stack.issueToken('ivy'),
     expired: async () =>
       signJwt({ sub: 'ivy', role: 'player', exp: now() - 600 }, DEVELOPMENT_TOKEN_SECRET),
     forged: async () => signJwt({ sub: 'ivy', role: 'player', exp: now() + 600 }, 'x'.repeat(48)),
-    missing: async () => undefined,
   };
 
   const refusedConnects: [string, string, string][] = [
     ['as another player', 'valid', 'mallory'],
     ['with an expired token', 'expired', 'ivy'],
     ['with a forged token', 'forged', 'ivy'],
-    ['without a token', 'missing', 'ivy'],
   ];
   it.each(refusedConnects)('refuses to connect %s', async (_case, token, clientId) => {
-    const password = await tokens[token]?.();
-    await expect(
-      connect(stack.urls.mqtt, { clientId, username: '', ...(password ? { password } : {}) }),
-    ).rejects.toMatchObject({ code: 5 });
+    const signed = stack.signToken(await (tokens[token] as () => Promise<string>)());
+    await expect(connectSigned(stack.urls.mqtt, signed, { clientId })).rejects.toMatchObject({
+      code: 5,
+    });
   });
 
   const refusedPublishes: [string, string, 0 | 1 | 2, string | Buffer][] = [
@@ -202,6 +203,87 @@ describe('authorization matrix (real authorizer)', () => {
   });
 });
 
+describe("IoT Core's checks before the authorizer (signed custom authorizer)", () => {
+  const invocations = () => stack.stats().broker.authorizerInvocations;
+  const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+
+  /** Connects over `transport`, expecting CONNACK 5 and no call of the authorizer Lambda. */
+  async function expectRefusedUnheard(attempt: () => Promise<MqttClient>): Promise<void> {
+    const before = invocations();
+    await expect(attempt()).rejects.toMatchObject({ code: 5 });
+    expect(invocations()).toBe(before);
+  }
+
+  it('invokes the authorizer once for a signed connect, over TCP and WebSocket', async () => {
+    const before = invocations();
+    await joinAs(stack, 'kim');
+    await joinAs(stack, 'kim', { clientId: 'kim.ws', transport: 'ws' });
+    expect(invocations()).toBe(before + 2);
+  });
+
+  describe.each([
+    ['TCP (user name query string)', () => stack.urls.mqtt],
+    ['WebSocket (URL query)', () => stack.urls.ws],
+  ])('over %s', (_transport, url) => {
+    const signedFor = async (playerId: string) => stack.issueSignedToken(playerId);
+    const cases: [string, () => Promise<Parameters<typeof connectSigned>[1]>][] = [
+      ['no signature', async () => ({ ...(await signedFor('kim')), signature: '' })],
+      [
+        'a signature that is not base64',
+        async () => ({ ...(await signedFor('kim')), signature: 'not base64!' }),
+      ],
+      [
+        'the signature of another token',
+        async () => ({
+          ...(await signedFor('kim')),
+          signature: (await signedFor('kim2')).signature,
+        }),
+      ],
+      [
+        'a token changed after signing',
+        async () => {
+          const signed = await signedFor('kim');
+          return { ...signed, token: `${signed.token.slice(0, -2)}AA` };
+        },
+      ],
+      [
+        'a signature by another key',
+        async () => {
+          const signed = await signedFor('kim');
+          return { ...signed, signature: signTokenForAuthorizer(signed.token, otherKey) };
+        },
+      ],
+      [
+        'no authorizer name',
+        async () => ({ ...(await signedFor('kim')), authorizerName: undefined }),
+      ],
+      [
+        'another authorizer name',
+        async () => ({ ...(await signedFor('kim')), authorizerName: 'other' }),
+      ],
+      [
+        'the token under another key',
+        async () => ({ ...(await signedFor('kim')), tokenKeyName: 'jwt' }),
+      ],
+    ];
+    it.each(cases)('refuses %s without invoking the authorizer', async (_case, credentials) => {
+      const given = await credentials();
+      await expectRefusedUnheard(() => connectSigned(url(), given, { clientId: 'kim' }));
+    });
+  });
+
+  it('refuses the token as an MQTT password alone (unsigned) without invoking the authorizer', async () => {
+    const token = await stack.issueToken('kim');
+    await expectRefusedUnheard(() =>
+      connect(stack.urls.mqtt, {
+        clientId: 'kim',
+        username: `kim?x-amz-customauthorizer-name=${stack.authorizerName}`,
+        password: token,
+      }),
+    );
+  });
+});
+
 describe('HTTP API emulation', () => {
   it('answers an unknown route with API Gateway 404', async () => {
     const response = await fetch(`${stack.urls.api}/nowhere`);
@@ -231,11 +313,15 @@ describe('HTTP API emulation', () => {
       body: JSON.stringify({ playerId: 'judy', name: 'Judy', role: 'moderator' }),
     });
     expect(response.status).toBe(200);
-    const { token } = (await response.json()) as { token: string };
-    const judy = await connect(stack.urls.mqtt, {
+    const credentials = (await response.json()) as Record<string, string>;
+    expect(credentials).toEqual({
+      token: expect.any(String),
+      signature: stack.signToken(credentials.token as string).signature,
+      authorizerName: 'game-chat-token-authorizer',
+      tokenKeyName: 'token',
+    });
+    const judy = await connectSigned(stack.urls.ws, stack.signToken(credentials.token as string), {
       clientId: 'judy',
-      username: '',
-      password: token,
     });
     expect(judy.connected).toBe(true);
   });

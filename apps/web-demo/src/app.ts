@@ -6,6 +6,7 @@ import {
   type ConnectionEvent,
   createChatClient,
   type Notice,
+  type PlayerToken,
 } from '@game-chat/client';
 import { isNoticeCode } from '@game-chat/protocol/errors';
 import {
@@ -63,6 +64,19 @@ class SignInError extends Error {
   ) {
     super(message);
     this.name = 'SignInError';
+  }
+}
+
+/**
+ * A pasted token: the JSON `pnpm token` prints (`{ "token", "signature", … }`), or a bare token
+ * for a deployment whose authorizer has signing disabled. The SDK checks the shape.
+ */
+function pastedToken(text: string): PlayerToken {
+  if (!text.startsWith('{')) return text;
+  try {
+    return JSON.parse(text) as PlayerToken;
+  } catch {
+    throw new SignInError('settings', 'Player token: the pasted text is not valid JSON.');
   }
 }
 
@@ -137,6 +151,7 @@ export class DemoApp {
     const settings = saved ?? this.#file.settings;
     ui.endpoint.value = settings?.endpoint ?? '';
     ui.authorizerName.value = settings?.authorizerName ?? '';
+    ui.tokenKeyName.value = settings?.tokenKeyName ?? '';
     ui.apiUrl.value = settings?.apiUrl ?? '';
     ui.devTokenUrl.value = settings?.devTokenUrl ?? '';
   }
@@ -157,6 +172,7 @@ export class DemoApp {
       maxTextLength: this.#file.settings?.maxTextLength,
       endpoint: ui.endpoint.value,
       authorizerName: ui.authorizerName.value,
+      tokenKeyName: ui.tokenKeyName.value,
       apiUrl: ui.apiUrl.value,
       devTokenUrl: ui.devTokenUrl.value,
     });
@@ -180,7 +196,7 @@ export class DemoApp {
   /** How to get a token: the pasted one, or one from the development endpoint for the name. */
   #credentials(settings: DemoSettings): Pick<ChatClientOptions, 'token' | 'getToken'> {
     const pasted = this.#ui.token.value.trim();
-    if (pasted !== '') return { token: pasted };
+    if (pasted !== '') return { token: pastedToken(pasted) };
     const name = normalizeDisplayName(this.#ui.name.value);
     if (!name.ok) throw new SignInError('name', `Name: ${name.message}`);
     const { devTokenUrl } = settings;
@@ -210,6 +226,7 @@ export class DemoApp {
         endpoint: settings.endpoint,
         apiUrl: settings.apiUrl,
         authorizerName: settings.authorizerName,
+        tokenKeyName: settings.tokenKeyName,
         topicPrefix: settings.topicPrefix,
         maxTextLength: settings.maxTextLength,
         reconnect: RECONNECT,
@@ -286,7 +303,7 @@ export class DemoApp {
     const file = this.#file.settings;
     const same =
       file !== undefined &&
-      (['endpoint', 'apiUrl', 'authorizerName', 'devTokenUrl'] as const).every(
+      (['endpoint', 'apiUrl', 'authorizerName', 'tokenKeyName', 'devTokenUrl'] as const).every(
         (key) => file[key] === settings[key],
       );
     saveJson(this.#store, STORAGE_KEYS.settings, same ? undefined : settings);

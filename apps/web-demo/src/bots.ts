@@ -117,6 +117,7 @@ export class BotSwarm {
       endpoint: settings.endpoint,
       apiUrl: settings.apiUrl,
       authorizerName: settings.authorizerName,
+      tokenKeyName: settings.tokenKeyName,
       topicPrefix: settings.topicPrefix,
       maxTextLength: settings.maxTextLength,
       getToken: () =>

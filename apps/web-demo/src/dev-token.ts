@@ -1,4 +1,5 @@
-import { ChatError } from '@game-chat/client';
+import { ChatError, type SignedToken } from '@game-chat/client';
+import { readSignedToken } from '@game-chat/protocol/custom-auth';
 import type { Role } from '@game-chat/protocol/names';
 
 export interface DevTokenRequest {
@@ -11,12 +12,12 @@ export interface DevTokenRequest {
 const TOKEN_TIMEOUT_MS = 10_000;
 
 /**
- * Gets a player token from the local stack's development endpoint (`POST /dev/tokens`), the
- * stand-in for a game's own backend. Rejects with a `ChatError`: `network` or `timeout` when
- * the endpoint cannot be reached, the endpoint's error code (`invalid` for a bad name) or
- * `http_<status>` otherwise.
+ * Gets a signed player token (`{ token, signature }`) from the local stack's development
+ * endpoint (`POST /dev/tokens`), the stand-in for a game's own backend. Rejects with a
+ * `ChatError`: `network` or `timeout` when the endpoint cannot be reached, the endpoint's error
+ * code (`invalid` for a bad name) or `http_<status>` otherwise.
  */
-export async function fetchDevToken(url: string, request: DevTokenRequest): Promise<string> {
+export async function fetchDevToken(url: string, request: DevTokenRequest): Promise<SignedToken> {
   let response: Response;
   try {
     response = await fetch(url, {
@@ -34,13 +35,14 @@ export async function fetchDevToken(url: string, request: DevTokenRequest): Prom
         });
   }
   const body = (await response.json().catch(() => undefined)) as
-    | { token?: unknown; error?: { code?: unknown; message?: unknown } }
+    | { error?: { code?: unknown; message?: unknown } }
     | undefined;
-  if (response.ok && typeof body?.token === 'string' && body.token !== '') return body.token;
+  const signed = readSignedToken(body);
+  if (response.ok && signed.ok) return signed.value;
   const message =
     typeof body?.error?.message === 'string'
       ? body.error.message
-      : `the token endpoint answered HTTP ${response.status} without a token`;
+      : `the token endpoint answered HTTP ${response.status} without a signed token`;
   const code = body?.error?.code === 'invalid' ? 'invalid' : (`http_${response.status}` as const);
   throw new ChatError(code, message, { status: response.status });
 }

@@ -19,6 +19,7 @@ export function findElements() {
     serverSettings: byId('server-settings', HTMLDetailsElement),
     endpoint: input('endpoint'),
     authorizerName: input('authorizer-name'),
+    tokenKeyName: input('token-key-name'),
     apiUrl: input('api-url'),
     devTokenUrl: input('dev-token-url'),
     token: byId('token', HTMLTextAreaElement),

@@ -11,9 +11,11 @@ export interface DemoSettings {
   readonly endpoint: string;
   /** Base URL of the HTTP API (history and moderation). */
   readonly apiUrl: string;
-  /** The IoT custom authorizer's name; empty locally is fine, required on AWS. */
+  /** The IoT custom authorizer's name; leave it empty only for an endpoint's default authorizer. */
   readonly authorizerName?: string;
-  /** `POST { playerId, name, role } → { token }`: only a local stack has one. */
+  /** The authorizer's token key name (Terraform's `authorizer_token_key_name`; default `token`). */
+  readonly tokenKeyName?: string;
+  /** `POST { playerId, name, role } → { token, signature }`: only a local stack has one. */
   readonly devTokenUrl?: string;
   /** `CHAT_TOPIC_PREFIX` of the deployment. */
   readonly topicPrefix?: string;
@@ -34,7 +36,14 @@ export class SettingsError extends Error {
 }
 
 /** Keys a settings object may carry, with what each must be. */
-const TEXT_FIELDS = ['endpoint', 'apiUrl', 'authorizerName', 'devTokenUrl', 'topicPrefix'] as const;
+const TEXT_FIELDS = [
+  'endpoint',
+  'apiUrl',
+  'authorizerName',
+  'tokenKeyName',
+  'devTokenUrl',
+  'topicPrefix',
+] as const;
 type TextField = (typeof TEXT_FIELDS)[number];
 
 const URL_PROTOCOLS: Readonly<Partial<Record<TextField, readonly string[]>>> = {

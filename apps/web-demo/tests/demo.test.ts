@@ -47,6 +47,7 @@ describe('web demo in Chromium against the local stack', () => {
       endpoint: stack.urls.ws,
       apiUrl: stack.urls.api,
       authorizerName: stack.authorizerName,
+      tokenKeyName: 'token',
       topicPrefix: 'chat',
       maxTextLength: 500,
       devTokenUrl: `${stack.urls.api}/dev/tokens`,
@@ -266,7 +267,7 @@ describe('web demo in Chromium against the local stack', () => {
     pat.expectClean();
   });
 
-  it('signs in with a pasted token and hand-entered server settings, as against AWS', async () => {
+  it('signs in with a pasted signed token and hand-entered server settings, as against AWS', async () => {
     const tess = await Player.open(browser, stack);
     players.push(tess);
     const { page } = tess;
@@ -277,6 +278,7 @@ describe('web demo in Chromium against the local stack', () => {
     expect(await page.getByRole('textbox', { name: 'Custom authorizer' }).inputValue()).toBe(
       stack.authorizerName,
     );
+    expect(await page.getByRole('textbox', { name: 'Token key name' }).inputValue()).toBe('token');
     await page.getByRole('textbox', { name: 'Dev token URL' }).fill('');
 
     // Without a dev token endpoint, a name alone cannot sign in.
@@ -293,17 +295,25 @@ describe('web demo in Chromium against the local stack', () => {
       .waitFor();
     await page.getByRole('textbox', { name: 'MQTT endpoint' }).fill(stack.urls.ws);
 
-    // A forged token is refused by the authorizer.
-    const real = await stack.issueToken('tess', { name: 'Tess', role: 'moderator' });
-    const [header, payload] = real.split('.');
-    await page.getByRole('textbox', { name: 'Player token' }).fill(`${header}.${payload}.forged`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page
-      .getByRole('alert')
-      .filter({ hasText: /Could not sign in: .*refused/ })
-      .waitFor();
+    // What `pnpm token tess --name Tess --role moderator` prints.
+    const real = await stack.issueSignedToken('tess', { name: 'Tess', role: 'moderator' });
+    const [header, payload] = real.token.split('.');
+    const refused = [
+      // The token alone: IoT Core's signature check refuses it before the authorizer.
+      real.token,
+      // A forged token signed for IoT Core: the authorizer refuses it.
+      JSON.stringify(stack.signToken(`${header}.${payload}.forged`)),
+    ];
+    for (const pasted of refused) {
+      await page.getByRole('textbox', { name: 'Player token' }).fill(pasted);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /Could not sign in: .*refused/ })
+        .waitFor();
+    }
 
-    await page.getByRole('textbox', { name: 'Player token' }).fill(real);
+    await page.getByRole('textbox', { name: 'Player token' }).fill(JSON.stringify(real));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await tess.joined('Town137');
     expect(await page.locator('#who-name').textContent()).toBe('Tess');

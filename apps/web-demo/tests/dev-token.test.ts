@@ -5,6 +5,8 @@ import { ChatError } from '@game-chat/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchDevToken } from '../src/dev-token.js';
 
+const SIGNED = { token: 'a.b.c', signature: 'c2lnbmF0dXJl' };
+
 /** A token endpoint that answers each path its own way, like a broken or strict backend. */
 let server: Server;
 let base: string;
@@ -24,7 +26,8 @@ beforeAll(async () => {
       });
       const send = (status: number, text: string) =>
         response.writeHead(status, { 'content-type': 'application/json' }).end(text);
-      if (request.url === '/ok') send(200, JSON.stringify({ token: 'a.b.c' }));
+      if (request.url === '/ok') send(200, JSON.stringify(SIGNED));
+      else if (request.url === '/unsigned') send(200, JSON.stringify({ token: 'a.b.c' }));
       else if (request.url === '/invalid') {
         send(400, JSON.stringify({ error: { code: 'invalid', message: 'name is too long' } }));
       } else if (request.url === '/no-token') send(200, JSON.stringify({ nope: true }));
@@ -53,8 +56,8 @@ async function errorOf(promise: Promise<unknown>): Promise<ChatError> {
 const request = { playerId: 'Zoe', name: 'Zoë', role: 'moderator' } as const;
 
 describe('fetchDevToken', () => {
-  it('posts the player and resolves with the token', async () => {
-    expect(await fetchDevToken(`${base}/ok`, request)).toBe('a.b.c');
+  it('posts the player and resolves with the token and its signature', async () => {
+    expect(await fetchDevToken(`${base}/ok`, request)).toEqual(SIGNED);
     expect(requests.at(-1)).toEqual({ path: '/ok', method: 'POST', body: request });
   });
 
@@ -66,6 +69,10 @@ describe('fetchDevToken', () => {
     });
     expect(await errorOf(fetchDevToken(`${base}/no-token`, request))).toMatchObject({
       code: 'http_200',
+    });
+    expect(await errorOf(fetchDevToken(`${base}/unsigned`, request))).toMatchObject({
+      code: 'http_200',
+      message: expect.stringMatching(/without a signed token/),
     });
     expect(await errorOf(fetchDevToken(`${base}/html`, request))).toMatchObject({
       code: 'http_502',

@@ -5,7 +5,8 @@ import { readSettings, SettingsError } from '../src/settings.js';
 const LOCAL = {
   endpoint: 'ws://127.0.0.1:21884/mqtt',
   apiUrl: 'http://127.0.0.1:21880',
-  authorizerName: 'game-chat-local-authorizer',
+  authorizerName: 'game-chat-token-authorizer',
+  tokenKeyName: 'token',
   devTokenUrl: 'http://127.0.0.1:21880/dev/tokens',
 };
 
@@ -26,7 +27,8 @@ describe('readSettings', () => {
   it('reads what the deploy script writes for AWS: no dev token URL', () => {
     const aws = {
       endpoint: 'wss://abc-ats.iot.eu-west-1.amazonaws.com/mqtt',
-      authorizerName: 'game-chat-dev-authorizer',
+      authorizerName: 'game-chat-dev-token-authorizer',
+      tokenKeyName: 'PlayerToken',
       apiUrl: 'https://xyz.execute-api.eu-west-1.amazonaws.com',
     };
     expect(readSettings(aws)).toEqual({ ...aws, maxTextLength: 500 });
@@ -64,6 +66,7 @@ describe('readSettings', () => {
       [{ ...LOCAL, apiUrl: 42 }, 'apiUrl'],
       [{ ...LOCAL, devTokenUrl: 'javascript:alert(1)' }, 'devTokenUrl'],
       [{ ...LOCAL, authorizerName: ['a'] }, 'authorizerName'],
+      [{ ...LOCAL, tokenKeyName: 7 }, 'tokenKeyName'],
       [{ ...LOCAL, maxTextLength: 0 }, 'maxTextLength'],
       [{ ...LOCAL, maxTextLength: 2.5 }, 'maxTextLength'],
       [{ ...LOCAL, maxTextLength: '500' }, 'maxTextLength'],

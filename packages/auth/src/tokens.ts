@@ -146,16 +146,23 @@ function secretBytes(secret: string | Uint8Array): Uint8Array {
 }
 
 /** Environment variables often carry PEM line breaks as the two characters `\n`. */
-function pemText(pem: string): string {
+export function pemText(pem: string): string {
   return pem.replace(/\\n/g, '\n').trim();
 }
 
-function algorithmsForPublicKey(key: KeyObject): AsymmetricAlgorithm[] {
-  if (key.asymmetricKeyType === 'rsa') return ['RS256'];
+/** The JWT algorithm of a key: RS256 for RSA, ES256 for P-256, undefined for any other. */
+export function asymmetricAlgorithm(key: KeyObject): AsymmetricAlgorithm | undefined {
+  if (key.asymmetricKeyType === 'rsa') return 'RS256';
   if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
-    return ['ES256'];
+    return 'ES256';
   }
-  throw new TokenKeyError('the token public key must be an RSA or a P-256 EC key');
+  return undefined;
+}
+
+function algorithmsForPublicKey(key: KeyObject): AsymmetricAlgorithm[] {
+  const algorithm = asymmetricAlgorithm(key);
+  if (!algorithm) throw new TokenKeyError('the token public key must be an RSA or a P-256 EC key');
+  return [algorithm];
 }
 
 /**

@@ -2,7 +2,13 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { AUTHORIZER_NAME_PARAM, AUTHORIZER_SIGNATURE_PARAM } from '@game-chat/protocol/custom-auth';
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  DEVELOPMENT_AUTHORIZER_SIGNING_KEY,
+  loadAuthorizerSigningKey,
+  signTokenForAuthorizer,
+} from '../src/signing.js';
 import { runTokenCommand } from '../src/token-command.js';
 import { createTokenVerifier, DEVELOPMENT_TOKEN_SECRET } from '../src/tokens.js';
 
@@ -10,9 +16,20 @@ const run = promisify(execFile);
 const SECRET = 'cli-test-secret-that-is-long-enough-for-hs256';
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const cliPath = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const developmentKey = loadAuthorizerSigningKey(DEVELOPMENT_AUTHORIZER_SIGNING_KEY);
+
+/** The command's JSON answer. */
+function printed(stdout: string) {
+  return JSON.parse(stdout) as {
+    token: string;
+    signature: string;
+    authorizerName: string;
+    tokenKeyName: string;
+  };
+}
 
 describe('runTokenCommand', () => {
-  it('prints a token for the given claims, signed with CHAT_TOKEN_SECRET', async () => {
+  it('prints a token for the given claims, signed with CHAT_TOKEN_SECRET, and its signature', async () => {
     const output = await runTokenCommand(
       [
         'alice',
@@ -29,8 +46,14 @@ describe('runTokenCommand', () => {
     );
 
     expect(output.exitCode).toBe(0);
-    expect(output.stderr).toBe('');
-    const result = await createTokenVerifier({ secret: SECRET }).verify(output.stdout.trim());
+    expect(output.stderr).toMatch(/CHAT_AUTHORIZER_SIGNING_KEY is not set/);
+    const answer = printed(output.stdout);
+    expect(answer).toMatchObject({
+      authorizerName: 'game-chat-token-authorizer',
+      tokenKeyName: 'token',
+      signature: signTokenForAuthorizer(answer.token, developmentKey),
+    });
+    const result = await createTokenVerifier({ secret: SECRET }).verify(answer.token);
     expect(result.ok && result.claims).toMatchObject({
       sub: 'alice',
       name: 'Alice',
@@ -45,9 +68,44 @@ describe('runTokenCommand', () => {
 
     expect(output.stderr).toMatch(/CHAT_TOKEN_SECRET is not set/);
     const result = await createTokenVerifier({ secret: DEVELOPMENT_TOKEN_SECRET }).verify(
-      output.stdout.trim(),
+      printed(output.stdout).token,
     );
     expect(result.ok && result.claims.role).toBe('player');
+  });
+
+  it('prints an MQTT user name with the authorizer, the signature and the token', async () => {
+    const output = await runTokenCommand(
+      ['carol', '--username', '--authorizer', 'game-chat-dev-token-authorizer'],
+      { CHAT_TOKEN_SECRET: SECRET, CHAT_AUTHORIZER_TOKEN_KEY_NAME: 'PlayerToken' },
+    );
+
+    const [base, query] = output.stdout.trim().split('?');
+    const params = new URLSearchParams(query);
+    expect(base).toBe('carol');
+    expect(params.get(AUTHORIZER_NAME_PARAM)).toBe('game-chat-dev-token-authorizer');
+    const token = params.get('PlayerToken') as string;
+    expect(params.get(AUTHORIZER_SIGNATURE_PARAM)).toBe(
+      signTokenForAuthorizer(token, developmentKey),
+    );
+    expect((await createTokenVerifier({ secret: SECRET }).verify(token)).ok).toBe(true);
+  });
+
+  it('prints a WebSocket URL carrying the credentials, named by CHAT_AUTHORIZER_NAME', async () => {
+    const output = await runTokenCommand(
+      ['dave', '--url', 'wss://abc-ats.iot.eu-west-1.amazonaws.com/mqtt'],
+      {
+        CHAT_TOKEN_SECRET: SECRET,
+        CHAT_AUTHORIZER_NAME: 'from-env',
+      },
+    );
+
+    const url = new URL(output.stdout.trim());
+    expect(url.host).toBe('abc-ats.iot.eu-west-1.amazonaws.com');
+    expect(url.searchParams.get(AUTHORIZER_NAME_PARAM)).toBe('from-env');
+    const token = url.searchParams.get('token') as string;
+    expect(url.searchParams.get(AUTHORIZER_SIGNATURE_PARAM)).toBe(
+      signTokenForAuthorizer(token, developmentKey),
+    );
   });
 
   it.each([
@@ -56,6 +114,10 @@ describe('runTokenCommand', () => {
     ['an unknown role', ['alice', '--role', 'root'], 2],
     ['a bad ttl', ['alice', '--ttl', '1.5'], 2],
     ['an unknown option', ['alice', '--admin'], 2],
+    ['both --username and --url', ['alice', '--username', '--url', 'wss://x/mqtt'], 2],
+    ['a --url that is not a WebSocket URL', ['alice', '--url', 'https://x/mqtt'], 2],
+    ['a bad authorizer name', ['alice', '--authorizer', 'a b'], 2],
+    ['a bad token key name', ['alice', '--token-key-name', 'a=b'], 2],
     ['an invalid player id', ['al/ice'], 1],
     ['an invalid channel pattern', ['alice', '--channels', 'Town/#'], 1],
   ] as const)('refuses %s without printing a token', async (_label, argv, exitCode) => {
@@ -70,7 +132,33 @@ describe('runTokenCommand', () => {
     const output = await runTokenCommand(['alice'], { CHAT_TOKEN_SECRET: 'short' });
 
     expect(output).toMatchObject({ exitCode: 1, stdout: '' });
-    expect(output.stderr).toMatch(/32 bytes/);
+    expect(output.stderr).toMatch(/CHAT_TOKEN_SECRET must be at least 32 bytes/);
+  });
+
+  it('refuses a signing key it cannot use, naming the variable', async () => {
+    const output = await runTokenCommand(['alice'], {
+      CHAT_TOKEN_SECRET: SECRET,
+      CHAT_AUTHORIZER_SIGNING_KEY: 'not a key',
+    });
+
+    expect(output).toMatchObject({ exitCode: 1, stdout: '' });
+    expect(output.stderr).toMatch(/^CHAT_AUTHORIZER_SIGNING_KEY .*PEM private key/);
+  });
+
+  it('reads the signing key from the secret CHAT_AUTHORIZER_SIGNING_KEY_SECRET_ARN names', async () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:signing';
+    const asked: string[] = [];
+    const output = await runTokenCommand(
+      ['alice'],
+      { CHAT_TOKEN_SECRET: SECRET, CHAT_AUTHORIZER_SIGNING_KEY_SECRET_ARN: arn },
+      async (secretArn) => {
+        asked.push(secretArn);
+        return DEVELOPMENT_AUTHORIZER_SIGNING_KEY;
+      },
+    );
+
+    expect(output).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(asked).toEqual([arn]);
   });
 });
 
@@ -80,12 +168,14 @@ describe('game-chat-token executable', () => {
       await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: packageDir });
   }, 60_000);
 
-  it('prints a verifiable token on stdout', async () => {
+  it('prints a verifiable token and its signature on stdout', async () => {
     const { stdout } = await run(process.execPath, [cliPath, 'erin', '--name', 'Erin'], {
       env: { ...process.env, CHAT_TOKEN_SECRET: SECRET },
     });
 
-    const result = await createTokenVerifier({ secret: SECRET }).verify(stdout.trim());
+    const answer = printed(stdout);
+    expect(answer.signature).toBe(signTokenForAuthorizer(answer.token, developmentKey));
+    const result = await createTokenVerifier({ secret: SECRET }).verify(answer.token);
     expect(result.ok && result.claims.name).toBe('Erin');
   });
 

@@ -1,7 +1,11 @@
 import type { IoTCustomAuthorizerEvent } from 'aws-lambda';
 
-/** Where a connecting client put its player token (SPEC §4). */
-export type TokenSource = 'mqtt-password' | 'query-string';
+/**
+ * Where the player token came from: `token`, which IoT Core fills from the authorizer's token
+ * key name after it verified the token's signature, or the MQTT password (an authorizer with
+ * signing disabled, where the client sends the token as its password).
+ */
+export type TokenSource = 'token-key' | 'mqtt-password';
 
 export type Credentials =
   | {
@@ -12,8 +16,6 @@ export type Credentials =
     }
   | { readonly ok: false; readonly message: string };
 
-/** IoT Core forwards at most 8 KB of HTTP data; anything longer is not from IoT Core. */
-const MAX_QUERY_STRING_LENGTH = 8192;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -27,20 +29,19 @@ function decodePassword(password: string): string | undefined {
   }
 }
 
-function queryToken(queryString: unknown): string | undefined {
-  if (typeof queryString !== 'string' || queryString.length > MAX_QUERY_STRING_LENGTH)
-    return undefined;
-  const token = new URLSearchParams(queryString.replace(/^\?/, '')).get('token');
-  return token === null || token === '' ? undefined : token;
-}
-
 /**
- * Reads the token from the MQTT password (MQTT over TLS, or over WSS with credentials in
- * CONNECT) or from the `token` query parameter of a WebSocket upgrade, and the client id.
+ * Reads the token and the client id. With token signing on (this project's authorizer), IoT
+ * Core puts the token it verified in `token`, read from the token key name in the WebSocket
+ * URL, an upgrade header or the MQTT user name's query string; that one wins. Without
+ * signing, the token is the MQTT password. The Lambda never parses URLs or user names itself:
+ * what IoT did not verify, it does not trust more than the password.
  */
 export function readCredentials(event: IoTCustomAuthorizerEvent): Credentials {
   const mqtt = event.protocolData?.mqtt;
   const clientId = typeof mqtt?.clientId === 'string' ? mqtt.clientId : undefined;
+  if (typeof event.token === 'string' && event.token !== '') {
+    return { ok: true, token: event.token, source: 'token-key', clientId };
+  }
   const password = mqtt?.password;
   if (typeof password === 'string' && password !== '') {
     const token = decodePassword(password);
@@ -48,7 +49,5 @@ export function readCredentials(event: IoTCustomAuthorizerEvent): Credentials {
       return { ok: false, message: 'the MQTT password is not base64 UTF-8 text' };
     return { ok: true, token, source: 'mqtt-password', clientId };
   }
-  const token = queryToken(event.protocolData?.http?.queryString);
-  if (token !== undefined) return { ok: true, token, source: 'query-string', clientId };
-  return { ok: false, message: 'no token in the MQTT password or the token query parameter' };
+  return { ok: false, message: 'no token from the token key name and no MQTT password' };
 }

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_POLICY_DOCUMENT_LENGTH, MAX_POLICY_DOCUMENTS } from '../src/policy.js';
 import { type Authorize, loadBundle } from './helpers/bundle.js';
-import { mqttEvent, wssEvent } from './helpers/events.js';
+import { mqttEvent, signedMqttEvent, wssEvent } from './helpers/events.js';
 import { allows } from './helpers/iot-policy.js';
 
 const SECRET = 'authorizer-test-secret-long-enough-for-hs256';
@@ -57,7 +57,7 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 describe('accepted connections', () => {
   it('answers an MQTT connect with the player policy, a hex principal and the token lifetime', async () => {
     const result = await authorize(
-      mqttEvent({ clientId: 'alice', password: await token('alice', { name: 'Alice' }) }),
+      signedMqttEvent({ clientId: 'alice', token: await token('alice', { name: 'Alice' }) }),
     );
 
     expect(result.isAuthenticated).toBe(true);
@@ -77,11 +77,30 @@ describe('accepted connections', () => {
     expect(can('Receive', 'topic/chat/room/Town137')).toBe(true);
   });
 
-  it('answers a WebSocket upgrade whose token is in the query string, for a suffixed client id', async () => {
+  it('answers a signed WebSocket upgrade, for a suffixed client id', async () => {
     const result = await authorize(wssEvent({ clientId: 'bob.tab2', token: await token('bob') }));
 
     expect(result.isAuthenticated).toBe(true);
     expect(allows(result.policyDocuments, 'iot:Connect', `${ARN}:client/bob.tab2`)).toBe(true);
+  });
+
+  it('takes the token IoT verified over a password naming another player', async () => {
+    const result = await authorize(
+      signedMqttEvent({
+        clientId: 'bea',
+        token: await token('bea'),
+        password: await token('mallory'),
+      }),
+    );
+
+    expect(result.isAuthenticated).toBe(true);
+    expect(allows(result.policyDocuments, 'iot:Connect', `${ARN}:client/bea`)).toBe(true);
+  });
+
+  it('reads the MQTT password when IoT passed no token (an authorizer without signing)', async () => {
+    const result = await authorize(mqttEvent({ clientId: 'pat', password: await token('pat') }));
+
+    expect(result.isAuthenticated).toBe(true);
   });
 
   it('builds ARNs from the region and account of the invoked function', async () => {
@@ -170,11 +189,21 @@ describe('refused connections', () => {
   const cases: readonly [string, string, () => Promise<IoTCustomAuthorizerEvent>][] = [
     ['no token at all', 'r1', async () => mqttEvent({ clientId: 'r1' })],
     [
-      'an empty password and no query token',
+      'an empty password and no token',
       'r2',
       async () => mqttEvent({ clientId: 'r2', password: '' }),
     ],
     ['a WebSocket upgrade without a token', 'r3', async () => wssEvent({ clientId: 'r3' })],
+    [
+      'a token only in the query string, which IoT did not pass as token',
+      'r19',
+      async () => wssEvent({ clientId: 'r19', token: await token('r19'), tokenField: false }),
+    ],
+    [
+      'an empty token field and no password',
+      'r20',
+      async () => ({ ...mqttEvent({ clientId: 'r20' }), token: '' }),
+    ],
     [
       'an expired token',
       'r4',
@@ -243,6 +272,11 @@ describe('refused connections', () => {
       'r18',
       async () => wssEvent({ clientId: 'bob.tab', token: await token('r18') }),
     ],
+    [
+      'a verified token of another player than the client id',
+      'r21',
+      async () => signedMqttEvent({ clientId: 'bob', token: await token('r21') }),
+    ],
   ];
 
   it.each(cases)(
@@ -277,6 +311,7 @@ describe('refused connections', () => {
       fc.base64String({ maxLength: 60 }),
     );
     const event = fc.record({
+      token: fc.option(text, { nil: undefined }),
       signatureVerified: fc.boolean(),
       protocols: fc.subarray(['tls', 'http', 'mqtt'] as const),
       protocolData: fc.record(

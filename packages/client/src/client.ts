@@ -30,10 +30,11 @@ import { PendingSends, type PendingTarget } from './pending.js';
 import { ChannelTimeline } from './timeline.js';
 import { TokenSource } from './token-source.js';
 
+export type { SignedToken } from '@game-chat/protocol/custom-auth';
 export type { ChatMessage, Notice } from '@game-chat/protocol/payloads';
 export type { MuteResult, UnmuteResult } from './api.js';
 export { ChatError, type ChatErrorCode } from './errors.js';
-export type { ChatClientOptions } from './options.js';
+export type { ChatClientOptions, PlayerToken } from './options.js';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline' | 'reconnecting';
 
@@ -139,7 +140,7 @@ export class ChatClient {
     this.#pending = new PendingSends(this.#options.sendTimeoutMs);
     this.#api = new ChatApi({
       apiUrl: this.#options.apiUrl,
-      getToken: () => this.#tokens.usable(),
+      getToken: async () => (await this.#tokens.usable()).token,
       timeoutMs: this.#options.requestTimeoutMs,
       maxTextLength: this.#options.maxTextLength,
     });
@@ -332,12 +333,13 @@ export class ChatClient {
   // -- connection -------------------------------------------------------------------------
 
   async #establish(): Promise<void> {
-    const token = await this.#tokens.usable();
+    const credentials = await this.#tokens.usable();
     const claims = this.#tokens.claims as NonNullable<TokenSource['claims']>;
     const client = await openConnection({
       url: this.#options.mqttUrl,
       clientId: formatClientId(claims.sub, this.#options.clientSuffix),
-      token,
+      credentials,
+      customAuth: this.#options.customAuth,
       keepaliveSeconds: this.#options.keepaliveSeconds,
       connectTimeoutMs: this.#options.connectTimeoutMs,
     });

@@ -1,4 +1,10 @@
 import {
+  DEFAULT_TOKEN_KEY_NAME,
+  type SignedToken,
+  validateAuthorizerName,
+  validateTokenKeyName,
+} from '@game-chat/protocol/custom-auth';
+import {
   CLIENT_SUFFIX_PATTERN,
   DEFAULT_MAX_TEXT_LENGTH,
   DEFAULT_TOPIC_PREFIX,
@@ -6,6 +12,20 @@ import {
 import { validateTopicPrefix } from '@game-chat/protocol/topics';
 import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
 import { ChatError } from './errors.js';
+import { readPlayerToken } from './token.js';
+
+/**
+ * A player token as the game's backend hands it out: `{ token, signature }` for IoT Core's
+ * custom authorizer with token signing (the signature is base64 RSA-SHA256 of the token), or
+ * the token alone for an authorizer with signing disabled, which reads it from the MQTT password.
+ */
+export type PlayerToken = string | SignedToken;
+
+/** The IoT Core custom authorizer a connection names, and where its token goes. */
+export interface CustomAuthOptions {
+  readonly authorizerName: string | undefined;
+  readonly tokenKeyName: string;
+}
 
 export interface ChatClientOptions {
   /**
@@ -15,15 +35,17 @@ export interface ChatClientOptions {
   readonly endpoint: string;
   /** Base URL of the HTTP API (history and moderation). */
   readonly apiUrl: string;
-  /** A player token (JWT). Give `getToken` instead when tokens expire during a session. */
-  readonly token?: string;
-  /** Called for the first token and again before each token expires. */
-  readonly getToken?: () => string | Promise<string>;
+  /** A player token. Give `getToken` instead when tokens expire during a session. */
+  readonly token?: PlayerToken;
+  /** Called for the first token and again before each token expires; each one newly signed. */
+  readonly getToken?: () => PlayerToken | Promise<PlayerToken>;
   /**
-   * The IoT Core custom authorizer's name, sent as `x-amz-customauthorizer-name` in the URL
-   * query: browsers cannot set WebSocket headers. The token goes in the MQTT password.
+   * The IoT Core custom authorizer's name (`x-amz-customauthorizer-name`). Leave it out only
+   * for an endpoint whose default authorizer is this one.
    */
   readonly authorizerName?: string;
+  /** The authorizer's token key name (Terraform's `authorizer_token_key_name`; default `token`). */
+  readonly tokenKeyName?: string;
   /**
    * Client id suffix (`alice.<suffix>`), 1-32 of `A-Z a-z 0-9 _ -`. Two connections with the
    * same client id kick each other off, so the default is random per client instance.
@@ -50,11 +72,11 @@ export interface ChatClientOptions {
 }
 
 export interface ResolvedOptions {
-  /** The endpoint with the authorizer name in its query, ready for `mqtt.connect`. */
   readonly mqttUrl: string;
   readonly apiUrl: string;
-  readonly token: string | undefined;
-  readonly getToken: (() => string | Promise<string>) | undefined;
+  readonly token: PlayerToken | undefined;
+  readonly getToken: (() => PlayerToken | Promise<PlayerToken>) | undefined;
+  readonly customAuth: CustomAuthOptions;
   readonly clientSuffix: string;
   readonly topicPrefix: string;
   readonly maxTextLength: number;
@@ -69,8 +91,6 @@ export interface ResolvedOptions {
 
 const MQTT_PROTOCOLS = new Set(['ws:', 'wss:', 'mqtt:', 'mqtts:']);
 const HTTP_PROTOCOLS = new Set(['http:', 'https:']);
-/** IoT Core's rule for authorizer names (CreateAuthorizer API). */
-const AUTHORIZER_NAME = /^[\w=,@-]{1,128}$/;
 
 function invalid(message: string): ChatError {
   return new ChatError('invalid', message);
@@ -110,17 +130,16 @@ export function resolveOptions(options: ChatClientOptions): ResolvedOptions {
   if ((options.token === undefined) === (options.getToken === undefined)) {
     throw invalid('give exactly one of token and getToken');
   }
-  if (options.token !== undefined && (typeof options.token !== 'string' || options.token === '')) {
-    throw invalid('token must be a non-empty string');
-  }
+  if (options.token !== undefined) readPlayerToken(options.token, 'token');
   if (options.getToken !== undefined && typeof options.getToken !== 'function') {
     throw invalid('getToken must be a function');
   }
-  if (options.authorizerName !== undefined) {
-    if (!AUTHORIZER_NAME.test(options.authorizerName)) {
-      throw invalid('authorizerName must be 1-128 characters of A-Z, a-z, 0-9, _ = , @ or -');
-    }
-    mqttUrl.searchParams.set('x-amz-customauthorizer-name', options.authorizerName);
+  if (options.authorizerName !== undefined && !validateAuthorizerName(options.authorizerName).ok) {
+    throw invalid('authorizerName must be 1-128 characters of A-Z, a-z, 0-9, _ = , @ or -');
+  }
+  const tokenKeyName = options.tokenKeyName ?? DEFAULT_TOKEN_KEY_NAME;
+  if (!validateTokenKeyName(tokenKeyName).ok) {
+    throw invalid('tokenKeyName must be 1-128 characters of A-Z, a-z, 0-9, _ or -');
   }
   const clientSuffix = options.clientSuffix ?? randomHex(4);
   if (!CLIENT_SUFFIX_PATTERN.test(clientSuffix)) {
@@ -147,6 +166,7 @@ export function resolveOptions(options: ChatClientOptions): ResolvedOptions {
     apiUrl: apiUrl.href,
     token: options.token,
     getToken: options.getToken,
+    customAuth: { authorizerName: options.authorizerName, tokenKeyName },
     clientSuffix,
     topicPrefix,
     maxTextLength: positiveInteger(options.maxTextLength, DEFAULT_MAX_TEXT_LENGTH, 'maxTextLength'),

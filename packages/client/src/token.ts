@@ -1,3 +1,4 @@
+import { readSignedToken } from '@game-chat/protocol/custom-auth';
 import { isRole, type PlayerId, type Role, validatePlayerId } from '@game-chat/protocol/names';
 import { normalizeDisplayName } from '@game-chat/protocol/text';
 import { ChatError } from './errors.js';
@@ -13,6 +14,32 @@ export interface TokenClaims {
   readonly exp: number | undefined;
   /** Allowed channel names or `*`-patterns; absent means every channel. */
   readonly channels: readonly string[] | undefined;
+}
+
+/** A token and, for an authorizer with token signing, its signature. */
+export interface PlayerCredentials {
+  readonly token: string;
+  readonly signature: string | undefined;
+}
+
+/**
+ * Reads what the game handed over as a token (`options.token`, `getToken()`'s result): a
+ * non-empty string, or `{ token, signature }` with a base64 signature. Throws
+ * `ChatError('invalid')` naming `what` otherwise.
+ */
+export function readPlayerToken(value: unknown, what: string): PlayerCredentials {
+  if (typeof value === 'string') {
+    if (value === '') throw new ChatError('invalid', `${what} must be a non-empty string`);
+    return { token: value, signature: undefined };
+  }
+  const signed = readSignedToken(value);
+  if (!signed.ok) {
+    throw new ChatError(
+      'invalid',
+      `${what} must be a token string or { token, signature }: ${signed.message}`,
+    );
+  }
+  return signed.value;
 }
 
 /** The largest delay `setTimeout` honours (about 24.8 days); longer ones fire at once. */

@@ -60,7 +60,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-it('works in a real browser: MQTT over WebSocket, history over fetch, both ways', async () => {
+it('works in a real browser: signed MQTT over WebSocket, history over fetch, both ways', async () => {
   const bot = await players.connect('bot');
   await bot.join('Lobby');
   await bot.send('Lobby', 'welcome to the lobby');
@@ -77,7 +77,10 @@ it('works in a real browser: MQTT over WebSocket, history over fetch, both ways'
   const config: BrowserChatConfig = {
     endpoint: stack.urls.ws,
     apiUrl: stack.urls.api,
-    token: await stack.issueToken('webplayer', { name: 'Web Player' }),
+    authorizerName: stack.authorizerName,
+    tokenKeyName: stack.tokenKeyName,
+    tokenUrl: `${stack.urls.api}/dev/tokens`,
+    playerId: 'webplayer',
     channel: 'Lobby',
   };
   const result = await page.evaluate(

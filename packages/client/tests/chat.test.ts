@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatError, type ChatMessage, createChatClient } from '../src/client.js';
+import {
+  type ChatClientOptions,
+  ChatError,
+  type ChatMessage,
+  createChatClient,
+  type SignedToken,
+} from '../src/client.js';
 import { type LocalStack, Players, startStack } from './support/stack.js';
 import { nextEvent } from './support/wait.js';
 
@@ -160,31 +166,58 @@ describe('two players chatting over the local stack', () => {
     expect(uma.channels).toEqual(['South']);
   });
 
-  it('connects the AWS way: WebSocket, authorizer name in the URL, token as password', async () => {
-    const token = await stack.issueToken('wanda', { name: 'Wanda' });
+  it('connects the AWS way: WebSocket, authorizer name, signature and token in the URL', async () => {
+    const token = await stack.issueSignedToken('wanda', { name: 'Wanda' });
     const aws = createChatClient({
       endpoint: stack.urls.ws,
       authorizerName: stack.authorizerName,
+      tokenKeyName: stack.tokenKeyName,
       apiUrl: stack.urls.api,
       token,
-    });
-    const wrongName = createChatClient({
-      endpoint: stack.urls.ws,
-      authorizerName: 'some-other-authorizer',
-      apiUrl: stack.urls.api,
-      token,
-      clientSuffix: 'second',
     });
     try {
       await aws.connect();
       await aws.join('Cloud');
       expect((await aws.send('Cloud', 'over wss')).from.id).toBe('wanda');
-      expect(await rejection(wrongName.connect())).toBeInstanceOf(ChatError);
-      expect(wrongName.state).toBe('offline');
     } finally {
-      await Promise.all([aws.close(), wrongName.close()]);
+      await aws.close();
     }
   });
+
+  type Change = (signed: SignedToken, other: SignedToken) => Partial<ChatClientOptions>;
+  const refusedByIot: [string, Change][] = [
+    ['another authorizer name', (signed) => ({ token: signed, authorizerName: 'other' })],
+    ['no authorizer name', (signed) => ({ token: signed, authorizerName: undefined })],
+    ['an unsigned token (the token alone)', (signed) => ({ token: signed.token })],
+    [
+      'the signature of another token',
+      (signed, other) => ({ token: { token: signed.token, signature: other.signature } }),
+    ],
+    ['another token key name', (signed) => ({ token: signed, tokenKeyName: 'jwt' })],
+  ];
+  it.each(refusedByIot)(
+    'is refused with unauthorized over WebSocket and TCP for %s, the authorizer never called',
+    async (_case, change) => {
+      const other = await stack.issueSignedToken('someone-else');
+      const signed = await stack.issueSignedToken('wanda', { name: 'Wanda' });
+      for (const endpoint of [stack.urls.ws, stack.urls.mqtt]) {
+        const before = stack.stats().broker.authorizerInvocations;
+        const client = createChatClient({
+          endpoint,
+          apiUrl: stack.urls.api,
+          authorizerName: stack.authorizerName,
+          ...change({ token: signed.token, signature: signed.signature }, other),
+        });
+        try {
+          expect((await rejection(client.connect())).code).toBe('unauthorized');
+          expect(client.state).toBe('offline');
+          expect(stack.stats().broker.authorizerInvocations).toBe(before);
+        } finally {
+          await client.close();
+        }
+      }
+    },
+  );
 
   it('send rejects with timeout when the answer takes longer than sendTimeoutMs', async () => {
     const impatient = await players.connect('xena', {}, { sendTimeoutMs: 1 });
@@ -196,13 +229,14 @@ describe('two players chatting over the local stack', () => {
     expect((await late).from.id).toBe('xena');
   });
 
-  it('a forged token is refused with unauthorized', async () => {
+  it('a forged token is refused with unauthorized, even signed for IoT Core', async () => {
     const real = await stack.issueToken('mallory', { name: 'Mallory' });
     const [header, payload] = real.split('.');
     const forged = createChatClient({
       endpoint: stack.urls.mqtt,
       apiUrl: stack.urls.api,
-      token: `${header}.${payload}.${'A'.repeat(43)}`,
+      authorizerName: stack.authorizerName,
+      token: stack.signToken(`${header}.${payload}.${'A'.repeat(43)}`),
     });
     expect((await rejection(forged.connect())).code).toBe('unauthorized');
     expect(forged.state).toBe('offline');

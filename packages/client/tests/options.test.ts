@@ -34,15 +34,25 @@ describe('resolveOptions', () => {
     expect(resolveOptions(base).clientSuffix).not.toBe(resolved.clientSuffix);
   });
 
-  it('puts the authorizer name in the WebSocket URL query, as browsers need on AWS', () => {
+  it('keeps the authorizer name and token key name for each connection, defaulting the key to token', () => {
     const resolved = resolveOptions({
       ...base,
       endpoint: 'wss://abc123-ats.iot.eu-west-1.amazonaws.com/mqtt',
-      authorizerName: 'game-chat-authorizer',
+      authorizerName: 'game-chat-token-authorizer',
     });
-    expect(resolved.mqttUrl).toBe(
-      'wss://abc123-ats.iot.eu-west-1.amazonaws.com/mqtt?x-amz-customauthorizer-name=game-chat-authorizer',
-    );
+    expect(resolved).toMatchObject({
+      mqttUrl: 'wss://abc123-ats.iot.eu-west-1.amazonaws.com/mqtt',
+      customAuth: { authorizerName: 'game-chat-token-authorizer', tokenKeyName: 'token' },
+    });
+    expect(resolveOptions({ ...base, tokenKeyName: 'PlayerToken' }).customAuth).toEqual({
+      authorizerName: undefined,
+      tokenKeyName: 'PlayerToken',
+    });
+  });
+
+  it('accepts a signed token', () => {
+    const token = { token: 'a.b.c', signature: 'c2lnbmF0dXJl' };
+    expect(resolveOptions({ ...base, token }).token).toEqual(token);
   });
 
   it('accepts TCP endpoints and a getToken function instead of a token', () => {
@@ -69,6 +79,12 @@ describe('resolveOptions', () => {
       [{ getToken: () => 'x' }, /exactly one of token and getToken/],
       [{ token: '' }, /token/],
       [{ authorizerName: 'has space' }, /authorizerName/],
+      [{ tokenKeyName: 'a=b' }, /tokenKeyName/],
+      [
+        { token: { token: 'a.b.c' } as unknown as string },
+        /token must be a token string or \{ token, signature \}/,
+      ],
+      [{ token: { token: 'a.b.c', signature: 'a+b%' } }, /signature/],
       [{ clientSuffix: 'a.b' }, /clientSuffix/],
       [{ clientSuffix: 'x'.repeat(33) }, /clientSuffix/],
       [{ topicPrefix: 'chat/x' }, /topic prefix/],

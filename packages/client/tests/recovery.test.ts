@@ -155,16 +155,21 @@ describe('reconnect recovery when history cannot be read', () => {
 });
 
 describe('token refresh', () => {
-  it('reconnects with a new token before expiry and keeps the joined channels it allows', async () => {
+  it('reconnects with a new, newly signed token before expiry and keeps the channels it allows', async () => {
     let tokensIssued = 0;
     const tina = createChatClient({
       endpoint: stack.urls.mqtt,
       apiUrl: stack.urls.api,
+      authorizerName: stack.authorizerName,
       getToken: () => {
         tokensIssued += 1;
-        // The game backend revokes channel Guild after the first token.
-        const channels = tokensIssued === 1 ? ['Refresh', 'Guild'] : ['Refresh'];
-        return stack.issueToken('tina', { name: 'Tina', channels, expiresInSeconds: 4 });
+        // The game backend revokes channel Guild after the first token, and renames the player:
+        // the name the authorizer records shows which token the new connection presented.
+        const first = tokensIssued === 1;
+        const channels = first ? ['Refresh', 'Guild'] : ['Refresh'];
+        const name = first ? 'Tina' : 'Tina Two';
+        // Each token comes with its own signature: the broker refuses any other pairing.
+        return stack.issueSignedToken('tina', { name, channels, expiresInSeconds: 4 });
       },
     });
     const friend = await players.connect('tina-friend');
@@ -185,7 +190,8 @@ describe('token refresh', () => {
       const live = nextEvent(tina, 'message', (message) => message.text === 'still there?');
       await friend.send('Refresh', 'still there?');
       await live;
-      expect((await tina.send('Refresh', 'yes')).from.id).toBe('tina');
+      // The authorizer saw the new token (its signature matched, or IoT would have refused it).
+      expect((await tina.send('Refresh', 'yes')).from).toEqual({ id: 'tina', name: 'Tina Two' });
     } finally {
       await tina.close();
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ChatError } from '../src/errors.js';
+import type { PlayerToken } from '../src/options.js';
 import { TokenSource } from '../src/token-source.js';
 
 const NOW = 1_800_000_000_000;
@@ -10,18 +11,21 @@ function jwt(claims: Record<string, unknown>): string {
 }
 
 /** A getToken that hands out the given tokens in turn and counts its calls. */
-function tokens(...list: string[]) {
+function tokens(...list: PlayerToken[]) {
   const calls = { count: 0 };
-  const getToken = async () => list[Math.min(calls.count++, list.length - 1)] as string;
+  const getToken = async () => list[Math.min(calls.count++, list.length - 1)] as PlayerToken;
   return { getToken, calls };
 }
+
+/** What `usable()` hands out for an unsigned token. */
+const unsigned = (token: string) => ({ token, signature: undefined });
 
 describe('TokenSource', () => {
   it('hands out a fixed token as it is, even close to expiry, and never renews it', async () => {
     const token = jwt({ sub: 'alice', exp: NOW / 1000 + 1 });
     const source = new TokenSource({ token, minLifetimeMs: 2_000 });
     expect(source.claims?.sub).toBe('alice');
-    expect(await source.usable(NOW)).toBe(token);
+    expect(await source.usable(NOW)).toEqual(unsigned(token));
     expect(source.renewable).toBe(false);
     expect(source.renewalDelayMs(60_000, NOW)).toBeUndefined();
   });
@@ -32,10 +36,13 @@ describe('TokenSource', () => {
     const { getToken, calls } = tokens(first, second);
     const source = new TokenSource({ getToken, minLifetimeMs: 2_000 });
     expect(source.claims).toBeUndefined();
-    expect(await Promise.all([source.usable(NOW), source.usable(NOW)])).toEqual([first, first]);
+    expect(await Promise.all([source.usable(NOW), source.usable(NOW)])).toEqual([
+      unsigned(first),
+      unsigned(first),
+    ]);
     expect(calls.count).toBe(1);
-    expect(await source.usable(NOW + 50_000)).toBe(first);
-    expect(await source.usable(NOW + 58_500)).toBe(second); // Under 2 s left: renewed.
+    expect(await source.usable(NOW + 50_000)).toEqual(unsigned(first));
+    expect(await source.usable(NOW + 58_500)).toEqual(unsigned(second)); // Under 2 s left: renewed.
     expect(calls.count).toBe(2);
     expect(source.renewalDelayMs(60_000, NOW)).toBe(60_000);
   });
@@ -60,7 +67,42 @@ describe('TokenSource', () => {
       expect((error as ChatError).code).toBe('invalid');
     }
     expect(source.claims?.sub).toBe('alice');
-    expect(await source.usable(NOW)).toBe(alice);
+    expect(await source.usable(NOW)).toEqual(unsigned(alice));
+  });
+
+  it('hands out a signed token with its signature, and a renewed one with the new signature', async () => {
+    const first = { token: jwt({ sub: 'alice', exp: NOW / 1000 + 60 }), signature: 'Zmlyc3Q=' };
+    const second = { token: jwt({ sub: 'alice', exp: NOW / 1000 + 120 }), signature: 'c2Vjb25k' };
+    const source = new TokenSource({
+      getToken: tokens(first, second).getToken,
+      minLifetimeMs: 2_000,
+    });
+    expect(await source.usable(NOW)).toEqual(first);
+    expect(await source.renew()).toEqual(second);
+    expect(await source.usable(NOW)).toEqual(second);
+  });
+
+  it('keeps a fixed signed token with its signature', async () => {
+    const signed = { token: jwt({ sub: 'bob' }), signature: 'c2ln' };
+    expect(await new TokenSource({ token: signed, minLifetimeMs: 2_000 }).usable(NOW)).toEqual(
+      signed,
+    );
+  });
+
+  it.each<[string, unknown]>([
+    ['an empty string', ''],
+    ['an object without a signature', { token: 'a.b.c' }],
+    ['a signature that is not base64', { token: 'a.b.c', signature: 'not base64!' }],
+    ['a number', 42],
+    ['null', null],
+  ])('refuses %s from getToken with invalid', async (_case, answer) => {
+    const source = new TokenSource({
+      getToken: async () => answer as PlayerToken,
+      minLifetimeMs: 2_000,
+    });
+    const error = await source.usable(NOW).catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(ChatError);
+    expect(error).toMatchObject({ code: 'invalid', message: expect.stringMatching(/getToken/) });
   });
 
   it('passes on a getToken failure, and a later call tries again', async () => {
@@ -74,6 +116,6 @@ describe('TokenSource', () => {
     });
     await expect(source.usable(NOW)).rejects.toThrow('backend down');
     fail = false;
-    expect(await source.usable(NOW)).toMatch(/\./);
+    expect((await source.usable(NOW)).token).toMatch(/\./);
   });
 });

@@ -40,7 +40,12 @@ function regionOf(arn: string): string | undefined {
   return /^arn:[a-z-]+:secretsmanager:([a-z0-9-]+):/.exec(arn)?.[1];
 }
 
-async function fetchSetting(variable: string, arn: string, fetch: SecretFetcher): Promise<string> {
+/** Reads the secret named by the ARN in `variable`; a ConfigError names the variable when it cannot. */
+export async function fetchSetting(
+  variable: string,
+  arn: string,
+  fetch: SecretFetcher,
+): Promise<string> {
   if (!/^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(arn)) {
     throw new ConfigError(variable, 'must be a Secrets Manager secret ARN');
   }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { type ChatClient, ChatError, createChatClient } from '@game-chat/client';
 import { createLocalStack, type LocalStack, type LocalStackOptions } from '@game-chat/local-stack';
+import { customAuthUrl, customAuthUsername } from '@game-chat/protocol/custom-auth';
 import type { Role } from '@game-chat/protocol/names';
 import { type RedisServer, startRedisServer } from '@game-chat/testing/redis-server';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -82,27 +83,30 @@ export interface PlayerOptions {
   /** Defaults to the player id. */
   readonly clientId?: string;
   readonly transport?: 'tcp' | 'ws';
-  /** A token to use instead of one the stack issues for the player. */
+  /** A token to use (signed with the stack's key) instead of one the stack issues. */
   readonly token?: string;
 }
 
-/** A player connected over MQTT as the SDK connects (token as the password). */
+/**
+ * A player connected over MQTT as the SDK connects: a signed token in the WebSocket URL, or in
+ * the user name's query string over TCP.
+ */
 export async function connectPlayer(
   stack: LocalStack,
   playerId: string,
   options: PlayerOptions = {},
 ): Promise<MqttClient> {
-  const token =
-    options.token ?? (await stack.issueToken(playerId, { role: options.role ?? 'player' }));
-  const url =
-    options.transport === 'ws'
-      ? `${stack.urls.ws}?x-amz-customauthorizer-name=${stack.authorizerName}`
-      : stack.urls.mqtt;
-  return connectMqtt(url, {
-    clientId: options.clientId ?? playerId,
-    username: '',
-    password: token,
-  });
+  const credentials =
+    options.token === undefined
+      ? await stack.issueSignedToken(playerId, { role: options.role ?? 'player' })
+      : stack.signToken(options.token);
+  const clientId = options.clientId ?? playerId;
+  return options.transport === 'ws'
+    ? connectMqtt(customAuthUrl(stack.urls.ws, credentials), { clientId, username: '' })
+    : connectMqtt(stack.urls.mqtt, {
+        clientId,
+        username: customAuthUsername(clientId, credentials),
+      });
 }
 
 /** Subscribes; resolves to the granted QoS per filter (128 = refused). */
@@ -125,7 +129,8 @@ export function sdkClient(
   return createChatClient({
     endpoint: options.transport === 'ws' ? stack.urls.ws : stack.urls.mqtt,
     apiUrl: stack.urls.api,
-    getToken: () => stack.issueToken(playerId, { role: options.role ?? 'player' }),
+    authorizerName: stack.authorizerName,
+    getToken: () => stack.issueSignedToken(playerId, { role: options.role ?? 'player' }),
     sendTimeoutMs: options.sendTimeoutMs ?? 10_000,
     reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },
   });

@@ -11,8 +11,11 @@
 import { parseArgs } from 'node:util';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
 import { type LoadReport, runLoad } from '@game-chat/loadgen/run';
-import { type StackProcess, startStackProcess } from '@game-chat/loadgen/stack-process';
-import { tokensFromUrl } from '@game-chat/loadgen/tokens';
+import {
+  type StackProcess,
+  stackTarget,
+  startStackProcess,
+} from '@game-chat/loadgen/stack-process';
 
 export interface SoakOptions {
   readonly minutes: number;
@@ -146,12 +149,7 @@ export async function soak(
         connectConcurrency: 50,
         drainSeconds: 30,
       },
-      {
-        endpoint: stack.urls.mqtt,
-        apiUrl: stack.urls.api,
-        topicPrefix: stack.topicPrefix,
-        getToken: tokensFromUrl(stack.tokenUrl),
-      },
+      stackTarget(stack),
       {
         signal: abort.signal,
         onConnected: async () => {

@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import type { LocalStack } from '@game-chat/local-stack';
+import { customAuthUsername } from '@game-chat/protocol/custom-auth';
 
 /**
  * Hand-made JWTs for the tokens a real issuer refuses to make: a `sub` that is not a player id
@@ -20,3 +22,12 @@ export function unsignedJwt(claims: Record<string, unknown>): string {
 
 /** Seconds since the epoch, as JWT `exp` counts them. */
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/**
+ * The MQTT user name that carries `token`, signed with the stack's key, to its custom
+ * authorizer (`base?x-amz-customauthorizer-name=…&x-amz-customauthorizer-signature=…&token=…`):
+ * what raw connections send so that IoT Core's signature check lets the token through.
+ */
+export function signedUsername(stack: LocalStack, token: string, base = ''): string {
+  return customAuthUsername(base, stack.signToken(token));
+}

@@ -1,6 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { signTokenForAuthorizer } from '@game-chat/auth/signing';
 import { DEVELOPMENT_TOKEN_SECRET } from '@game-chat/auth/tokens';
 import type { LocalStack } from '@game-chat/local-stack';
+import {
+  type CustomAuthCredentials,
+  customAuthUrl,
+  customAuthUsername,
+} from '@game-chat/protocol/custom-auth';
 import type { ChatMessage, ServerMessage } from '@game-chat/protocol/payloads';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +21,7 @@ import {
 } from '../src/harness.js';
 import { publishPacket } from '../src/mqtt-packets.js';
 import { type RawConnection, rawConnect } from '../src/raw-mqtt.js';
-import { nowSeconds, signJwt, unsignedJwt } from '../src/tokens.js';
+import { nowSeconds, signedUsername, signJwt, unsignedJwt } from '../src/tokens.js';
 
 /**
  * A random marker the profanity filter can never mask: a UUID's hex digits read as leetspeak
@@ -91,9 +97,13 @@ afterAll(async () => {
   await sut?.stop();
 });
 
-/** A raw MQTT connection (the packet writer, so ids and topics can be anything) as `clientId`. */
+/**
+ * A raw MQTT connection (the packet writer, so ids and topics can be anything) as `clientId`,
+ * with `token` signed for IoT Core so that the authorizer itself decides.
+ */
 async function rawAs(clientId: string, token: string) {
-  const result = await rawConnect(stack.urls.mqtt, { clientId, username: '', password: token });
+  const username = signedUsername(stack, token, clientId);
+  const result = await rawConnect(stack.urls.mqtt, { clientId, username });
   rawConnections.push(result.connection);
   return result;
 }
@@ -167,11 +177,135 @@ describe.each(ROLES)('%s: connect', (role) => {
     ['as itself', actor, true],
     ['as another player', VICTIM, false],
   ] as const)('over WebSocket %s', async (_case, clientId, accepted) => {
-    const url = `${stack.urls.ws}?x-amz-customauthorizer-name=${stack.authorizerName}`;
-    const token = await stack.issueToken(actor, { role });
-    const connecting = connectMqtt(url, { clientId, username: '', password: token });
+    const connecting = connectPlayer(stack, actor, { role, clientId, transport: 'ws' });
     if (accepted) await expect(connecting).resolves.toBeDefined();
     else await expect(connecting).rejects.toMatchObject({ code: 5 });
+  });
+});
+
+/**
+ * IoT Core's own checks for a signed custom authorizer, before it calls the Lambda: a token
+ * whose signature is missing or wrong, or a connect naming no or another authorizer, is
+ * refused without an authorizer invocation (which is what protects the authorizer's reserved
+ * concurrency from a login flood).
+ */
+const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+type Credentials = CustomAuthCredentials;
+type SignatureCase = [string, (good: Credentials, other: Credentials) => Credentials];
+const SIGNATURE_CASES: SignatureCase[] = [
+  ['without a signature', (good) => ({ ...good, signature: '' })],
+  ['with a signature that is not base64', (good) => ({ ...good, signature: 'sig%not*b64' })],
+  [
+    'with the signature of another token',
+    (good, other) => ({ ...good, signature: other.signature }),
+  ],
+  [
+    'with a token changed after signing (another player)',
+    (good, other) => ({ ...good, token: other.token }),
+  ],
+  [
+    'with a signature by a key the authorizer does not list',
+    (good) => ({ ...good, signature: signTokenForAuthorizer(good.token, otherKey) }),
+  ],
+  [
+    'naming no authorizer (no default authorizer)',
+    (good) => ({ ...good, authorizerName: undefined }),
+  ],
+  ['naming another authorizer', (good) => ({ ...good, authorizerName: 'game-chat-other' })],
+  ['with the token under another key name', (good) => ({ ...good, tokenKeyName: 'jwt' })],
+];
+
+describe.each([
+  ['TCP', 'tcp'],
+  ['WebSocket', 'ws'],
+] as const)("IoT Core's signature check over %s", (_transport, transport) => {
+  /** Connects with `credentials` the way the SDK does, as the actor `adm-1` (every role's power). */
+  const connectWith = (credentials: Credentials) =>
+    transport === 'ws'
+      ? connectMqtt(customAuthUrl(stack.urls.ws, credentials), { clientId: ACTOR.admin })
+      : connectMqtt(stack.urls.mqtt, {
+          clientId: ACTOR.admin,
+          username: customAuthUsername(ACTOR.admin, credentials),
+        });
+
+  it.each(SIGNATURE_CASES)(
+    'refuses a connect %s, never invoking the authorizer',
+    async (_c, change) => {
+      const good = await stack.issueSignedToken(ACTOR.admin, { role: 'admin' });
+      const other = await stack.issueSignedToken(VICTIM);
+      const before = stack.stats().broker.authorizerInvocations;
+      await expect(connectWith(change(good, other))).rejects.toMatchObject({ code: 5 });
+      expect(stack.stats().broker.authorizerInvocations).toBe(before);
+    },
+  );
+
+  it('refuses the token alone as the MQTT password (unsigned), never invoking the authorizer', async () => {
+    const token = await stack.issueToken(ACTOR.admin, { role: 'admin' });
+    const named = { clientId: ACTOR.admin, password: token };
+    const before = stack.stats().broker.authorizerInvocations;
+    const attempt =
+      transport === 'ws'
+        ? connectMqtt(`${stack.urls.ws}?x-amz-customauthorizer-name=${stack.authorizerName}`, {
+            ...named,
+            username: '',
+          })
+        : connectMqtt(stack.urls.mqtt, {
+            ...named,
+            username: `${ACTOR.admin}?x-amz-customauthorizer-name=${stack.authorizerName}`,
+          });
+    await expect(attempt).rejects.toMatchObject({ code: 5 });
+    expect(stack.stats().broker.authorizerInvocations).toBe(before);
+  });
+
+  it('accepts the signed token, invoking the authorizer once', async () => {
+    const good = await stack.issueSignedToken(ACTOR.admin, { role: 'admin' });
+    const before = stack.stats().broker.authorizerInvocations;
+    const client = await connectWith(good);
+    expect(client.connected).toBe(true);
+    expect(stack.stats().broker.authorizerInvocations).toBe(before + 1);
+    await client.endAsync(true);
+  });
+});
+
+describe('a default authorizer (create_domain_configuration = true)', () => {
+  let withDefault: StackUnderTest;
+  beforeAll(async () => {
+    withDefault = await startStack({ createDomainConfiguration: true });
+  });
+  afterAll(() => withDefault?.stop());
+
+  it.each([
+    ['TCP', 'tcp'],
+    ['WebSocket', 'ws'],
+  ] as const)('lets in a signed connect naming no authorizer over %s', async (_t, transport) => {
+    const signed = await withDefault.stack.issueSignedToken('nomad');
+    const credentials = { ...signed, authorizerName: undefined };
+    const client =
+      transport === 'ws'
+        ? await connectMqtt(customAuthUrl(withDefault.stack.urls.ws, credentials), {
+            clientId: 'nomad',
+          })
+        : await connectMqtt(withDefault.stack.urls.mqtt, {
+            clientId: 'nomad',
+            username: customAuthUsername('nomad', credentials),
+          });
+    expect(client.connected).toBe(true);
+    await client.endAsync(true);
+  });
+
+  it('still refuses a wrong signature, never invoking the authorizer', async () => {
+    const signed = await withDefault.stack.issueSignedToken('nomad');
+    const other = await withDefault.stack.issueSignedToken('rover');
+    const before = withDefault.stack.stats().broker.authorizerInvocations;
+    const username = customAuthUsername('nomad', {
+      ...signed,
+      authorizerName: undefined,
+      signature: other.signature,
+    });
+    await expect(
+      connectMqtt(withDefault.stack.urls.mqtt, { clientId: 'nomad', username }),
+    ).rejects.toMatchObject({ code: 5 });
+    expect(withDefault.stack.stats().broker.authorizerInvocations).toBe(before);
   });
 });
 

@@ -14,6 +14,7 @@ import {
 } from '../src/harness.js';
 import { PACKET, publishPacket, subscribePacket } from '../src/mqtt-packets.js';
 import { openRawConnection, type RawConnection, rawConnect } from '../src/raw-mqtt.js';
+import { signedUsername } from '../src/tokens.js';
 
 /**
  * The broker abused by its own players: 2,000 idle connections, a connection flood, 10,000
@@ -82,7 +83,7 @@ afterAll(async () => {
 
 describe('broker abuse', () => {
   it(`holds ${IDLE_CONNECTIONS} idle connections and still delivers`, async () => {
-    const password = await stack.issueToken('idle');
+    const token = await stack.issueToken('idle');
     const started = performance.now();
     await forEachLimited(
       Array.from({ length: IDLE_CONNECTIONS }, (_, i) => i),
@@ -90,7 +91,11 @@ describe('broker abuse', () => {
       async (i) => {
         const { connection, returnCode } = await rawConnect(
           stack.urls.mqtt,
-          { clientId: `idle.c${i}`, username: '', password, keepaliveSeconds: 1200 },
+          {
+            clientId: `idle.c${i}`,
+            username: signedUsername(stack, token, 'idle'),
+            keepaliveSeconds: 1200,
+          },
           30_000,
         );
         held.push(connection);
@@ -104,8 +109,9 @@ describe('broker abuse', () => {
   });
 
   it(`survives a flood of ${FLOOD_CONNECTIONS} connections opened and dropped at once`, async () => {
-    const refusedBefore = stack.stats().broker.connectsRefused;
-    const password = await stack.issueToken('flood');
+    const { connectsRefused: refusedBefore, authorizerInvocations: invokedBefore } =
+      stack.stats().broker;
+    const username = signedUsername(stack, await stack.issueToken('flood'), 'flood');
     const flood = forEachLimited(
       Array.from({ length: FLOOD_CONNECTIONS }, (_, i) => i),
       200,
@@ -120,6 +126,7 @@ describe('broker abuse', () => {
           case 1: {
             const { connection } = await rawConnect(
               stack.urls.mqtt,
+              // An unsigned junk token: IoT Core refuses it without calling the authorizer.
               { clientId: `flood.c${i}`, username: '', password: 'not a token' },
               30_000,
             );
@@ -129,7 +136,7 @@ describe('broker abuse', () => {
           default: {
             const { connection } = await rawConnect(
               stack.urls.mqtt,
-              { clientId: `flood.c${i}`, username: '', password },
+              { clientId: `flood.c${i}`, username },
               30_000,
             );
             connection.destroy();
@@ -144,14 +151,20 @@ describe('broker abuse', () => {
       () =>
         stack.stats().broker.connectsRefused >= refusedBefore + Math.floor(FLOOD_CONNECTIONS / 3),
     );
+    // Only the signed connects (and the probe's two players) cost an authorizer call: the
+    // signature check keeps a login flood from using up the authorizer's reserved concurrency.
+    const signedConnects = Array.from({ length: FLOOD_CONNECTIONS }, (_, i) => i % 3 === 2).filter(
+      Boolean,
+    ).length;
+    const invoked = stack.stats().broker.authorizerInvocations - invokedBefore;
+    expect(invoked).toBeLessThanOrEqual(signedConnects + 2);
     await probe('after a connection flood');
   });
 
   it(`answers ${SUBSCRIPTION_ATTEMPTS} subscription attempts from one client, granting at most 50`, async () => {
     const { connection, returnCode } = await rawConnect(stack.urls.mqtt, {
       clientId: 'greedy',
-      username: '',
-      password: await stack.issueToken('greedy'),
+      username: signedUsername(stack, await stack.issueToken('greedy')),
     });
     held.push(connection);
     expect(returnCode).toBe(0);
@@ -183,8 +196,7 @@ describe('broker abuse', () => {
   it('keeps delivering to others while one consumer stops reading, and drops that one', async () => {
     const { connection, returnCode } = await rawConnect(stack.urls.mqtt, {
       clientId: 'sleepy',
-      username: '',
-      password: await stack.issueToken('sleepy'),
+      username: signedUsername(stack, await stack.issueToken('sleepy')),
     });
     held.push(connection);
     expect(returnCode).toBe(0);
@@ -226,7 +238,7 @@ describe('broker abuse', () => {
   });
 
   it('closes connections that send oversized packets, and only those', async () => {
-    const password = await stack.issueToken('big');
+    const username = signedUsername(stack, await stack.issueToken('big'));
     const closedBefore = stack.stats().broker.connectionsClosedByBroker;
     const oversized = [
       publishPacket({ topic: 'chat/send/Town1', payload: Buffer.alloc(128 * 1024 + 1, 0x61) }),
@@ -237,8 +249,7 @@ describe('broker abuse', () => {
     const sending = forEachLimited(attempts, 10, async (i) => {
       const { connection, returnCode } = await rawConnect(stack.urls.mqtt, {
         clientId: `big.c${i}`,
-        username: '',
-        password,
+        username,
       });
       expect(returnCode).toBe(0);
       connection.send(oversized[i % oversized.length] as Buffer);

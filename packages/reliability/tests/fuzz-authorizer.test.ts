@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
 import type { LocalStack } from '@game-chat/local-stack';
+import { customAuthUsername } from '@game-chat/protocol/custom-auth';
 import { parseClientId } from '@game-chat/protocol/names';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,8 +20,9 @@ import { nowSeconds, signJwt, unsignedJwt } from '../src/tokens.js';
 
 /**
  * The custom authorizer under random tokens, passwords and client ids: straight into its bundle
- * with random IoT events, and through the broker with random CONNECT packets. Only a valid
- * token used with its own player's client id is let in; nothing is stored for anyone else.
+ * with random IoT events, and through the broker with random CONNECT packets, signed, unsigned
+ * or with a wrong signature. Only a valid, signed token used with its own player's client id is
+ * let in; nothing is stored for anyone else, and an unsigned one never reaches the authorizer.
  */
 
 const SECRET = 'fuzz-authorizer-secret-that-is-long-enough';
@@ -127,12 +129,22 @@ const clientId = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 140 }) },
 );
 
+/** The text with each lone surrogate replaced by U+FFFD, as UTF-8 encoding does. */
+const wellFormed = (text: string) => Buffer.from(text).toString();
+
 /** The player a client id belongs to, when it is a well-formed one. */
 function playerOf(id: string): string | undefined {
   const parsed = parseClientId(id);
   return parsed.ok ? parsed.value.playerId : undefined;
 }
 
+/**
+ * How the token reaches the authorizer: `token`, which IoT Core fills after it verified the
+ * signature (from the user name over MQTT, from the URL over WSS), or, with no `token`, the
+ * MQTT password (an authorizer without signing), which IoT base64-encodes; a raw one is
+ * malformed. Over WSS without `token` the token is only in the query string, which the
+ * authorizer does not read.
+ */
 const authorizerEvent = fc.oneof(
   {
     weight: 8,
@@ -141,47 +153,62 @@ const authorizerEvent = fc.oneof(
         token,
         clientId,
         transport: fc.constantFrom('mqtt', 'wss'),
+        tokenField: fc.boolean(),
         passwordEncoding: fc.constantFrom('base64', 'raw'),
       })
-      .map(({ token: { token: value, validFor }, clientId: id, transport, passwordEncoding }) => {
-        const base = {
-          signatureVerified: false,
-          connectionMetadata: { id: randomUUID() },
-        };
-        // A raw (not base64) password is malformed for IoT, so it is valid for nobody.
-        const legit =
-          validFor !== undefined &&
-          playerOf(id) === validFor &&
-          (transport === 'wss' || passwordEncoding === 'base64');
-        const event =
-          transport === 'mqtt'
-            ? {
-                ...base,
-                protocols: ['tls', 'mqtt'],
-                protocolData: {
-                  tls: { serverName: 'local' },
-                  mqtt: {
-                    username: 'x',
-                    clientId: id,
-                    password:
-                      passwordEncoding === 'base64' ? Buffer.from(value).toString('base64') : value,
+      .map(
+        ({
+          token: { token: value, validFor },
+          clientId: id,
+          transport,
+          tokenField,
+          passwordEncoding,
+        }) => {
+          const base = {
+            ...(tokenField ? { token: value } : {}),
+            signatureVerified: tokenField,
+            connectionMetadata: { id: randomUUID() },
+          };
+          const readable = tokenField || (transport === 'mqtt' && passwordEncoding === 'base64');
+          const legit = validFor !== undefined && playerOf(id) === validFor && readable;
+          const credentials = new URLSearchParams({
+            'x-amz-customauthorizer-name': 'game-chat-token-authorizer',
+            'x-amz-customauthorizer-signature': 'c2lnbmF0dXJl',
+            token: value,
+          });
+          const event =
+            transport === 'mqtt'
+              ? {
+                  ...base,
+                  protocols: ['tls', 'mqtt'],
+                  protocolData: {
+                    tls: { serverName: 'local' },
+                    mqtt: {
+                      username: tokenField ? `x?${credentials}` : 'x',
+                      clientId: id,
+                      ...(tokenField
+                        ? {}
+                        : {
+                            password:
+                              passwordEncoding === 'base64'
+                                ? Buffer.from(value).toString('base64')
+                                : value,
+                          }),
+                    },
                   },
-                },
-              }
-            : {
-                ...base,
-                protocols: ['tls', 'http', 'mqtt'],
-                protocolData: {
-                  tls: { serverName: 'local' },
-                  http: {
-                    headers: { host: 'local' },
-                    queryString: `?${new URLSearchParams({ token: value })}`,
+                }
+              : {
+                  ...base,
+                  protocols: ['tls', 'http', 'mqtt'],
+                  protocolData: {
+                    tls: { serverName: 'local' },
+                    http: { headers: { host: 'local' }, queryString: `?${credentials}` },
+                    mqtt: { username: '', clientId: id },
                   },
-                  mqtt: { username: '', clientId: id },
-                },
-              };
-        return { event, legit, sub: validFor };
-      }),
+                };
+          return { event, legit, sub: validFor };
+        },
+      ),
   },
   {
     weight: 1,
@@ -231,7 +258,7 @@ describe('random events straight into the authorizer bundle', () => {
 });
 
 describe('random CONNECT packets through the broker', () => {
-  it('are accepted exactly when the token is valid for the client id; other players chat on', async () => {
+  it('are accepted exactly when the token is valid for the client id and signed; other players chat on', async () => {
     const ignoreChatter = /\{(Lobby|chatterA|chatterB)\}/;
     let accepted = 0;
     await fc.assert(
@@ -239,14 +266,32 @@ describe('random CONNECT packets through the broker', () => {
         token,
         clientId,
         fc.option(fc.string({ unit: 'binary', maxLength: 40 }), { nil: undefined }),
-        async ({ token: password, validFor }, id, username) => {
+        fc.oneof(
+          { weight: 3, arbitrary: fc.constant('signed') },
+          { weight: 1, arbitrary: fc.constantFrom('unsigned', 'signature of another token') },
+        ),
+        async ({ token: value, validFor }, id, username, signing) => {
           await redis.command(['DEL', ...PLAYERS.map((p) => `gc:pl:{${p}}:profile`)]);
           const before = without(await snapshotKeyspace(redis, 'gc'), ignoreChatter);
-          const legit = validFor !== undefined && playerOf(id) === validFor;
+          const invokedBefore = stack.stats().broker.authorizerInvocations;
+          const legit = signing === 'signed' && validFor !== undefined && playerOf(id) === validFor;
+          // A user name of its own before the credentials; a `?` in it would start them early.
+          const base = (username ?? '').replace(/\?/g, '');
+          const credentials =
+            signing === 'unsigned'
+              ? { username: username ?? '', password: value }
+              : {
+                  // A URL query holds well-formed Unicode only: lone surrogates become U+FFFD.
+                  username: customAuthUsername(wellFormed(base), {
+                    ...stack.signToken(wellFormed(value)),
+                    ...(signing === 'signed'
+                      ? {}
+                      : { signature: stack.signToken(`${wellFormed(value)}x`).signature }),
+                  }),
+                };
           const { connection, returnCode } = await rawConnect(stack.urls.mqtt, {
             clientId: id,
-            username: username ?? '',
-            password,
+            ...credentials,
           });
           connection.destroy();
           const after = without(await snapshotKeyspace(redis, 'gc'), ignoreChatter);
@@ -259,9 +304,13 @@ describe('random CONNECT packets through the broker', () => {
             expect([2, 5, undefined]).toContain(returnCode);
             expect(newKeys(before, after)).toEqual([]);
           }
+          // IoT Core's signature check: a token not signed for it never reaches the authorizer.
+          if (signing !== 'signed') {
+            expect(stack.stats().broker.authorizerInvocations).toBe(invokedBefore);
+          }
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 200 },
     );
     expect(accepted).toBeGreaterThan(5);
     await waitFor('the chatter to get messages through', () => chatter.confirmed() >= 3);

@@ -12,21 +12,23 @@ const children = new Set<ChildProcess>();
 export interface Credentials {
   readonly port: number;
   readonly clientId: string;
-  readonly token: string;
+  /**
+   * The user name carrying the custom authorizer's credentials in its query string
+   * (`alice?x-amz-customauthorizer-name=…&x-amz-customauthorizer-signature=…&token=…`), the
+   * form AWS IoT Core reads over MQTT; `pnpm token alice --username` prints one.
+   */
+  readonly username: string;
 }
 
-const connectArgs = ({ port, clientId, token }: Credentials) => [
+const connectArgs = ({ port, clientId, username }: Credentials) => [
   '-h',
   '127.0.0.1',
   '-p',
   String(port),
   '-i',
   clientId,
-  // MQTT 3.1.1 sends a password only with a user name; the authorizer reads the password.
   '-u',
-  clientId,
-  '-P',
-  token,
+  username,
 ];
 
 export interface Subscriber {

@@ -4,7 +4,11 @@ import { type ChatMessage, createChatClient } from '../../src/client.js';
 export interface BrowserChatConfig {
   readonly endpoint: string;
   readonly apiUrl: string;
-  readonly token: string;
+  readonly authorizerName: string;
+  readonly tokenKeyName: string;
+  /** The game backend: `POST { playerId, name }` answers `{ token, signature }`. */
+  readonly tokenUrl: string;
+  readonly playerId: string;
   readonly channel: string;
 }
 
@@ -19,7 +23,17 @@ async function runChat(config: BrowserChatConfig): Promise<BrowserChatResult> {
   const client = createChatClient({
     endpoint: config.endpoint,
     apiUrl: config.apiUrl,
-    token: config.token,
+    authorizerName: config.authorizerName,
+    tokenKeyName: config.tokenKeyName,
+    // A signed token from the game's backend, as a browser gets one: the page never signs.
+    getToken: async () => {
+      const response = await fetch(config.tokenUrl, {
+        method: 'POST',
+        body: JSON.stringify({ playerId: config.playerId, name: 'Web Player' }),
+      });
+      const { token, signature } = (await response.json()) as { token: string; signature: string };
+      return { token, signature };
+    },
   });
   const states: string[] = [];
   client.on('connection', (event) => states.push(event.state));

@@ -34,10 +34,11 @@ export class Players {
   }
 
   create(playerId: string, token: TokenOptions = {}, options: Partial<ChatClientOptions> = {}) {
-    const getToken = () => this.stack.issueToken(playerId, { name: playerId, ...token });
+    const getToken = () => this.stack.issueSignedToken(playerId, { name: playerId, ...token });
     const client = createChatClient({
       endpoint: this.stack.urls.mqtt,
       apiUrl: this.stack.urls.api,
+      authorizerName: this.stack.authorizerName,
       ...(options.token === undefined && { getToken }),
       reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
       sendTimeoutMs: 15_000,
