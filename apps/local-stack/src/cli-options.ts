@@ -1,5 +1,5 @@
 import type { LogMode } from './logger.js';
-import { LocalStackConfigError, type LocalStackOptions } from './stack.js';
+import { ASYNC_INVOKE_VARIABLES, LocalStackConfigError, type LocalStackOptions } from './stack.js';
 
 /**
  * The CLI's settings (SPEC §8), read from the environment once: ports with defaults that avoid
@@ -23,6 +23,7 @@ const STACK_VARIABLES = new Set([
   'CHAT_WEB_ROOT',
   'CHAT_TOKEN_SECRET',
   'CHAT_TOPIC_PREFIX',
+  ...Object.values(ASYNC_INVOKE_VARIABLES),
 ]);
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -48,6 +49,20 @@ function logMode(env: Env, interactive: boolean): LogMode {
 const nonEmpty = (value: string | undefined) =>
   value === undefined || value.trim() === '' ? undefined : value.trim();
 
+/** The filter's async-invoke settings, as numbers; `createLocalStack` checks their ranges. */
+function asyncInvokeOptions(env: Env): Partial<LocalStackOptions> {
+  const options: Record<string, number> = {};
+  for (const [option, variable] of Object.entries(ASYNC_INVOKE_VARIABLES)) {
+    const raw = nonEmpty(env[variable]);
+    if (raw === undefined) continue;
+    if (!/^\d{1,6}(\.\d{1,6})?$/.test(raw)) {
+      throw new LocalStackConfigError(variable, `must be a number (got "${raw}")`);
+    }
+    options[option] = Number(raw);
+  }
+  return options;
+}
+
 /** Reads the options of `createLocalStack` from the environment; throws naming a bad variable. */
 export function readCliOptions(env: Env, interactive: boolean): LocalStackOptions {
   const settings = Object.fromEntries(
@@ -69,6 +84,7 @@ export function readCliOptions(env: Env, interactive: boolean): LocalStackOption
     host: nonEmpty(env.CHAT_HOST) ?? '127.0.0.1',
     log: logMode(env, interactive),
     settings,
+    ...asyncInvokeOptions(env),
     ...(redisUrl === undefined ? {} : { redisUrl }),
     ...(tokenSecret === undefined ? {} : { tokenSecret }),
     ...(topicPrefix === undefined ? {} : { topicPrefix }),

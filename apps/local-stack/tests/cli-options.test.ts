@@ -36,6 +36,9 @@ describe('readCliOptions', () => {
         CHAT_WEB_ROOT: '/srv/demo',
         CHAT_RATE_BURST: '10',
         CHAT_PROFANITY: 'reject',
+        CHAT_FILTER_MAXIMUM_EVENT_AGE_IN_SECONDS: '600',
+        CHAT_FILTER_MAXIMUM_RETRY_ATTEMPTS: '1',
+        CHAT_LAMBDA_DELAY_SCALE: '0.01',
         HOME: '/root',
       },
       false,
@@ -48,8 +51,12 @@ describe('readCliOptions', () => {
       topicPrefix: 'game',
       host: '0.0.0.0',
       webRoot: '/srv/demo',
-      settings: { CHAT_RATE_BURST: '10', CHAT_PROFANITY: 'reject' },
+      // Lambda's async invoke config is the stack's, not a Lambda setting.
+      maximumEventAgeInSeconds: 600,
+      maximumRetryAttempts: 1,
+      lambdaDelayScale: 0.01,
     });
+    expect(options.settings).toEqual({ CHAT_RATE_BURST: '10', CHAT_PROFANITY: 'reject' });
   });
 
   it('treats blank variables as unset', () => {
@@ -64,6 +71,8 @@ describe('readCliOptions', () => {
     ['CHAT_MQTT_PORT', '65536'],
     ['CHAT_WEB_PORT', '-1'],
     ['CHAT_LOG', 'verbose'],
+    ['CHAT_LAMBDA_DELAY_SCALE', 'fast'],
+    ['CHAT_FILTER_MAXIMUM_RETRY_ATTEMPTS', '-1'],
   ])('names %s when it is %s', (variable, value) => {
     expect(() => readCliOptions({ [variable]: value }, false)).toThrow(
       expect.objectContaining({ setting: variable }) as unknown as Error,
