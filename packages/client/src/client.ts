@@ -33,7 +33,7 @@ import { TokenSource } from './token-source.js';
 export type { ChatMessage, Notice } from '@game-chat/protocol/payloads';
 export type { MuteResult, UnmuteResult } from './api.js';
 export { ChatError, type ChatErrorCode } from './errors.js';
-export type { ChatClientOptions } from './options.js';
+export { type ChatClientOptions, DEFAULT_SEND_TIMEOUT_MS } from './options.js';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline' | 'reconnecting';
 

@@ -34,8 +34,8 @@ export interface ChatClientOptions {
   /** `CHAT_MAX_TEXT` of the deployment, checked before sending (default 500). */
   readonly maxTextLength?: number;
   /**
-   * How long `send` and `whisper` wait for the server's answer, resends included (default 20 s:
-   * the filter's retry budget of 8 s, a resend after an `unavailable` notice, and its 8 s).
+   * How long `send` and `whisper` wait for the server's answer, resends included (default 25 s:
+   * the filter's retry budget of 8 s, a resend 2-4 s after an `unavailable` notice, its 8 s).
    */
   readonly sendTimeoutMs?: number;
   /** How long one connection attempt may take (default 10 s). */
@@ -72,9 +72,10 @@ export interface ResolvedOptions {
 
 /**
  * Long enough for a send that meets an outage: the filter retries for up to 8 s
- * (`CHAT_RETRY_BUDGET_MS`), answers `unavailable`, and the resend 2-4 s later gets another 8 s.
+ * (`CHAT_RETRY_BUDGET_MS`) and answers `unavailable`; the resend goes 2-4 s later and may take
+ * another 8 s. 8 + 4 + 8 s and some margin: 25 s.
  */
-export const DEFAULT_SEND_TIMEOUT_MS = 20_000;
+export const DEFAULT_SEND_TIMEOUT_MS = 25_000;
 const MQTT_PROTOCOLS = new Set(['ws:', 'wss:', 'mqtt:', 'mqtts:']);
 const HTTP_PROTOCOLS = new Set(['http:', 'https:']);
 /** IoT Core's rule for authorizer names (CreateAuthorizer API). */

@@ -15,6 +15,8 @@ interface Entry extends PendingTarget {
   readonly reject: (error: ChatError) => void;
   readonly resend: Resend;
   readonly deadline: number;
+  /** When the payload last went out: how long an attempt takes is the time to its answer. */
+  sentAt: number;
   /** The last `unavailable` notice, when that was the server's last answer. */
   unavailable: Notice | undefined;
   resendTimer: ReturnType<typeof setTimeout> | undefined;
@@ -27,9 +29,9 @@ const DEFAULT_RESEND_AFTER_MS = 1000;
  * Sends waiting for the server's answer, keyed by `clientMsgId`: the delivered message
  * resolves one, a refusal notice rejects it, an `unavailable` notice sends it again (the same
  * payload and clientMsgId, after `retryAfterMs` plus up to as much again at random, so senders
- * cut off by one outage do not all come back at once) while the send's time lasts, and silence
- * past `timeoutMs` rejects it with `unavailable` if that was the last answer, else `timeout`.
- * Each send settles exactly once.
+ * cut off by one outage do not all come back at once) while the send's time allows for the
+ * resend's answer too, and silence past `timeoutMs` rejects it with `unavailable` if that was the
+ * last answer, else `timeout`. Each send settles exactly once.
  */
 export class PendingSends {
   readonly #entries = new Map<string, Entry>();
@@ -63,6 +65,7 @@ export class PendingSends {
         ...target,
         resend,
         deadline: Date.now() + this.timeoutMs,
+        sentAt: Date.now(),
         unavailable: undefined,
         resendTimer: undefined,
         resolve: (message) => {
@@ -103,7 +106,9 @@ export class PendingSends {
       return true;
     }
     entry.unavailable = notice;
-    this.#scheduleResend(entry, notice.retryAfterMs ?? DEFAULT_RESEND_AFTER_MS);
+    // The server answered after retrying for this long; a resend would take as long again.
+    const attemptMs = Date.now() - entry.sentAt;
+    this.#scheduleResend(entry, notice.retryAfterMs ?? DEFAULT_RESEND_AFTER_MS, attemptMs);
     return true;
   }
 
@@ -114,18 +119,26 @@ export class PendingSends {
     }
   }
 
-  #scheduleResend(entry: Entry, afterMs: number): void {
+  /**
+   * Resends after `afterMs` (plus jitter) when the resend can also be answered in time, so that
+   * no attempt is still under way when the send gives up (its message would then be delivered
+   * after `send()` rejected); otherwise rejects now with the last answer.
+   */
+  #scheduleResend(entry: Entry, afterMs: number, attemptMs: number): void {
     const delay = Math.round(afterMs * (1 + this.random()));
-    if (Date.now() + delay >= entry.deadline) {
-      // No time for another try: the last answer stands.
+    if (Date.now() + delay + attemptMs >= entry.deadline) {
       entry.reject(unavailableError(entry.unavailable as Notice));
       return;
     }
     clearTimeout(entry.resendTimer);
     entry.resendTimer = setTimeout(() => {
       entry.resendTimer = undefined;
+      if (entry.resend()) {
+        entry.sentAt = Date.now();
+        return;
+      }
       // Offline: try again later; a reconnect's catch-up may also find the message meanwhile.
-      if (!entry.resend()) this.#scheduleResend(entry, DEFAULT_RESEND_AFTER_MS);
+      this.#scheduleResend(entry, DEFAULT_RESEND_AFTER_MS, attemptMs);
     }, delay);
   }
 }

@@ -168,6 +168,19 @@ describe('PendingSends', () => {
       expect(pending.size).toBe(0);
     });
 
+    it('rejects at once when a resend could not be answered in the time left', async () => {
+      vi.useFakeTimers();
+      const pending = new PendingSends(20_000, () => 0);
+      const send = pending.wait('m1', { kind: 'chat', channel: 'Town' }, () => {
+        throw new Error('must not resend');
+      });
+      // The server took 9 s to answer; 2 s of waiting and another 9 s would reach the 20 s.
+      vi.advanceTimersByTime(9000);
+      pending.answer(unavailable(2000));
+      expect((await settledError(send)).code).toBe('unavailable');
+      expect(pending.size).toBe(0);
+    });
+
     it('rejects with unavailable at once when no resend fits in the time left', async () => {
       vi.useFakeTimers();
       const pending = new PendingSends(5_000, () => 0);
