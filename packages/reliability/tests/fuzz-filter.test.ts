@@ -175,7 +175,7 @@ function envelope(topic: string, body: unknown, clientId = 'alice') {
 /** Refusals decided before anything about the player is read or written. */
 const BEFORE_ADMIT = new Set(['invalid', 'too_long', 'empty', 'forbidden']);
 /** The only errors the filter may throw: Lambda then retries the event. */
-const RETRYABLE = new Set(['store_unavailable', 'publish_failed']);
+const RETRYABLE = new Set(['retry_budget_exhausted', 'store_unavailable', 'publish_failed']);
 
 describe('random rule events through the filter bundle', () => {
   it('never crash, throw only retryable typed errors, and store nothing when they refuse', async () => {
