@@ -185,45 +185,37 @@ describe('the rules engine', () => {
     expect(engine.stats().chat_send).toMatchObject({ retried: 2, discarded: 1, expired: 0 });
   });
 
+  /** An action that always fails, and how often it ran. */
+  function failing() {
+    const calls = { count: 0 };
+    const action = async () => {
+      calls.count++;
+      throw new Error('down');
+    };
+    return { calls, action };
+  }
+
   it('retries as often as maximumRetryAttempts says, 0 meaning never', async () => {
-    let attempts = 0;
-    const rules = start(
-      async () => {
-        attempts++;
-        throw new Error('down');
-      },
-      { maximumRetryAttempts: 0 },
-    );
+    const { calls, action } = failing();
+    const rules = start(action, { maximumRetryAttempts: 0 });
     rules.handle(message('chat/send/Town137'));
     await waitFor('the event to be discarded', () => rules.stats().chat_send?.discarded === 1);
-    expect(attempts).toBe(1);
+    expect(calls.count).toBe(1);
     expect(rules.stats().chat_send).toMatchObject({ retried: 0, expired: 0 });
   });
 
   it('drops an event whose retry would come after the maximum event age, and counts it', async () => {
-    let attempts = 0;
+    const { calls, action } = failing();
     // Terraform's old 60 s age: the retry due 1 minute after a failure finds the event too old.
-    const rules = start(
-      async () => {
-        attempts++;
-        throw new Error('down');
-      },
-      { maximumEventAgeInSeconds: 60 },
-    );
+    const rules = start(action, { maximumEventAgeInSeconds: 60 });
     rules.handle(message('chat/send/Town137'));
     await waitFor('the event to be dropped', () => rules.stats().chat_send?.expired === 1);
-    expect(attempts).toBe(1);
+    expect(calls.count).toBe(1);
     expect(rules.stats().chat_send).toMatchObject({ failed: 1, retried: 0, discarded: 0 });
     await rules.close();
 
     // With 120 s, the first retry fits and the second (3 minutes in) does not.
-    const longer = start(
-      async () => {
-        attempts++;
-        throw new Error('down');
-      },
-      { maximumEventAgeInSeconds: 120 },
-    );
+    const longer = start(action, { maximumEventAgeInSeconds: 120 });
     longer.handle(message('chat/send/Town137'));
     await waitFor('the event to be dropped', () => longer.stats().chat_send?.expired === 1);
     expect(longer.stats().chat_send).toMatchObject({ failed: 2, retried: 1, expired: 1 });
