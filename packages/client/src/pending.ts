@@ -24,6 +24,8 @@ interface Entry extends PendingTarget {
 
 /** When an `unavailable` notice names no delay (it always does), or a resend found no connection. */
 const DEFAULT_RESEND_AFTER_MS = 1000;
+/** Room for a resend's answer to take longer than the attempt before it. */
+const ANSWER_MARGIN_MS = 1000;
 
 /**
  * Sends waiting for the server's answer, keyed by `clientMsgId`: the delivered message
@@ -126,7 +128,7 @@ export class PendingSends {
    */
   #scheduleResend(entry: Entry, afterMs: number, attemptMs: number): void {
     const delay = Math.round(afterMs * (1 + this.random()));
-    if (Date.now() + delay + attemptMs >= entry.deadline) {
+    if (Date.now() + delay + attemptMs + ANSWER_MARGIN_MS >= entry.deadline) {
       entry.reject(unavailableError(entry.unavailable as Notice));
       return;
     }

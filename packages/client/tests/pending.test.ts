@@ -174,8 +174,9 @@ describe('PendingSends', () => {
       const send = pending.wait('m1', { kind: 'chat', channel: 'Town' }, () => {
         throw new Error('must not resend');
       });
-      // The server took 9 s to answer; 2 s of waiting and another 9 s would reach the 20 s.
-      vi.advanceTimersByTime(9000);
+      // The server took 8.5 s to answer; 2 s of waiting, another 8.5 s and a 1 s margin would
+      // reach the 20 s.
+      vi.advanceTimersByTime(8500);
       pending.answer(unavailable(2000));
       expect((await settledError(send)).code).toBe('unavailable');
       expect(pending.size).toBe(0);
