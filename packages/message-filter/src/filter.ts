@@ -131,8 +131,10 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
     return { status: 'refused', code };
   }
 
-  /** Clears a "still to be published" mark; if that fails, a later retry may publish it again
-   * with the same id, which clients de-duplicate. */
+  /**
+   * Clears a "still to be published" mark. If that fails, a later retry may publish the message
+   * again with the same id, which clients de-duplicate.
+   */
   async function markPublished(mark: () => Promise<boolean>, id: string): Promise<void> {
     try {
       await mark();
@@ -340,8 +342,12 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
       const ageMs = started - event.receivedAt;
       if (ageMs > config.maxEventAgeSeconds * 1000) return { status: 'expired', ageMs };
       const timeout = started + (limits?.remainingTimeMs() ?? Number.POSITIVE_INFINITY);
+      // Tries start within the budget; one still running when only the notice's reserve is left
+      // is given up on, so the notice goes out before the timeout.
+      const giveUpAt = timeout - NOTICE_RESERVE_MS;
       const budget = createRetryBudget(
-        Math.min(started + config.retryBudgetMs, timeout - NOTICE_RESERVE_MS),
+        Math.min(started + config.retryBudgetMs, giveUpAt),
+        giveUpAt,
       );
       try {
         return await process(event, budget);

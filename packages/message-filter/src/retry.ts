@@ -42,13 +42,13 @@ export function retryDelayMs(attempt: number, random: () => number): number {
 
 export interface RetryBudget {
   /**
-   * Runs `operation`, again after a transient failure while the deadline allows. Any other
-   * failure is thrown as it is; a transient one past the deadline as RetryBudgetExhaustedError.
-   * An attempt still running at the deadline is given up on (left to finish; every operation
-   * the filter retries is idempotent).
+   * Runs `operation`, again after a transient failure while the budget allows another try. Any
+   * other failure is thrown as it is; a transient one past the budget as
+   * RetryBudgetExhaustedError. An attempt still running at the hard deadline is given up on (left
+   * to finish; every operation the filter retries is idempotent).
    */
   run<T>(operation: () => Promise<T>): Promise<T>;
-  /** Milliseconds left. */
+  /** Milliseconds left for starting another try. */
   remainingMs(): number;
 }
 
@@ -56,17 +56,24 @@ const DEADLINE = Symbol('deadline');
 /** setTimeout fires at once for anything longer (a deadline without a Lambda timeout). */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/**
+ * `retryUntil`: no new try is started after it (the budget). `giveUpAt`: an attempt still running
+ * then is abandoned (what the function's timeout leaves); never before `retryUntil`.
+ */
 export function createRetryBudget(
-  deadline: number,
+  retryUntil: number,
+  giveUpAt: number = retryUntil,
   random: () => number = Math.random,
 ): RetryBudget {
-  const remainingMs = () => Math.max(0, deadline - Date.now());
+  const hardDeadline = Math.max(retryUntil, giveUpAt);
+  const remainingMs = () => Math.max(0, retryUntil - Date.now());
 
-  /** The operation's result, or DEADLINE when it is still running at the deadline. */
+  /** The operation's result, or DEADLINE when it is still running at the hard deadline. */
   async function beforeDeadline<T>(operation: () => Promise<T>): Promise<T | typeof DEADLINE> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<typeof DEADLINE>((resolve) => {
-      timer = setTimeout(() => resolve(DEADLINE), Math.min(remainingMs(), MAX_TIMER_MS));
+      const left = Math.max(0, hardDeadline - Date.now());
+      timer = setTimeout(() => resolve(DEADLINE), Math.min(left, MAX_TIMER_MS));
     });
     const attempt = operation();
     attempt.catch(() => {});

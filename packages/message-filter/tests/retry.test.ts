@@ -42,7 +42,7 @@ describe('retryDelayMs', () => {
 describe('a retry budget', () => {
   it('tries again after a transient failure until the operation succeeds', async () => {
     vi.useFakeTimers();
-    const budget = createRetryBudget(Date.now() + 5000, () => 0.5);
+    const budget = createRetryBudget(Date.now() + 5000, undefined, () => 0.5);
     let calls = 0;
     const result = budget.run(async () => {
       calls++;
@@ -69,7 +69,7 @@ describe('a retry budget', () => {
 
   it('gives up with the last failure when the next try would pass the deadline', async () => {
     vi.useFakeTimers();
-    const budget = createRetryBudget(Date.now() + 1000, () => 0.999);
+    const budget = createRetryBudget(Date.now() + 1000, undefined, () => 0.999);
     let calls = 0;
     const result = budget
       .run(async () => {
@@ -92,5 +92,28 @@ describe('a retry budget', () => {
     await vi.advanceTimersByTimeAsync(300);
     expect(await result).toMatchObject({ code: 'retry_budget_exhausted', attempts: 1 });
     expect(budget.remainingMs()).toBe(0);
+  });
+
+  it('with no budget left still lets one attempt run until the hard deadline', async () => {
+    vi.useFakeTimers();
+    // CHAT_RETRY_BUDGET_MS=0: one try, no retry, and the try is not cut short.
+    const budget = createRetryBudget(Date.now(), Date.now() + 1000);
+    let calls = 0;
+    const slow = budget.run(async () => {
+      calls++;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return 'done';
+    });
+    await vi.advanceTimersByTimeAsync(500);
+    await expect(slow).resolves.toBe('done');
+    const failing = budget
+      .run(async () => {
+        calls++;
+        throw down();
+      })
+      .catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await failing).toMatchObject({ code: 'retry_budget_exhausted', attempts: 1 });
+    expect(calls).toBe(2);
   });
 });
