@@ -79,6 +79,27 @@ describe('Data Plane failures', () => {
     expect(roomMessages(h.recorder, 'Down')).toEqual([stored]);
   });
 
+  it("a whisper whose recipient's copy fails through the budget: the resend delivers it under its first id", async () => {
+    const first = ruleEvent('chat/whisper/bob', { text: 'psst', clientMsgId: 'w-late' });
+    h.recorder.failNext(1_000_000, 503, 'ServiceUnavailableException', (topic) =>
+      topic.endsWith('/bob'),
+    );
+    expect(await h.invoke(first)).toMatchObject({ status: 'unavailable' });
+    const [own] = h.recorder.published
+      .filter((p) => p.topic === 'chat/inbox/alice')
+      .map((p) => p.json<{ kind: string; id: string }>())
+      .filter((message) => message.kind === 'whisper');
+    expect(notices(h.recorder).map((n) => n.code)).toEqual(['unavailable']);
+
+    h.recorder.clear();
+    const resend = ruleEvent('chat/whisper/bob', { text: 'psst', clientMsgId: 'w-late' });
+    const outcome = await h.invoke(resend);
+    expect(outcome).toMatchObject({ status: 'published', message: { id: own?.id } });
+    expect(await h.invoke(resend)).toEqual({ status: 'duplicate' });
+    const toBob = h.recorder.published.filter((p) => p.topic === 'chat/inbox/bob');
+    expect(toBob.map((p) => p.json<{ id: string }>().id)).toEqual([own?.id]);
+  });
+
   it('everything down: throws so Lambda retries, and the redelivery publishes once', async () => {
     const event = ruleEvent('chat/send/Dark', { text: 'anyone?', clientMsgId: 'c-dark' });
     h.recorder.failNext(1_000_000, 503, 'ServiceUnavailableException');
