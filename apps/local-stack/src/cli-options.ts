@@ -1,5 +1,5 @@
 import type { LogMode } from './logger.js';
-import { LocalStackConfigError, type LocalStackOptions } from './stack.js';
+import { ASYNC_INVOKE_VARIABLES, LocalStackConfigError, type LocalStackOptions } from './stack.js';
 
 /**
  * The CLI's settings (SPEC §8), read from the environment once: ports with defaults that avoid
@@ -27,6 +27,7 @@ const STACK_VARIABLES = new Set([
   'CHAT_AUTHORIZER_TOKEN_KEY_NAME',
   'CHAT_AUTHORIZER_SIGNING_KEY',
   'CHAT_CREATE_DOMAIN_CONFIGURATION',
+  ...Object.values(ASYNC_INVOKE_VARIABLES),
 ]);
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -61,6 +62,20 @@ function flag(env: Env, name: string): boolean | undefined {
 const nonEmpty = (value: string | undefined) =>
   value === undefined || value.trim() === '' ? undefined : value.trim();
 
+/** The filter's async-invoke settings, as numbers; `createLocalStack` checks their ranges. */
+function asyncInvokeOptions(env: Env): Partial<LocalStackOptions> {
+  const options: Record<string, number> = {};
+  for (const [option, variable] of Object.entries(ASYNC_INVOKE_VARIABLES)) {
+    const raw = nonEmpty(env[variable]);
+    if (raw === undefined) continue;
+    if (!/^\d{1,6}(\.\d{1,6})?$/.test(raw)) {
+      throw new LocalStackConfigError(variable, `must be a number (got "${raw}")`);
+    }
+    options[option] = Number(raw);
+  }
+  return options;
+}
+
 /** Reads the options of `createLocalStack` from the environment; throws naming a bad variable. */
 export function readCliOptions(env: Env, interactive: boolean): LocalStackOptions {
   const settings = Object.fromEntries(
@@ -86,6 +101,7 @@ export function readCliOptions(env: Env, interactive: boolean): LocalStackOption
     host: nonEmpty(env.CHAT_HOST) ?? '127.0.0.1',
     log: logMode(env, interactive),
     settings,
+    ...asyncInvokeOptions(env),
     ...(redisUrl === undefined ? {} : { redisUrl }),
     ...(tokenSecret === undefined ? {} : { tokenSecret }),
     ...(topicPrefix === undefined ? {} : { topicPrefix }),

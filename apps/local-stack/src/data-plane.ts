@@ -21,8 +21,20 @@ export interface DataPlaneOptions {
   readonly log: Logger;
 }
 
+/** A Data Plane outage a test injects: matching publishes fail with this answer. */
+export interface DataPlaneFault {
+  /** HTTP status (default 503). */
+  readonly status?: number;
+  /** `x-amzn-errortype` (default `ServiceUnavailableException`). */
+  readonly errorType?: string;
+  /** Which topics fail (default all). */
+  readonly topics?: (topic: string) => boolean;
+}
+
 export interface DataPlane {
   readonly url: string;
+  /** Fails matching publishes from now on; `undefined` ends the outage. */
+  setFault(fault: DataPlaneFault | undefined): void;
   close(): Promise<void>;
 }
 
@@ -84,11 +96,19 @@ function reply(response: ServerResponse, status: number, body: unknown, type?: s
 
 export async function startDataPlane(options: DataPlaneOptions): Promise<DataPlane> {
   const log = options.log;
+  let fault: DataPlaneFault | undefined;
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
       const publish = parsePublishRequest(request.method ?? 'GET', request.url ?? '/');
       const payload = await readBody(request, IOT_LIMITS.maxPayloadBytes);
+      if (fault !== undefined && (fault.topics?.(publish.topic) ?? true)) {
+        throw new DataPlaneError(
+          fault.status ?? 503,
+          fault.errorType ?? 'ServiceUnavailableException',
+          'injected outage',
+        );
+      }
       await options.publish({ ...publish, payload });
       log.debug('data plane publish', { topic: publish.topic, bytes: payload.length });
       reply(response, 200, {});
@@ -110,6 +130,9 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   const port = await listen(server, options.port, options.host);
   return {
     url: `http://${urlHost(options.host)}:${port}`,
+    setFault(next) {
+      fault = next;
+    },
     close: () => closeServer(server),
   };
 }

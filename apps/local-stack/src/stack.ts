@@ -26,7 +26,7 @@ import {
 import type { Role } from '@game-chat/protocol/names';
 import { type Broker, type BrokerStats, startBroker } from './broker.js';
 import { loadBundles } from './bundles.js';
-import { type DataPlane, startDataPlane } from './data-plane.js';
+import { type DataPlane, type DataPlaneFault, startDataPlane } from './data-plane.js';
 import { createTokenIssuer, type DevCredentials, devTokenEndpoint } from './dev-tokens.js';
 import { type HttpApi, startHttpApi } from './http-api.js';
 import { invokeLambda, type LambdaFunction } from './lambda.js';
@@ -34,6 +34,7 @@ import { AUTHORIZER_LIMITS, LOCAL_AWS } from './limits.js';
 import { createLogger, type LogMode } from './logger.js';
 import { resolveRedis } from './redis.js';
 import {
+  type AsyncInvokeConfig,
   createRulesEngine,
   loadRuleFiles,
   type RuleStats,
@@ -79,8 +80,19 @@ export interface LocalStackOptions {
   readonly topicPrefix?: string;
   /** `CHAT_*` settings of SPEC §6 for the Lambdas, e.g. `{ CHAT_RATE_BURST: '3' }`. */
   readonly settings?: Readonly<Record<string, string>>;
-  /** Delays before Lambda's two async retries (AWS: 1 and 2 minutes; here 1 s and 2 s). */
-  readonly retryDelaysMs?: readonly [number, number];
+  /**
+   * The message filter's async invoke config, Terraform's
+   * `message_filter_maximum_event_age_in_seconds` (60-21600, default 300; also passed to the
+   * filter as `CHAT_MAX_EVENT_AGE_SECONDS`) and `message_filter_maximum_retry_attempts` (0-2,
+   * default 2).
+   */
+  readonly maximumEventAgeInSeconds?: number;
+  readonly maximumRetryAttempts?: number;
+  /**
+   * Multiplies Lambda's async schedule (retries after about 1 and 2 minutes, the maximum event
+   * age) for tests that cannot wait minutes; default 1, AWS's schedule.
+   */
+  readonly lambdaDelayScale?: number;
   readonly log?: LogMode;
   /** Where the rule SQL lives (default `infra/rules`). */
   readonly rulesDirectory?: string;
@@ -97,6 +109,9 @@ export interface LocalStackStats {
   readonly broker: BrokerStats;
   readonly rules: Readonly<Record<string, Readonly<RuleStats>>>;
 }
+
+/** Publishes the local Data Plane endpoint fails while a fault is set (reliability tests). */
+export type { DataPlaneFault } from './data-plane.js';
 
 export interface LocalStack {
   readonly urls: {
@@ -121,6 +136,12 @@ export interface LocalStack {
   /** Signs any token with the stack's authorizer key (for hand-made and hostile tokens). */
   signToken(token: string): DevCredentials;
   stats(): LocalStackStats;
+  /**
+   * Makes the Data Plane endpoint answer `Publish` calls (to the topics `fault.topics` accepts,
+   * default all) with `fault.status` and `fault.errorType` until called with `undefined`: an
+   * outage of the IoT Data Plane for the Lambdas, as a test injects it.
+   */
+  setDataPlaneFault(fault: DataPlaneFault | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -138,7 +159,10 @@ export class LocalStackConfigError extends Error {
 
 /** Resource names as Terraform's dev environment builds them, with `local` for the stage. */
 const NAME = 'game-chat-local';
-const DEFAULT_RETRY_DELAYS_MS = [1000, 2000] as const;
+/** Terraform's defaults for the filter's event-invoke config (infra/modules/chat-functions). */
+const DEFAULT_ASYNC_INVOKE = { maximumEventAgeInSeconds: 300, maximumRetryAttempts: 2 } as const;
+/** The message filter's timeout (Terraform's default); the retry budget must end before it. */
+const MESSAGE_FILTER_TIMEOUT_MS = 10_000;
 const REPOSITORY_ROOT = new URL('../../../', import.meta.url);
 export const DEFAULT_RULES_DIRECTORY = fileURLToPath(new URL('infra/rules/', REPOSITORY_ROOT));
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('apps/web-demo/dist/', REPOSITORY_ROOT));
@@ -149,6 +173,61 @@ function checkSettings(settings: Readonly<Record<string, string>>): void {
       throw new LocalStackConfigError(name, 'is not a CHAT_* setting');
     }
   }
+  if (settings.CHAT_MAX_EVENT_AGE_SECONDS !== undefined) {
+    // Terraform derives it from the event-invoke config; so does the stack.
+    throw new LocalStackConfigError(
+      'CHAT_MAX_EVENT_AGE_SECONDS',
+      'is set from CHAT_FILTER_MAXIMUM_EVENT_AGE_IN_SECONDS (option maximumEventAgeInSeconds)',
+    );
+  }
+}
+
+/** The stack's async-invoke options and the CLI variables they come from. */
+export const ASYNC_INVOKE_VARIABLES = {
+  maximumEventAgeInSeconds: 'CHAT_FILTER_MAXIMUM_EVENT_AGE_IN_SECONDS',
+  maximumRetryAttempts: 'CHAT_FILTER_MAXIMUM_RETRY_ATTEMPTS',
+  lambdaDelayScale: 'CHAT_LAMBDA_DELAY_SCALE',
+} as const;
+
+function checkWhole(
+  name: keyof typeof ASYNC_INVOKE_VARIABLES,
+  value: number,
+  min: number,
+  max: number,
+): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new LocalStackConfigError(
+      name,
+      `(${ASYNC_INVOKE_VARIABLES[name]}) must be a whole number ${min}-${max} (got ${value})`,
+    );
+  }
+  return value;
+}
+
+/** The filter's async invoke config, checked against Lambda's bounds. */
+function asyncInvokeConfig(options: LocalStackOptions): AsyncInvokeConfig {
+  const delayScale = options.lambdaDelayScale ?? 1;
+  if (!(Number.isFinite(delayScale) && delayScale > 0 && delayScale <= 1)) {
+    throw new LocalStackConfigError(
+      'lambdaDelayScale',
+      `(${ASYNC_INVOKE_VARIABLES.lambdaDelayScale}) must be a number above 0 and at most 1 (got ${delayScale})`,
+    );
+  }
+  return {
+    maximumEventAgeInSeconds: checkWhole(
+      'maximumEventAgeInSeconds',
+      options.maximumEventAgeInSeconds ?? DEFAULT_ASYNC_INVOKE.maximumEventAgeInSeconds,
+      60,
+      21_600,
+    ),
+    maximumRetryAttempts: checkWhole(
+      'maximumRetryAttempts',
+      options.maximumRetryAttempts ?? DEFAULT_ASYNC_INVOKE.maximumRetryAttempts,
+      0,
+      2,
+    ),
+    delayScale,
+  };
 }
 
 function signingKey(pem: string | undefined): KeyObject {
@@ -202,6 +281,13 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
   // Settings are checked before anything starts, by the same loader the Lambdas use: a bad
   // one stops start-up with its variable's name.
   const config = loadConfig({ ...process.env, ...lambdaSettings });
+  const asyncInvoke = asyncInvokeConfig(options);
+  if (config.retryBudgetMs >= MESSAGE_FILTER_TIMEOUT_MS) {
+    throw new LocalStackConfigError(
+      'CHAT_RETRY_BUDGET_MS',
+      `must be below the message filter's timeout (${MESSAGE_FILTER_TIMEOUT_MS} ms)`,
+    );
+  }
   try {
     createTokenVerifier({ secret: tokenSecret });
   } catch (error) {
@@ -210,7 +296,6 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       `is not usable: ${(error as Error).message}`,
     );
   }
-  const retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
   const webRoot = options.webRoot ?? (existsSync(DEFAULT_WEB_ROOT) ? DEFAULT_WEB_ROOT : undefined);
 
   const cleanups: (() => Promise<void>)[] = [];
@@ -245,6 +330,9 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       REDIS_URL: redis.url,
       IOT_DATA_ENDPOINT: dataPlane.url,
       ...lambdaSettings,
+      // As Terraform passes them to the filter: its budget, and its event-invoke config's age.
+      CHAT_RETRY_BUDGET_MS: String(config.retryBudgetMs),
+      CHAT_MAX_EVENT_AGE_SECONDS: String(asyncInvoke.maximumEventAgeInSeconds),
       AWS_REGION: process.env.AWS_REGION ?? LOCAL_AWS.region,
       // The local stack supports Node 20; the SDK's notice about its future Node 22 minimum
       // would only repeat on every start.
@@ -262,7 +350,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       handler: bundles[key],
       timeoutMs,
     });
-    const messageFilter = lambda('messageFilter', 'message-filter', 10_000);
+    const messageFilter = lambda('messageFilter', 'message-filter', MESSAGE_FILTER_TIMEOUT_MS);
     const historyApi = lambda('historyApi', 'history-api', 10_000);
     const authorizer = lambda('authorizer', 'authorizer', AUTHORIZER_LIMITS.timeoutMs);
 
@@ -277,7 +365,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
         statement: rule.statement,
         action: (event) => invokeLambda(messageFilter, event, LOCAL_AWS),
       })),
-      retryDelaysMs,
+      asyncInvoke,
       log: log.child({ component: 'rules' }),
     });
     cleanups.push(() => engine.close());
@@ -357,6 +445,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       issueSignedToken: (playerId, tokenOptions = {}) => issuer.issue(playerId, tokenOptions),
       signToken: (token) => issuer.sign(token),
       stats: () => ({ broker: activeBroker.stats(), rules: engine.stats() }),
+      setDataPlaneFault: (fault) => dataPlane.setFault(fault),
       stop,
     };
   } catch (error) {

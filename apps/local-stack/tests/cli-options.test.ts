@@ -40,6 +40,9 @@ describe('readCliOptions', () => {
         CHAT_AUTHORIZER_TOKEN_KEY_NAME: 'PlayerToken',
         CHAT_AUTHORIZER_SIGNING_KEY: 'PEM',
         CHAT_CREATE_DOMAIN_CONFIGURATION: 'true',
+        CHAT_FILTER_MAXIMUM_EVENT_AGE_IN_SECONDS: '600',
+        CHAT_FILTER_MAXIMUM_RETRY_ATTEMPTS: '1',
+        CHAT_LAMBDA_DELAY_SCALE: '0.01',
         HOME: '/root',
       },
       false,
@@ -56,8 +59,12 @@ describe('readCliOptions', () => {
       tokenKeyName: 'PlayerToken',
       authorizerSigningKey: 'PEM',
       createDomainConfiguration: true,
+      // Lambda's async invoke config is the stack's, not a Lambda setting.
+      maximumEventAgeInSeconds: 600,
+      maximumRetryAttempts: 1,
+      lambdaDelayScale: 0.01,
     });
-    // The authorizer's settings are IoT Core's, not the Lambdas'.
+    // The authorizer's and the async invoke settings are IoT Core's and Lambda's, not the functions'.
     expect(options.settings).toEqual({ CHAT_RATE_BURST: '10', CHAT_PROFANITY: 'reject' });
     expect(readCliOptions({ CHAT_CREATE_DOMAIN_CONFIGURATION: 'false' }, false)).toMatchObject({
       createDomainConfiguration: false,
@@ -77,6 +84,8 @@ describe('readCliOptions', () => {
     ['CHAT_WEB_PORT', '-1'],
     ['CHAT_LOG', 'verbose'],
     ['CHAT_CREATE_DOMAIN_CONFIGURATION', 'yes'],
+    ['CHAT_LAMBDA_DELAY_SCALE', 'fast'],
+    ['CHAT_FILTER_MAXIMUM_RETRY_ATTEMPTS', '-1'],
   ])('names %s when it is %s', (variable, value) => {
     expect(() => readCliOptions({ [variable]: value }, false)).toThrow(
       expect.objectContaining({ setting: variable }) as unknown as Error,

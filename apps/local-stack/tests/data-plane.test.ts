@@ -90,3 +90,28 @@ describe('Publish', () => {
     expect(response.headers.get('x-amzn-errortype')).toBe('InternalFailureException');
   });
 });
+
+describe('an injected outage (setFault)', () => {
+  it('fails matching publishes as the SDK reads a Data Plane error, until cleared', async () => {
+    const before = published.length;
+    dataPlane.setFault({ topics: (topic) => topic.startsWith('chat/room/') });
+    const failed = await post('/topics/chat%2Froom%2FTown137?qos=1', 'x');
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get('x-amzn-errortype')).toBe('ServiceUnavailableException');
+    expect(await failed.json()).toEqual({ message: expect.any(String) });
+    // Other topics go through.
+    expect((await post('/topics/chat%2Finbox%2Falice?qos=1', 'y')).status).toBe(200);
+    dataPlane.setFault({ status: 500, errorType: 'InternalFailureException' });
+    const all = await post('/topics/chat%2Finbox%2Falice?qos=1', 'z');
+    expect([all.status, all.headers.get('x-amzn-errortype')]).toEqual([
+      500,
+      'InternalFailureException',
+    ]);
+    dataPlane.setFault(undefined);
+    expect((await post('/topics/chat%2Froom%2FTown137?qos=1', 'x')).status).toBe(200);
+    expect(published.slice(before).map((message) => message.topic)).toEqual([
+      'chat/inbox/alice',
+      'chat/room/Town137',
+    ]);
+  });
+});

@@ -1,9 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../src/logger.js';
 import {
+  type AsyncInvokeConfig,
   createRulesEngine,
   loadRuleFiles,
   type PublishedMessage,
@@ -65,12 +66,19 @@ describe('the rules engine', () => {
   afterEach(async () => {
     await engine?.close();
     engine = undefined;
+    vi.useRealTimers();
   });
 
-  function start(action: Rule['action'], retryDelaysMs = [20, 40]) {
+  /** Lambda's schedule scaled to 20 ms and 40 ms (and the 300 s age to 100 ms) by default. */
+  function start(action: Rule['action'], asyncInvoke: Partial<AsyncInvokeConfig> = {}) {
     engine = createRulesEngine({
       rules: [{ name: 'chat_send', statement: parseRuleSql(SEND_RULE), action }],
-      retryDelaysMs,
+      asyncInvoke: {
+        maximumRetryAttempts: 2,
+        maximumEventAgeInSeconds: 300,
+        delayScale: 1 / 3000,
+        ...asyncInvoke,
+      },
       log: silent,
       now: () => 1234,
     });
@@ -125,6 +133,7 @@ describe('the rules engine', () => {
       failed: 3,
       retried: 2,
       discarded: 1,
+      expired: 0,
       ruleErrors: 0,
     });
   });
@@ -145,18 +154,71 @@ describe('the rules engine', () => {
     });
   });
 
-  it('waits the configured delays between attempts', async () => {
+  it("follows Lambda's schedule by default: retries 1 minute, then 2 minutes, after a failure", async () => {
+    vi.useFakeTimers();
     const times: number[] = [];
-    const rules = start(async () => {
-      times.push(Date.now());
+    engine = createRulesEngine({
+      rules: [
+        {
+          name: 'chat_send',
+          statement: parseRuleSql(SEND_RULE),
+          action: async () => {
+            times.push(Date.now());
+            throw new Error('down');
+          },
+        },
+      ],
+      asyncInvoke: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 300, delayScale: 1 },
+      log: silent,
+    });
+    engine.handle(message('chat/send/Town137'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(times).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(59_999);
+    expect(times).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(times).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(119_999);
+    expect(times).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(times.map((time) => time - (times[0] as number))).toEqual([0, 60_000, 180_000]);
+    expect(engine.stats().chat_send).toMatchObject({ retried: 2, discarded: 1, expired: 0 });
+  });
+
+  /** An action that always fails, and how often it ran. */
+  function failing() {
+    const calls = { count: 0 };
+    const action = async () => {
+      calls.count++;
       throw new Error('down');
-    }, [100, 200]);
+    };
+    return { calls, action };
+  }
+
+  it('retries as often as maximumRetryAttempts says, 0 meaning never', async () => {
+    const { calls, action } = failing();
+    const rules = start(action, { maximumRetryAttempts: 0 });
     rules.handle(message('chat/send/Town137'));
-    await waitFor('three attempts', () => times.length === 3);
-    const [first = 0, second = 0, third = 0] = times;
-    // Timers never fire early; how late they fire is not asserted.
-    expect(second - first).toBeGreaterThanOrEqual(99);
-    expect(third - second).toBeGreaterThanOrEqual(199);
+    await waitFor('the event to be discarded', () => rules.stats().chat_send?.discarded === 1);
+    expect(calls.count).toBe(1);
+    expect(rules.stats().chat_send).toMatchObject({ retried: 0, expired: 0 });
+  });
+
+  it('drops an event whose retry would come after the maximum event age, and counts it', async () => {
+    const { calls, action } = failing();
+    // Terraform's old 60 s age: the retry due 1 minute after a failure finds the event too old.
+    const rules = start(action, { maximumEventAgeInSeconds: 60 });
+    rules.handle(message('chat/send/Town137'));
+    await waitFor('the event to be dropped', () => rules.stats().chat_send?.expired === 1);
+    expect(calls.count).toBe(1);
+    expect(rules.stats().chat_send).toMatchObject({ failed: 1, retried: 0, discarded: 0 });
+    await rules.close();
+
+    // With 120 s, the first retry fits and the second (3 minutes in) does not.
+    const longer = start(action, { maximumEventAgeInSeconds: 120 });
+    longer.handle(message('chat/send/Town137'));
+    await waitFor('the event to be dropped', () => longer.stats().chat_send?.expired === 1);
+    expect(longer.stats().chat_send).toMatchObject({ failed: 2, retried: 1, expired: 1 });
   });
 
   it('counts a message it cannot evaluate as a rule error and runs nothing', async () => {
@@ -169,7 +231,7 @@ describe('the rules engine', () => {
           action: async (e) => void events.push(e),
         },
       ],
-      retryDelaysMs: [],
+      asyncInvoke: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60, delayScale: 1 },
       log: silent,
     });
     engine.handle(message('chat/send/x', 'not json'));
@@ -181,10 +243,13 @@ describe('the rules engine', () => {
 
   it('cancels pending retries on close', async () => {
     let attempts = 0;
-    const rules = start(async () => {
-      attempts++;
-      throw new Error('down');
-    }, [60_000, 60_000]);
+    const rules = start(
+      async () => {
+        attempts++;
+        throw new Error('down');
+      },
+      { delayScale: 1 },
+    );
     rules.handle(message('chat/send/Town137'));
     await waitFor('the first attempt', () => rules.stats().chat_send?.retried === 1);
     await rules.close();

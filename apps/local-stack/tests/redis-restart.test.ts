@@ -6,8 +6,9 @@ import { endAll, record, subscribe, waitFor } from './helpers/mqtt.js';
 
 /**
  * Redis goes away and comes back (a restart, an ElastiCache failover) while the stack runs: the
- * message sent during the outage is retried by the rules engine until it goes through, and the
- * stack serves again without being restarted.
+ * message sent during the outage is retried inside the filter's invocation until it goes
+ * through (no Lambda retry is needed: those come a minute later), and the stack serves again
+ * without being restarted.
  */
 
 let redis: RedisServer;
@@ -15,11 +16,7 @@ let stack: LocalStack;
 
 beforeAll(async () => {
   redis = await startRedisServer();
-  stack = await createLocalStack({
-    log: 'silent',
-    redisUrl: redis.url,
-    retryDelaysMs: [1000, 2000],
-  });
+  stack = await createLocalStack({ log: 'silent', redisUrl: redis.url });
 }, 30_000);
 
 afterAll(async () => {
@@ -37,10 +34,11 @@ it('recovers from a Redis restart without restarting the stack', async () => {
   await waitFor('the first message', () => bobGot.length === 1);
 
   await redis.stop();
+  const invocations = stack.stats().rules.chat_send?.invocations ?? 0;
   await alice.publishAsync('chat/send/Town137', '{"text":"during the outage"}', { qos: 1 });
   await waitFor(
-    'the filter to fail and schedule a retry',
-    () => (stack.stats().rules.chat_send?.retried ?? 0) >= 1,
+    'the filter to be invoked while Redis is down',
+    () => (stack.stats().rules.chat_send?.invocations ?? 0) > invocations,
     10_000,
   );
   redis = await startRedisServer({ port: redis.port });
@@ -61,5 +59,11 @@ it('recovers from a Redis restart without restarting the stack', async () => {
   const { messages } = (await response.json()) as { messages: { text: string }[] };
   // The restarted Redis is empty (no persistence): history holds what came after it.
   expect(messages.map((message) => message.text)).toEqual(['during the outage', 'after']);
-  expect(stack.stats().rules.chat_send).toMatchObject({ discarded: 0 });
+  // One invocation rode the outage out: Lambda's async retry never ran.
+  expect(stack.stats().rules.chat_send).toMatchObject({
+    failed: 0,
+    retried: 0,
+    discarded: 0,
+    expired: 0,
+  });
 }, 30_000);

@@ -41,6 +41,21 @@ describe('createLocalStack options', () => {
       { authorizerSigningKey: 'not a key' },
       'CHAT_AUTHORIZER_SIGNING_KEY',
     ],
+    // Lambda's bounds for the event-invoke config, and the schedule may only be shortened.
+    ['an event age below a minute', { maximumEventAgeInSeconds: 59 }, 'maximumEventAgeInSeconds'],
+    ['more than two async retries', { maximumRetryAttempts: 3 }, 'maximumRetryAttempts'],
+    ['a delay scale of 0', { lambdaDelayScale: 0 }, 'lambdaDelayScale'],
+    ['a delay scale above 1', { lambdaDelayScale: 2 }, 'lambdaDelayScale'],
+    [
+      'the filter age set apart from the event-invoke config',
+      { settings: { CHAT_MAX_EVENT_AGE_SECONDS: '60' } },
+      'CHAT_MAX_EVENT_AGE_SECONDS',
+    ],
+    [
+      "a retry budget that does not end before the filter's timeout",
+      { settings: { CHAT_RETRY_BUDGET_MS: '10000' } },
+      'CHAT_RETRY_BUDGET_MS',
+    ],
   ])('refuses %s naming it', async (_case, options, setting) => {
     const attempt = createLocalStack({ ...options, log: 'silent' });
     await expect(attempt).rejects.toBeInstanceOf(LocalStackConfigError);

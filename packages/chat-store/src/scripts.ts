@@ -16,21 +16,48 @@ local function fmt(n)
   return string.format('%.0f', n)
 end
 
--- Token bucket: returns 0 and takes a token, or the milliseconds until one is available.
-local function take_token(key, now, burst, per_second)
-  local state = redis.call('HMGET', key, 'tokens', 'ts')
-  local tokens = tonumber(state[1]) or burst
-  local ts = tonumber(state[2]) or now
-  if now > ts then
-    tokens = math.min(burst, tokens + (now - ts) * per_second / 1000)
-    ts = now
+-- Rate limits count a message in the second IoT received it (the rule's timestamp()), not when
+-- the filter gets to it: messages held up by an outage and then handled together are charged
+-- where they were sent. A ring of RING one-second slots (hash field slot % RING = "slot:count").
+-- A message in slot s passes when every run of k slots around s holds at most
+-- max(1, burst, rate) + rate * (k - 1) messages with it: a token bucket over whole seconds that
+-- gives the same answer whatever order delayed messages are handled in. A message older than the
+-- ring counts in its oldest slot, one from the future (clock skew) in the current one.
+-- Returns 0 and counts the message, or the milliseconds until a message received now would pass.
+local RING = 64
+local function take_slot(key, now, received, burst, rate)
+  local first = math.floor(now / 1000) - RING + 1
+  local at = math.min(RING - 1, math.max(0, math.floor(received / 1000) - first))
+  local fields = {}
+  for i = 0, RING - 1 do fields[i + 1] = tostring((first + i) % RING) end
+  local raw = redis.call('HMGET', key, unpack(fields))
+  -- prefix[i]: messages in the ring's first i slots.
+  local prefix = {[0] = 0}
+  for i = 1, RING do
+    local count = 0
+    if raw[i] then
+      local slot, n = string.match(raw[i], '^(%d+):(%d+)$')
+      if tonumber(slot) == first + i - 1 then count = tonumber(n) end
+    end
+    prefix[i] = prefix[i - 1] + count
   end
-  if tokens < 1 then
-    return math.ceil((1 - tokens) * 1000 / per_second)
+  local cap = math.max(1, burst, rate)
+  -- Runs j..i (0-based, j <= at <= i) hold prefix[i + 1] - prefix[j] messages.
+  local min_end = math.huge
+  for i = at, RING - 1 do min_end = math.min(min_end, rate * i - prefix[i + 1]) end
+  local min_start = math.huge
+  for j = 0, at do min_start = math.min(min_start, prefix[j] - rate * j) end
+  if cap + min_end + min_start >= 1 then
+    local count = prefix[at + 1] - prefix[at] + 1
+    redis.call('HSET', key, tostring((first + at) % RING), fmt(first + at) .. ':' .. fmt(count))
+    redis.call('PEXPIRE', key, RING * 1000)
+    return 0
   end
-  redis.call('HSET', key, 'tokens', tostring(tokens - 1), 'ts', fmt(ts))
-  redis.call('PEXPIRE', key, math.ceil(burst * 1000 / per_second) + 1000)
-  return 0
+  -- A message received later, in empty slot a >= RING - 1, passes once
+  -- cap + rate * a - prefix[RING] + min(prefix[j] - rate * j) >= 1.
+  for j = at + 1, RING - 1 do min_start = math.min(min_start, prefix[j] - rate * j) end
+  local a = math.max(RING - 1, math.ceil((1 - cap + prefix[RING] - min_start) / rate))
+  return math.max(1, (first + a) * 1000 - now)
 end
 
 -- Two hashes take turns by time generation (window-long): an entry lives between one and
@@ -68,53 +95,73 @@ end
 `;
 
 /**
- * KEYS: mute, rate, seen:0, seen:1, profile. ARGV: ingestId, burst, perSecond, windowMs.
- * → {'ok', name, role, retry(0|1)} | {'muted', until, reason} | {'rate_limited', retryAfterMs}
+ * KEYS: mute, rate, seen:0, seen:1, profile.
+ * ARGV: ingestId, burst, perSecond, dedupeWindowMs, receivedAt or '' (now), resendKey or '',
+ * whisperId or ''.
+ * A rule event admitted before (its ingestId), or a resend of a message admitted before (its
+ * resendKey: target and clientMsgId) is a retry: not charged again. A whisper's first admission
+ * remembers its id and that it still has to be published (`u:{id}`).
+ * → {'ok', name, role, retry(0|1), first whisper id or '', unpublished(0|1)}
+ *   | {'muted', until, reason} | {'rate_limited', retryAfterMs}
  */
 export const ADMIT = defineLuaScript(`${HELPERS}
 local now = now_ms()
 local window = tonumber(ARGV[4])
 local g = math.floor(now / window)
-local seen = 'i:' .. ARGV[1]
+local seen = {'i:' .. ARGV[1]}
+if ARGV[6] ~= '' then seen[2] = 'c:' .. ARGV[6] end
 local profile = redis.call('HMGET', KEYS[5], 'name', 'role')
-if gen_lookup(KEYS[3], KEYS[4], g, seen) then
-  return {'ok', profile[1], profile[2], 1}
+for _, field in ipairs(seen) do
+  local first = gen_lookup(KEYS[3], KEYS[4], g, field)
+  if first then
+    local unpublished = 0
+    if first ~= '' and gen_lookup(KEYS[3], KEYS[4], g, 'u:' .. first) then unpublished = 1 end
+    return {'ok', profile[1], profile[2], 1, first, unpublished}
+  end
 end
 local mute = redis.call('HMGET', KEYS[1], 'until', 'reason')
 if mute[1] and tonumber(mute[1]) > now then
   return {'muted', mute[1], mute[2]}
 end
-local wait = take_token(KEYS[2], now, tonumber(ARGV[2]), tonumber(ARGV[3]))
+local received = tonumber(ARGV[5]) or now
+local wait = take_slot(KEYS[2], now, received, tonumber(ARGV[2]), tonumber(ARGV[3]))
 if wait > 0 then
   return {'rate_limited', wait}
 end
-gen_set(KEYS[3], KEYS[4], g, window, seen, '1')
-return {'ok', profile[1], profile[2], 0}
+for _, field in ipairs(seen) do
+  gen_set(KEYS[3], KEYS[4], g, window, field, ARGV[7])
+end
+if ARGV[7] ~= '' then gen_set(KEYS[3], KEYS[4], g, window, 'u:' .. ARGV[7], '1') end
+return {'ok', profile[1], profile[2], 0, ARGV[7], ARGV[7] ~= '' and 1 or 0}
 `);
 
 /**
  * KEYS: log, dedupe:0, dedupe:1, rate, meta.
  * ARGV: windowMs, max, channelRatePerSecond (0 = none), metaTtlMs, senderField or '',
- * ingestField or '', then the stream entry's field/value pairs.
- * → {'ok', id} | {'duplicate', id, fields or false} | {'rate_limited', retryAfterMs}
+ * ingestField or '', dedupeWindowMs, receivedAt or '' (now), trackPublish (0|1), then the stream
+ * entry's field/value pairs. With trackPublish a new message is marked `u:{id}` until
+ * MARK_PUBLISHED clears it, so a retry that finds the duplicate knows whether to publish it.
+ * → {'ok', id} | {'duplicate', id, fields or false, unpublished(0|1)} | {'rate_limited', retryAfterMs}
  */
 export const APPEND = defineLuaScript(`${HELPERS}
 local now = now_ms()
 local window = tonumber(ARGV[1])
-local g = math.floor(now / window)
+local dedupe_window = tonumber(ARGV[7])
+local g = math.floor(now / dedupe_window)
 local dedupe = {ARGV[5], ARGV[6]}
 for _, field in ipairs(dedupe) do
   if field ~= '' then
     local id = gen_lookup(KEYS[2], KEYS[3], g, field)
     if id then
       local entry = redis.call('XRANGE', KEYS[1], id, id)
-      return {'duplicate', id, entry[1] and entry[1][2] or false}
+      local unpublished = gen_lookup(KEYS[2], KEYS[3], g, 'u:' .. id) and 1 or 0
+      return {'duplicate', id, entry[1] and entry[1][2] or false, unpublished}
     end
   end
 end
 local rate = tonumber(ARGV[3])
 if rate > 0 then
-  local wait = take_token(KEYS[4], now, rate, rate)
+  local wait = take_slot(KEYS[4], now, tonumber(ARGV[8]) or now, rate, rate)
   if wait > 0 then
     return {'rate_limited', wait}
   end
@@ -125,7 +172,7 @@ local since = meta[2] or fmt(now)
 local ms = math.max(now, tonumber(meta[3]) or 0)
 local id = fmt(ms) .. '-' .. fmt(n)
 local fields = {}
-for i = 7, #ARGV do
+for i = 10, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
 redis.call('XADD', KEYS[1], id, unpack(fields))
@@ -136,9 +183,10 @@ redis.call('HSET', KEYS[5], 'n', fmt(n), 'since', since, 'last', fmt(ms))
 redis.call('PEXPIRE', KEYS[5], tonumber(ARGV[4]))
 for _, field in ipairs(dedupe) do
   if field ~= '' then
-    gen_set(KEYS[2], KEYS[3], g, window, field, id)
+    gen_set(KEYS[2], KEYS[3], g, dedupe_window, field, id)
   end
 end
+if ARGV[9] == '1' then gen_set(KEYS[2], KEYS[3], g, dedupe_window, 'u:' .. id, '1') end
 return {'ok', id}
 `);
 
@@ -239,14 +287,10 @@ redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
 return fmt(until_ms)
 `);
 
-/** KEYS: a generation pair (dedupe:0/1, or seen:0/1 for whispers). ARGV: windowMs, id. */
-export const MARK_UNPUBLISHED = defineLuaScript(`${HELPERS}
-local window = tonumber(ARGV[1])
-gen_set(KEYS[1], KEYS[2], math.floor(now_ms() / window), window, 'u:' .. ARGV[2], '1')
-return 1
-`);
-
-/** KEYS: the generation pair of MARK_UNPUBLISHED. ARGV: id. → 1 when it was marked */
-export const TAKE_UNPUBLISHED = defineLuaScript(`
+/**
+ * KEYS: a generation pair (dedupe:0/1, or seen:0/1 for whispers). ARGV: id.
+ * Clears the "still to be published" mark of APPEND or ADMIT. → 1 when it was there
+ */
+export const MARK_PUBLISHED = defineLuaScript(`
 return redis.call('HDEL', KEYS[1], 'u:' .. ARGV[1]) + redis.call('HDEL', KEYS[2], 'u:' .. ARGV[1])
 `);

@@ -19,12 +19,11 @@ import {
   ADMIT,
   APPEND,
   CLOCK_AND_COUNTER,
-  MARK_UNPUBLISHED,
+  MARK_PUBLISHED,
   MUTE,
   RECENT,
   REMOVE,
   SET_PROFILE,
-  TAKE_UNPUBLISHED,
 } from './scripts.js';
 
 export type { Role };
@@ -54,13 +53,59 @@ export interface RateLimit {
   readonly perSecond: number;
 }
 
+export interface AdmitInput {
+  readonly playerId: string;
+  /** The rule event's id: a redelivered event is admitted again without a charge. */
+  readonly ingestId: string;
+  readonly rate: RateLimit;
+  /** When IoT received the message (epoch ms), which the rate limit charges; default now. */
+  readonly receivedAt?: number;
+  /**
+   * The message's target and clientMsgId (`send/Town137:a1b2`): a resend of a message admitted
+   * before is a retry, not charged again.
+   */
+  readonly resendKey?: string;
+  /** A whisper's id: remembered with it, with a mark that it still has to be published. */
+  readonly whisperId?: string;
+}
+
+/** A whisper admitted before: its first id, and whether it still has to be published. */
+export interface AdmittedWhisper {
+  readonly id: string;
+  readonly unpublished: boolean;
+}
+
 export type AdmitResult =
-  | { readonly ok: true; readonly profile: Profile | null; readonly retry: boolean }
+  | {
+      readonly ok: true;
+      readonly profile: Profile | null;
+      readonly retry: boolean;
+      /** On a retry of a whisper (`whisperId` given the first time). */
+      readonly whisper?: AdmittedWhisper;
+    }
   | { readonly ok: false; readonly code: 'muted'; readonly until: number; readonly reason?: string }
   | { readonly ok: false; readonly code: 'rate_limited'; readonly retryAfterMs: number };
 
+export interface AppendOptions {
+  /** The channel's rate limit (burst = rate), counted by `receivedAt`; absent or 0: none. */
+  readonly channelRatePerSecond?: number;
+  /** When IoT received the message (epoch ms), which the channel limit charges; default now. */
+  readonly receivedAt?: number;
+  /**
+   * Mark a new message "still to be published" until `markPublished`, so that a retry finding
+   * it as a duplicate (`unpublished: true`) publishes it.
+   */
+  readonly trackPublish?: boolean;
+}
+
 export type AppendResult =
-  | { readonly ok: true; readonly message: ChatMessage; readonly duplicate: boolean }
+  | {
+      readonly ok: true;
+      readonly message: ChatMessage;
+      readonly duplicate: boolean;
+      /** Tracked and not yet marked published (always true for a new tracked message). */
+      readonly unpublished: boolean;
+    }
   | { readonly ok: false; readonly code: 'rate_limited'; readonly retryAfterMs: number };
 
 export interface RecentResult {
@@ -78,14 +123,10 @@ export interface MuteState {
 }
 
 export interface ChatStore {
-  /** Player slot: redelivered event? mute? per-player rate limit? Returns the profile. */
-  admit(input: { playerId: string; ingestId: string; rate: RateLimit }): Promise<AdmitResult>;
+  /** Player slot: redelivered event or resend? mute? per-player rate limit? Returns the profile. */
+  admit(input: AdmitInput): Promise<AdmitResult>;
   /** Channel slot: de-duplicate, channel rate limit, store, trim, expire. */
-  append(
-    channel: string,
-    entry: StoreEntry,
-    options?: { channelRatePerSecond?: number },
-  ): Promise<AppendResult>;
+  append(channel: string, entry: StoreEntry, options?: AppendOptions): Promise<AppendResult>;
   /** Without `after`: the newest `limit` messages; with it: the oldest `limit` after it. */
   recent(channel: string, options: { after?: string; limit: number }): Promise<RecentResult>;
   remove(channel: string, id: string): Promise<boolean>;
@@ -97,19 +138,22 @@ export interface ChatStore {
   ): Promise<{ until: number }>;
   unmute(playerId: string): Promise<boolean>;
   getMute(playerId: string): Promise<MuteState | null>;
-  /** Remembers (for the duplicate window) that a stored message still has to be published. */
-  markUnpublished(channel: string, id: string): Promise<void>;
-  /** True exactly once for a message that was marked unpublished. */
-  takeUnpublished(channel: string, id: string): Promise<boolean>;
-  /** Whispers are not stored: the same, kept with the sender's admitted rule events. */
-  markWhisperUnpublished(senderId: string, ingestId: string): Promise<void>;
-  takeWhisperUnpublished(senderId: string, ingestId: string): Promise<boolean>;
+  /** Clears the mark of an `append` with `trackPublish`; true when it was there. */
+  markPublished(channel: string, id: string): Promise<boolean>;
+  /** The same for a whisper admitted with `whisperId`, kept with its sender. */
+  markWhisperPublished(senderId: string, whisperId: string): Promise<boolean>;
 }
 
 export interface ChatStoreOptions {
   readonly client: RedisConnection;
-  /** History window and duplicate window (`CHAT_HISTORY_SECONDS`). */
+  /** History window (`CHAT_HISTORY_SECONDS`). */
   readonly historySeconds?: number;
+  /**
+   * How long a rule event or a `(sender, clientMsgId)` is remembered for de-duplication: the
+   * message filter's maximum event age (`CHAT_MAX_EVENT_AGE_SECONDS`), so that a redelivery is
+   * recognised for as long as Lambda may make one. Never shorter than the history window.
+   */
+  readonly dedupeSeconds?: number;
   /** History cap per channel (`CHAT_HISTORY_MAX`). */
   readonly historyMax?: number;
   /** `CHAT_REDIS_KEY_PREFIX` */
@@ -120,6 +164,8 @@ export interface ChatStoreOptions {
 const META_LIFETIME_MS = 60 * 60 * 1000;
 const KEY_PREFIX_PATTERN = /^[A-Za-z0-9_:.-]{1,64}$/;
 const INGEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** `{send|whisper}/{channel or player}:{clientMsgId}`: names and ids of SPEC §2 and §3. */
+const RESEND_KEY_PATTERN = /^(send|whisper)\/[A-Za-z0-9_-]{1,64}:[!-~]{1,64}$/;
 /** Far above any configurable text limit; only a bound on what may reach Redis. */
 const MAX_STORED_TEXT_LENGTH = 10_000;
 const MAX_PROFILE_TTL_SECONDS = 366 * 24 * 60 * 60;
@@ -139,6 +185,22 @@ function checked<T>(result: { ok: true; value: T } | { ok: false; message: strin
 function messageId(id: unknown): string {
   if (!isMessageId(id)) throw new StoreInputError('message id must look like 1764081600123-0');
   return id;
+}
+
+/** An epoch-ms time from the caller; absent means Redis's own now. */
+function optionalTime(value: number | undefined, what: string): string {
+  if (value === undefined) return '';
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new StoreInputError(`${what} must be epoch milliseconds`);
+  }
+  return String(value);
+}
+
+function checkRate(rate: number, what: string): number {
+  if (!(rate > 0 && Number.isFinite(rate))) {
+    throw new StoreInputError(`${what} must be a positive number`);
+  }
+  return rate;
 }
 
 function checkIngestId(ingestId: unknown): string {
@@ -215,6 +277,8 @@ export function createChatStore(options: ChatStoreOptions): ChatStore {
     throw new StoreInputError('keyPrefix must be 1-64 characters of A-Z, a-z, 0-9, _ : . or -');
   }
   const windowMs = historySeconds * 1000;
+  const dedupeWindowMs =
+    Math.max(historySeconds, positiveInteger(options.dedupeSeconds ?? 1, 'dedupeSeconds')) * 1000;
 
   /**
    * The newest page, read on every join: a plain XREVRANGE pipelined with the slot's clock and
@@ -267,21 +331,30 @@ export function createChatStore(options: ChatStoreOptions): ChatStore {
   };
 
   return {
-    async admit({ playerId, ingestId, rate }) {
+    async admit({ playerId, ingestId, rate, receivedAt, resendKey, whisperId }) {
       const keys = playerKeys(playerId);
       checkIngestId(ingestId);
       const burst = positiveInteger(rate.burst, 'rate.burst');
-      if (!(rate.perSecond > 0 && Number.isFinite(rate.perSecond))) {
-        throw new StoreInputError('rate.perSecond must be a positive number');
+      checkRate(rate.perSecond, 'rate.perSecond');
+      if (resendKey !== undefined && !RESEND_KEY_PATTERN.test(resendKey)) {
+        throw new StoreInputError('resendKey must be {kind}/{name}:{clientMsgId}');
       }
       const reply = asArray(
         await client.evalScript(
           ADMIT,
           [keys.mute, keys.rate, ...keys.seen, keys.profile],
-          [ingestId, String(burst), String(rate.perSecond), String(windowMs)],
+          [
+            ingestId,
+            String(burst),
+            String(rate.perSecond),
+            String(dedupeWindowMs),
+            optionalTime(receivedAt, 'receivedAt'),
+            resendKey ?? '',
+            whisperId === undefined ? '' : messageId(whisperId),
+          ],
         ),
       );
-      const [outcome, first, second, third] = reply;
+      const [outcome, first, second, third, firstWhisper, unpublished] = reply;
       if (outcome === 'muted') {
         const reason = optionalString(second);
         return { ok: false, code: 'muted', until: Number(first), ...(reason ? { reason } : {}) };
@@ -289,16 +362,22 @@ export function createChatStore(options: ChatStoreOptions): ChatStore {
       if (outcome === 'rate_limited') {
         return { ok: false, code: 'rate_limited', retryAfterMs: Number(first) };
       }
-      return { ok: true, profile: toProfile(first, second), retry: third === 1 };
+      const retry = third === 1;
+      return {
+        ok: true,
+        profile: toProfile(first, second),
+        retry,
+        ...(retry && isMessageId(firstWhisper)
+          ? { whisper: { id: firstWhisper, unpublished: unpublished === 1 } }
+          : {}),
+      };
     },
 
     async append(channel, entry, appendOptions = {}) {
       const keys = channelKeys(channel);
       checkEntry(entry);
       const channelRate = appendOptions.channelRatePerSecond ?? 0;
-      if (!(channelRate >= 0 && Number.isFinite(channelRate))) {
-        throw new StoreInputError('channelRatePerSecond must be a positive number');
-      }
+      if (channelRate !== 0) checkRate(channelRate, 'channelRatePerSecond');
       const reply = asArray(
         await client.evalScript(
           APPEND,
@@ -310,21 +389,26 @@ export function createChatStore(options: ChatStoreOptions): ChatStore {
             String(metaTtlMs),
             entry.clientMsgId === undefined ? '' : `c:${entry.from.id}:${entry.clientMsgId}`,
             entry.ingestId === undefined ? '' : `i:${entry.ingestId}`,
+            String(dedupeWindowMs),
+            optionalTime(appendOptions.receivedAt, 'receivedAt'),
+            appendOptions.trackPublish === true ? '1' : '0',
             ...entryFields(entry),
           ],
         ),
       );
-      const [outcome, first, stored] = reply;
+      const [outcome, first, stored, unpublished] = reply;
       if (outcome === 'rate_limited') {
         return { ok: false, code: 'rate_limited', retryAfterMs: Number(first) };
       }
       const id = String(first);
+      const duplicate = outcome === 'duplicate';
       // A duplicate whose original was trimmed since: same sender and content by definition.
       const fields = Array.isArray(stored) ? stored : entryFields(entry);
       return {
         ok: true,
         message: toMessage(channel, id, fields),
-        duplicate: outcome === 'duplicate',
+        duplicate,
+        unpublished: duplicate ? unpublished === 1 : appendOptions.trackPublish === true,
       };
     },
 
@@ -421,29 +505,14 @@ export function createChatStore(options: ChatStoreOptions): ChatStore {
       return state;
     },
 
-    async markUnpublished(channel, id) {
+    async markPublished(channel, id) {
       const keys = channelKeys(channel);
-      await client.evalScript(MARK_UNPUBLISHED, keys.dedupe, [String(windowMs), messageId(id)]);
+      return (await client.evalScript(MARK_PUBLISHED, keys.dedupe, [messageId(id)])) === 1;
     },
 
-    async takeUnpublished(channel, id) {
-      const keys = channelKeys(channel);
-      const taken = await client.evalScript(TAKE_UNPUBLISHED, keys.dedupe, [messageId(id)]);
-      return Number(taken) > 0;
-    },
-
-    async markWhisperUnpublished(senderId, ingestId) {
+    async markWhisperPublished(senderId, whisperId) {
       const keys = playerKeys(senderId);
-      await client.evalScript(MARK_UNPUBLISHED, keys.seen, [
-        String(windowMs),
-        checkIngestId(ingestId),
-      ]);
-    },
-
-    async takeWhisperUnpublished(senderId, ingestId) {
-      const keys = playerKeys(senderId);
-      const taken = await client.evalScript(TAKE_UNPUBLISHED, keys.seen, [checkIngestId(ingestId)]);
-      return Number(taken) > 0;
+      return (await client.evalScript(MARK_PUBLISHED, keys.seen, [messageId(whisperId)])) === 1;
     },
   };
 }

@@ -91,14 +91,34 @@ describe('round trips', () => {
     await store.recent('Town', { limit: 5, after: warm.message.id });
     await store.setProfile('alice', { name: 'A', role: 'player' }, 60);
     await store.mute('bob', { seconds: 5, by: 'mod' });
-    await store.markUnpublished('Town', warm.message.id);
-    await store.takeUnpublished('Town', warm.message.id);
+    await store.markPublished('Town', warm.message.id);
     await store.remove('Town', '1-1');
 
     const operations: Array<[string, () => Promise<unknown>]> = [
       ['admit', () => store.admit({ playerId: 'alice', ingestId: 'x1', rate })],
+      [
+        'admit (whisper)',
+        () =>
+          store.admit({
+            playerId: 'alice',
+            ingestId: 'x2',
+            rate,
+            receivedAt: Date.now(),
+            resendKey: 'whisper/bob:c9',
+            whisperId: '1-1',
+          }),
+      ],
       ['append', () => store.append('Town', { ...entry, clientMsgId: 'c1', ingestId: 'i1' })],
       ['append (duplicate)', () => store.append('Town', { ...entry, clientMsgId: 'c1' })],
+      [
+        'append (rate limited, tracked)',
+        () =>
+          store.append('Town', entry, {
+            channelRatePerSecond: 50,
+            receivedAt: Date.now(),
+            trackPublish: true,
+          }),
+      ],
       ['recent', () => store.recent('Town', { limit: 50 })],
       ['recent after', () => store.recent('Town', { limit: 50, after: warm.message.id })],
       ['remove', () => store.remove('Town', warm.message.id)],
@@ -107,8 +127,8 @@ describe('round trips', () => {
       ['mute', () => store.mute('bob', { seconds: 5, by: 'mod' })],
       ['getMute', () => store.getMute('bob')],
       ['unmute', () => store.unmute('bob')],
-      ['markUnpublished', () => store.markUnpublished('Town', warm.message.id)],
-      ['takeUnpublished', () => store.takeUnpublished('Town', warm.message.id)],
+      ['markPublished', () => store.markPublished('Town', warm.message.id)],
+      ['markWhisperPublished', () => store.markWhisperPublished('alice', warm.message.id)],
     ];
     for (const [name, run] of operations) {
       await observer.command(['CONFIG', 'RESETSTAT']);

@@ -34,7 +34,11 @@ export type { SignedToken } from '@game-chat/protocol/custom-auth';
 export type { ChatMessage, Notice } from '@game-chat/protocol/payloads';
 export type { MuteResult, UnmuteResult } from './api.js';
 export { ChatError, type ChatErrorCode } from './errors.js';
-export type { ChatClientOptions, PlayerToken } from './options.js';
+export {
+  type ChatClientOptions,
+  DEFAULT_SEND_TIMEOUT_MS,
+  type PlayerToken,
+} from './options.js';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline' | 'reconnecting';
 
@@ -270,7 +274,9 @@ export class ChatClient {
    * Sends a chat message to a joined channel. Resolves with the message as delivered (its
    * `id`, the masked text when moderated); rejects with a `ChatError` whose `code` is the
    * server's notice code (`rate_limited` with `retryAfterMs`, `muted`, ...), a validation
-   * code for bad arguments (nothing is sent), `not_joined`, `not_connected` or `timeout`.
+   * code for bad arguments (nothing is sent), `not_joined`, `not_connected`, `timeout`, or
+   * `unavailable` (the server could not handle it, and resending it within `sendTimeoutMs` did
+   * not help). On an `unavailable` notice the SDK sends it again by itself; it settles once.
    */
   async send(channel: string, text: string): Promise<ChatMessage> {
     const name = this.#allowedChannel(channel);
@@ -619,20 +625,29 @@ export class ChatClient {
   }
 
   #onNotice(notice: Notice): void {
-    this.#pending.reject(notice);
+    // An `unavailable` notice for a pending send is the SDK's to handle: it sends it again.
+    if (this.#pending.answer(notice) && notice.code === 'unavailable') return;
     this.#events.emit('notice', notice);
   }
 
   #publish(topic: string, text: string, target: PendingTarget): Promise<ChatMessage> {
-    const link = this.#onlineLink();
+    this.#onlineLink();
     const clientMsgId = randomHex(16);
-    const delivered = this.#pending.wait(clientMsgId, target);
+    const payload = JSON.stringify({ text, clientMsgId });
     // A publish lost with its connection is settled by the catch-up after the reconnect
-    // (history carries clientMsgId), or else by the timeout.
-    link.inFlight += 1;
-    link.client.publish(topic, JSON.stringify({ text, clientMsgId }), { qos: 1 }, () => {
-      link.inFlight -= 1;
-    });
+    // (history carries clientMsgId), or else by the timeout. A resend (after an `unavailable`
+    // notice) is the same payload, so the server stores it once.
+    const send = (): boolean => {
+      const link = this.#link;
+      if (this.#state !== 'online' || !link) return false;
+      link.inFlight += 1;
+      link.client.publish(topic, payload, { qos: 1 }, () => {
+        link.inFlight -= 1;
+      });
+      return true;
+    };
+    const delivered = this.#pending.wait(clientMsgId, target, send);
+    send();
     return delivered;
   }
 }

@@ -5,7 +5,8 @@ import type { Result } from '@game-chat/protocol/result';
  * Why an SDK call failed:
  * - a notice code (`rate_limited`, `too_long`, `muted`, ...) when the server refused a message,
  *   or the same validation code (`invalid`, `empty`, `too_long`) when the SDK refused a bad
- *   argument before sending anything;
+ *   argument before sending anything; `unavailable` when the server could not handle a send
+ *   through an outage and the SDK's resends within `sendTimeoutMs` did not get it through;
  * - an HTTP API code (`unauthorized`, `forbidden`, `not_found`, `store_unavailable`, ...), or
  *   `http_<status>` when the API answered an error without a known code;
  * - `timeout`: no answer in time; `not_connected`: no live connection; `not_joined`: the channel
@@ -23,7 +24,7 @@ export type ChatErrorCode =
   | `http_${number}`;
 
 export interface ChatErrorDetails {
-  /** From a `rate_limited` notice: when a retry may succeed. */
+  /** From a `rate_limited` or `unavailable` notice: when a retry may succeed. */
   readonly retryAfterMs?: number | undefined;
   /** The HTTP status, for errors of the HTTP API. */
   readonly status?: number | undefined;

@@ -55,7 +55,10 @@ export interface ChatClientOptions {
   readonly topicPrefix?: string;
   /** `CHAT_MAX_TEXT` of the deployment, checked before sending (default 500). */
   readonly maxTextLength?: number;
-  /** How long `send` and `whisper` wait for the server's answer (default 10 s). */
+  /**
+   * How long `send` and `whisper` wait for the server's answer, resends included (default 25 s:
+   * the filter's retry budget of 8 s, a resend 2-4 s after an `unavailable` notice, its 8 s).
+   */
   readonly sendTimeoutMs?: number;
   /** How long one connection attempt may take (default 10 s). */
   readonly connectTimeoutMs?: number;
@@ -89,6 +92,12 @@ export interface ResolvedOptions {
   readonly maxMessagesPerChannel: number;
 }
 
+/**
+ * Long enough for a send that meets an outage: the filter retries for up to 8 s
+ * (`CHAT_RETRY_BUDGET_MS`) and answers `unavailable`; the resend goes 2-4 s later and may take
+ * another 8 s. 8 + 4 + 8 s and some margin: 25 s.
+ */
+export const DEFAULT_SEND_TIMEOUT_MS = 25_000;
 const MQTT_PROTOCOLS = new Set(['ws:', 'wss:', 'mqtt:', 'mqtts:']);
 const HTTP_PROTOCOLS = new Set(['http:', 'https:']);
 
@@ -170,7 +179,7 @@ export function resolveOptions(options: ChatClientOptions): ResolvedOptions {
     clientSuffix,
     topicPrefix,
     maxTextLength: positiveInteger(options.maxTextLength, DEFAULT_MAX_TEXT_LENGTH, 'maxTextLength'),
-    sendTimeoutMs: positiveInteger(options.sendTimeoutMs, 10_000, 'sendTimeoutMs'),
+    sendTimeoutMs: positiveInteger(options.sendTimeoutMs, DEFAULT_SEND_TIMEOUT_MS, 'sendTimeoutMs'),
     connectTimeoutMs: positiveInteger(options.connectTimeoutMs, 10_000, 'connectTimeoutMs'),
     requestTimeoutMs: positiveInteger(options.requestTimeoutMs, 10_000, 'requestTimeoutMs'),
     reconnect: { initialDelayMs, maxDelayMs },

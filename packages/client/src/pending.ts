@@ -7,36 +7,69 @@ export interface PendingTarget {
   readonly channel: string | undefined;
 }
 
+/** Publishes the send's payload again (same clientMsgId); false when there is no connection. */
+export type Resend = () => boolean;
+
 interface Entry extends PendingTarget {
   readonly resolve: (message: ChatMessage) => void;
   readonly reject: (error: ChatError) => void;
+  readonly resend: Resend;
+  readonly deadline: number;
+  /** When the payload last went out: how long an attempt takes is the time to its answer. */
+  sentAt: number;
+  /** The last `unavailable` notice, when that was the server's last answer. */
+  unavailable: Notice | undefined;
+  resendTimer: ReturnType<typeof setTimeout> | undefined;
 }
+
+/** When an `unavailable` notice names no delay (it always does), or a resend found no connection. */
+const DEFAULT_RESEND_AFTER_MS = 1000;
+/** Room for a resend's answer to take longer than the attempt before it. */
+const ANSWER_MARGIN_MS = 1000;
 
 /**
  * Sends waiting for the server's answer, keyed by `clientMsgId`: the delivered message
- * resolves one, a notice rejects it, and silence past `timeoutMs` rejects it with `timeout`.
+ * resolves one, a refusal notice rejects it, an `unavailable` notice sends it again (the same
+ * payload and clientMsgId, after `retryAfterMs` plus up to as much again at random, so senders
+ * cut off by one outage do not all come back at once) while the send's time allows for the
+ * resend's answer too, and silence past `timeoutMs` rejects it with `unavailable` if that was the
+ * last answer, else `timeout`. Each send settles exactly once.
  */
 export class PendingSends {
   readonly #entries = new Map<string, Entry>();
 
-  constructor(readonly timeoutMs: number) {}
+  constructor(
+    readonly timeoutMs: number,
+    private readonly random: () => number = Math.random,
+  ) {}
 
   get size(): number {
     return this.#entries.size;
   }
 
-  wait(clientMsgId: string, target: PendingTarget): Promise<ChatMessage> {
+  wait(clientMsgId: string, target: PendingTarget, resend: Resend): Promise<ChatMessage> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#entries.delete(clientMsgId);
-        reject(new ChatError('timeout', `no answer from the server in ${this.timeoutMs} ms`));
+        const last = this.#entries.get(clientMsgId)?.unavailable;
+        settled();
+        reject(
+          last === undefined
+            ? new ChatError('timeout', `no answer from the server in ${this.timeoutMs} ms`)
+            : unavailableError(last),
+        );
       }, this.timeoutMs);
       const settled = () => {
         clearTimeout(timer);
+        clearTimeout(this.#entries.get(clientMsgId)?.resendTimer);
         this.#entries.delete(clientMsgId);
       };
       this.#entries.set(clientMsgId, {
         ...target,
+        resend,
+        deadline: Date.now() + this.timeoutMs,
+        sentAt: Date.now(),
+        unavailable: undefined,
+        resendTimer: undefined,
         resolve: (message) => {
           settled();
           resolve(message);
@@ -59,12 +92,25 @@ export class PendingSends {
     return true;
   }
 
-  /** Rejects the send a notice refuses, with the notice's code and `retryAfterMs`. */
-  reject(notice: Notice): boolean {
+  /**
+   * Answers the send a notice is about: `unavailable` schedules a resend (or rejects when the
+   * send's time would run out first), any other code rejects it with that code and
+   * `retryAfterMs`. False when no pending send has the notice's clientMsgId.
+   */
+  answer(notice: Notice): boolean {
     const entry =
       notice.clientMsgId === undefined ? undefined : this.#entries.get(notice.clientMsgId);
     if (!entry) return false;
-    entry.reject(new ChatError(notice.code, notice.detail, { retryAfterMs: notice.retryAfterMs }));
+    if (notice.code !== 'unavailable') {
+      entry.reject(
+        new ChatError(notice.code, notice.detail, { retryAfterMs: notice.retryAfterMs }),
+      );
+      return true;
+    }
+    entry.unavailable = notice;
+    // The server answered after retrying for this long; a resend would take as long again.
+    const attemptMs = Date.now() - entry.sentAt;
+    this.#scheduleResend(entry, notice.retryAfterMs ?? DEFAULT_RESEND_AFTER_MS, attemptMs);
     return true;
   }
 
@@ -74,4 +120,31 @@ export class PendingSends {
       if (channel === undefined || entry.channel === channel) entry.reject(error);
     }
   }
+
+  /**
+   * Resends after `afterMs` (plus jitter) when the resend can also be answered in time, so that
+   * no attempt is still under way when the send gives up (its message would then be delivered
+   * after `send()` rejected); otherwise rejects now with the last answer.
+   */
+  #scheduleResend(entry: Entry, afterMs: number, attemptMs: number): void {
+    const delay = Math.round(afterMs * (1 + this.random()));
+    if (Date.now() + delay + attemptMs + ANSWER_MARGIN_MS >= entry.deadline) {
+      entry.reject(unavailableError(entry.unavailable as Notice));
+      return;
+    }
+    clearTimeout(entry.resendTimer);
+    entry.resendTimer = setTimeout(() => {
+      entry.resendTimer = undefined;
+      if (entry.resend()) {
+        entry.sentAt = Date.now();
+        return;
+      }
+      // Offline: try again later; a reconnect's catch-up may also find the message meanwhile.
+      this.#scheduleResend(entry, DEFAULT_RESEND_AFTER_MS, attemptMs);
+    }, delay);
+  }
+}
+
+function unavailableError(notice: Notice): ChatError {
+  return new ChatError('unavailable', notice.detail, { retryAfterMs: notice.retryAfterMs });
 }

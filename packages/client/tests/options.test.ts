@@ -26,7 +26,7 @@ describe('resolveOptions', () => {
       mqttUrl: 'ws://127.0.0.1:9001/mqtt',
       topicPrefix: 'chat',
       maxTextLength: 500,
-      sendTimeoutMs: 10_000,
+      sendTimeoutMs: 25_000,
       keepaliveSeconds: 30,
       reconnect: { initialDelayMs: 500, maxDelayMs: 30_000 },
     });

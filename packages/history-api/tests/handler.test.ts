@@ -355,7 +355,7 @@ describe('POST /channels/{channel}/announcements', () => {
   });
 
   it('answers 500 internal without details when the Data Plane refuses the publish', async () => {
-    recorder.failNext(2);
+    recorder.failNext(1);
 
     const response = await invoke(
       routedEvent(

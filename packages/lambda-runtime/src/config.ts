@@ -25,6 +25,17 @@ export interface ChatConfig {
   /** `['*']` or a list of exact origins. */
   readonly corsOrigins: readonly string[];
   readonly redisKeyPrefix: string;
+  /**
+   * How long the message filter keeps retrying a Redis or Data Plane failure inside one
+   * invocation (`CHAT_RETRY_BUDGET_MS`); it also stops in time to answer before the timeout.
+   */
+  readonly retryBudgetMs: number;
+  /**
+   * The filter's async event age (`CHAT_MAX_EVENT_AGE_SECONDS`, Terraform passes the function's
+   * `maximum_event_age_in_seconds`): de-duplication remembers an event this long, and an older
+   * event is dropped.
+   */
+  readonly maxEventAgeSeconds: number;
 }
 
 /**
@@ -211,6 +222,9 @@ export function loadConfig<const R extends RequiredSetting = never>(
     historyRequireAuth: bool(env, 'CHAT_HISTORY_REQUIRE_AUTH', true),
     corsOrigins: corsOrigins(env),
     redisKeyPrefix,
+    retryBudgetMs: integer(env, 'CHAT_RETRY_BUDGET_MS', 8000, 0, 60_000),
+    // Lambda's own bounds for MaximumEventAgeInSeconds.
+    maxEventAgeSeconds: integer(env, 'CHAT_MAX_EVENT_AGE_SECONDS', 300, 60, 21_600),
   };
   const required = new Set<RequiredSetting>(options.require ?? []);
   if (required.has('REDIS_URL') && config.redisUrl === undefined) {

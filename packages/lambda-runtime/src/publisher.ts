@@ -13,15 +13,29 @@ export interface PublisherOptions {
   readonly env?: Record<string, string | undefined>;
 }
 
-/** The Data Plane did not accept a publish (after the SDK's own quick retry). */
+/**
+ * True when trying the same publish again may succeed: no answer at all (network, timeout), a
+ * server error or throttling. A 4xx such as InvalidRequestException would fail the same way again.
+ */
+function isTransient(cause: unknown): boolean {
+  const failure = cause as { name?: unknown; $metadata?: { httpStatusCode?: unknown } } | null;
+  const status = failure?.$metadata?.httpStatusCode;
+  if (typeof status !== 'number') return true;
+  return status >= 500 || status === 429 || failure?.name === 'ThrottlingException';
+}
+
+/** The Data Plane did not accept a publish. */
 export class PublishError extends Error {
   readonly code = 'publish_failed';
   readonly topic: string;
+  /** A retry may succeed (network, 5xx, throttling); false for a refused request. */
+  readonly transient: boolean;
   constructor(topic: string, cause: unknown) {
     const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
     super(`publish to ${topic} failed: ${reason}`, { cause });
     this.name = 'PublishError';
     this.topic = topic;
+    this.transient = isTransient(cause);
   }
 }
 
@@ -46,6 +60,9 @@ function localCredentials(endpoint: string, env: Record<string, string | undefin
 
 const encoder = new TextEncoder();
 
+/** The longest one `publish` call takes: 1 s to connect plus the request timeout. */
+export const PUBLISH_TIMEOUT_MS = 3000;
+
 /** Create one per container (at module scope): the client keeps its HTTP connections alive. */
 export function createPublisher(options: PublisherOptions): Publisher {
   const env = options.env ?? process.env;
@@ -53,9 +70,10 @@ export function createPublisher(options: PublisherOptions): Publisher {
   const client = new IoTDataPlaneClient({
     endpoint: options.endpoint,
     region: options.region ?? env.AWS_REGION ?? 'us-east-1',
-    // One quick retry inside the invocation; beyond that Lambda's async retry takes over.
-    maxAttempts: 2,
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+    // One attempt per call: the caller (the filter's retry budget) decides when to try again,
+    // so a call's time is bounded and fits the budget's accounting.
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 1000, requestTimeout: PUBLISH_TIMEOUT_MS - 1000 },
     ...(credentials === undefined ? {} : { credentials }),
   });
   return {

@@ -30,6 +30,8 @@ describe('loadConfig', () => {
       historyRequireAuth: true,
       corsOrigins: ['*'],
       redisKeyPrefix: 'gc',
+      retryBudgetMs: 8000,
+      maxEventAgeSeconds: 300,
     });
   });
 
@@ -51,6 +53,8 @@ describe('loadConfig', () => {
       CHAT_HISTORY_REQUIRE_AUTH: 'false',
       CHAT_CORS_ORIGINS: 'https://game.example.com, http://localhost:5173',
       CHAT_REDIS_KEY_PREFIX: 'gc:prod',
+      CHAT_RETRY_BUDGET_MS: '5000',
+      CHAT_MAX_EVENT_AGE_SECONDS: '600',
     });
     expect(config).toEqual({
       redisUrl: 'rediss://:pw@cache.example.com:6379',
@@ -69,6 +73,8 @@ describe('loadConfig', () => {
       historyRequireAuth: false,
       corsOrigins: ['https://game.example.com', 'http://localhost:5173'],
       redisKeyPrefix: 'gc:prod',
+      retryBudgetMs: 5000,
+      maxEventAgeSeconds: 600,
     });
   });
 
@@ -97,6 +103,11 @@ describe('loadConfig', () => {
     ['CHAT_HISTORY_REQUIRE_AUTH', 'yes', /true or false/],
     ['CHAT_CORS_ORIGINS', 'https://a.example.com/path', /origins/],
     ['CHAT_REDIS_KEY_PREFIX', 'gc{x}', /key|characters/],
+    ['CHAT_RETRY_BUDGET_MS', '8s', /whole number 0-60000/],
+    ['CHAT_RETRY_BUDGET_MS', '90000', /whole number 0-60000/],
+    // Lambda's MaximumEventAgeInSeconds takes 60-21600.
+    ['CHAT_MAX_EVENT_AGE_SECONDS', '59', /whole number 60-21600/],
+    ['CHAT_MAX_EVENT_AGE_SECONDS', '21601', /whole number 60-21600/],
   ])('refuses %s=%j with a message naming it', (variable, value, accepted) => {
     const error = errorOf({ [variable]: value });
     expect(error).toBeInstanceOf(ConfigError);
@@ -136,6 +147,8 @@ describe('loadConfig', () => {
       'CHAT_CORS_ORIGINS',
       'CHAT_REDIS_KEY_PREFIX',
       'CHAT_HISTORY_REQUIRE_AUTH',
+      'CHAT_RETRY_BUDGET_MS',
+      'CHAT_MAX_EVENT_AGE_SECONDS',
     ];
     fc.assert(
       fc.property(fc.constantFrom(...variables), fc.string({ maxLength: 60 }), (name, value) => {

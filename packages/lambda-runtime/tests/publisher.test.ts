@@ -24,31 +24,31 @@ describe('publisher', () => {
     expect(recorder.published[0]?.qos).toBe(0);
   });
 
-  it('retries a server error once inside the call', async () => {
-    recorder.failNext(1, 500, 'InternalFailureException');
+  it('makes one attempt per call and throws a transient PublishError on a server error', async () => {
+    recorder.failNext(1, 503, 'ThrottlingException');
+    const error = await publisher.publish('chat/room/A', { n: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PublishError);
+    expect(error).toMatchObject({ code: 'publish_failed', topic: 'chat/room/A', transient: true });
+    expect((error as Error).message).toMatch(/ThrottlingException/);
+    expect(recorder.published).toHaveLength(0);
+    // The caller retries: the next call goes through.
     await publisher.publish('chat/room/A', { n: 1 });
     expect(recorder.published).toHaveLength(1);
   });
 
-  it('throws a typed PublishError when the Data Plane keeps refusing', async () => {
-    recorder.failNext(2, 503, 'ThrottlingException');
-    const error = await publisher.publish('chat/room/A', { n: 1 }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PublishError);
-    expect(error).toMatchObject({ code: 'publish_failed', topic: 'chat/room/A' });
-    expect((error as Error).message).toMatch(/ThrottlingException/);
-    expect(recorder.published).toHaveLength(0);
-  });
-
-  it('does not retry a request the Data Plane calls invalid', async () => {
+  it('calls a refused request not transient: trying it again would fail the same way', async () => {
     recorder.failNext(1, 400, 'InvalidRequestException');
-    await expect(publisher.publish('chat/room/A', {})).rejects.toThrow(/InvalidRequestException/);
-    // The second attempt would have succeeded: it was never made.
-    await publisher.publish('chat/room/B', {});
-    expect(recorder.published.map((p) => p.topic)).toEqual(['chat/room/B']);
+    await expect(publisher.publish('chat/room/A', {})).rejects.toMatchObject({
+      message: expect.stringMatching(/InvalidRequestException/),
+      transient: false,
+    });
   });
 
-  it('throws PublishError when nothing listens', async () => {
+  it('throws a transient PublishError when nothing listens', async () => {
     const dead = createPublisher({ endpoint: 'http://127.0.0.1:1', env: {} });
-    await expect(dead.publish('chat/room/A', {})).rejects.toBeInstanceOf(PublishError);
+    await expect(dead.publish('chat/room/A', {})).rejects.toMatchObject({
+      code: 'publish_failed',
+      transient: true,
+    });
   });
 });

@@ -1,4 +1,4 @@
-import type { ChatStore } from '@game-chat/chat-store/store';
+import type { AdmitResult, ChatStore } from '@game-chat/chat-store/store';
 import type { ChatConfig } from '@game-chat/lambda-runtime/config';
 import type { Publisher } from '@game-chat/lambda-runtime/publisher';
 import type { NoticeCode } from '@game-chat/protocol/errors';
@@ -14,16 +14,38 @@ import {
 import { createTopics } from '@game-chat/protocol/topics';
 import { type ChatRuleEvent, parseRuleEvent } from './event.js';
 import type { ProfanityFilter } from './profanity.js';
+import { createRetryBudget, type RetryBudget, RetryBudgetExhaustedError } from './retry.js';
 
 export type FilterConfig = Pick<
   ChatConfig,
-  'topicPrefix' | 'maxTextLength' | 'rateBurst' | 'ratePerSecond' | 'channelRatePerSecond'
+  | 'topicPrefix'
+  | 'maxTextLength'
+  | 'rateBurst'
+  | 'ratePerSecond'
+  | 'channelRatePerSecond'
+  | 'retryBudgetMs'
+  | 'maxEventAgeSeconds'
 >;
 
-/** Where a dropped event is reported; the Powertools logger fits. */
+/** Where dropped events and outages are reported; the Powertools logger fits. */
 export interface FilterLog {
   warn(message: string, extra: Record<string, unknown>): void;
 }
+
+/** What the invocation allows: Lambda's `context.getRemainingTimeInMillis`. */
+export interface InvocationLimits {
+  readonly remainingTimeMs: () => number;
+}
+
+/** When the sender of an `unavailable` notice should send the same message again. */
+export const UNAVAILABLE_RETRY_AFTER_MS = 2000;
+/**
+ * Time kept back from the function's timeout for the `unavailable` notice, so that it goes out
+ * before Lambda stops the invocation.
+ */
+export const NOTICE_RESERVE_MS = 1000;
+/** The notice itself may use what is left, short of the timeout. */
+const TIMEOUT_MARGIN_MS = 100;
 
 export interface MessageFilterDeps {
   readonly store: ChatStore;
@@ -38,7 +60,11 @@ export type FilterOutcome =
   | { readonly status: 'published'; readonly message: ChatMessage }
   | { readonly status: 'refused'; readonly code: NoticeCode }
   | { readonly status: 'duplicate' }
-  | { readonly status: 'dropped'; readonly reason: string };
+  | { readonly status: 'dropped'; readonly reason: string }
+  /** Older than the maximum event age: dropped rather than risk storing it twice. */
+  | { readonly status: 'expired'; readonly ageMs: number }
+  /** Redis or the Data Plane stayed down through the budget; the sender was told to resend. */
+  | { readonly status: 'unavailable'; readonly attempts: number };
 
 /** A message that passed validation, admission and moderation. */
 interface Accepted {
@@ -52,15 +78,22 @@ interface Accepted {
 export interface MessageFilter {
   /**
    * Handles one rule event. Refusals become a notice on the sender's inbox and return
-   * normally; Redis or Data Plane failures throw, so Lambda's async retry runs again.
+   * normally. Redis and Data Plane failures are retried within the budget; when it runs out the
+   * sender gets an `unavailable` notice, and when even that cannot be published the handler
+   * throws, so Lambda's async retry runs the event again.
    */
-  handle(event: unknown): Promise<FilterOutcome>;
+  handle(event: unknown, limits?: InvocationLimits): Promise<FilterOutcome>;
 }
 
 /** A whisper's id: stable for a redelivered event, so recipients de-duplicate. */
 export function whisperId(event: Pick<ChatRuleEvent, 'receivedAt' | 'ingestId'>): string {
   const hex = event.ingestId.replace(/-/g, '').slice(0, 12);
   return `${event.receivedAt}-${Number.parseInt(hex, 16)}`;
+}
+
+interface NoticeExtra {
+  readonly clientMsgId?: string | undefined;
+  readonly retryAfterMs?: number;
 }
 
 /** The payload's clientMsgId when it is valid, to echo in a notice about another problem. */
@@ -76,13 +109,8 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
   const topics = createTopics(config.topicPrefix);
   const rate = { burst: config.rateBurst, perSecond: config.ratePerSecond };
 
-  async function refuse(
-    to: PlayerId,
-    code: NoticeCode,
-    detail: string,
-    extra: { clientMsgId?: string | undefined; retryAfterMs?: number } = {},
-  ): Promise<FilterOutcome> {
-    const notice: Notice = {
+  function notice(code: NoticeCode, detail: string, extra: NoticeExtra): Notice {
+    return {
       v: PROTOCOL_VERSION,
       kind: 'notice',
       code,
@@ -90,149 +118,243 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
       detail,
       ...(extra.retryAfterMs === undefined ? {} : { retryAfterMs: extra.retryAfterMs }),
     };
-    await publisher.publish(topics.inbox(to), notice, 1);
+  }
+
+  async function refuse(
+    budget: RetryBudget,
+    to: PlayerId,
+    code: NoticeCode,
+    detail: string,
+    extra: NoticeExtra = {},
+  ): Promise<FilterOutcome> {
+    await budget.run(() => publisher.publish(topics.inbox(to), notice(code, detail, extra), 1));
     return { status: 'refused', code };
   }
 
+  /**
+   * Clears a "still to be published" mark. If that fails, a later retry may publish the message
+   * again with the same id, which clients de-duplicate.
+   */
+  async function markPublished(mark: () => Promise<boolean>, id: string): Promise<void> {
+    try {
+      await mark();
+    } catch (error) {
+      log?.warn('could not clear the publish mark; a retry may publish it again', { id, error });
+    }
+  }
+
   async function deliverToChannel(
+    budget: RetryBudget,
     channel: ChannelName,
     accepted: Accepted,
   ): Promise<FilterOutcome> {
     const { event, from, clientMsgId, text, moderated } = accepted;
-    const appended = await store.append(
-      channel,
-      {
-        kind: 'chat',
-        from,
-        text,
-        ingestId: event.ingestId,
-        ...(clientMsgId === undefined ? {} : { clientMsgId }),
-        ...(moderated ? { moderated } : {}),
-      },
-      { channelRatePerSecond: config.channelRatePerSecond },
+    const appended = await budget.run(() =>
+      store.append(
+        channel,
+        {
+          kind: 'chat',
+          from,
+          text,
+          ingestId: event.ingestId,
+          ...(clientMsgId === undefined ? {} : { clientMsgId }),
+          ...(moderated ? { moderated } : {}),
+        },
+        {
+          channelRatePerSecond: config.channelRatePerSecond,
+          receivedAt: event.receivedAt,
+          trackPublish: true,
+        },
+      ),
     );
     if (!appended.ok) {
-      return refuse(from.id, 'rate_limited', 'This channel is busy: try again shortly', {
+      return refuse(budget, from.id, 'rate_limited', 'This channel is busy: try again shortly', {
         clientMsgId,
         retryAfterMs: appended.retryAfterMs,
       });
     }
     const { message } = appended;
-    // Stored before (a redelivered event or a resend): publish again only if that failed.
-    if (appended.duplicate && !(await store.takeUnpublished(channel, message.id))) {
-      return { status: 'duplicate' };
-    }
-    try {
-      await publisher.publish(topics.room(channel), message, 1);
-    } catch (error) {
-      await store.markUnpublished(channel, message.id);
-      throw error;
-    }
+    // Stored before (a redelivered event or a resend): publish again only if that never happened.
+    if (!appended.unpublished) return { status: 'duplicate' };
+    await budget.run(() => publisher.publish(topics.room(channel), message, 1));
+    await markPublished(() => store.markPublished(channel, message.id), message.id);
     return { status: 'published', message };
   }
 
   async function deliverWhisper(
+    budget: RetryBudget,
     to: PlayerId,
     accepted: Accepted,
-    redelivered: boolean,
+    admitted: Extract<AdmitResult, { ok: true }>,
   ): Promise<FilterOutcome> {
     const { event, from, clientMsgId, text, moderated } = accepted;
-    if (redelivered && !(await store.takeWhisperUnpublished(from.id, event.ingestId))) {
+    // A retry publishes the first attempt's whisper, under its id, if that never went out.
+    const id = admitted.retry ? admitted.whisper?.id : whisperId(event);
+    if (id === undefined || (admitted.retry && admitted.whisper?.unpublished !== true)) {
       return { status: 'duplicate' };
     }
     const message: ChatMessage = {
       v: PROTOCOL_VERSION,
-      id: whisperId(event),
+      id,
       kind: 'whisper',
       from,
       to: { id: to },
       text,
-      sentAt: event.receivedAt,
+      sentAt: Number(id.slice(0, id.indexOf('-'))),
       ...(clientMsgId === undefined ? {} : { clientMsgId }),
       ...(moderated ? { moderated: true as const } : {}),
     };
     const inboxes = new Set<PlayerId>([to, from.id]);
-    try {
-      await Promise.all(
-        [...inboxes].map((player) => publisher.publish(topics.inbox(player), message, 1)),
-      );
-    } catch (error) {
-      await store.markWhisperUnpublished(from.id, event.ingestId);
-      throw error;
-    }
+    // Each copy is retried on its own; one that went out and is published again carries the
+    // same id, which clients de-duplicate.
+    await Promise.all(
+      [...inboxes].map((player) =>
+        budget.run(() => publisher.publish(topics.inbox(player), message, 1)),
+      ),
+    );
+    await markPublished(() => store.markWhisperPublished(from.id, id), id);
     return { status: 'published', message };
   }
 
+  /** Validation, admission, moderation and delivery, every Redis and Data Plane call retried. */
+  async function process(event: ChatRuleEvent, budget: RetryBudget): Promise<FilterOutcome> {
+    // The connection names the sender; nothing in the payload can.
+    const client = parseClientId(event.clientId);
+    if (!client.ok) {
+      log?.warn('dropped an event without a player client id', { reason: client.message });
+      return { status: 'dropped', reason: client.message };
+    }
+    const senderId = client.value.playerId;
+    const payload = Buffer.from(event.payload, 'base64');
+    const request = parseSendPayload(payload, { maxTextLength: config.maxTextLength });
+    if (!request.ok) {
+      return refuse(budget, senderId, request.code, request.message, {
+        clientMsgId: echoableClientMsgId(payload),
+      });
+    }
+    const { clientMsgId } = request.value;
+    const topic = topics.parse(event.topic);
+    if (!topic.ok || (topic.value.kind !== 'send' && topic.value.kind !== 'whisper')) {
+      return refuse(
+        budget,
+        senderId,
+        'forbidden',
+        `publish to ${topics.prefix}/send/{channel} or ${topics.prefix}/whisper/{playerId} only`,
+        { clientMsgId },
+      );
+    }
+    const target = topic.value;
+    const moderation = profanity.moderate(request.value.text);
+    const admitted = await budget.run(() =>
+      store.admit({
+        playerId: senderId,
+        ingestId: event.ingestId,
+        rate,
+        receivedAt: event.receivedAt,
+        ...(clientMsgId === undefined
+          ? {}
+          : { resendKey: `${target.kind}/${target.name}:${clientMsgId}` }),
+        // A whisper that will go out is remembered with its id until it has been published.
+        ...(target.kind === 'whisper' && moderation.ok ? { whisperId: whisperId(event) } : {}),
+      }),
+    );
+    if (!admitted.ok) {
+      if (admitted.code === 'muted') {
+        const reason = admitted.reason === undefined ? '' : `: ${admitted.reason}`;
+        return refuse(
+          budget,
+          senderId,
+          'muted',
+          `You are muted until ${new Date(admitted.until).toISOString()}${reason}`,
+          { clientMsgId },
+        );
+      }
+      return refuse(
+        budget,
+        senderId,
+        'rate_limited',
+        `Slow down: ${rate.burst} messages at once, then ${rate.perSecond} per second`,
+        { clientMsgId, retryAfterMs: admitted.retryAfterMs },
+      );
+    }
+    if (!moderation.ok) {
+      return refuse(budget, senderId, 'blocked', 'Your message was blocked by moderation', {
+        clientMsgId,
+      });
+    }
+    const accepted: Accepted = {
+      event,
+      // The display name the authorizer recorded, or the player id when there is none.
+      from: { id: senderId, name: admitted.profile?.name ?? senderId },
+      clientMsgId,
+      text: moderation.text,
+      moderated: moderation.moderated,
+    };
+    // topics.parse validated the name as a channel (send) or a player id (whisper).
+    if (target.kind === 'send') {
+      return deliverToChannel(budget, target.name as ChannelName, accepted);
+    }
+    return deliverWhisper(budget, target.name as PlayerId, accepted, admitted);
+  }
+
+  /**
+   * The budget ran out: tell the sender to send again, with what time the invocation has left.
+   * When even that fails the event is not lost: the handler throws and Lambda retries it.
+   */
+  async function deferToSender(
+    event: ChatRuleEvent,
+    exhausted: RetryBudgetExhaustedError,
+    deadline: number,
+  ): Promise<FilterOutcome> {
+    const client = parseClientId(event.clientId);
+    if (!client.ok) throw exhausted;
+    const clientMsgId = echoableClientMsgId(Buffer.from(event.payload, 'base64'));
+    log?.warn('chat store or Data Plane unavailable through the retry budget; sender told', {
+      attempts: exhausted.attempts,
+      error: exhausted.cause,
+    });
+    const unavailable = notice(
+      'unavailable',
+      'Chat is briefly unavailable: your message will be sent again',
+      { clientMsgId, retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS },
+    );
+    try {
+      await createRetryBudget(deadline).run(() =>
+        publisher.publish(topics.inbox(client.value.playerId), unavailable, 1),
+      );
+    } catch {
+      throw exhausted;
+    }
+    return { status: 'unavailable', attempts: exhausted.attempts };
+  }
+
   return {
-    async handle(rawEvent) {
+    async handle(rawEvent, limits) {
+      const started = Date.now();
       const parsed = parseRuleEvent(rawEvent);
       if (!parsed.ok) {
         log?.warn('dropped an event that is not from the chat rule', { reason: parsed.message });
         return { status: 'dropped', reason: parsed.message };
       }
       const event = parsed.value;
-      // The connection names the sender; nothing in the payload can.
-      const client = parseClientId(event.clientId);
-      if (!client.ok) {
-        log?.warn('dropped an event without a player client id', { reason: client.message });
-        return { status: 'dropped', reason: client.message };
+      // Past the age Lambda keeps events for, the de-duplication may have forgotten it; the
+      // handler logs and counts it.
+      const ageMs = started - event.receivedAt;
+      if (ageMs > config.maxEventAgeSeconds * 1000) return { status: 'expired', ageMs };
+      const timeout = started + (limits?.remainingTimeMs() ?? Number.POSITIVE_INFINITY);
+      // Tries start within the budget; one still running when only the notice's reserve is left
+      // is given up on, so the notice goes out before the timeout.
+      const giveUpAt = timeout - NOTICE_RESERVE_MS;
+      const budget = createRetryBudget(
+        Math.min(started + config.retryBudgetMs, giveUpAt),
+        giveUpAt,
+      );
+      try {
+        return await process(event, budget);
+      } catch (error) {
+        if (!(error instanceof RetryBudgetExhaustedError)) throw error;
+        return deferToSender(event, error, timeout - TIMEOUT_MARGIN_MS);
       }
-      const senderId = client.value.playerId;
-      const payload = Buffer.from(event.payload, 'base64');
-      const request = parseSendPayload(payload, { maxTextLength: config.maxTextLength });
-      if (!request.ok) {
-        return refuse(senderId, request.code, request.message, {
-          clientMsgId: echoableClientMsgId(payload),
-        });
-      }
-      const { clientMsgId } = request.value;
-      const topic = topics.parse(event.topic);
-      if (!topic.ok || (topic.value.kind !== 'send' && topic.value.kind !== 'whisper')) {
-        return refuse(
-          senderId,
-          'forbidden',
-          `publish to ${topics.prefix}/send/{channel} or ${topics.prefix}/whisper/{playerId} only`,
-          { clientMsgId },
-        );
-      }
-
-      const admitted = await store.admit({ playerId: senderId, ingestId: event.ingestId, rate });
-      if (!admitted.ok) {
-        if (admitted.code === 'muted') {
-          const reason = admitted.reason === undefined ? '' : `: ${admitted.reason}`;
-          return refuse(
-            senderId,
-            'muted',
-            `You are muted until ${new Date(admitted.until).toISOString()}${reason}`,
-            { clientMsgId },
-          );
-        }
-        return refuse(
-          senderId,
-          'rate_limited',
-          `Slow down: ${rate.burst} messages at once, then ${rate.perSecond} per second`,
-          { clientMsgId, retryAfterMs: admitted.retryAfterMs },
-        );
-      }
-      const moderation = profanity.moderate(request.value.text);
-      if (!moderation.ok) {
-        return refuse(senderId, 'blocked', 'Your message was blocked by moderation', {
-          clientMsgId,
-        });
-      }
-      const accepted: Accepted = {
-        event,
-        // The display name the authorizer recorded, or the player id when there is none.
-        from: { id: senderId, name: admitted.profile?.name ?? senderId },
-        clientMsgId,
-        text: moderation.text,
-        moderated: moderation.moderated,
-      };
-      // topics.parse validated the name as a channel (send) or a player id (whisper).
-      if (topic.value.kind === 'send') {
-        return deliverToChannel(topic.value.name as ChannelName, accepted);
-      }
-      return deliverWhisper(topic.value.name as PlayerId, accepted, admitted.retry);
     },
   };
 }

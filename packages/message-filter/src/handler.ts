@@ -5,6 +5,7 @@ import { createLogger, injectLambdaContext } from '@game-chat/lambda-runtime/log
 import { createPublisher } from '@game-chat/lambda-runtime/publisher';
 import { resolveSecretSettings } from '@game-chat/lambda-runtime/secrets';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { createMessageFilter, type FilterOutcome } from './filter.js';
 import { createProfanityFilter } from './profanity.js';
 
@@ -19,6 +20,8 @@ const filter = createMessageFilter({
     client: getSharedRedisClient(config.redisUrl),
     historySeconds: config.historySeconds,
     historyMax: config.historyMax,
+    // Lambda may redeliver an event until it is this old: remember it that long.
+    dedupeSeconds: config.maxEventAgeSeconds,
     keyPrefix: config.redisKeyPrefix,
   }),
   publisher: createPublisher({ endpoint: config.iotDataEndpoint }),
@@ -28,10 +31,33 @@ const filter = createMessageFilter({
 });
 
 /**
- * The IoT rule's async target. Players only ever see notices built by the filter; an error
- * (Redis or Data Plane unavailable) is logged here and thrown so Lambda retries the event.
+ * An event dropped for its age, as a CloudWatch embedded metric (`game-chat` / `ExpiredEvents`):
+ * the log line is counted without a metric filter.
  */
-export const handler = middy<unknown, FilterOutcome>()
+function expiredEventMetric(functionName: string) {
+  return {
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [
+        {
+          Namespace: 'game-chat',
+          Dimensions: [['FunctionName']],
+          Metrics: [{ Name: 'ExpiredEvents', Unit: 'Count' }],
+        },
+      ],
+    },
+    FunctionName: functionName,
+    ExpiredEvents: 1,
+  };
+}
+
+/**
+ * The IoT rule's async target. Players only ever see notices built by the filter. Redis and
+ * Data Plane failures are retried within the budget (never past the function's timeout); an
+ * error that gets here (not even the `unavailable` notice went out) is logged and thrown so
+ * Lambda retries the event.
+ */
+export const handler = middy<unknown, FilterOutcome, Error, Context>()
   .use(injectLambdaContext(logger))
   .use({
     onError: (request) => {
@@ -42,8 +68,16 @@ export const handler = middy<unknown, FilterOutcome>()
       });
     },
   })
-  .handler(async (event) => {
-    const outcome = await filter.handle(event);
+  .handler(async (event, context) => {
+    const outcome = await filter.handle(event, {
+      remainingTimeMs: () => context.getRemainingTimeInMillis(),
+    });
+    if (outcome.status === 'expired') {
+      logger.warn('event dropped: older than the maximum event age', {
+        ageMs: outcome.ageMs,
+        ...expiredEventMetric(context.functionName),
+      });
+    }
     logger.info('handled', {
       status: outcome.status,
       ...(outcome.status === 'refused' ? { code: outcome.code } : {}),

@@ -1,68 +1,178 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Harness, roomMessages, ruleEvent, startHarness } from './helpers/harness.js';
+import { type Harness, notices, roomMessages, ruleEvent, startHarness } from './helpers/harness.js';
 
+/**
+ * Redis and the Data Plane failing under the filter: short failures are retried inside the
+ * invocation; past the budget the sender gets `unavailable` (and resends the same clientMsgId);
+ * when not even that notice goes out, the handler throws for Lambda's async retry. Whatever path
+ * a message takes, it is stored and published once.
+ */
+
+const BUDGET_MS = 1500;
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ privateRedis: true });
+  // A short budget keeps the "budget runs out" cases quick; the mechanism is the same at 8 s.
+  h = await startHarness({ privateRedis: true, env: { CHAT_RETRY_BUDGET_MS: String(BUDGET_MS) } });
 });
 beforeEach(() => h.recorder.clear());
 afterAll(() => h.close());
 
-describe('Data Plane publish failure', () => {
-  it('throws so Lambda retries; the retry publishes once, a later redelivery nothing', async () => {
-    const event = ruleEvent('chat/send/Flaky', { text: 'important', clientMsgId: 'imp' });
-    // Both attempts of the SDK (one quick retry) fail.
-    h.recorder.failNext(2, 500, 'InternalFailureException');
-    await expect(h.invoke(event)).rejects.toMatchObject({ code: 'publish_failed' });
-    expect(roomMessages(h.recorder, 'Flaky')).toEqual([]);
-    // It was stored before the publish failed; the retry must not store it twice.
-    const stored = (await h.store.recent('Flaky', { limit: 5 })).messages;
-    expect(stored).toHaveLength(1);
+const toRoom = (topic: string) => topic.startsWith('chat/room/');
 
-    expect((await h.invoke(event)).status).toBe('published');
+/** A Lambda context whose function times out `ms` from now. */
+function timingOutIn(ms: number) {
+  const deadline = Date.now() + ms;
+  return { getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
+}
+
+describe('Data Plane failures', () => {
+  it('retries a failed publish inside the invocation: published once, a redelivery nothing', async () => {
+    const event = ruleEvent('chat/send/Flaky', { text: 'important', clientMsgId: 'imp' });
+    h.recorder.failNext(3, 500, 'InternalFailureException');
+    const outcome = await h.invoke(event);
+    expect(outcome.status).toBe('published');
+    const stored = (await h.store.recent('Flaky', { limit: 5 })).messages;
     expect(roomMessages(h.recorder, 'Flaky')).toEqual(stored);
     expect(await h.invoke(event)).toEqual({ status: 'duplicate' });
     expect(roomMessages(h.recorder, 'Flaky')).toHaveLength(1);
   });
 
-  it('throws for a whisper too, and the retry publishes it', async () => {
-    const event = ruleEvent('chat/whisper/bob', { text: 'psst' });
-    h.recorder.failNext(100, 503, 'ThrottlingException');
-    await expect(h.invoke(event)).rejects.toMatchObject({ code: 'publish_failed' });
-    expect(h.recorder.published).toEqual([]);
-    h.recorder.failNext(0);
+  it('retries each copy of a whisper; a redelivery publishes nothing more', async () => {
+    const event = ruleEvent('chat/whisper/bob', { text: 'psst', clientMsgId: 'w1' });
+    h.recorder.failNext(3, 503, 'ThrottlingException');
     expect((await h.invoke(event)).status).toBe('published');
     expect(await h.invoke(event)).toEqual({ status: 'duplicate' });
-    expect(h.recorder.published.map((p) => p.topic).sort()).toEqual([
-      'chat/inbox/alice',
-      'chat/inbox/bob',
+    const topics = h.recorder.published.map((p) => p.topic).sort();
+    expect(topics).toEqual(['chat/inbox/alice', 'chat/inbox/bob']);
+  });
+
+  it('does not retry a publish the Data Plane refuses as invalid', async () => {
+    const event = ruleEvent('chat/send/Refused', { text: 'x' });
+    h.recorder.failNext(1, 400, 'InvalidRequestException', toRoom);
+    await expect(h.invoke(event)).rejects.toMatchObject({ code: 'publish_failed' });
+    expect(h.recorder.published).toEqual([]);
+  });
+
+  it('room down through the budget: the sender is told, and the resend publishes the stored message once', async () => {
+    const first = ruleEvent('chat/send/Down', { text: 'hold on', clientMsgId: 'c-down' });
+    h.recorder.failNext(1_000_000, 503, 'ServiceUnavailableException', toRoom);
+    expect(await h.invoke(first)).toMatchObject({ status: 'unavailable' });
+    expect(notices(h.recorder)).toEqual([
+      {
+        v: 1,
+        kind: 'notice',
+        code: 'unavailable',
+        clientMsgId: 'c-down',
+        detail: expect.any(String),
+        retryAfterMs: 2000,
+      },
     ]);
+    const [stored] = (await h.store.recent('Down', { limit: 5 })).messages;
+    expect(stored?.text).toBe('hold on');
+
+    h.recorder.clear();
+    // The SDK sends the same payload again: a new rule event, the same clientMsgId.
+    const resend = ruleEvent('chat/send/Down', { text: 'hold on', clientMsgId: 'c-down' });
+    expect(await h.invoke(resend)).toEqual({ status: 'published', message: stored });
+    expect(await h.invoke(resend)).toEqual({ status: 'duplicate' });
+    expect(await h.invoke(first)).toEqual({ status: 'duplicate' });
+    expect(roomMessages(h.recorder, 'Down')).toEqual([stored]);
+  });
+
+  it("a whisper whose recipient's copy fails through the budget: the resend delivers it under its first id", async () => {
+    const first = ruleEvent('chat/whisper/bob', { text: 'psst', clientMsgId: 'w-late' });
+    h.recorder.failNext(1_000_000, 503, 'ServiceUnavailableException', (topic) =>
+      topic.endsWith('/bob'),
+    );
+    expect(await h.invoke(first)).toMatchObject({ status: 'unavailable' });
+    const [own] = h.recorder.published
+      .filter((p) => p.topic === 'chat/inbox/alice')
+      .map((p) => p.json<{ kind: string; id: string }>())
+      .filter((message) => message.kind === 'whisper');
+    expect(notices(h.recorder).map((n) => n.code)).toEqual(['unavailable']);
+
+    h.recorder.clear();
+    const resend = ruleEvent('chat/whisper/bob', { text: 'psst', clientMsgId: 'w-late' });
+    const outcome = await h.invoke(resend);
+    expect(outcome).toMatchObject({ status: 'published', message: { id: own?.id } });
+    expect(await h.invoke(resend)).toEqual({ status: 'duplicate' });
+    const toBob = h.recorder.published.filter((p) => p.topic === 'chat/inbox/bob');
+    expect(toBob.map((p) => p.json<{ id: string }>().id)).toEqual([own?.id]);
+  });
+
+  it('everything down: throws so Lambda retries, and the redelivery publishes once', async () => {
+    const event = ruleEvent('chat/send/Dark', { text: 'anyone?', clientMsgId: 'c-dark' });
+    h.recorder.failNext(1_000_000, 503, 'ServiceUnavailableException');
+    // The notice is retried until just before the timeout, then the handler throws.
+    await expect(h.invoke(event, timingOutIn(3000))).rejects.toMatchObject({
+      code: 'retry_budget_exhausted',
+    });
+    expect(h.recorder.published).toEqual([]);
+    const stored = (await h.store.recent('Dark', { limit: 5 })).messages;
+    expect(stored).toHaveLength(1);
+
+    h.recorder.clear();
+    expect(await h.invoke(event)).toEqual({ status: 'published', message: stored[0] });
+    expect(await h.invoke(event)).toEqual({ status: 'duplicate' });
+    expect(roomMessages(h.recorder, 'Dark')).toEqual(stored);
+  });
+
+  it('never runs past the function timeout, whatever the budget', async () => {
+    const event = ruleEvent('chat/send/Late', { text: 'x' });
+    h.recorder.failNext(1_000_000, 503, 'ServiceUnavailableException', toRoom);
+    const deadline = Date.now() + 1300;
+    const outcome = await h.invoke(event, timingOutIn(1300));
+    // The budget (1.5 s) does not fit in 1.3 s: the notice goes out before the timeout.
+    expect(outcome.status).toBe('unavailable');
+    expect(Date.now()).toBeLessThan(deadline);
+    expect(notices(h.recorder).map((n) => n.code)).toEqual(['unavailable']);
   });
 });
 
 describe('Redis down', () => {
-  it('makes the handler throw store_unavailable, and it recovers when Redis is back', async () => {
-    expect((await h.invoke(ruleEvent('chat/send/Down', { text: 'before' }))).status).toBe(
-      'published',
-    );
+  it('waits out an outage shorter than the budget inside the invocation', async () => {
     await h.stopRedis();
-    const during = ruleEvent('chat/send/Down', { text: 'during' });
-    await expect(h.invoke(during)).rejects.toMatchObject({ code: 'store_unavailable' });
-    expect(roomMessages(h.recorder, 'Down').map((m) => m.text)).toEqual(['before']);
+    const event = ruleEvent('chat/send/Blip', { text: 'during', clientMsgId: 'blip' });
+    // Redis is down when the invocation starts, and back while it retries.
+    const invocation = h.invoke(event);
+    await h.startRedis();
+    expect((await invocation).status).toBe('published');
+    expect(roomMessages(h.recorder, 'Blip').map((m) => m.text)).toEqual(['during']);
+    expect(notices(h.recorder)).toEqual([]);
+  });
+
+  it('tells the sender when Redis stays down through the budget; the resend is stored once', async () => {
+    await h.stopRedis();
+    const first = ruleEvent('chat/send/Out', { text: 'still there?', clientMsgId: 'out-1' });
+    expect(await h.invoke(first)).toMatchObject({ status: 'unavailable' });
+    expect(notices(h.recorder)).toMatchObject([
+      { code: 'unavailable', clientMsgId: 'out-1', retryAfterMs: 2000 },
+    ]);
+    expect(roomMessages(h.recorder, 'Out')).toEqual([]);
 
     await h.startRedis();
-    // Lambda retries the same event; the container's client reconnects by itself.
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      try {
-        expect((await h.invoke(during)).status).toBe('published');
-        break;
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'store_unavailable' || Date.now() > deadline) {
-          throw error;
-        }
-      }
-    }
-    expect(roomMessages(h.recorder, 'Down').map((m) => m.text)).toEqual(['before', 'during']);
+    h.recorder.clear();
+    const resend = ruleEvent('chat/send/Out', { text: 'still there?', clientMsgId: 'out-1' });
+    expect((await h.invoke(resend)).status).toBe('published');
+    // Lambda may still deliver the first event: it is the same message.
+    expect(await h.invoke(first)).toEqual({ status: 'duplicate' });
+    expect(roomMessages(h.recorder, 'Out').map((m) => m.text)).toEqual(['still there?']);
+    expect((await h.store.recent('Out', { limit: 5 })).messages).toHaveLength(1);
+  });
+});
+
+describe('maximum event age', () => {
+  it('drops an event older than CHAT_MAX_EVENT_AGE_SECONDS without storing or publishing', async () => {
+    const old = ruleEvent(
+      'chat/send/Old',
+      { text: 'from long ago' },
+      { receivedAt: Date.now() - 301_000 },
+    );
+    expect(await h.invoke(old)).toEqual({ status: 'expired', ageMs: expect.any(Number) });
+    expect(h.recorder.published).toEqual([]);
+    expect((await h.store.recent('Old', { limit: 5 })).messages).toEqual([]);
+    // Just inside the age, a late event is still handled.
+    const late = ruleEvent('chat/send/Old', { text: 'late' }, { receivedAt: Date.now() - 290_000 });
+    expect((await h.invoke(late)).status).toBe('published');
   });
 });

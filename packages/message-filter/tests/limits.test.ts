@@ -19,8 +19,16 @@ afterAll(() => h.close());
 
 describe('per-player rate limit', () => {
   it('refuses beyond the burst with retryAfterMs, and lets the player in after it', async () => {
-    const send = (text: string) =>
-      h.invoke(ruleEvent('chat/send/Rate', { text, clientMsgId: text }, { clientId: 'rita' }));
+    // Limits count the second IoT received a message (the rule's timestamp()).
+    const receivedAt = Date.now();
+    const send = (text: string, at = receivedAt) =>
+      h.invoke(
+        ruleEvent(
+          'chat/send/Rate',
+          { text, clientMsgId: text },
+          { clientId: 'rita', receivedAt: at },
+        ),
+      );
     expect((await send('one')).status).toBe('published');
     expect((await send('two')).status).toBe('published');
     expect(await send('three')).toEqual({ status: 'refused', code: 'rate_limited' });
@@ -31,7 +39,7 @@ describe('per-player rate limit', () => {
     expect(notice?.detail).toMatch(/2 messages/);
     const retryAt = Date.now() + (notice?.retryAfterMs ?? 0);
     await until(async () => Date.now() >= retryAt);
-    expect((await send('three')).status).toBe('published');
+    expect((await send('three', Date.now())).status).toBe('published');
     expect(roomMessages(h.recorder, 'Rate').map((m) => m.text)).toEqual(['one', 'two', 'three']);
   });
 
@@ -50,9 +58,12 @@ describe('per-player rate limit', () => {
 describe('per-channel rate limit', () => {
   it('protects a channel from a flood of different players', async () => {
     const outcomes = [];
+    const receivedAt = Date.now();
     for (let i = 0; i < 5; i++) {
       outcomes.push(
-        await h.invoke(ruleEvent('chat/send/Flood', { text: `m${i}` }, { clientId: `fl${i}` })),
+        await h.invoke(
+          ruleEvent('chat/send/Flood', { text: `m${i}` }, { clientId: `fl${i}`, receivedAt }),
+        ),
       );
     }
     const statuses = outcomes.map((o) => o.status);
@@ -64,7 +75,8 @@ describe('per-channel rate limit', () => {
       detail: expect.stringMatching(/channel/),
     });
     expect(notice?.retryAfterMs).toBeGreaterThan(0);
-    expect(notice?.retryAfterMs).toBeLessThanOrEqual(334);
+    // Counted per second of receive time: the next second has room.
+    expect(notice?.retryAfterMs).toBeLessThanOrEqual(1000);
     expect((await h.store.recent('Flood', { limit: 10 })).messages).toHaveLength(3);
   });
 });

@@ -1,5 +1,7 @@
 /**
  * Codes a player sees in a notice on their inbox when the filter refuses a message (SPEC §3).
+ * `unavailable` is not a refusal of the message: the store or the Data Plane stayed down through
+ * the filter's retry budget, and the same `clientMsgId` may be sent again after `retryAfterMs`.
  */
 export const NOTICE_CODES = [
   'invalid',
@@ -9,6 +11,7 @@ export const NOTICE_CODES = [
   'muted',
   'blocked',
   'forbidden',
+  'unavailable',
 ] as const;
 export type NoticeCode = (typeof NOTICE_CODES)[number];
 

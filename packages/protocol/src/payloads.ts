@@ -147,13 +147,17 @@ export interface ChatMessage {
   readonly targetId?: string;
 }
 
-/** Sent to a player's inbox when the filter refuses their message. */
+/**
+ * Sent to a player's inbox when the filter refuses their message, or (`unavailable`) could not
+ * handle it within its retry budget.
+ */
 export interface Notice {
   readonly v: typeof PROTOCOL_VERSION;
   readonly kind: 'notice';
   readonly code: NoticeCode;
   readonly clientMsgId?: string;
   readonly detail: string;
+  /** `rate_limited`: when a new try may pass; `unavailable`: when to send the same message again. */
   readonly retryAfterMs?: number;
 }
 

@@ -27,6 +27,7 @@ describe('notice codes', () => {
       'muted',
       'blocked',
       'forbidden',
+      'unavailable',
     ]);
   });
 

@@ -420,6 +420,10 @@ describe('parseServerMessage', () => {
       { v: 1, kind: 'notice', code: 'muted', detail: 'Muted' },
     ],
     ['a notice that allows an immediate retry', { ...notice, retryAfterMs: 0 }],
+    [
+      'an unavailable notice',
+      { ...notice, code: 'unavailable', detail: 'Chat is briefly unavailable', retryAfterMs: 2000 },
+    ],
   ])('accepts %s', (_what, message) => {
     const raw = json(message);
     expect(parseServerMessage(raw)).toEqual({ ok: true, value: JSON.parse(raw) });

@@ -19,7 +19,7 @@ export interface StackUnderTest {
   stop(): Promise<void>;
 }
 
-/** A local stack with silent logs, Lambda retries after 0.5 s and 1 s, its own Redis. */
+/** A local stack with silent logs and its own Redis, on AWS's Lambda schedule unless told. */
 export async function startStack(
   options: Omit<LocalStackOptions, 'log'> & { redis?: RedisServer } = {},
 ): Promise<StackUnderTest> {
@@ -27,7 +27,6 @@ export async function startStack(
   const redis = given ?? (await startRedisServer());
   const stack = await createLocalStack({
     log: 'silent',
-    retryDelaysMs: [500, 1000],
     ...stackOptions,
     redisUrl: stackOptions.redisUrl ?? redis.url,
   });

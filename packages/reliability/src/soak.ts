@@ -122,6 +122,9 @@ async function streamsLeft(redis: RedisConnection): Promise<number> {
   return ((await redis.command(['KEYS', '*:log'])) as string[]).length;
 }
 
+/** The local stack's maximum event age (Terraform's default), the de-duplication window. */
+const DEDUPE_SECONDS = 300;
+
 export async function soak(
   options: SoakOptions,
   log: (line: string) => void = console.error,
@@ -171,8 +174,9 @@ export async function soak(
     // Once traffic stops, every stream must expire within the history window.
     await new Promise((resolve) => setTimeout(resolve, (options.historySeconds + 5) * 1000));
     const left = await streamsLeft(redis);
-    // Growth is measured from the end of the warm-up: two history windows, or a minute.
-    const warmUp = Math.max(60, 2 * options.historySeconds);
+    // Growth is measured from the end of the warm-up: two history windows, or a minute, or the
+    // life of a de-duplication entry (one to two event ages), whichever is longest.
+    const warmUp = Math.max(60, 2 * options.historySeconds, 2 * DEDUPE_SECONDS);
     const steady = samples.filter((s) => s.at >= warmUp);
     const measured = steady.length >= 2 ? steady : samples;
     const redisMemory = growth(measured.map((s) => s.redisMemory));

@@ -175,7 +175,7 @@ function envelope(topic: string, body: unknown, clientId = 'alice') {
 /** Refusals decided before anything about the player is read or written. */
 const BEFORE_ADMIT = new Set(['invalid', 'too_long', 'empty', 'forbidden']);
 /** The only errors the filter may throw: Lambda then retries the event. */
-const RETRYABLE = new Set(['store_unavailable', 'publish_failed']);
+const RETRYABLE = new Set(['retry_budget_exhausted', 'store_unavailable', 'publish_failed']);
 
 describe('random rule events through the filter bundle', () => {
   it('never crash, throw only retryable typed errors, and store nothing when they refuse', async () => {
@@ -194,14 +194,17 @@ describe('random rule events through the filter bundle', () => {
         }
         const key = outcome.code ? `${outcome.status}:${outcome.code}` : outcome.status;
         outcomes[key] = (outcomes[key] ?? 0) + 1;
-        expect(['published', 'refused', 'duplicate', 'dropped']).toContain(outcome.status);
+        expect(['published', 'refused', 'duplicate', 'dropped', 'expired']).toContain(
+          outcome.status,
+        );
         const after = await snapshotKeyspace(redis, PREFIX);
-        if (outcome.status === 'refused' || outcome.status === 'dropped') {
+        if (['refused', 'dropped', 'expired'].includes(outcome.status)) {
           // A refused message is never stored: no channel key, no stream entry.
           expect(newKeys(before, after).filter((k) => k.includes(':ch:'))).toEqual([]);
           expect(grownStreams(before, after)).toEqual([]);
           // Invalid input is refused before the player's state is touched: nothing at all.
-          if (outcome.status === 'dropped' || BEFORE_ADMIT.has(outcome.code ?? '')) {
+          // An event past the maximum event age is dropped before anything, too.
+          if (outcome.status !== 'refused' || BEFORE_ADMIT.has(outcome.code ?? '')) {
             expect(newKeys(before, after)).toEqual([]);
           }
         }
@@ -221,6 +224,7 @@ describe('random rule events through the filter bundle', () => {
           [envelope('chat/send/Town1', 'not json')],
           [envelope('chat/send/Town1', { text: 'hi' }, 'n/a')],
           [{ ...envelope('chat/send/Town1', { text: 'hi' }), ingestId: 'not-a-uuid' }],
+          [{ ...envelope('chat/send/Town1', { text: 'hi' }), receivedAt: 0 }],
         ],
       },
     );
@@ -230,6 +234,7 @@ describe('random rule events through the filter bundle', () => {
       expect.arrayContaining([
         'published',
         'dropped',
+        'expired',
         'refused:invalid',
         'refused:too_long',
         'refused:forbidden',

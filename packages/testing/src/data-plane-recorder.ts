@@ -24,8 +24,16 @@ export interface DataPlaneRecorder {
     predicate: (publish: RecordedPublish) => boolean,
     timeoutMs?: number,
   ): Promise<RecordedPublish>;
-  /** Makes the next `count` publishes fail with this status and `x-amzn-errortype`. */
-  failNext(count: number, status?: number, errorType?: string): void;
+  /**
+   * Makes the next `count` publishes fail with this status and `x-amzn-errortype`; with
+   * `matches`, only publishes to the topics it accepts (the others go through).
+   */
+  failNext(
+    count: number,
+    status?: number,
+    errorType?: string,
+    matches?: (topic: string) => boolean,
+  ): void;
   clear(): void;
   stop(): Promise<void>;
 }
@@ -68,7 +76,9 @@ function topicProblem(topic: string): string | undefined {
 export async function startDataPlaneRecorder(): Promise<DataPlaneRecorder> {
   const published: RecordedPublish[] = [];
   const waiters = new Set<(publish: RecordedPublish) => void>();
-  let failures: { remaining: number; status: number; errorType: string } | undefined;
+  let failures:
+    | { remaining: number; status: number; errorType: string; matches: (topic: string) => boolean }
+    | undefined;
 
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://recorder');
@@ -95,7 +105,7 @@ export async function startDataPlaneRecorder(): Promise<DataPlaneRecorder> {
       sendError(response, 400, 'InvalidRequestException', problem);
       return;
     }
-    if (failures !== undefined && failures.remaining > 0) {
+    if (failures !== undefined && failures.remaining > 0 && failures.matches(topic)) {
       failures.remaining--;
       sendError(response, failures.status, failures.errorType, 'injected failure');
       return;
@@ -135,8 +145,8 @@ export async function startDataPlaneRecorder(): Promise<DataPlaneRecorder> {
         waiters.add(waiter);
       });
     },
-    failNext(count, status = 500, errorType = 'InternalFailureException') {
-      failures = { remaining: count, status, errorType };
+    failNext(count, status = 500, errorType = 'InternalFailureException', matches = () => true) {
+      failures = { remaining: count, status, errorType, matches };
     },
     clear() {
       published.length = 0;

@@ -57,6 +57,15 @@ describe('data plane recorder', () => {
     expect(recorder.published).toHaveLength(1);
   });
 
+  it('failNext with a topic filter fails only those topics', async () => {
+    recorder.clear();
+    recorder.failNext(5, 500, 'InternalFailureException', (topic) => topic.startsWith('room/'));
+    expect((await publish('room/a', 'x')).status).toBe(500);
+    expect((await publish('inbox/a', 'x')).status).toBe(200);
+    expect(recorder.published.map((p) => p.topic)).toEqual(['inbox/a']);
+    recorder.clear();
+  });
+
   it('refuses what IoT Core refuses: wildcards, qos 2, too many levels, other routes', async () => {
     expect((await publish('chat/+/x', 'x')).status).toBe(400);
     expect((await publish('a/b', 'x', 'qos=2')).status).toBe(400);

@@ -8,7 +8,8 @@ import { evaluateRule, parseRuleSql, RuleSqlError, type RuleStatement } from './
  * The IoT rules engine: every message published to the broker (by MQTT clients and by Data Plane
  * HTTP calls alike, so a republish loop shows up locally) is matched against every rule's FROM
  * filter, and each match runs the rule's action asynchronously, the way IoT invokes a Lambda
- * action: never awaited by the publisher, retried on failure after delays, then discarded.
+ * action: never awaited by the publisher, and on failure retried on Lambda's async schedule
+ * (about 1 minute, then 2 minutes later), dropped once older than the maximum event age.
  */
 
 export interface RuleFile {
@@ -76,15 +77,32 @@ export interface RuleStats {
   retried: number;
   /** Events given up after the last retry failed. */
   discarded: number;
+  /** Events dropped because their next retry would come after the maximum event age. */
+  expired: number;
   /** Messages the rule could not evaluate, e.g. `SELECT *` on a payload that is not JSON. */
   ruleErrors: number;
 }
 
+/**
+ * Lambda's asynchronous invocation (aws-fidelity §1.3): after a function error it retries after
+ * about 1 minute, then about 2 minutes; `maximumRetryAttempts` (0-2) and
+ * `maximumEventAgeInSeconds` (60-21600) are the function's event-invoke config, as Terraform
+ * sets them. `delayScale` multiplies the whole schedule (delays and age) for tests; 1 is AWS.
+ */
+export interface AsyncInvokeConfig {
+  readonly maximumRetryAttempts: number;
+  readonly maximumEventAgeInSeconds: number;
+  readonly delayScale: number;
+}
+
+/** Lambda's waits before the first and second retry of an async event. */
+export const LAMBDA_RETRY_DELAYS_MS = [60_000, 120_000] as const;
+
 export interface RulesEngineOptions {
   readonly rules: readonly Rule[];
-  /** Delay before each retry; Lambda's async invocation retries twice, after 1 and 2 minutes. */
-  readonly retryDelaysMs: readonly number[];
+  readonly asyncInvoke: AsyncInvokeConfig;
   readonly log: Logger;
+  /** The clock of `timestamp()`; the async schedule runs on the real one. */
   readonly now?: () => number;
 }
 
@@ -111,10 +129,16 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
         failed: 0,
         retried: 0,
         discarded: 0,
+        expired: 0,
         ruleErrors: 0,
       },
     ]),
   );
+  const { maximumRetryAttempts, maximumEventAgeInSeconds, delayScale } = options.asyncInvoke;
+  const retryDelaysMs = LAMBDA_RETRY_DELAYS_MS.slice(0, maximumRetryAttempts).map(
+    (delay) => delay * delayScale,
+  );
+  const maximumEventAgeMs = maximumEventAgeInSeconds * 1000 * delayScale;
   const timers = new Set<NodeJS.Timeout>();
   const running = new Set<Promise<void>>();
   let closed = false;
@@ -130,27 +154,40 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
   };
 
   // The event is kept serialised, so every attempt gets the same bytes (same ingest id and
-  // timestamp), as a redelivered Lambda event does.
-  const attempt = (rule: Rule, event: string, attemptNumber: number) => async () => {
-    const counters = stats.get(rule.name) as RuleStats;
-    counters.invocations++;
-    try {
-      await rule.action(JSON.parse(event));
-      counters.succeeded++;
-    } catch (error) {
-      counters.failed++;
-      const delay = options.retryDelaysMs[attemptNumber - 1];
-      const fields = { rule: rule.name, attempt: attemptNumber, error };
-      if (delay === undefined || closed) {
-        counters.discarded++;
-        log.error('rule action failed; event discarded', fields);
-        return;
+  // timestamp), as a redelivered Lambda event does. `queuedAt` is when Lambda accepted it.
+  const attempt =
+    (rule: Rule, event: string, queuedAt: number, attemptNumber: number) => async () => {
+      const counters = stats.get(rule.name) as RuleStats;
+      counters.invocations++;
+      try {
+        await rule.action(JSON.parse(event));
+        counters.succeeded++;
+      } catch (error) {
+        counters.failed++;
+        const delay = retryDelaysMs[attemptNumber - 1];
+        const fields = { rule: rule.name, attempt: attemptNumber, error };
+        if (delay === undefined || closed) {
+          counters.discarded++;
+          log.error('rule action failed; event discarded', fields);
+          return;
+        }
+        // Lambda would find the event too old when its retry comes up: dropped (counted now).
+        if (Date.now() + delay - queuedAt >= maximumEventAgeMs) {
+          counters.expired++;
+          log.error(
+            'rule action failed; the retry would pass the maximum event age, event dropped',
+            {
+              ...fields,
+              maximumEventAgeMs,
+            },
+          );
+          return;
+        }
+        counters.retried++;
+        log.warn('rule action failed; Lambda will retry', { ...fields, retryInMs: delay });
+        schedule(delay, attempt(rule, event, queuedAt, attemptNumber + 1));
       }
-      counters.retried++;
-      log.warn('rule action failed; will retry', { ...fields, retryInMs: delay });
-      schedule(delay, attempt(rule, event, attemptNumber + 1));
-    }
-  };
+    };
 
   return {
     handle(message) {
@@ -171,7 +208,7 @@ export function createRulesEngine(options: RulesEngineOptions): RulesEngine {
         }
         if (!evaluation.matched) continue;
         counters.matched++;
-        schedule(0, attempt(rule, JSON.stringify(evaluation.output), 1));
+        schedule(0, attempt(rule, JSON.stringify(evaluation.output), Date.now(), 1));
       }
     },
     stats: () => Object.fromEntries([...stats].map(([name, counters]) => [name, { ...counters }])),

@@ -10,6 +10,7 @@ import {
 } from '@game-chat/testing/data-plane-recorder';
 import { lambdaContext } from '@game-chat/testing/lambda-context';
 import { redisForTests, startRedisServer } from '@game-chat/testing/redis-server';
+import type { Context } from 'aws-lambda';
 import type { ChatRuleEvent } from '../../src/event.js';
 import type { FilterOutcome } from '../../src/filter.js';
 
@@ -18,7 +19,8 @@ const bundlePath = fileURLToPath(new URL('../../dist/handler.mjs', import.meta.u
 type Handler = (event: unknown, context: unknown) => Promise<FilterOutcome>;
 
 export interface Harness {
-  invoke(event: unknown): Promise<FilterOutcome>;
+  /** Invokes the bundle with a Lambda context (30 s left unless `context` says otherwise). */
+  invoke(event: unknown, context?: Partial<Context>): Promise<FilterOutcome>;
   readonly recorder: DataPlaneRecorder;
   /** The same Redis and key prefix as the bundle, to arrange and inspect state. */
   readonly store: ChatStore;
@@ -77,7 +79,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     historyMax: Number(env.CHAT_HISTORY_MAX ?? 200),
   });
   return {
-    invoke: (event) => handler(event, lambdaContext({ functionName: 'message-filter' })),
+    invoke: (event, context = {}) =>
+      handler(event, lambdaContext({ functionName: 'message-filter', ...context })),
     recorder,
     store,
     redis,
