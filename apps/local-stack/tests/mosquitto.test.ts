@@ -63,7 +63,10 @@ describe('mosquitto_pub / mosquitto_sub players', () => {
     await mosquittoPub(alice, 'chat/send/Town137', '{"text":"hello bob","clientMsgId":"m1"}');
     await waitFor('bob to hear alice', () => bobHears.messages.length === 1);
     await mosquittoPub(bob, 'chat/send/Town137', '{"text":"hello alice"}');
-    await waitFor('alice to hear both', () => aliceHears.messages.length === 2);
+    await waitFor(
+      'alice and bob to hear both',
+      () => aliceHears.messages.length === 2 && bobHears.messages.length === 2,
+    );
 
     const heard = aliceHears.messages.map((line) => JSON.parse(line));
     expect(heard).toMatchObject([
