@@ -9,7 +9,7 @@ import {
   CORS_ALLOW_METHODS,
   CORS_MAX_AGE_SECONDS,
   ROUTE_KEYS,
-} from '@game-chat/history-api/routes';
+} from '@game-chat/protocol/http';
 import type { ChannelName, PlayerId } from '@game-chat/protocol/names';
 import { createTopics } from '@game-chat/protocol/topics';
 import fc from 'fast-check';

@@ -10,12 +10,6 @@ import {
   DEVELOPMENT_TOKEN_SECRET,
   TokenKeyError,
 } from '@game-chat/auth/tokens';
-import {
-  CORS_ALLOW_HEADERS,
-  CORS_ALLOW_METHODS,
-  CORS_MAX_AGE_SECONDS,
-  ROUTES,
-} from '@game-chat/history-api/routes';
 import { loadConfig } from '@game-chat/lambda-runtime/config';
 import {
   DEFAULT_AUTHORIZER_NAME,
@@ -23,6 +17,12 @@ import {
   validateAuthorizerName,
   validateTokenKeyName,
 } from '@game-chat/protocol/custom-auth';
+import {
+  CORS_ALLOW_HEADERS,
+  CORS_ALLOW_METHODS,
+  CORS_MAX_AGE_SECONDS,
+  ROUTES,
+} from '@game-chat/protocol/http';
 import type { Role } from '@game-chat/protocol/names';
 import { type Broker, type BrokerStats, startBroker } from './broker.js';
 import { loadBundles } from './bundles.js';

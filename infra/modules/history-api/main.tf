@@ -1,8 +1,8 @@
 locals {
   tags = merge(var.tags, { "game-chat:module" = "history-api" })
 
-  # The history function's route table (packages/history-api/src/routes.ts, SPEC §5);
-  # a static test keeps the two equal.
+  # The HTTP API's route table (packages/protocol/src/http.ts, SPEC §5); a static test keeps
+  # the two equal.
   routes = [
     "GET /channels/{channel}/messages",
     "POST /channels/{channel}/announcements",
@@ -11,7 +11,7 @@ locals {
     "DELETE /players/{playerId}/mute",
   ]
 
-  # Same as CORS_ALLOW_METHODS, CORS_ALLOW_HEADERS and CORS_MAX_AGE_SECONDS in routes.ts.
+  # Same as CORS_ALLOW_METHODS, CORS_ALLOW_HEADERS and CORS_MAX_AGE_SECONDS in protocol/src/http.ts.
   cors_allow_methods = ["GET", "POST", "PUT", "DELETE", "OPTIONS"]
   cors_allow_headers = ["authorization", "content-type"]
   cors_max_age       = 600

@@ -4,6 +4,12 @@ import type { ChatStore } from '@game-chat/chat-store/store';
 import type { Logger } from '@game-chat/lambda-runtime/logger';
 import { API_ERROR_STATUS, type ApiErrorBody, type ApiErrorCode } from '@game-chat/protocol/errors';
 import {
+  CORS_ALLOW_HEADERS,
+  CORS_ALLOW_METHODS,
+  CORS_MAX_AGE_SECONDS,
+  type Operation,
+} from '@game-chat/protocol/http';
+import {
   type ChannelName,
   canModerate,
   channelAllowed,
@@ -23,14 +29,7 @@ import {
 import type { Failure } from '@game-chat/protocol/result';
 import type { ChatTopics } from '@game-chat/protocol/topics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import {
-  CORS_ALLOW_HEADERS,
-  CORS_ALLOW_METHODS,
-  CORS_MAX_AGE_SECONDS,
-  type MatchedRoute,
-  type Operation,
-  resolveRoute,
-} from './routes.js';
+import { type MatchedRoute, resolveRoute } from './routes.js';
 
 export interface HistoryApiDeps {
   readonly store: Pick<ChatStore, 'recent' | 'append' | 'remove' | 'mute' | 'unmute'>;
