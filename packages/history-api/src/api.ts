@@ -3,12 +3,7 @@ import { StoreInputError, StoreUnavailableError } from '@game-chat/chat-store/er
 import type { ChatStore } from '@game-chat/chat-store/store';
 import type { Logger } from '@game-chat/lambda-runtime/logger';
 import { API_ERROR_STATUS, type ApiErrorBody, type ApiErrorCode } from '@game-chat/protocol/errors';
-import {
-  CORS_ALLOW_HEADERS,
-  CORS_ALLOW_METHODS,
-  CORS_MAX_AGE_SECONDS,
-  type Operation,
-} from '@game-chat/protocol/http';
+import type { Operation } from '@game-chat/protocol/http';
 import {
   type ChannelName,
   canModerate,
@@ -38,8 +33,6 @@ export interface HistoryApiDeps {
   readonly topics: ChatTopics;
   /** `CHAT_HISTORY_REQUIRE_AUTH`; when false, reads need no token. Moderation always does. */
   readonly requireAuth: boolean;
-  /** `CHAT_CORS_ORIGINS`; `*` allows any origin. */
-  readonly corsOrigins: readonly string[];
   /** `CHAT_MAX_TEXT`, for announcements. */
   readonly maxTextLength: number;
   readonly log: Pick<Logger, 'error'>;
@@ -85,16 +78,7 @@ function header(event: APIGatewayProxyEventV2, name: string): string | undefined
   return key === undefined ? undefined : headers[key];
 }
 
-function corsHeaders(event: APIGatewayProxyEventV2, origins: readonly string[]): Headers {
-  if (origins.includes('*')) return { 'access-control-allow-origin': '*' };
-  const origin = header(event, 'origin');
-  const headers: Headers = { vary: 'origin' };
-  if (origin !== undefined && origins.includes(origin))
-    headers['access-control-allow-origin'] = origin;
-  return headers;
-}
-
-function json(status: number, body: unknown, headers: Headers): Response {
+function json(status: number, body: unknown, headers: Headers = {}): Response {
   return {
     statusCode: status,
     headers: { ...headers, 'content-type': 'application/json', 'cache-control': 'no-store' },
@@ -102,10 +86,10 @@ function json(status: number, body: unknown, headers: Headers): Response {
   };
 }
 
-function errorResponse(error: ApiError, headers: Headers): Response {
+function errorResponse(error: ApiError): Response {
   const body: ApiErrorBody = { error: { code: error.code, message: error.message } };
-  const extra: Headers = error.code === 'unauthorized' ? { 'www-authenticate': 'Bearer' } : {};
-  return json(API_ERROR_STATUS[error.code], body, { ...headers, ...extra });
+  const headers: Headers = error.code === 'unauthorized' ? { 'www-authenticate': 'Bearer' } : {};
+  return json(API_ERROR_STATUS[error.code], body, headers);
 }
 
 const BEARER = /^Bearer +([^\s]+) *$/i;
@@ -243,27 +227,16 @@ async function authorizeCaller(
 /**
  * The HTTP API (SPEC §5) as one function of an API Gateway v2 event. It never throws: every
  * outcome is a response, errors are `{ error: { code, message } }` and never carry a stack.
+ * API Gateway answers CORS itself (preflights, and the headers of every response), so the
+ * function sets none.
  */
 export async function handleApiRequest(
   event: APIGatewayProxyEventV2,
   deps: HistoryApiDeps,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  const cors = corsHeaders(event, deps.corsOrigins);
   try {
-    const routing = resolveRoute(event);
-    if (routing.kind === 'preflight') {
-      return {
-        statusCode: 204,
-        headers: {
-          ...cors,
-          'access-control-allow-methods': CORS_ALLOW_METHODS.join(','),
-          'access-control-allow-headers': CORS_ALLOW_HEADERS.join(','),
-          'access-control-max-age': String(CORS_MAX_AGE_SECONDS),
-        },
-      };
-    }
-    if (routing.kind === 'not_found') throw new ApiError('not_found', 'no such route');
-    const { match } = routing;
+    const match = resolveRoute(event);
+    if (!match) throw new ApiError('not_found', 'no such route');
     const context: RequestContext = {
       event,
       parameters: match.pathParameters,
@@ -271,20 +244,19 @@ export async function handleApiRequest(
       deps,
     };
     const [status, result] = await operations[match.route.operation](context);
-    return json(status, result, cors);
+    return json(status, result);
   } catch (error) {
-    if (error instanceof ApiError) return errorResponse(error, cors);
+    if (error instanceof ApiError) return errorResponse(error);
     // Validation above should catch bad input first; the store's own check is the backstop.
     if (error instanceof StoreInputError)
-      return errorResponse(new ApiError('invalid', error.message), cors);
+      return errorResponse(new ApiError('invalid', error.message));
     if (error instanceof StoreUnavailableError) {
       deps.log.error('store unavailable', { error: error.message });
       return errorResponse(
         new ApiError('store_unavailable', 'the chat store is unavailable; try again shortly'),
-        cors,
       );
     }
     deps.log.error('request failed', { error });
-    return errorResponse(new ApiError('internal', 'internal error'), cors);
+    return errorResponse(new ApiError('internal', 'internal error'));
   }
 }

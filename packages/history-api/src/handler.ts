@@ -30,7 +30,6 @@ const deps: HistoryApiDeps = {
   verifier: createTokenVerifier(verifierConfigFromSettings(config)),
   topics: createTopics(config.topicPrefix),
   requireAuth: config.historyRequireAuth,
-  corsOrigins: config.corsOrigins,
   maxTextLength: config.maxTextLength,
   log: logger,
 };

@@ -1,5 +1,6 @@
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
 import type { LocalStack } from '@game-chat/local-stack';
+import { ROUTE_KEYS } from '@game-chat/protocol/http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Invoke, loadBundle } from '../src/bundles.js';
@@ -16,8 +17,9 @@ import { nowSeconds, signJwt, unsignedJwt } from '../src/tokens.js';
 
 /**
  * The history API under random requests: over real HTTP through the local stack's API Gateway
- * emulator, and as random `$default` events straight into the bundle (so random paths reach
- * the handler's own routing). Two well-behaved players chat on the same stack meanwhile.
+ * emulator, and as random routed events straight into the bundle (any route key, any path
+ * parameters, as API Gateway would hand them over). Two well-behaved players chat on the same
+ * stack meanwhile.
  */
 
 const SECRET = 'fuzz-history-secret-that-is-long-enough-for-hs256';
@@ -225,7 +227,7 @@ describe('random requests over HTTP through the API Gateway emulator', () => {
   });
 });
 
-describe('random $default events straight into the bundle', () => {
+describe('random routed events straight into the bundle', () => {
   let handler: Invoke;
   beforeAll(async () => {
     handler = await loadBundle('@game-chat/history-api', {
@@ -237,39 +239,64 @@ describe('random $default events straight into the bundle', () => {
     });
   });
 
+  // API Gateway hands the function the route it matched and the decoded path parameters.
+  const routeKey = fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom(...ROUTE_KEYS) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('$default', 'GET /admin', 'PATCH /players/{playerId}/mute'),
+    },
+    { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
+  );
+  const pathParameters = fc.dictionary(
+    fc.constantFrom('channel', 'id', 'playerId', '__proto__'),
+    fc.oneof(segment, fc.string({ unit: 'binary', maxLength: 80 })),
+    { maxKeys: 3 },
+  );
+
   const event = fc.oneof(
     {
       weight: 8,
       arbitrary: fc
         .record({
           request,
-          rawPath: fc.oneof(path, fc.string({ unit: 'binary', maxLength: 80 })),
+          routeKey,
+          pathParameters,
           base64: fc.boolean(),
           extraHeaders: fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 20 }), {
             maxKeys: 3,
           }),
         })
-        .map(({ request: input, rawPath, base64, extraHeaders }) => ({
-          version: '2.0',
-          routeKey: '$default',
-          rawPath,
-          rawQueryString: input.query.slice(1),
-          headers: {
-            ...extraHeaders,
-            ...(input.authorization === undefined ? {} : { authorization: input.authorization }),
-          },
-          requestContext: {
-            http: { method: input.method, path: rawPath, sourceIp: '127.0.0.1' },
-            routeKey: '$default',
-            stage: '$default',
-          },
-          ...(input.body === undefined
-            ? {}
-            : {
-                body: base64 ? Buffer.from(input.body).toString('base64') : input.body,
-                isBase64Encoded: base64,
-              }),
-        })),
+        .map(
+          ({
+            request: input,
+            routeKey: key,
+            pathParameters: parameters,
+            base64,
+            extraHeaders,
+          }) => ({
+            version: '2.0',
+            routeKey: key,
+            rawPath: input.path,
+            rawQueryString: input.query.slice(1),
+            headers: {
+              ...extraHeaders,
+              ...(input.authorization === undefined ? {} : { authorization: input.authorization }),
+            },
+            pathParameters: parameters,
+            requestContext: {
+              http: { method: input.method, path: input.path, sourceIp: '127.0.0.1' },
+              routeKey: key,
+              stage: '$default',
+            },
+            ...(input.body === undefined
+              ? {}
+              : {
+                  body: base64 ? Buffer.from(input.body).toString('base64') : input.body,
+                  isBase64Encoded: base64,
+                }),
+          }),
+        ),
     },
     { weight: 1, arbitrary: fc.anything({ maxDepth: 3 }) },
   );
@@ -282,12 +309,12 @@ describe('random $default events straight into the bundle', () => {
           statusCode: number;
           body?: string;
         };
-        // API Gateway always sends requestContext.http; without it the event is a wiring
-        // mistake, answered 500 with the clean error body.
+        // Anything that is not an API Gateway event is a wiring mistake: no route (404), or
+        // 500 when it cannot even be read, both with the clean error body.
         const isEvent =
           typeof (input as { requestContext?: { http?: { method?: unknown } } } | null)
             ?.requestContext?.http?.method === 'string';
-        expect(isEvent ? STATUSES : [500]).toContain(response.statusCode);
+        expect(isEvent ? STATUSES : [404, 500]).toContain(response.statusCode);
         expect(response.body ?? '').not.toMatch(STACK_TRACE);
         if (response.statusCode >= 400) {
           expect(JSON.parse(response.body ?? '')).toEqual({

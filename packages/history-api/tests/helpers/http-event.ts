@@ -7,8 +7,6 @@ export interface RequestOptions {
   readonly query?: string;
   readonly body?: string;
   readonly isBase64Encoded?: boolean;
-  /** API Gateway's stage; a named stage shows in `rawPath` (aws-fidelity.md §7). */
-  readonly stage?: string;
 }
 
 /** Query parameters as payload 2.0 gives them: decoded, duplicates joined with commas. */
@@ -33,13 +31,12 @@ function lowerCased(headers: Readonly<Record<string, string>>): Record<string, s
 
 function baseEvent(
   method: string,
-  path: string,
+  rawPath: string,
   routeKey: string,
   pathParameters: Record<string, string> | undefined,
   options: RequestOptions,
 ): APIGatewayProxyEventV2 {
-  const stage = options.stage ?? '$default';
-  const rawPath = stage === '$default' ? path : `/${stage}${path}`;
+  // On the `$default` stage `rawPath` carries no stage prefix (aws-fidelity.md §7).
   const now = new Date();
   const query = options.query ?? '';
   const event: APIGatewayProxyEventV2 = {
@@ -66,7 +63,7 @@ function baseEvent(
       },
       requestId: randomUUID(),
       routeKey,
-      stage,
+      stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
     },
@@ -93,13 +90,4 @@ export function routedEvent(
     encodeURIComponent(pathParameters[name] ?? ''),
   );
   return baseEvent(method, path, routeKey, pathParameters, options);
-}
-
-/** An event that reached the function through the `$default` route: no path parameters. */
-export function defaultRouteEvent(
-  method: string,
-  rawPath: string,
-  options: RequestOptions = {},
-): APIGatewayProxyEventV2 {
-  return baseEvent(method, rawPath, '$default', undefined, options);
 }
