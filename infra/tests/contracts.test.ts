@@ -224,20 +224,23 @@ describe('functions', () => {
 
   test('load the zips where `pnpm build` writes them, with handler.mjs exporting handler', async () => {
     const bundler = readFileSync(join(repoDir, 'scripts', 'bundle-lambda.mjs'), 'utf8');
-    expect(bundler).toContain("const zipPath = join(root, 'dist', 'lambda', `${name}.zip`);");
+    expect(bundler).toContain("const outDir = join(packageDir, 'dist');");
+    expect(bundler).toContain("const zipPath = join(outDir, 'lambda.zip');");
     expect(bundler).toContain("outfile: join(outDir, 'handler.mjs'),");
     expect(bundler).toContain("const files = ['handler.mjs', 'handler.mjs.map']");
 
     const fn = resource(await load('modules/chat-functions'), 'aws_lambda_function', 'this');
-    expect(fn.filename).toBe('${var.artifacts_dir}/${each.key}.zip');
-    expect(fn.source_code_hash).toBe('${filebase64sha256("${var.artifacts_dir}/${each.key}.zip")}');
+    expect(fn.filename).toBe('${var.packages_dir}/${each.key}/dist/lambda.zip');
+    expect(fn.source_code_hash).toBe(
+      '${filebase64sha256("${var.packages_dir}/${each.key}/dist/lambda.zip")}',
+    );
     expect(fn.handler).toBe('handler.handler');
 
     for (const env of ENVS) {
       const envDir = join(infraDir, 'envs', env);
       const call = only(Object.values((await load(`envs/${env}`)).modules), 'one module');
-      const artifacts = String(call.artifacts_dir).replace('${path.root}', envDir);
-      expect(resolve(artifacts), env).toBe(join(repoDir, 'dist', 'lambda'));
+      const packages = String(call.packages_dir).replace('${path.root}', envDir);
+      expect(resolve(packages), env).toBe(join(repoDir, 'packages'));
     }
   });
 

@@ -37,7 +37,7 @@ locals {
     CHAT_PROFANITY       = var.profanity
   }
 
-  # The three functions, keyed by their package name (packages/<key>, dist/lambda/<key>.zip).
+  # The three functions, keyed by their package name (packages/<key>, packages/<key>/dist/lambda.zip).
   functions = {
     "message-filter" = {
       description          = "IoT rule action: checks, stores and republishes chat messages"
@@ -285,8 +285,8 @@ resource "aws_lambda_function" "this" {
   description   = each.value.description
   role          = aws_iam_role.this[each.key].arn
 
-  filename         = "${var.artifacts_dir}/${each.key}.zip"
-  source_code_hash = filebase64sha256("${var.artifacts_dir}/${each.key}.zip")
+  filename         = "${var.packages_dir}/${each.key}/dist/lambda.zip"
+  source_code_hash = filebase64sha256("${var.packages_dir}/${each.key}/dist/lambda.zip")
   handler          = "handler.handler"
   runtime          = var.runtime
   architectures    = ["arm64"]

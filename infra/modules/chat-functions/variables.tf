@@ -23,8 +23,8 @@ variable "tags" {
 # Code and runtime
 ################################################################################
 
-variable "artifacts_dir" {
-  description = "Folder holding the zips that `pnpm build` writes (`<repo>/dist/lambda`): `message-filter.zip`, `history-api.zip`, `authorizer.zip`, each with `handler.mjs` exporting `handler`."
+variable "packages_dir" {
+  description = "Folder holding the function packages (`<repo>/packages`): `pnpm build` writes each function's zip to `<packages_dir>/<function>/dist/lambda.zip` (`message-filter`, `history-api`, `authorizer`), with `handler.mjs` exporting `handler`."
   type        = string
 }
 

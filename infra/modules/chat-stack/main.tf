@@ -55,7 +55,7 @@ module "functions" {
   name = var.name
   tags = local.tags
 
-  artifacts_dir        = var.artifacts_dir
+  packages_dir         = var.packages_dir
   runtime              = var.functions.runtime
   memory_size          = var.functions.memory_size
   timeout              = var.functions.timeout

@@ -19,8 +19,8 @@ variable "tags" {
   nullable    = false
 }
 
-variable "artifacts_dir" {
-  description = "Folder with the Lambda zips that `pnpm build` writes: `<repo>/dist/lambda`."
+variable "packages_dir" {
+  description = "Folder with the function packages, `<repo>/packages`: `pnpm build` writes each Lambda zip to `<packages_dir>/<function>/dist/lambda.zip`."
   type        = string
 }
 
