@@ -24,7 +24,7 @@ import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 
 export const ENVIRONMENTS = ['dev', 'prod'];
-export const LAMBDA_PACKAGES = ['message-filter', 'history-api', 'authorizer'];
+export const LAMBDA_PACKAGES = ['message-filter', 'chat-api', 'authorizer'];
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const webDemoConfigPath = join(root, 'apps', 'web-demo', 'public', 'config.json');
 

@@ -1,6 +1,6 @@
 /**
- * The Terraform agrees with the rest of the repository: SPEC's topics, the history function's
- * route table, the zips `pnpm build` writes, the settings in docs/design.md, and AWS's limits.
+ * The Terraform agrees with the rest of the repository: SPEC's topics, the HTTP API's route
+ * table, the zips `pnpm build` writes, the settings in docs/design.md, and AWS's limits.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -218,7 +218,7 @@ describe('functions', () => {
 
   test('are exactly the packages that build a Lambda bundle', async () => {
     const config = await load('modules/chat-functions');
-    expect(lambdaPackages).toEqual(['authorizer', 'history-api', 'message-filter']);
+    expect(lambdaPackages).toEqual(['authorizer', 'chat-api', 'message-filter']);
     expect(Object.keys(config.locals.functions as HclBody).sort()).toEqual(lambdaPackages);
   });
 
@@ -465,27 +465,27 @@ describe('cache', () => {
   });
 });
 
-describe('history API (SPEC §5)', () => {
-  test('routes equal the history function route table', async () => {
-    const config = await load('modules/history-api');
+describe('HTTP API (SPEC §5)', () => {
+  test('routes equal the protocol route table', async () => {
+    const config = await load('modules/chat-api');
     expect(config.locals.routes).toEqual([...ROUTE_KEYS]);
     expect(resource(config, 'aws_apigatewayv2_route', 'this')).toMatchObject({
       for_each: '${toset(local.routes)}',
       route_key: '${each.value}',
-      target: 'integrations/${aws_apigatewayv2_integration.history.id}',
+      target: 'integrations/${aws_apigatewayv2_integration.this.id}',
     });
   });
 
-  test('CORS answers what the function declares', async () => {
-    const config = await load('modules/history-api');
+  test('CORS answers what the protocol declares', async () => {
+    const config = await load('modules/chat-api');
     expect(config.locals.cors_allow_methods).toEqual([...CORS_ALLOW_METHODS]);
     expect(config.locals.cors_allow_headers).toEqual([...CORS_ALLOW_HEADERS]);
     expect(config.locals.cors_max_age).toBe(CORS_MAX_AGE_SECONDS);
   });
 
   test('uses payload format 2.0 and a throttled $default stage with access logs', async () => {
-    const config = await load('modules/history-api');
-    expect(resource(config, 'aws_apigatewayv2_integration', 'history')).toMatchObject({
+    const config = await load('modules/chat-api');
+    expect(resource(config, 'aws_apigatewayv2_integration', 'this')).toMatchObject({
       integration_type: 'AWS_PROXY',
       payload_format_version: '2.0',
     });
@@ -578,7 +578,7 @@ describe('every part of SPEC §1 has its resources', () => {
     const types = await resourceTypesUnder(`envs/${env}`);
     const parts = {
       'IoT topic rule': 'aws_iot_topic_rule',
-      'message-filter, history and authorizer Lambdas': 'aws_lambda_function',
+      'message-filter, chat-api and authorizer Lambdas': 'aws_lambda_function',
       'ElastiCache (Redis/Valkey)': 'aws_elasticache_replication_group',
       'IoT Data Plane endpoint in the VPC': 'aws_vpc_endpoint',
       'API Gateway HTTP API': 'aws_apigatewayv2_api',

@@ -93,7 +93,7 @@ export async function benchColdStart(options: {
     // A new player per event: the per-player rate limit must not refuse the runs.
     { name: 'message-filter', event: () => ruleEvent(`coldstart${randomUUID().slice(0, 8)}`) },
     { name: 'authorizer', event: () => authorizerEvent(token) },
-    { name: 'history-api', event: () => historyEvent(token) },
+    { name: 'chat-api', event: () => historyEvent(token) },
   ];
   const results: ColdStartResult[] = [];
   try {

@@ -12,7 +12,7 @@ import type { LambdaHandler } from './lambda.js';
 
 export const FUNCTIONS = {
   messageFilter: '@game-chat/message-filter',
-  historyApi: '@game-chat/history-api',
+  chatApi: '@game-chat/chat-api',
   authorizer: '@game-chat/authorizer',
 } as const;
 

@@ -351,7 +351,8 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       timeoutMs,
     });
     const messageFilter = lambda('messageFilter', 'message-filter', MESSAGE_FILTER_TIMEOUT_MS);
-    const historyApi = lambda('historyApi', 'history-api', 10_000);
+    // Named as deployed: the chat-api package kept its function's AWS name (infra/modules/chat-functions).
+    const chatApi = lambda('chatApi', 'history-api', 10_000);
     const authorizer = lambda('authorizer', 'authorizer', AUTHORIZER_LIMITS.timeoutMs);
 
     const rules = await loadRuleFiles(
@@ -396,7 +397,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       host,
       port: ports.api,
       routes: ROUTES,
-      invoke: (event) => invokeLambda(historyApi, event, LOCAL_AWS),
+      invoke: (event) => invokeLambda(chatApi, event, LOCAL_AWS),
       cors: {
         allowOrigins: config.corsOrigins,
         allowMethods: CORS_ALLOW_METHODS,

@@ -11,7 +11,7 @@ import { lambdaContext } from '@game-chat/testing/lambda-context';
 
 export type BundledFunction =
   | '@game-chat/message-filter'
-  | '@game-chat/history-api'
+  | '@game-chat/chat-api'
   | '@game-chat/authorizer';
 
 export type Invoke = (event: unknown) => Promise<unknown>;

@@ -230,7 +230,7 @@ describe('random requests over HTTP through the API Gateway emulator', () => {
 describe('random routed events straight into the bundle', () => {
   let handler: Invoke;
   beforeAll(async () => {
-    handler = await loadBundle('@game-chat/history-api', {
+    handler = await loadBundle('@game-chat/chat-api', {
       REDIS_URL: stack.redisUrl,
       IOT_DATA_ENDPOINT: stack.urls.iotData,
       CHAT_TOKEN_SECRET: SECRET,

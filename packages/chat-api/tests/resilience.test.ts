@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiResponse, type Invoke, loadBundle } from './helpers/bundle.js';
 import { routedEvent } from './helpers/http-event.js';
 
-const SECRET = 'history-api-resilience-secret-long-enough';
+const SECRET = 'chat-api-resilience-secret-long-enough';
 const STACK_TRACE = /\bat .+[(:]\d+|node_modules|\.m?[jt]s:\d+|Error:/;
 
 let recorder: DataPlaneRecorder;

@@ -1,5 +1,5 @@
 locals {
-  tags = merge(var.tags, { "game-chat:module" = "history-api" })
+  tags = merge(var.tags, { "game-chat:module" = "chat-api" })
 
   # The HTTP API's route table (packages/protocol/src/http.ts, SPEC §5); a static test keeps
   # the two equal.
@@ -21,6 +21,8 @@ locals {
 # API, integration and routes
 ################################################################################
 
+# The API, its log group and the permission keep the names they were deployed with before the
+# module was renamed from history-api (migrations.tf): renaming them would replace them.
 resource "aws_apigatewayv2_api" "this" {
   name          = "${var.name}-history"
   description   = "Chat history and moderation (SPEC §5)"
@@ -36,7 +38,7 @@ resource "aws_apigatewayv2_api" "this" {
   tags = local.tags
 }
 
-resource "aws_apigatewayv2_integration" "history" {
+resource "aws_apigatewayv2_integration" "this" {
   api_id                 = aws_apigatewayv2_api.this.id
   integration_type       = "AWS_PROXY"
   integration_method     = "POST"
@@ -50,7 +52,7 @@ resource "aws_apigatewayv2_route" "this" {
 
   api_id    = aws_apigatewayv2_api.this.id
   route_key = each.value
-  target    = "integrations/${aws_apigatewayv2_integration.history.id}"
+  target    = "integrations/${aws_apigatewayv2_integration.this.id}"
 }
 
 resource "aws_lambda_permission" "api" {

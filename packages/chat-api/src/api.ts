@@ -26,7 +26,7 @@ import type { ChatTopics } from '@game-chat/protocol/topics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type MatchedRoute, resolveRoute } from './routes.js';
 
-export interface HistoryApiDeps {
+export interface ChatApiDeps {
   readonly store: Pick<ChatStore, 'recent' | 'append' | 'remove' | 'mute' | 'unmute'>;
   readonly publish: (topic: string, message: ChatMessage) => Promise<unknown>;
   readonly verifier: TokenVerifier;
@@ -63,7 +63,7 @@ interface RequestContext {
   readonly event: APIGatewayProxyEventV2;
   readonly parameters: Readonly<Record<string, string>>;
   readonly caller: Caller | undefined;
-  readonly deps: HistoryApiDeps;
+  readonly deps: ChatApiDeps;
 }
 
 function fromFailure(failure: Failure): ApiError {
@@ -214,7 +214,7 @@ async function appendAndPublish(
 async function authorizeCaller(
   event: APIGatewayProxyEventV2,
   match: MatchedRoute,
-  deps: HistoryApiDeps,
+  deps: ChatApiDeps,
 ): Promise<Caller | undefined> {
   if (match.route.access === 'player' && !deps.requireAuth) return undefined;
   const found = await authenticate(event, deps.verifier);
@@ -232,7 +232,7 @@ async function authorizeCaller(
  */
 export async function handleApiRequest(
   event: APIGatewayProxyEventV2,
-  deps: HistoryApiDeps,
+  deps: ChatApiDeps,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   try {
     const match = resolveRoute(event);

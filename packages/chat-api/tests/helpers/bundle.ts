@@ -31,7 +31,7 @@ export async function loadBundle(instance: string, env: Record<string, string>):
     Object.assign(process.env, saved);
   }
   return async (event) => {
-    const result = await module.handler(event, lambdaContext({ functionName: 'history-api' }));
+    const result = await module.handler(event, lambdaContext({ functionName: 'chat-api' }));
     const text = result.body ?? '';
     return {
       status: result.statusCode ?? 200,

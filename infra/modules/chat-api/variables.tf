@@ -24,12 +24,12 @@ variable "tags" {
 ################################################################################
 
 variable "function_name" {
-  description = "Name of the history function; API Gateway gets permission to invoke it."
+  description = "Name of the chat-api function; API Gateway gets permission to invoke it."
   type        = string
 }
 
 variable "function_invoke_arn" {
-  description = "Invoke ARN of the history function."
+  description = "Invoke ARN of the chat-api function."
   type        = string
 
   validation {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Invoke, loadBundle } from './helpers/bundle.js';
 import { routedEvent } from './helpers/http-event.js';
 
-const SECRET = 'history-api-test-secret-long-enough-for-hs256';
+const SECRET = 'chat-api-test-secret-long-enough-for-hs256';
 const HISTORY_MAX = 5;
 const MAX_TEXT = 50;
 const keyPrefix = `hist-${randomUUID().slice(0, 8)}`;

@@ -9,17 +9,17 @@ import { resolveSecretSettings } from '@game-chat/lambda-runtime/secrets';
 import { createTopics } from '@game-chat/protocol/topics';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { type HistoryApiDeps, handleApiRequest } from './api.js';
+import { type ChatApiDeps, handleApiRequest } from './api.js';
 
 // Read once per container (secrets from Secrets Manager when Terraform passes their ARNs);
 // a bad setting stops the cold start with the variable's name.
 const config = loadConfig(await resolveSecretSettings(process.env), {
   require: ['REDIS_URL', 'IOT_DATA_ENDPOINT', 'CHAT_TOKEN_KEY'],
 });
-const logger = createLogger('history-api');
+const logger = createLogger('chat-api');
 const publisher = createPublisher({ endpoint: config.iotDataEndpoint });
 
-const deps: HistoryApiDeps = {
+const deps: ChatApiDeps = {
   store: createChatStore({
     client: getSharedRedisClient(config.redisUrl),
     historySeconds: config.historySeconds,
