@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import {
   DEVELOPMENT_AUTHORIZER_SIGNING_KEY,
   loadAuthorizerSigningKey,
@@ -57,7 +57,7 @@ export interface LocalStackOptions {
   readonly apiPort?: number;
   readonly iotDataPort?: number;
   readonly webPort?: number;
-  /** A built web demo to serve; by default `apps/web-demo/dist` when it exists. */
+  /** A built web demo to serve, with `/config.json`; none without it. */
   readonly webRoot?: string;
   /** Interface to bind (default `127.0.0.1`). */
   readonly host?: string;
@@ -94,7 +94,7 @@ export interface LocalStackOptions {
    */
   readonly lambdaDelayScale?: number;
   readonly log?: LogMode;
-  /** Where the rule SQL lives (default `infra/rules`). */
+  /** Where the rule SQL lives (default `DEFAULT_RULES_DIRECTORY`, the SQL Terraform deploys). */
   readonly rulesDirectory?: string;
 }
 
@@ -163,9 +163,10 @@ const NAME = 'game-chat-local';
 const DEFAULT_ASYNC_INVOKE = { maximumEventAgeInSeconds: 300, maximumRetryAttempts: 2 } as const;
 /** The message filter's timeout (Terraform's default); the retry budget must end before it. */
 const MESSAGE_FILTER_TIMEOUT_MS = 10_000;
-const REPOSITORY_ROOT = new URL('../../../', import.meta.url);
-export const DEFAULT_RULES_DIRECTORY = fileURLToPath(new URL('infra/rules/', REPOSITORY_ROOT));
-export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('apps/web-demo/dist/', REPOSITORY_ROOT));
+/** The rule SQL Terraform deploys (`infra/rules`), found through the infra package's exports. */
+export const DEFAULT_RULES_DIRECTORY = dirname(
+  createRequire(import.meta.url).resolve('@game-chat/infra/rules/chat-send.sql'),
+);
 
 function checkSettings(settings: Readonly<Record<string, string>>): void {
   for (const name of Object.keys(settings)) {
@@ -296,7 +297,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       `is not usable: ${(error as Error).message}`,
     );
   }
-  const webRoot = options.webRoot ?? (existsSync(DEFAULT_WEB_ROOT) ? DEFAULT_WEB_ROOT : undefined);
+  const { webRoot } = options;
 
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async () => {
