@@ -2,7 +2,7 @@
  * Child process of `startStackProcess`: runs a local stack on free ports and answers the
  * parent's questions over IPC, so the bots and the stack do not share one event loop.
  */
-import { createLocalStack } from '@game-chat/local-stack';
+import { createLocalStack } from '@game-chat/aws-emulator';
 import type { ChildReply, ParentRequest } from './stack-process.js';
 
 const send = (message: ChildReply) => process.send?.(message);

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import type { LocalStack, LocalStackStats } from '@game-chat/local-stack';
+import type { LocalStack, LocalStackStats } from '@game-chat/aws-emulator';
 import type { LoadTarget } from './run.js';
 import { tokensFromUrl } from './tokens.js';
 
@@ -90,8 +90,8 @@ function firstReply(child: ChildProcess, timeoutMs: number): Promise<ChildReply>
 }
 
 /**
- * Starts `@game-chat/local-stack` (its built `dist`) in a child process with its own
- * redis-server (or `REDIS_URL`), on free ports, with these CHAT_* settings.
+ * Starts a local stack of `@game-chat/aws-emulator` (its built `dist`) in a child process with
+ * its own redis-server (or `REDIS_URL`), on free ports, with these CHAT_* settings.
  */
 export async function startStackProcess(
   options: { settings?: Readonly<Record<string, string>>; readyTimeoutMs?: number } = {},

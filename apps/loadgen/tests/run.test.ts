@@ -2,7 +2,7 @@ import {
   DEVELOPMENT_AUTHORIZER_SIGNING_KEY,
   loadAuthorizerSigningKey,
 } from '@game-chat/auth/signing';
-import { createLocalStack, type LocalStack } from '@game-chat/local-stack';
+import { createLocalStack, type LocalStack } from '@game-chat/aws-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LoadPhase, runLoad } from '../src/run.js';
 import { tokensFromKeys, tokensFromUrl } from '../src/tokens.js';

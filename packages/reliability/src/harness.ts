@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import { createLocalStack, type LocalStack, type LocalStackOptions } from '@game-chat/aws-emulator';
 import { type ChatClient, ChatError, createChatClient } from '@game-chat/client';
-import { createLocalStack, type LocalStack, type LocalStackOptions } from '@game-chat/local-stack';
 import { customAuthUrl, customAuthUsername } from '@game-chat/protocol/custom-auth';
 import type { Role } from '@game-chat/protocol/names';
 import { type RedisServer, startRedisServer } from '@game-chat/testing/redis-server';

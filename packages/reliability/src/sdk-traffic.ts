@@ -1,5 +1,5 @@
+import type { LocalStack } from '@game-chat/aws-emulator';
 import { type ChatClient, ChatError, DEFAULT_SEND_TIMEOUT_MS } from '@game-chat/client';
-import type { LocalStack } from '@game-chat/local-stack';
 import type { ChatMessage } from '@game-chat/protocol/payloads';
 import type { MqttClient } from 'mqtt';
 import { connectPlayer, sdkClient, subscribe, waitFor } from './harness.js';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { LocalStack } from '@game-chat/local-stack';
+import type { LocalStack } from '@game-chat/aws-emulator';
 import { customAuthUsername } from '@game-chat/protocol/custom-auth';
 
 /**

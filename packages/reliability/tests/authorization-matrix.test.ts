@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { signTokenForAuthorizer } from '@game-chat/auth/signing';
 import { DEVELOPMENT_TOKEN_SECRET } from '@game-chat/auth/tokens';
-import type { LocalStack } from '@game-chat/local-stack';
+import type { LocalStack } from '@game-chat/aws-emulator';
 import {
   type CustomAuthCredentials,
   customAuthUrl,

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import type { LocalStack } from '@game-chat/aws-emulator';
 import { forEachLimited } from '@game-chat/loadgen/concurrency';
-import type { LocalStack } from '@game-chat/local-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { LocalStack } from '@game-chat/aws-emulator';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
-import type { LocalStack } from '@game-chat/local-stack';
 import { customAuthUsername } from '@game-chat/protocol/custom-auth';
 import { parseClientId } from '@game-chat/protocol/names';
 import fc from 'fast-check';

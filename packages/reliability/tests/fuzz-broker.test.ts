@@ -1,5 +1,5 @@
+import type { LocalStack } from '@game-chat/aws-emulator';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
-import type { LocalStack } from '@game-chat/local-stack';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { LocalStack } from '@game-chat/aws-emulator';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
-import type { LocalStack } from '@game-chat/local-stack';
 import { parseSendPayload, type ServerMessage } from '@game-chat/protocol/payloads';
 import fc from 'fast-check';
 import type { MqttClient } from 'mqtt';

@@ -1,5 +1,5 @@
+import { createLocalStack, type LocalStack } from '@game-chat/aws-emulator';
 import { createRedisClient } from '@game-chat/chat-store/connection';
-import { createLocalStack, type LocalStack } from '@game-chat/local-stack';
 import type { ChatMessage } from '@game-chat/protocol/payloads';
 import { type RedisCluster, startRedisCluster } from '@game-chat/testing/redis-cluster';
 import { afterAll, beforeAll, expect, it } from 'vitest';

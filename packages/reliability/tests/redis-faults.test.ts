@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LocalStack } from '@game-chat/aws-emulator';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
-import type { LocalStack } from '@game-chat/local-stack';
 import type { ChatMessage } from '@game-chat/protocol/payloads';
 import { type RedisServer, startRedisServer } from '@game-chat/testing/redis-server';
 import type { MqttClient } from 'mqtt';
