@@ -1,11 +1,24 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type ChatClient, ChatError, createChatClient } from '@game-chat/client';
-import type { LoadPlan } from './args.js';
 import { forEachLimited } from './concurrency.js';
 import { DeliveryLedger, deliveryKey } from './ledger.js';
 import { type Summary, summarize } from './stats.js';
 import type { TokenSource } from './tokens.js';
+
+/** What load to generate. */
+export interface LoadPlan {
+  readonly players: number;
+  /** Players are spread evenly over this many channels. */
+  readonly channels: number;
+  /** Messages per second, all players together, evenly paced (open loop). */
+  readonly rate: number;
+  readonly durationSeconds: number;
+  /** Players connecting and joining at the same time during the ramp-up. */
+  readonly connectConcurrency: number;
+  /** Longest wait after the last send for the answers and deliveries still on their way. */
+  readonly drainSeconds: number;
+}
 
 /** A running chat deployment, as the bots see it. */
 export interface LoadTarget {

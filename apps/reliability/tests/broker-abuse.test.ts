@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import type { LocalStack } from '@game-chat/aws-emulator';
-import { forEachLimited } from '@game-chat/loadgen/concurrency';
+import { forEachLimited } from '@game-chat/load-kit/concurrency';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import {

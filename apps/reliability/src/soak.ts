@@ -1,5 +1,5 @@
 /**
- * Soak: load-generator traffic (SDK bots, `@game-chat/loadgen`) through a local stack in its own
+ * Soak: load-generator traffic (SDK bots, `@game-chat/load-kit`) through a local stack in its own
  * process for a long time (30 minutes by default), sampling the stack's memory and Redis's. It
  * passes when no confirmed message was lost or duplicated, Redis memory stayed flat (retention
  * works), and no message stream outlived the history window once traffic stopped. RSS growth of
@@ -10,12 +10,12 @@
  */
 import { parseArgs } from 'node:util';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
-import { type LoadReport, runLoad } from '@game-chat/loadgen/run';
+import { type LoadReport, runLoad } from '@game-chat/load-kit/run';
 import {
   type StackProcess,
   stackTarget,
   startStackProcess,
-} from '@game-chat/loadgen/stack-process';
+} from '@game-chat/load-kit/stack-process';
 
 export interface SoakOptions {
   readonly minutes: number;
