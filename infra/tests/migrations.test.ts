@@ -11,7 +11,7 @@ import { load, MODULES } from './paths.js';
 /** The package rename: function key and module name, before and after. */
 const RENAMED_FUNCTION = { from: 'history-api', to: 'chat-api' } as const;
 
-/** Whether `address` (`module.x`, `type.name`, `type.name["key"]`) names something `config` declares. */
+/** Whether `address` (`module.x`, `type.name`, `type.name["key"]`) is declared in `config`. */
 function declares(config: TfConfig, address: string): boolean {
   const module = /^module\.([\w-]+)$/.exec(address);
   if (module) return (module[1] as string) in config.modules;

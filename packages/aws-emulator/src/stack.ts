@@ -355,7 +355,8 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       timeoutMs,
     });
     const messageFilter = lambda('messageFilter', 'message-filter', MESSAGE_FILTER_TIMEOUT_MS);
-    // Named as deployed: the chat-api package kept its function's AWS name (infra/modules/chat-functions).
+    // Named as deployed: the chat-api package kept its function's AWS name
+    // (infra/modules/chat-functions).
     const chatApi = lambda('chatApi', 'history-api', 10_000);
     const authorizer = lambda('authorizer', 'authorizer', AUTHORIZER_LIMITS.timeoutMs);
 

@@ -222,7 +222,7 @@ export class ConnectionRegistry {
     if (this.#byClientId.get(client.id) === client) this.#byClientId.delete(client.id);
   }
 
-  /** The next lifecycle `versionNumber` of a client id: it grows per client id ([aws-fidelity §4]). */
+  /** The next lifecycle `versionNumber` of a client id, which grows ([aws-fidelity §4]). */
   nextVersionNumber(clientId: string): number {
     const version = (this.#versionNumbers.get(clientId) ?? 0) + 1;
     this.#versionNumbers.set(clientId, version);
