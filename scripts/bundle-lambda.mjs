@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Bundles one Lambda package into a single minified ESM file and a zip for Terraform:
-//   packages/<fn>/dist/handler.mjs (+ .map)  and  dist/lambda/<fn>.zip
+// Bundles one Lambda package into a single minified ESM file and a zip for Terraform, both in
+// the package's own dist/ (so turbo caches them as the package's build outputs):
+//   packages/<fn>/dist/handler.mjs (+ .map)  and  packages/<fn>/dist/lambda.zip
 // Same sources give the same zip bytes: fixed entry order, fixed timestamps, fixed level.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -16,7 +17,7 @@ if (!name || !/^[a-z][a-z0-9-]*$/.test(name)) {
 }
 const packageDir = join(root, 'packages', name);
 const outDir = join(packageDir, 'dist');
-const zipPath = join(root, 'dist', 'lambda', `${name}.zip`);
+const zipPath = join(outDir, 'lambda.zip');
 
 const result = await build({
   entryPoints: [join(packageDir, 'src', 'handler.ts')],
@@ -48,7 +49,6 @@ const zipped = zipSync(
     files.map((file) => [file, [readFileSync(join(outDir, file)), { mtime: fixedTime, level: 9 }]]),
   ),
 );
-mkdirSync(dirname(zipPath), { recursive: true });
 writeFileSync(zipPath, zipped);
 
 const bundleBytes = readFileSync(join(outDir, 'handler.mjs')).byteLength;

@@ -8,7 +8,7 @@
 //
 //   --plan          init, validate, plan and the quota check only (writes infra/envs/<env>/tfplan)
 //   --auto-approve  apply the plan without asking (CI)
-//   --skip-build    use the zips already in dist/lambda
+//   --skip-build    use the zips already built (packages/<fn>/dist/lambda.zip)
 //   keys            create the environment's signing key pairs: the private keys go straight
 //                   into their Secrets Manager secrets (created by infra/bootstrap), the public
 //                   keys into infra/envs/<env>/keys/ to commit. infra/README.md, "Keys".
@@ -24,7 +24,7 @@ import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 
 export const ENVIRONMENTS = ['dev', 'prod'];
-export const LAMBDA_PACKAGES = ['message-filter', 'history-api', 'authorizer'];
+export const LAMBDA_PACKAGES = ['message-filter', 'chat-api', 'authorizer'];
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const webDemoConfigPath = join(root, 'apps', 'web-demo', 'public', 'config.json');
 
@@ -388,7 +388,7 @@ function build() {
 
 function checkZips() {
   for (const name of LAMBDA_PACKAGES) {
-    const zip = join(root, 'dist', 'lambda', `${name}.zip`);
+    const zip = join(root, 'packages', name, 'dist', 'lambda.zip');
     if (!existsSync(zip)) {
       throw new DeployError('artifacts', `${relative(root, zip)} is missing: run pnpm build`);
     }

@@ -1,6 +1,6 @@
 /**
- * The Terraform agrees with the rest of the repository: SPEC's topics, the history function's
- * route table, the zips `pnpm build` writes, the settings in docs/design.md, and AWS's limits.
+ * The Terraform agrees with the rest of the repository: SPEC's topics, the HTTP API's route
+ * table, the zips `pnpm build` writes, the settings in docs/design.md, and AWS's limits.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -9,7 +9,7 @@ import {
   CORS_ALLOW_METHODS,
   CORS_MAX_AGE_SECONDS,
   ROUTE_KEYS,
-} from '@game-chat/history-api/routes';
+} from '@game-chat/protocol/http';
 import type { ChannelName, PlayerId } from '@game-chat/protocol/names';
 import { createTopics } from '@game-chat/protocol/topics';
 import fc from 'fast-check';
@@ -218,26 +218,29 @@ describe('functions', () => {
 
   test('are exactly the packages that build a Lambda bundle', async () => {
     const config = await load('modules/chat-functions');
-    expect(lambdaPackages).toEqual(['authorizer', 'history-api', 'message-filter']);
+    expect(lambdaPackages).toEqual(['authorizer', 'chat-api', 'message-filter']);
     expect(Object.keys(config.locals.functions as HclBody).sort()).toEqual(lambdaPackages);
   });
 
   test('load the zips where `pnpm build` writes them, with handler.mjs exporting handler', async () => {
     const bundler = readFileSync(join(repoDir, 'scripts', 'bundle-lambda.mjs'), 'utf8');
-    expect(bundler).toContain("const zipPath = join(root, 'dist', 'lambda', `${name}.zip`);");
+    expect(bundler).toContain("const outDir = join(packageDir, 'dist');");
+    expect(bundler).toContain("const zipPath = join(outDir, 'lambda.zip');");
     expect(bundler).toContain("outfile: join(outDir, 'handler.mjs'),");
     expect(bundler).toContain("const files = ['handler.mjs', 'handler.mjs.map']");
 
     const fn = resource(await load('modules/chat-functions'), 'aws_lambda_function', 'this');
-    expect(fn.filename).toBe('${var.artifacts_dir}/${each.key}.zip');
-    expect(fn.source_code_hash).toBe('${filebase64sha256("${var.artifacts_dir}/${each.key}.zip")}');
+    expect(fn.filename).toBe('${var.packages_dir}/${each.key}/dist/lambda.zip');
+    expect(fn.source_code_hash).toBe(
+      '${filebase64sha256("${var.packages_dir}/${each.key}/dist/lambda.zip")}',
+    );
     expect(fn.handler).toBe('handler.handler');
 
     for (const env of ENVS) {
       const envDir = join(infraDir, 'envs', env);
       const call = only(Object.values((await load(`envs/${env}`)).modules), 'one module');
-      const artifacts = String(call.artifacts_dir).replace('${path.root}', envDir);
-      expect(resolve(artifacts), env).toBe(join(repoDir, 'dist', 'lambda'));
+      const packages = String(call.packages_dir).replace('${path.root}', envDir);
+      expect(resolve(packages), env).toBe(join(repoDir, 'packages'));
     }
   });
 
@@ -462,27 +465,27 @@ describe('cache', () => {
   });
 });
 
-describe('history API (SPEC §5)', () => {
-  test('routes equal the history function route table', async () => {
-    const config = await load('modules/history-api');
+describe('HTTP API (SPEC §5)', () => {
+  test('routes equal the protocol route table', async () => {
+    const config = await load('modules/chat-api');
     expect(config.locals.routes).toEqual([...ROUTE_KEYS]);
     expect(resource(config, 'aws_apigatewayv2_route', 'this')).toMatchObject({
       for_each: '${toset(local.routes)}',
       route_key: '${each.value}',
-      target: 'integrations/${aws_apigatewayv2_integration.history.id}',
+      target: 'integrations/${aws_apigatewayv2_integration.this.id}',
     });
   });
 
-  test('CORS answers what the function declares', async () => {
-    const config = await load('modules/history-api');
+  test('CORS answers what the protocol declares', async () => {
+    const config = await load('modules/chat-api');
     expect(config.locals.cors_allow_methods).toEqual([...CORS_ALLOW_METHODS]);
     expect(config.locals.cors_allow_headers).toEqual([...CORS_ALLOW_HEADERS]);
     expect(config.locals.cors_max_age).toBe(CORS_MAX_AGE_SECONDS);
   });
 
   test('uses payload format 2.0 and a throttled $default stage with access logs', async () => {
-    const config = await load('modules/history-api');
-    expect(resource(config, 'aws_apigatewayv2_integration', 'history')).toMatchObject({
+    const config = await load('modules/chat-api');
+    expect(resource(config, 'aws_apigatewayv2_integration', 'this')).toMatchObject({
       integration_type: 'AWS_PROXY',
       payload_format_version: '2.0',
     });
@@ -575,7 +578,7 @@ describe('every part of SPEC §1 has its resources', () => {
     const types = await resourceTypesUnder(`envs/${env}`);
     const parts = {
       'IoT topic rule': 'aws_iot_topic_rule',
-      'message-filter, history and authorizer Lambdas': 'aws_lambda_function',
+      'message-filter, chat-api and authorizer Lambdas': 'aws_lambda_function',
       'ElastiCache (Redis/Valkey)': 'aws_elasticache_replication_group',
       'IoT Data Plane endpoint in the VPC': 'aws_vpc_endpoint',
       'API Gateway HTTP API': 'aws_apigatewayv2_api',

@@ -29,6 +29,8 @@ export interface TfConfig {
   readonly checks: Record<string, HclBody>;
   readonly terraform: HclBody[];
   readonly providers: Record<string, HclBody>;
+  /** `moved` blocks, addresses as written (`module.old`, `aws_x.this["key"]`). */
+  readonly moved: { readonly from: string; readonly to: string }[];
   /** Problems found while merging, such as a name declared twice. */
   readonly duplicates: string[];
 }
@@ -44,6 +46,7 @@ interface Hcl2Json {
   check?: Record<string, HclBody[]>;
   terraform?: HclBody[];
   provider?: Record<string, HclBody[]>;
+  moved?: { from: string; to: string }[];
 }
 
 export function isBody(value: HclValue | undefined): value is HclBody {
@@ -84,6 +87,7 @@ export async function configFromSources(
     checks: {},
     terraform: [],
     providers: {},
+    moved: [],
     duplicates: [],
   };
   const addUnique = <T>(target: Record<string, T>, name: string, value: T, what: string) => {
@@ -124,6 +128,11 @@ export async function configFromSources(
       }
     }
     config.terraform.push(...(json.terraform ?? []));
+    // hcl2json writes an address as an interpolation: `${module.old}`.
+    const address = (value: string) => value.replace(/^\$\{(.*)\}$/s, '$1');
+    for (const { from, to } of json.moved ?? []) {
+      config.moved.push({ from: address(from), to: address(to) });
+    }
   }
   return config;
 }
@@ -186,7 +195,7 @@ const referenceCache = new Map<string, Promise<string[]>>();
 
 /**
  * The traversals an expression makes, such as `var.name`, `module.cache.redis_url` or
- * `aws_lambda_function.this["history-api"].arn`, from HCL's own syntax tree, so references
+ * `aws_lambda_function.this["chat-api"].arn`, from HCL's own syntax tree, so references
  * inside `for` expressions and nested templates count too. Iterator variables come back as
  * one-part names (`k`); the checks ignore roots they do not know.
  */

@@ -11,7 +11,7 @@ export const MODULES = [
   'chat-cache',
   'chat-functions',
   'iot-chat',
-  'history-api',
+  'chat-api',
   'monitoring',
   'chat-stack',
 ] as const;

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { issuePlayerToken } from '@game-chat/auth/tokens';
-import { median } from '@game-chat/loadgen/stats';
+import { median } from '@game-chat/load-kit/stats';
 import { startDataPlaneRecorder } from '@game-chat/testing/data-plane-recorder';
 import { authorizerEvent, historyEvent, ruleEvent, SAMPLE_PLAYER } from './sample-events.js';
 
@@ -12,7 +13,7 @@ export interface ColdStartResult {
   readonly name: string;
   readonly bundleBytes: number;
   readonly gzipBytes: number;
-  /** The deployment zip (`dist/lambda/<name>.zip`, with the source map). */
+  /** The deployment zip (`packages/<name>/dist/lambda.zip`, with the source map). */
   readonly zipBytes: number;
   readonly runs: number;
   /** Node's own start-up before the first line of the probe (the same for every bundle). */
@@ -92,14 +93,14 @@ export async function benchColdStart(options: {
     // A new player per event: the per-player rate limit must not refuse the runs.
     { name: 'message-filter', event: () => ruleEvent(`coldstart${randomUUID().slice(0, 8)}`) },
     { name: 'authorizer', event: () => authorizerEvent(token) },
-    { name: 'history-api', event: () => historyEvent(token) },
+    { name: 'chat-api', event: () => historyEvent(token) },
   ];
   const results: ColdStartResult[] = [];
   try {
     for (const fn of functions) {
       options.log(`cold start: ${fn.name} x${options.runs}`);
       const bundle = fileURLToPath(import.meta.resolve(`@game-chat/${fn.name}/bundle`));
-      const zip = fileURLToPath(new URL(`../../../dist/lambda/${fn.name}.zip`, import.meta.url));
+      const zip = join(dirname(bundle), 'lambda.zip');
       const probes: Probe[] = [];
       for (let run = 0; run < options.runs; run++) {
         const events = JSON.stringify([fn.event(), fn.event()]);

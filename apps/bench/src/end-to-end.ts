@@ -1,6 +1,6 @@
-import type { LoadPlan } from '@game-chat/loadgen/args';
-import { type LoadReport, runLoad } from '@game-chat/loadgen/run';
-import { stackTarget, startStackProcess } from '@game-chat/loadgen/stack-process';
+import type { LoadPlan } from '@game-chat/load-kit/run';
+import { type LoadReport, runLoad } from '@game-chat/load-kit/run';
+import { stackTarget, startStackProcess } from '@game-chat/load-kit/stack-process';
 
 export interface EndToEndRun {
   readonly report: LoadReport;

@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { forEachLimited } from '@game-chat/loadgen/concurrency';
-import { summarize } from '@game-chat/loadgen/stats';
+import { forEachLimited } from '@game-chat/load-kit/concurrency';
+import { summarize } from '@game-chat/load-kit/stats';
 import { lambdaContext } from '@game-chat/testing/lambda-context';
 import type { FilterRunReply, FilterRunRequest } from './filter.js';
 

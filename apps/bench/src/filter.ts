@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
-import type { Summary } from '@game-chat/loadgen/stats';
+import type { Summary } from '@game-chat/load-kit/stats';
 import { startDataPlaneRecorder } from '@game-chat/testing/data-plane-recorder';
 import {
   type CommandStat,

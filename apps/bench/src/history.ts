@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
 import { type ChatStore, createChatStore } from '@game-chat/chat-store/store';
-import { forEachLimited } from '@game-chat/loadgen/concurrency';
-import { type Summary, summarize } from '@game-chat/loadgen/stats';
+import { forEachLimited } from '@game-chat/load-kit/concurrency';
+import { type Summary, summarize } from '@game-chat/load-kit/stats';
 import { originalWrite, readOriginalHistory } from './original-design.js';
 import {
   type CountedConnection,

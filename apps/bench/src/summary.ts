@@ -1,4 +1,4 @@
-import type { Summary } from '@game-chat/loadgen/stats';
+import type { Summary } from '@game-chat/load-kit/stats';
 import { formatCount, formatMs, lineChartSvg } from './chart.js';
 import type { HistoryResult } from './history.js';
 import { type BenchResults, checkTargets } from './targets.js';

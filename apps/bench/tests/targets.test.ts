@@ -1,4 +1,4 @@
-import { summarize } from '@game-chat/loadgen/stats';
+import { summarize } from '@game-chat/load-kit/stats';
 import { describe, expect, it } from 'vitest';
 import type { HistoryPoint } from '../src/history.js';
 import { channelSample, originalReadCount } from '../src/history.js';

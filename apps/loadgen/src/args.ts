@@ -1,21 +1,8 @@
 import { parseArgs } from 'node:util';
 import { issuerVariables, PLAYER_TOKEN_KEY_VARIABLES } from '@game-chat/auth/issuer';
+import type { LoadPlan } from '@game-chat/load-kit/run';
 import { DEFAULT_TOPIC_PREFIX } from '@game-chat/protocol/limits';
 import { validateTopicPrefix } from '@game-chat/protocol/topics';
-
-/** What load to generate. */
-export interface LoadPlan {
-  readonly players: number;
-  /** Players are spread evenly over this many channels. */
-  readonly channels: number;
-  /** Messages per second, all players together, evenly paced (open loop). */
-  readonly rate: number;
-  readonly durationSeconds: number;
-  /** Players connecting and joining at the same time during the ramp-up. */
-  readonly connectConcurrency: number;
-  /** Longest wait after the last send for the answers and deliveries still on their way. */
-  readonly drainSeconds: number;
-}
 
 /** Where the bots connect: a local stack started for the run, or a running deployment. */
 export type TargetOptions =

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 import { writeFile } from 'node:fs/promises';
 import { readIssuerKeys } from '@game-chat/auth/issuer';
+import { type LoadProgress, type LoadTarget, runLoad } from '@game-chat/load-kit/run';
+import {
+  type StackProcess,
+  stackTarget,
+  startStackProcess,
+} from '@game-chat/load-kit/stack-process';
+import { tokensFromKeys, tokensFromUrl } from '@game-chat/load-kit/tokens';
 import cliProgress from 'cli-progress';
 import {
   type CliOptions,
@@ -12,9 +19,6 @@ import {
   UsageError,
 } from './args.js';
 import { formatReport } from './report.js';
-import { type LoadProgress, type LoadTarget, runLoad } from './run.js';
-import { type StackProcess, stackTarget, startStackProcess } from './stack-process.js';
-import { tokensFromKeys, tokensFromUrl } from './tokens.js';
 
 /** The limits a plan runs into: a local stack's settings, else the SPEC §6 defaults. */
 function rateLimits(target: TargetOptions) {

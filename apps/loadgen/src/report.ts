@@ -1,5 +1,5 @@
-import type { LoadReport } from './run.js';
-import type { Summary } from './stats.js';
+import type { LoadReport } from '@game-chat/load-kit/run';
+import type { Summary } from '@game-chat/load-kit/stats';
 
 function ms(value: number): string {
   return Number.isNaN(value) ? '-' : `${value.toFixed(1)} ms`;

@@ -1,7 +1,7 @@
+import type { LoadReport } from '@game-chat/load-kit/run';
+import { summarize } from '@game-chat/load-kit/stats';
 import { describe, expect, it } from 'vitest';
 import { formatReport, formatSummary } from '../src/report.js';
-import type { LoadReport } from '../src/run.js';
-import { summarize } from '../src/stats.js';
 
 describe('formatReport', () => {
   it('shows the counts and percentiles a reader looks for', () => {

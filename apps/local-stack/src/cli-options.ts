@@ -1,5 +1,9 @@
-import type { LogMode } from './logger.js';
-import { ASYNC_INVOKE_VARIABLES, LocalStackConfigError, type LocalStackOptions } from './stack.js';
+import type { LogMode } from '@game-chat/aws-emulator';
+import {
+  ASYNC_INVOKE_VARIABLES,
+  LocalStackConfigError,
+  type LocalStackOptions,
+} from '@game-chat/aws-emulator';
 
 /**
  * The CLI's settings (SPEC §8), read from the environment once: ports with defaults that avoid

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
+import { createLocalStack, type LocalStack } from '@game-chat/aws-emulator';
 import { readCliOptions } from './cli-options.js';
-import { createLocalStack, type LocalStack } from './stack.js';
 
 /**
  * `game-chat-local` (root `pnpm dev`): starts the local stack, prints one `ready` line naming

@@ -1,6 +1,6 @@
+import { LocalStackConfigError } from '@game-chat/aws-emulator';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PORTS, readCliOptions } from '../src/cli-options.js';
-import { LocalStackConfigError } from '../src/stack.js';
 
 describe('readCliOptions', () => {
   it('uses ports away from the standard ones, and readable logs at a terminal', () => {

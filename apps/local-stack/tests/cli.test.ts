@@ -2,10 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect as connectTcp } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { DevCredentials } from '@game-chat/aws-emulator';
 import { customAuthUsername } from '@game-chat/protocol/custom-auth';
+import { closed, connect, endAll } from '@game-chat/testing/mqtt-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DevCredentials } from '../src/dev-tokens.js';
-import { closed, connect, endAll } from './helpers/mqtt.js';
 
 /**
  * The `game-chat-local` command as `pnpm dev` runs it: the compiled `dist/cli.js` under plain

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readIssuerKeys } from '@game-chat/auth/issuer';
 import { type ChatClient, ChatError, type ChatMessage, createChatClient } from '@game-chat/client';
-import { type TokenSource, tokensFromKeys, tokensFromUrl } from '@game-chat/loadgen/tokens';
+import { type TokenSource, tokensFromKeys, tokensFromUrl } from '@game-chat/load-kit/tokens';
 import type { SmokeOptions } from './args.js';
 
 /**

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLocalStack, type LocalStack } from '@game-chat/local-stack';
+import { createLocalStack, type LocalStack } from '@game-chat/aws-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**

@@ -17,8 +17,8 @@ module "chat" {
   source = "../../modules/chat-stack"
 
   name = "game-chat-dev"
-  # The zips `pnpm build` writes at the repository root.
-  artifacts_dir = "${path.root}/../../../dist/lambda"
+  # The function packages: `pnpm build` writes each Lambda zip to <package>/dist/lambda.zip.
+  packages_dir = "${path.root}/../../../packages"
 
   topic_prefix                = "chat"
   cors_origins                = var.cors_origins

@@ -10,7 +10,7 @@ variable "region" {
 }
 
 variable "cors_origins" {
-  description = "Origins allowed to call the history API; dev allows any so the web demo works from a laptop."
+  description = "Origins allowed to call the HTTP API; dev allows any so the web demo works from a laptop."
   type        = list(string)
   default     = ["*"]
 }

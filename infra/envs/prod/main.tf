@@ -23,8 +23,8 @@ module "chat" {
   source = "../../modules/chat-stack"
 
   name = "game-chat-prod"
-  # The zips `pnpm build` writes at the repository root.
-  artifacts_dir = "${path.root}/../../../dist/lambda"
+  # The function packages: `pnpm build` writes each Lambda zip to <package>/dist/lambda.zip.
+  packages_dir = "${path.root}/../../../packages"
 
   topic_prefix                = "chat"
   cors_origins                = var.cors_origins
@@ -52,14 +52,14 @@ module "chat" {
     runtime = "nodejs22.x"
     memory_size = {
       message_filter = 512
-      history_api    = 512
+      chat_api       = 512
     }
     # Each concurrent execution holds one cache connection; these cap the total well below
     # what the node accepts. 400 reserved needs an account limit of at least 500 (AWS keeps 100
     # unreserved): scripts/deploy.mjs checks the account's quota before every apply.
     reserved_concurrency = {
       message_filter = 200
-      history_api    = 100
+      chat_api       = 100
       authorizer     = 100
     }
   }

@@ -23,7 +23,7 @@ output "authorizer_signing_key_secret_arn" {
 }
 
 output "api_url" {
-  description = "Base URL of the history HTTP API."
+  description = "Base URL of the HTTP API (history and moderation)."
   value       = module.chat.api_url
 }
 

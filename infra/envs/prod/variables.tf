@@ -10,7 +10,7 @@ variable "region" {
 }
 
 variable "cors_origins" {
-  description = "Origins allowed to call the history API: the game's and the web demo's origins. No default: production never allows `*` by accident."
+  description = "Origins allowed to call the HTTP API: the game's and the web demo's origins. No default: production never allows `*` by accident."
   type        = list(string)
 
   validation {

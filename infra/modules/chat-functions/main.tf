@@ -37,9 +37,13 @@ locals {
     CHAT_PROFANITY       = var.profanity
   }
 
-  # The three functions, keyed by their package name (packages/<key>, dist/lambda/<key>.zip).
+  # The three functions, keyed by their package name (packages/<key>, packages/<key>/dist/lambda.zip).
+  # `name` is what AWS knows a function, its role and its log group by (`<var.name>-<name>`):
+  # chat-api keeps the name it was deployed with as history-api, so that its rename moved the
+  # resources (migrations.tf) instead of replacing them.
   functions = {
     "message-filter" = {
+      name                 = "message-filter"
       description          = "IoT rule action: checks, stores and republishes chat messages"
       memory_size          = var.memory_size.message_filter
       timeout              = var.timeout.message_filter
@@ -57,11 +61,12 @@ locals {
         CHAT_MAX_EVENT_AGE_SECONDS = tostring(var.message_filter_maximum_event_age_in_seconds)
       })
     }
-    "history-api" = {
+    "chat-api" = {
+      name                 = "history-api"
       description          = "HTTP API: channel history, announcements, deletes and mutes"
-      memory_size          = var.memory_size.history_api
-      timeout              = var.timeout.history_api
-      reserved_concurrency = var.reserved_concurrency.history_api
+      memory_size          = var.memory_size.chat_api
+      timeout              = var.timeout.chat_api
+      reserved_concurrency = var.reserved_concurrency.chat_api
       publishes            = true
       reads_token_secret   = true
       invoked_async        = false
@@ -71,6 +76,7 @@ locals {
       })
     }
     "authorizer" = {
+      name                 = "authorizer"
       description          = "IoT custom authorizer: player token in, IoT policy out"
       memory_size          = var.memory_size.authorizer
       timeout              = var.timeout.authorizer
@@ -163,8 +169,8 @@ data "aws_iam_policy_document" "assume_lambda" {
 resource "aws_iam_role" "this" {
   for_each = local.functions
 
-  name               = "${var.name}-${each.key}"
-  description        = "Execution role of ${var.name}-${each.key}"
+  name               = "${var.name}-${each.value.name}"
+  description        = "Execution role of ${var.name}-${each.value.name}"
   assume_role_policy = data.aws_iam_policy_document.assume_lambda.json
 
   tags = local.tags
@@ -256,7 +262,7 @@ data "aws_iam_policy_document" "function" {
 resource "aws_iam_role_policy" "this" {
   for_each = local.functions
 
-  name   = "${var.name}-${each.key}"
+  name   = "${var.name}-${each.value.name}"
   role   = aws_iam_role.this[each.key].id
   policy = data.aws_iam_policy_document.function[each.key].json
 }
@@ -268,7 +274,7 @@ resource "aws_iam_role_policy" "this" {
 resource "aws_cloudwatch_log_group" "this" {
   for_each = local.functions
 
-  name              = "/aws/lambda/${var.name}-${each.key}"
+  name              = "/aws/lambda/${var.name}-${each.value.name}"
   retention_in_days = var.log_retention_days
 
   tags = local.tags
@@ -281,12 +287,12 @@ resource "aws_cloudwatch_log_group" "this" {
 resource "aws_lambda_function" "this" {
   for_each = local.functions
 
-  function_name = "${var.name}-${each.key}"
+  function_name = "${var.name}-${each.value.name}"
   description   = each.value.description
   role          = aws_iam_role.this[each.key].arn
 
-  filename         = "${var.artifacts_dir}/${each.key}.zip"
-  source_code_hash = filebase64sha256("${var.artifacts_dir}/${each.key}.zip")
+  filename         = "${var.packages_dir}/${each.key}/dist/lambda.zip"
+  source_code_hash = filebase64sha256("${var.packages_dir}/${each.key}/dist/lambda.zip")
   handler          = "handler.handler"
   runtime          = var.runtime
   architectures    = ["arm64"]

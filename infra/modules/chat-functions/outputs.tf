@@ -1,5 +1,5 @@
 output "function_names" {
-  description = "Function names keyed by package: `message-filter`, `history-api`, `authorizer`."
+  description = "Function names keyed by package: `message-filter`, `chat-api`, `authorizer`."
   value       = { for key, fn in aws_lambda_function.this : key => fn.function_name }
 }
 
@@ -8,9 +8,9 @@ output "function_arns" {
   value       = { for key, fn in aws_lambda_function.this : key => fn.arn }
 }
 
-output "history_api_invoke_arn" {
-  description = "Invoke ARN of the history function, for the HTTP API integration."
-  value       = aws_lambda_function.this["history-api"].invoke_arn
+output "chat_api_invoke_arn" {
+  description = "Invoke ARN of the chat-api function, for the HTTP API integration."
+  value       = aws_lambda_function.this["chat-api"].invoke_arn
 }
 
 output "role_arns" {

@@ -3,7 +3,7 @@
 ################################################################################
 
 variable "name" {
-  description = "Name prefix; functions are named `<name>-message-filter`, `<name>-history-api` and `<name>-authorizer`."
+  description = "Name prefix; functions, their roles and log groups are named `<name>-message-filter`, `<name>-history-api` (the chat-api package, named as first deployed) and `<name>-authorizer`."
   type        = string
 
   validation {
@@ -23,8 +23,8 @@ variable "tags" {
 # Code and runtime
 ################################################################################
 
-variable "artifacts_dir" {
-  description = "Folder holding the zips that `pnpm build` writes (`<repo>/dist/lambda`): `message-filter.zip`, `history-api.zip`, `authorizer.zip`, each with `handler.mjs` exporting `handler`."
+variable "packages_dir" {
+  description = "Folder holding the function packages (`<repo>/packages`): `pnpm build` writes each function's zip to `<packages_dir>/<function>/dist/lambda.zip` (`message-filter`, `chat-api`, `authorizer`), with `handler.mjs` exporting `handler`."
   type        = string
 }
 
@@ -44,7 +44,7 @@ variable "memory_size" {
   description = "Memory in MB per function; more memory also means more CPU."
   type = object({
     message_filter = optional(number, 256)
-    history_api    = optional(number, 256)
+    chat_api       = optional(number, 256)
     authorizer     = optional(number, 256)
   })
   nullable = false
@@ -60,7 +60,7 @@ variable "timeout" {
   description = "Timeout in seconds per function. IoT Core gives a custom authorizer at most 5 s."
   type = object({
     message_filter = optional(number, 10)
-    history_api    = optional(number, 10)
+    chat_api       = optional(number, 10)
     authorizer     = optional(number, 5)
   })
   nullable = false
@@ -81,7 +81,7 @@ variable "reserved_concurrency" {
   description = "Reserved concurrent executions per function; -1 leaves the function in the account's unreserved pool. Caps how many cache connections a burst can open."
   type = object({
     message_filter = optional(number, -1)
-    history_api    = optional(number, -1)
+    chat_api       = optional(number, -1)
     authorizer     = optional(number, -1)
   })
   nullable = false
@@ -245,7 +245,7 @@ variable "iot_data_endpoint_address" {
 ################################################################################
 
 variable "topic_prefix" {
-  description = "`CHAT_TOPIC_PREFIX`: first level of every chat topic. The filter and history functions may publish only under `<prefix>/room/*` and `<prefix>/inbox/*`."
+  description = "`CHAT_TOPIC_PREFIX`: first level of every chat topic. The filter and chat-api functions may publish only under `<prefix>/room/*` and `<prefix>/inbox/*`."
   type        = string
   nullable    = false
   default     = "chat"
@@ -348,7 +348,7 @@ variable "history_require_auth" {
 }
 
 variable "cors_origins" {
-  description = "`CHAT_CORS_ORIGINS`: origins the history API answers, e.g. the web demo's `https://chat-demo.example.com`. `*` allows any."
+  description = "`CHAT_CORS_ORIGINS`: origins the HTTP API answers, e.g. the web demo's `https://chat-demo.example.com`. `*` allows any."
   type        = list(string)
   nullable    = false
   default     = ["*"]

@@ -55,7 +55,7 @@ module "functions" {
   name = var.name
   tags = local.tags
 
-  artifacts_dir        = var.artifacts_dir
+  packages_dir         = var.packages_dir
   runtime              = var.functions.runtime
   memory_size          = var.functions.memory_size
   timeout              = var.functions.timeout
@@ -122,17 +122,17 @@ module "iot_chat" {
 }
 
 ################################################################################
-# History HTTP API
+# HTTP API (history and moderation)
 ################################################################################
 
-module "history_api" {
-  source = "../history-api"
+module "chat_api" {
+  source = "../chat-api"
 
   name = var.name
   tags = local.tags
 
-  function_name             = module.functions.function_names["history-api"]
-  function_invoke_arn       = module.functions.history_api_invoke_arn
+  function_name             = module.functions.function_names["chat-api"]
+  function_invoke_arn       = module.functions.chat_api_invoke_arn
   cors_allow_origins        = var.cors_origins
   throttling_rate_limit     = var.api.throttling_rate_limit
   throttling_burst_limit    = var.api.throttling_burst_limit
@@ -157,7 +157,7 @@ module "monitoring" {
   cache_cluster_ids         = module.cache.member_cluster_ids
   rule_error_log_group_name = module.iot_chat.rule_error_log_group_name
   rule_names                = module.iot_chat.rule_names
-  api_id                    = module.history_api.api_id
+  api_id                    = module.chat_api.api_id
 
   async_event_age_seconds = var.monitoring.async_event_age_seconds
 }

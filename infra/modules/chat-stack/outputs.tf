@@ -24,8 +24,8 @@ output "authorizer_signing_key_secret_arn" {
 }
 
 output "api_url" {
-  description = "Base URL of the history HTTP API."
-  value       = module.history_api.api_url
+  description = "Base URL of the HTTP API (history and moderation)."
+  value       = module.chat_api.api_url
 }
 
 output "iot_data_endpoint" {

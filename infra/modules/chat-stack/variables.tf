@@ -19,8 +19,8 @@ variable "tags" {
   nullable    = false
 }
 
-variable "artifacts_dir" {
-  description = "Folder with the Lambda zips that `pnpm build` writes: `<repo>/dist/lambda`."
+variable "packages_dir" {
+  description = "Folder with the function packages, `<repo>/packages`: `pnpm build` writes each Lambda zip to `<packages_dir>/<function>/dist/lambda.zip`."
   type        = string
 }
 
@@ -56,7 +56,7 @@ variable "topic_prefix" {
 }
 
 variable "cors_origins" {
-  description = "Origins allowed to call the history API from a browser (the web demo's origin); `*` allows any."
+  description = "Origins allowed to call the HTTP API from a browser (the web demo's origin); `*` allows any."
   type        = list(string)
   default     = ["*"]
   nullable    = false
@@ -97,22 +97,22 @@ variable "cache" {
 }
 
 variable "functions" {
-  description = "Settings of the chat-functions module: `runtime`, and per function (`message_filter`, `history_api`, `authorizer`) `memory_size`, `timeout` and `reserved_concurrency`."
+  description = "Settings of the chat-functions module: `runtime`, and per function (`message_filter`, `chat_api`, `authorizer`) `memory_size`, `timeout` and `reserved_concurrency`."
   type = object({
     runtime = optional(string)
     memory_size = optional(object({
       message_filter = optional(number)
-      history_api    = optional(number)
+      chat_api       = optional(number)
       authorizer     = optional(number)
     }))
     timeout = optional(object({
       message_filter = optional(number)
-      history_api    = optional(number)
+      chat_api       = optional(number)
       authorizer     = optional(number)
     }))
     reserved_concurrency = optional(object({
       message_filter = optional(number)
-      history_api    = optional(number)
+      chat_api       = optional(number)
       authorizer     = optional(number)
     }))
   })
@@ -215,7 +215,7 @@ variable "iot" {
 }
 
 variable "api" {
-  description = "Settings of the history-api module: `throttling_rate_limit`, `throttling_burst_limit`."
+  description = "Settings of the chat-api module: `throttling_rate_limit`, `throttling_burst_limit`."
   type = object({
     throttling_rate_limit  = optional(number)
     throttling_burst_limit = optional(number)

@@ -9,9 +9,11 @@ locals {
   # An alarm watches one metric with exactly these dimensions, or, with `query`, runs a
   # CloudWatch Metrics Insights query instead: for metrics whose other dimension values AWS
   # does not document (ActionType, Protocol), so that no dimension set is guessed.
+  # Lambda alarms are keyed (and named) by the function's own name without the stack prefix, so
+  # they follow what AWS calls the function, not the package that builds it.
   lambda_alarms = merge([
-    for label, function_name in var.function_names : {
-      "${label}-errors" = {
+    for function_name in values(var.function_names) : {
+      "${trimprefix(function_name, "${var.name}-")}-errors" = {
         description = "${function_name} returned errors (after async retries this means lost or delayed messages)."
         namespace   = "AWS/Lambda"
         metric      = "Errors"
@@ -20,7 +22,7 @@ locals {
         threshold   = 0
         periods     = 1
       }
-      "${label}-throttles" = {
+      "${trimprefix(function_name, "${var.name}-")}-throttles" = {
         description = "${function_name} was throttled: raise its reserved concurrency or the account limit."
         namespace   = "AWS/Lambda"
         metric      = "Throttles"

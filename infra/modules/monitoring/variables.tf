@@ -53,7 +53,7 @@ variable "kms_key_arn" {
 ################################################################################
 
 variable "function_names" {
-  description = "Lambda function names to watch for errors and throttles, keyed by a short label."
+  description = "Lambda function names to watch for errors and throttles, keyed by package (`message-filter` is the filter). Alarms take their names from the function names (without the `<name>-` prefix), not from the keys."
   type        = map(string)
 }
 

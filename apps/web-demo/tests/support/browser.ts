@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createLocalStack } from '@game-chat/local-stack';
+import { createLocalStack } from '@game-chat/aws-emulator';
 import {
   type Browser,
   type BrowserContext,

@@ -1,4 +1,4 @@
-import { createLocalStack } from '@game-chat/local-stack';
+import { createLocalStack } from '@game-chat/aws-emulator';
 import { type ChatClient, type ChatClientOptions, createChatClient } from '../../src/client.js';
 
 export type LocalStack = Awaited<ReturnType<typeof createLocalStack>>;

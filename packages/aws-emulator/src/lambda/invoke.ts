@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import type { AwsLocation } from '../aws-location.js';
+
+/** A Lambda handler as the bundles export it: async, event and context in, result out. */
+export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+export interface LambdaFunction {
+  readonly name: string;
+  readonly handler: LambdaHandler;
+  readonly timeoutMs: number;
+}
+
+/** The function ran longer than its timeout; Lambda counts that as a function error. */
+export class LambdaTimeoutError extends Error {
+  readonly code = 'lambda_timeout';
+  constructor(functionName: string, timeoutMs: number) {
+    super(`${functionName} timed out after ${timeoutMs} ms`);
+    this.name = 'LambdaTimeoutError';
+  }
+}
+
+function unsupported(): never {
+  throw new Error('callback-style completion is not supported: return a promise');
+}
+
+function createContext(fn: LambdaFunction, location: AwsLocation, deadline: number): Context {
+  const requestId = randomUUID();
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: fn.name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${location.region}:${location.accountId}:function:${fn.name}`,
+    memoryLimitInMB: '256',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${fn.name}`,
+    logStreamName: `local/[$LATEST]${requestId.replaceAll('-', '')}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: unsupported,
+    fail: unsupported,
+    succeed: unsupported,
+  };
+}
+
+/**
+ * Invokes a handler the way Lambda does: the event and the result cross a JSON boundary (so
+ * the handler can neither see nor change the caller's objects), and a run over the timeout
+ * fails with a LambdaTimeoutError. Unlike Lambda, a timed-out run is not frozen: it finishes
+ * in the background and its result is ignored.
+ */
+export async function invokeLambda(
+  fn: LambdaFunction,
+  event: unknown,
+  location: AwsLocation,
+): Promise<unknown> {
+  const deadline = Date.now() + fn.timeoutMs;
+  const payload = JSON.parse(JSON.stringify(event ?? null)) as unknown;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LambdaTimeoutError(fn.name, fn.timeoutMs)), fn.timeoutMs);
+  });
+  try {
+    const result = await Promise.race([
+      fn.handler(payload, createContext(fn, location, deadline)),
+      timeout,
+    ]);
+    return result === undefined ? null : (JSON.parse(JSON.stringify(result)) as unknown);
+  } finally {
+    clearTimeout(timer);
+  }
+}

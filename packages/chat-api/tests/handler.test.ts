@@ -1,0 +1,509 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { issuePlayerToken } from '@game-chat/auth/tokens';
+import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
+import { type ChatStore, createChatStore } from '@game-chat/chat-store/store';
+import type { Role } from '@game-chat/protocol/names';
+import {
+  type DataPlaneRecorder,
+  startDataPlaneRecorder,
+} from '@game-chat/testing/data-plane-recorder';
+import { redisForTests, type TestRedis } from '@game-chat/testing/redis-server';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Invoke, loadBundle } from './helpers/bundle.js';
+import { routedEvent } from './helpers/http-event.js';
+
+const SECRET = 'chat-api-test-secret-long-enough-for-hs256';
+const HISTORY_MAX = 5;
+const MAX_TEXT = 50;
+const keyPrefix = `hist-${randomUUID().slice(0, 8)}`;
+
+let redis: TestRedis;
+let recorder: DataPlaneRecorder;
+let connection: RedisConnection;
+let store: ChatStore;
+let invoke: Invoke;
+let channelCount = 0;
+
+const LIST = 'GET /channels/{channel}/messages';
+const ANNOUNCE = 'POST /channels/{channel}/announcements';
+const DELETE_MESSAGE = 'DELETE /channels/{channel}/messages/{id}';
+const MUTE = 'PUT /players/{playerId}/mute';
+const UNMUTE = 'DELETE /players/{playerId}/mute';
+
+/** A channel no other test has touched. */
+const freshChannel = () => `Town${++channelCount}x${Date.now() % 100000}`;
+
+function token(
+  sub: string,
+  role: Role = 'player',
+  extra: { channels?: string[]; ttl?: number } = {},
+) {
+  return issuePlayerToken(
+    { sub, role, ...(extra.channels && { channels: extra.channels }) },
+    { secret: SECRET },
+    { expiresInSeconds: extra.ttl ?? 600 },
+  );
+}
+const bearer = async (sub: string, role: Role = 'player', extra = {}) => ({
+  authorization: `Bearer ${await token(sub, role, extra)}`,
+});
+
+async function announce(channel: string, text: string) {
+  const response = await invoke(
+    routedEvent(
+      ANNOUNCE,
+      { channel },
+      { headers: await bearer('mod', 'moderator'), body: JSON.stringify({ text }) },
+    ),
+  );
+  expect(response.status).toBe(201);
+  return response.json.message as { id: string; text: string };
+}
+
+const baseEnv = () => ({
+  REDIS_URL: redis.url,
+  IOT_DATA_ENDPOINT: recorder.endpoint,
+  CHAT_TOKEN_SECRET: SECRET,
+  CHAT_REDIS_KEY_PREFIX: keyPrefix,
+  CHAT_HISTORY_MAX: String(HISTORY_MAX),
+  CHAT_MAX_TEXT: String(MAX_TEXT),
+});
+
+beforeAll(async () => {
+  redis = await redisForTests();
+  recorder = await startDataPlaneRecorder();
+  connection = createRedisClient({ url: redis.url });
+  store = createChatStore({ client: connection, keyPrefix, historyMax: HISTORY_MAX });
+  invoke = await loadBundle('main', baseEnv());
+});
+
+afterAll(async () => {
+  await connection?.close();
+  await recorder?.stop();
+  await redis?.stop();
+});
+
+beforeEach(() => recorder.clear());
+
+function expectError(
+  response: { status: number; json: unknown; text: string },
+  status: number,
+  code: string,
+) {
+  expect(response.status).toBe(status);
+  expect(response.json).toEqual({ error: { code, message: expect.any(String) } });
+}
+
+describe('GET /channels/{channel}/messages', () => {
+  it('answers an empty channel with the SPEC shape, leaving CORS to API Gateway', async () => {
+    const channel = freshChannel();
+
+    const response = await invoke(
+      routedEvent(
+        LIST,
+        { channel },
+        { headers: { origin: 'https://game.example', ...(await bearer('alice')) } },
+      ),
+    );
+
+    expect(response.status).toBe(200);
+    expect(response.json).toEqual({ channel, messages: [], retentionSeconds: 30, recovered: true });
+    expect(response.headers['content-type']).toBe('application/json');
+    expect(
+      Object.keys(response.headers).filter((name) => name.startsWith('access-control-')),
+    ).toEqual([]);
+  });
+
+  it('returns stored messages oldest first, and the newest `limit` of them', async () => {
+    const channel = freshChannel();
+    const first = await announce(channel, 'one');
+    const second = await announce(channel, 'two');
+    const third = await announce(channel, 'three');
+    const headers = await bearer('alice');
+
+    const all = await invoke(routedEvent(LIST, { channel }, { headers }));
+    const latest = await invoke(routedEvent(LIST, { channel }, { headers, query: 'limit=2' }));
+
+    expect(all.json.messages.map((m: { id: string }) => m.id)).toEqual([
+      first.id,
+      second.id,
+      third.id,
+    ]);
+    expect(all.json.messages[0]).toMatchObject({
+      v: 1,
+      kind: 'system',
+      channel,
+      from: { id: 'system', name: 'System' },
+      text: 'one',
+    });
+    expect(latest.json.messages.map((m: { text: string }) => m.text)).toEqual(['two', 'three']);
+  });
+
+  it('returns only newer messages after an id, with recovered true when none were missed', async () => {
+    const channel = freshChannel();
+    const first = await announce(channel, 'one');
+    await announce(channel, 'two');
+
+    const response = await invoke(
+      routedEvent(
+        LIST,
+        { channel },
+        { headers: await bearer('alice'), query: `after=${first.id}` },
+      ),
+    );
+
+    expect(response.json.messages.map((m: { text: string }) => m.text)).toEqual(['two']);
+    expect(response.json.recovered).toBe(true);
+  });
+
+  it('says recovered false when messages after the id were trimmed by the history cap', async () => {
+    const channel = freshChannel();
+    const first = await announce(channel, 'm0');
+    for (let i = 1; i <= HISTORY_MAX + 1; i++) await announce(channel, `m${i}`);
+
+    const response = await invoke(
+      routedEvent(
+        LIST,
+        { channel },
+        { headers: await bearer('alice'), query: `after=${first.id}` },
+      ),
+    );
+
+    expect(response.json.recovered).toBe(false);
+    expect(response.json.messages).toHaveLength(HISTORY_MAX);
+    expect(response.json.messages.at(-1).text).toBe(`m${HISTORY_MAX + 1}`);
+  });
+
+  it.each([
+    ['no authorization header', async () => ({}), 'a bearer token is required'],
+    ['a Basic scheme', async () => ({ authorization: 'Basic YWxpY2U6cHc=' }), /Bearer/],
+    [
+      'a forged token',
+      async () => ({ authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2ln' }),
+      /signature|malformed/,
+    ],
+    [
+      'an expired token',
+      async () => ({ authorization: `Bearer ${await expiredToken()}` }),
+      /expired/,
+    ],
+  ])('answers 401 for %s', async (_label, headers, message) => {
+    const response = await invoke(
+      routedEvent(LIST, { channel: 'Town1' }, { headers: await headers() }),
+    );
+
+    expectError(response, 401, 'unauthorized');
+    expect(response.json.error.message).toMatch(message);
+    expect(response.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it('answers 403 for a channel outside the token channels claim', async () => {
+    const headers = await bearer('alice', 'player', { channels: ['Guild*'] });
+
+    const allowed = await invoke(routedEvent(LIST, { channel: 'Guild7' }, { headers }));
+    const refused = await invoke(routedEvent(LIST, { channel: 'Town137' }, { headers }));
+
+    expect(allowed.status).toBe(200);
+    expectError(refused, 403, 'forbidden');
+  });
+
+  it.each([
+    ['a channel with a space', { channel: 'Town 1' }, ''],
+    ['a channel with a slash', { channel: 'a/b' }, ''],
+    ['a 65-character channel', { channel: 'c'.repeat(65) }, ''],
+    ['limit 0', { channel: 'Town1' }, 'limit=0'],
+    ['limit 201', { channel: 'Town1' }, 'limit=201'],
+    ['a non-numeric limit', { channel: 'Town1' }, 'limit=ten'],
+    ['a repeated limit (joined with commas)', { channel: 'Town1' }, 'limit=5&limit=6'],
+    ['a malformed after', { channel: 'Town1' }, 'after=yesterday'],
+  ])('answers 400 for %s', async (_label, parameters, query) => {
+    const response = await invoke(
+      routedEvent(LIST, parameters, { headers: await bearer('alice'), query }),
+    );
+
+    expectError(response, 400, 'invalid');
+  });
+
+  it.each([
+    ['an unknown route key', routedEvent('GET /internal/{x}', { x: 'y' })],
+    ['the $default route key (the API declares no $default route)', routedEvent('$default', {})],
+  ])('answers 404 for %s', async (_label, event) => {
+    expectError(await invoke(event), 404, 'not_found');
+  });
+});
+
+/** An HS256 token that expired an hour ago, signed by hand: the issuer refuses to make one. */
+async function expiredToken() {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub: 'alice', exp: Math.floor(Date.now() / 1000) - 3600 })}`;
+  return `${unsigned}.${createHmac('sha256', SECRET).update(unsigned).digest('base64url')}`;
+}
+
+describe('POST /channels/{channel}/announcements', () => {
+  it('stores a system message and publishes it to the room topic with QoS 1', async () => {
+    const channel = freshChannel();
+
+    const response = await invoke(
+      routedEvent(
+        ANNOUNCE,
+        { channel },
+        {
+          headers: { ...(await bearer('mod', 'moderator')), 'content-type': 'application/json' },
+          body: JSON.stringify({ text: '  Server restart in 5 minutes  ' }),
+        },
+      ),
+    );
+
+    expect(response.status).toBe(201);
+    const { message } = response.json;
+    expect(message).toMatchObject({
+      v: 1,
+      kind: 'system',
+      channel,
+      from: { id: 'system', name: 'System' },
+      text: 'Server restart in 5 minutes',
+    });
+    const published = await recorder.waitFor((p) => p.topic === `chat/room/${channel}`);
+    expect(published.qos).toBe(1);
+    expect(published.json()).toEqual(message);
+  });
+
+  it('accepts a base64-encoded body, as API Gateway sends binary content', async () => {
+    const channel = freshChannel();
+    const body = Buffer.from(JSON.stringify({ text: 'héllo' })).toString('base64');
+
+    const response = await invoke(
+      routedEvent(
+        ANNOUNCE,
+        { channel },
+        { headers: await bearer('root', 'admin'), body, isBase64Encoded: true },
+      ),
+    );
+
+    expect(response.status).toBe(201);
+    expect(response.json.message.text).toBe('héllo');
+  });
+
+  it.each([
+    ['a player', 'player', 403, 'forbidden'],
+    ['a moderator', 'moderator', 201, undefined],
+    ['an admin', 'admin', 201, undefined],
+  ] as const)('lets %s announce: %s', async (_label, role, status, code) => {
+    const response = await invoke(
+      routedEvent(
+        ANNOUNCE,
+        { channel: freshChannel() },
+        { headers: await bearer('someone', role), body: '{"text":"hi"}' },
+      ),
+    );
+
+    expect(response.status).toBe(status);
+    if (code) expect(response.json.error.code).toBe(code);
+  });
+
+  it('refuses a moderator whose token does not allow the channel', async () => {
+    const response = await invoke(
+      routedEvent(
+        ANNOUNCE,
+        { channel: 'Town9' },
+        {
+          headers: await bearer('mod', 'moderator', { channels: ['Guild*'] }),
+          body: '{"text":"hi"}',
+        },
+      ),
+    );
+
+    expectError(response, 403, 'forbidden');
+  });
+
+  it.each([
+    ['no body', undefined, 'invalid'],
+    ['a body that is not JSON', 'text=hi', 'invalid'],
+    ['a JSON array', '["hi"]', 'invalid'],
+    ['an empty text', '{"text":"   "}', 'empty'],
+    ['a text over CHAT_MAX_TEXT', JSON.stringify({ text: 'x'.repeat(MAX_TEXT + 1) }), 'too_long'],
+    ['a text with control characters', JSON.stringify({ text: 'a\u0000b' }), 'invalid'],
+    ['a body over 8 KiB', JSON.stringify({ text: 'x', pad: 'y'.repeat(9000) }), 'too_long'],
+  ])('answers 400 for %s, storing and publishing nothing', async (_label, body, code) => {
+    const channel = freshChannel();
+
+    const response = await invoke(
+      routedEvent(
+        ANNOUNCE,
+        { channel },
+        { headers: await bearer('mod', 'moderator'), ...(body !== undefined && { body }) },
+      ),
+    );
+
+    expectError(response, 400, code);
+    expect((await store.recent(channel, { limit: 10 })).messages).toEqual([]);
+    expect(recorder.published).toEqual([]);
+  });
+
+  it('answers 500 internal without details when the Data Plane refuses the publish', async () => {
+    recorder.failNext(1);
+
+    const response = await invoke(
+      routedEvent(
+        ANNOUNCE,
+        { channel: freshChannel() },
+        { headers: await bearer('mod', 'moderator'), body: '{"text":"hi"}' },
+      ),
+    );
+
+    expect(response.json).toEqual({ error: { code: 'internal', message: 'internal error' } });
+    expect(response.status).toBe(500);
+  });
+});
+
+describe('DELETE /channels/{channel}/messages/{id}', () => {
+  it('removes the message, stores and publishes a delete event that a reconnecting client sees', async () => {
+    const channel = freshChannel();
+    const before = await announce(channel, 'keep');
+    const doomed = await announce(channel, 'remove me');
+    recorder.clear();
+
+    const response = await invoke(
+      routedEvent(
+        DELETE_MESSAGE,
+        { channel, id: doomed.id },
+        { headers: await bearer('mod', 'moderator') },
+      ),
+    );
+
+    expect(response.status).toBe(200);
+    expect(response.json.message).toMatchObject({
+      kind: 'delete',
+      channel,
+      targetId: doomed.id,
+      text: '',
+    });
+    const published = await recorder.waitFor((p) => p.topic === `chat/room/${channel}`);
+    expect(published.json()).toEqual(response.json.message);
+    const history = await invoke(
+      routedEvent(
+        LIST,
+        { channel },
+        { headers: await bearer('alice'), query: `after=${before.id}` },
+      ),
+    );
+    expect(history.json.messages.map((m: { kind: string }) => m.kind)).toEqual(['delete']);
+    expect(history.json.messages[0].targetId).toBe(doomed.id);
+  });
+
+  it('answers 404 for a message that is not there, publishing nothing', async () => {
+    const response = await invoke(
+      routedEvent(
+        DELETE_MESSAGE,
+        { channel: freshChannel(), id: '1700000000000-1' },
+        { headers: await bearer('mod', 'moderator') },
+      ),
+    );
+
+    expectError(response, 404, 'not_found');
+    expect(recorder.published).toEqual([]);
+  });
+
+  it('answers 400 for an id that is not a message id, and 403 for a player', async () => {
+    const headers = await bearer('mod', 'moderator');
+
+    const bad = await invoke(
+      routedEvent(DELETE_MESSAGE, { channel: 'Town1', id: '../../etc' }, { headers }),
+    );
+    const player = await invoke(
+      routedEvent(
+        DELETE_MESSAGE,
+        { channel: 'Town1', id: '1700000000000-1' },
+        { headers: await bearer('alice') },
+      ),
+    );
+
+    expectError(bad, 400, 'invalid');
+    expectError(player, 403, 'forbidden');
+  });
+});
+
+describe('PUT and DELETE /players/{playerId}/mute', () => {
+  it('mutes a player until now + seconds, with the reason and the moderator', async () => {
+    const headers = await bearer('mod', 'moderator');
+    const startedAt = Date.now();
+
+    const response = await invoke(
+      routedEvent(
+        MUTE,
+        { playerId: 'troll' },
+        { headers, body: JSON.stringify({ seconds: 600, reason: 'spam' }) },
+      ),
+    );
+
+    expect(response.status).toBe(200);
+    expect(response.json).toMatchObject({ playerId: 'troll', muted: true });
+    expect(response.json.until).toBeGreaterThanOrEqual(startedAt + 600_000 - 1000);
+    expect(await store.getMute('troll')).toEqual({
+      until: response.json.until,
+      reason: 'spam',
+      by: 'mod',
+    });
+  });
+
+  it('lifts a mute, and says whether there was one', async () => {
+    const headers = await bearer('mod', 'moderator');
+    await invoke(routedEvent(MUTE, { playerId: 'chatty' }, { headers, body: '{"seconds":60}' }));
+
+    const first = await invoke(routedEvent(UNMUTE, { playerId: 'chatty' }, { headers }));
+    const second = await invoke(routedEvent(UNMUTE, { playerId: 'chatty' }, { headers }));
+
+    expect(first.json).toEqual({ playerId: 'chatty', muted: false, wasMuted: true });
+    expect(second.json).toEqual({ playerId: 'chatty', muted: false, wasMuted: false });
+    expect(await store.getMute('chatty')).toBeNull();
+  });
+
+  it.each([
+    ['seconds 0', { playerId: 'p1' }, '{"seconds":0}', 'invalid'],
+    ['fractional seconds', { playerId: 'p1' }, '{"seconds":1.5}', 'invalid'],
+    ['seconds as a string', { playerId: 'p1' }, '{"seconds":"600"}', 'invalid'],
+    ['more than 30 days', { playerId: 'p1' }, '{"seconds":2592001}', 'invalid'],
+    [
+      'a reason over 200 characters',
+      { playerId: 'p1' },
+      JSON.stringify({ seconds: 5, reason: 'r'.repeat(201) }),
+      'too_long',
+    ],
+    ['a bad player id', { playerId: 'p#1' }, '{"seconds":5}', 'invalid'],
+  ])('answers 400 for %s and mutes nobody', async (_label, parameters, body, code) => {
+    const response = await invoke(
+      routedEvent(MUTE, parameters, { headers: await bearer('mod', 'moderator'), body }),
+    );
+
+    expectError(response, 400, code);
+    expect(await store.getMute('p1')).toBeNull();
+  });
+
+  it('refuses players: 403 with a token, 401 without', async () => {
+    const body = '{"seconds":60}';
+
+    const player = await invoke(
+      routedEvent(MUTE, { playerId: 'victim' }, { headers: await bearer('alice'), body }),
+    );
+    const anonymous = await invoke(routedEvent(UNMUTE, { playerId: 'victim' }));
+
+    expectError(player, 403, 'forbidden');
+    expectError(anonymous, 401, 'unauthorized');
+    expect(await store.getMute('victim')).toBeNull();
+  });
+});
+
+describe('CHAT_HISTORY_REQUIRE_AUTH=false', () => {
+  it('lets anyone read history but still needs a moderator token to write', async () => {
+    const open = await loadBundle('open', { ...baseEnv(), CHAT_HISTORY_REQUIRE_AUTH: 'false' });
+    const channel = freshChannel();
+    await announce(channel, 'visible');
+
+    const read = await open(routedEvent(LIST, { channel }));
+    const write = await open(routedEvent(ANNOUNCE, { channel }, { body: '{"text":"x"}' }));
+
+    expect(read.status).toBe(200);
+    expect(read.json.messages.map((m: { text: string }) => m.text)).toEqual(['visible']);
+    expectError(write, 401, 'unauthorized');
+  });
+});
