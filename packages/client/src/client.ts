@@ -6,20 +6,16 @@ import {
   validateChannel,
   validatePlayerId,
 } from '@game-chat/protocol/names';
-import {
-  type ChatMessage,
-  compareMessageIds,
-  type Notice,
-  parseServerMessage,
-} from '@game-chat/protocol/payloads';
+import { type ChatMessage, type Notice, parseServerMessage } from '@game-chat/protocol/payloads';
 import { normalizeText } from '@game-chat/protocol/text';
 import { type ChatTopics, createTopics } from '@game-chat/protocol/topics';
 import type { MqttClient } from 'mqtt';
 import { ChatApi, type MuteResult, type UnmuteResult } from './api.js';
 import { backoffDelay } from './backoff.js';
+import { ChannelSubscription, type GapEvent } from './channel-subscription.js';
 import { openConnection } from './connection.js';
 import { Emitter } from './emitter.js';
-import { ChatError, validOrThrow } from './errors.js';
+import { asChatError, ChatError, validOrThrow } from './errors.js';
 import {
   type ChatClientOptions,
   type ResolvedOptions,
@@ -27,12 +23,12 @@ import {
   resolveOptions,
 } from './options.js';
 import { PendingSends, type PendingTarget } from './pending.js';
-import { ChannelTimeline } from './timeline.js';
 import { TokenSource } from './token-source.js';
 
 export type { SignedToken } from '@game-chat/protocol/custom-auth';
 export type { ChatMessage, Notice } from '@game-chat/protocol/payloads';
 export type { MuteResult, UnmuteResult } from './api.js';
+export type { GapEvent } from './channel-subscription.js';
 export { ChatError, type ChatErrorCode } from './errors.js';
 export {
   type ChatClientOptions,
@@ -49,15 +45,6 @@ export interface ConnectionEvent {
   /** On `reconnecting`: how long until that attempt. */
   readonly delayMs?: number;
   /** On `offline`: why, when it was not `close()`. */
-  readonly error?: ChatError;
-}
-
-/** A reconnect after which some messages of a channel could not be recovered. */
-export interface GapEvent {
-  readonly channel: string;
-  /** The last message id received before the connection dropped. */
-  readonly afterId: string;
-  /** Set when history could not be read at all; absent when the missed messages had expired. */
   readonly error?: ChatError;
 }
 
@@ -81,17 +68,6 @@ export type ChatClientEvents = {
   connection: ConnectionEvent;
   gap: GapEvent;
 };
-
-interface JoinedChannel {
-  readonly name: ChannelName;
-  readonly timeline: ChannelTimeline;
-  /** Live messages held back while history loads, so that they come out merged and in order. */
-  buffer: ChatMessage[] | undefined;
-  /** History reads started and not finished; the buffer lives while this is above 0. */
-  syncs: number;
-  /** The latest history read; the next one starts after it, from the id it reached. */
-  lastSync: Promise<void>;
-}
 
 /** One MQTT connection; `retired` once replaced or closed on purpose, so its end is no loss. */
 interface Link {
@@ -120,7 +96,7 @@ export class ChatClient {
   readonly #topics: ChatTopics;
   readonly #api: ChatApi;
   readonly #events = new Emitter<ChatClientEvents>();
-  readonly #channels = new Map<ChannelName, JoinedChannel>();
+  readonly #channels = new Map<ChannelName, ChannelSubscription>();
   readonly #pending: PendingSends;
   readonly #tokens: TokenSource;
   readonly #whisperIds = new Set<string>();
@@ -182,7 +158,7 @@ export class ChatClient {
 
   /** The visible messages of a joined channel, oldest first; `[]` for any other channel. */
   messages(channel: string): ChatMessage[] {
-    return this.#channels.get(channel as ChannelName)?.timeline.messages ?? [];
+    return this.#channels.get(channel as ChannelName)?.messages ?? [];
   }
 
   /** Listens to an event; returns a function that stops listening. */
@@ -235,32 +211,29 @@ export class ChatClient {
     const name = this.#allowedChannel(channel);
     const existing = this.#channels.get(name);
     if (existing) {
-      await existing.lastSync;
+      await existing.settled();
       // The join this one waited for may have failed; then try again.
-      return this.#channels.get(name) === existing ? existing.timeline.messages : this.join(name);
+      return this.#channels.get(name) === existing ? existing.messages : this.join(name);
     }
     const link = this.#onlineLink();
-    const joined: JoinedChannel = {
+    const joined = new ChannelSubscription({
       name,
-      timeline: new ChannelTimeline(this.#options.maxMessagesPerChannel),
-      buffer: undefined,
-      syncs: 0,
-      lastSync: Promise.resolve(),
-    };
+      capacity: this.#options.maxMessagesPerChannel,
+      history: (after, caughtUp) => this.#api.historySince(name, after, caughtUp),
+      deliver: (message, emit) => this.#deliver(name, message, emit),
+      gap: (event) => this.#events.emit('gap', event),
+    });
     this.#channels.set(name, joined);
     try {
-      await this.#sync(joined, {
-        emit: false,
-        ready: this.#subscribe(link, [this.#topics.room(name)]),
-      });
+      return await joined.join(this.#subscribe(link, [this.#topics.room(name)]));
     } catch (error) {
       if (this.#channels.get(name) === joined) {
         this.#channels.delete(name);
+        joined.leave();
         link.client.unsubscribe(this.#topics.room(name));
       }
       throw asChatError(error);
     }
-    return joined.timeline.messages;
   }
 
   /** Leaves a channel; its pending sends reject with `not_joined`. */
@@ -324,6 +297,7 @@ export class ChatClient {
     clearTimeout(this.#refreshTimer);
     this.#wake?.();
     this.#pending.abandon(new ChatError('closed', 'the client was closed'));
+    for (const channel of this.#channels.values()) channel.leave();
     this.#channels.clear();
     const link = this.#link;
     this.#link = undefined;
@@ -375,9 +349,7 @@ export class ChatClient {
       this.#topics.inbox(claims.sub),
       ...[...this.#channels.keys()].map((name) => this.#topics.room(name)),
     ]);
-    const caughtUp = [...this.#channels.values()].map((channel) =>
-      this.#sync(channel, { emit: true, ready: subscribed }),
-    );
+    const caughtUp = [...this.#channels.values()].map((channel) => channel.catchUp(subscribed));
     try {
       await subscribed;
     } catch (error) {
@@ -512,7 +484,10 @@ export class ChatClient {
 
   /** Drops a joined channel and rejects its pending sends; false if it was not joined. */
   #forget(name: ChannelName, reason: string): boolean {
-    if (!this.#channels.delete(name)) return false;
+    const channel = this.#channels.get(name);
+    if (!channel) return false;
+    this.#channels.delete(name);
+    channel.leave();
     this.#pending.abandon(new ChatError('not_joined', reason), name);
     return true;
   }
@@ -525,75 +500,14 @@ export class ChatClient {
     return name;
   }
 
-  /**
-   * Reads a channel's history after the last id it holds and merges it with the live messages
-   * held back meanwhile. `ready` is the subscription: history is read only once live messages
-   * flow, so that nothing falls between the two.
-   */
-  #sync(channel: JoinedChannel, options: { emit: boolean; ready: Promise<void> }): Promise<void> {
-    channel.syncs += 1;
-    channel.buffer ??= [];
-    const previous = channel.lastSync;
-    const run = async () => {
-      let fetched: readonly ChatMessage[] = [];
-      try {
-        await options.ready;
-        await previous;
-        fetched = await this.#readHistory(channel);
-      } catch (error) {
-        // A join reports the failure; a catch-up failed with its connection, and the next
-        // connection catches up again.
-        if (!options.emit) throw error;
-      } finally {
-        channel.syncs -= 1;
-        const batch = [...fetched];
-        if (channel.syncs === 0) {
-          batch.push(...(channel.buffer ?? []));
-          channel.buffer = undefined;
-        }
-        this.#deliver(channel, batch, options.emit);
-      }
-    };
-    const current = run();
-    channel.lastSync = current.catch(() => undefined);
-    return current;
-  }
-
-  /**
-   * History after the last id the channel holds (the whole window for a new channel), up to
-   * the live messages already held back. Emits `gap` when some could not be recovered.
-   */
-  async #readHistory(channel: JoinedChannel): Promise<readonly ChatMessage[]> {
-    const after = channel.timeline.lastId;
-    try {
-      const history = await this.#api.historySince(channel.name, after, (lastId) =>
-        (channel.buffer ?? []).some((live) => compareMessageIds(live.id, lastId) <= 0),
-      );
-      if (after !== undefined && !history.recovered) {
-        this.#events.emit('gap', { channel: channel.name, afterId: after });
-      }
-      return history.messages;
-    } catch (error) {
-      if (after === undefined) throw error;
-      this.#events.emit('gap', {
-        channel: channel.name,
-        afterId: after,
-        error: asChatError(error),
-      });
-      return [];
-    }
-  }
-
-  #deliver(channel: JoinedChannel, messages: readonly ChatMessage[], emit: boolean): void {
-    if (this.#channels.get(channel.name) !== channel) return; // Left meanwhile.
-    for (const message of channel.timeline.merge(messages)) {
-      this.#pending.resolve(message, this.playerId);
-      if (!emit) continue;
-      if (message.kind === 'chat') this.#events.emit('message', message);
-      else if (message.kind === 'system') this.#events.emit('system', message);
-      else if (message.kind === 'delete' && message.targetId !== undefined) {
-        this.#events.emit('delete', { channel: channel.name, targetId: message.targetId, message });
-      }
+  /** A message new to a channel's timeline: it may answer a send; `emit` unless a join returns it. */
+  #deliver(channel: ChannelName, message: ChatMessage, emit: boolean): void {
+    this.#pending.resolve(message, this.playerId);
+    if (!emit) return;
+    if (message.kind === 'chat') this.#events.emit('message', message);
+    else if (message.kind === 'system') this.#events.emit('system', message);
+    else if (message.kind === 'delete' && message.targetId !== undefined) {
+      this.#events.emit('delete', { channel, targetId: message.targetId, message });
     }
   }
 
@@ -611,8 +525,7 @@ export class ChatClient {
       const channel = this.#channels.get(where.value.name as ChannelName);
       if (!channel || message.kind === 'whisper') return;
       this.#pending.resolve(message, this.playerId);
-      if (channel.buffer) channel.buffer.push(message);
-      else this.#deliver(channel, [message], true);
+      channel.receive(message);
     } else if (where.value.kind === 'inbox' && message.kind === 'whisper') {
       if (this.#whisperIds.has(message.id)) return;
       this.#whisperIds.add(message.id);
@@ -650,14 +563,6 @@ export class ChatClient {
     send();
     return delivered;
   }
-}
-
-function asChatError(error: unknown): ChatError {
-  return error instanceof ChatError
-    ? error
-    : new ChatError('network', error instanceof Error ? error.message : String(error), {
-        cause: error,
-      });
 }
 
 /** Creates a chat client; call `connect()` once listeners are in place. */
