@@ -171,9 +171,7 @@ export class ChatClient {
    */
   connect(): Promise<void> {
     const status = this.#status;
-    if (status.kind === 'closed') {
-      return Promise.reject(new ChatError('closed', 'the client is closed'));
-    }
+    if (status.kind === 'closed') return Promise.reject(closedError());
     if (status.kind === 'online') return Promise.resolve();
     const online = this.#nextOnline();
     if (status.kind === 'connecting') {
@@ -200,6 +198,7 @@ export class ChatClient {
    * `message`, `system` and `delete` events. Joining a joined channel resolves at once.
    */
   async join(channel: string): Promise<ChatMessage[]> {
+    this.#assertOpen();
     const name = this.#allowedChannel(channel);
     const existing = this.#channels.get(name);
     if (existing) {
@@ -224,12 +223,14 @@ export class ChatClient {
         joined.leave();
         void link.unsubscribe(this.#topics.room(name));
       }
+      this.#assertOpen(); // Closed meanwhile: that is why it failed.
       throw asChatError(error);
     }
   }
 
   /** Leaves a channel; its pending sends reject with `not_joined`. */
   async leave(channel: string): Promise<void> {
+    this.#assertOpen();
     const name = validOrThrow(validateChannel(channel));
     if (!this.#forget(name, `left channel ${name}`)) return;
     const status = this.#status;
@@ -240,11 +241,12 @@ export class ChatClient {
    * Sends a chat message to a joined channel. Resolves with the message as delivered (its
    * `id`, the masked text when moderated); rejects with a `ChatError` whose `code` is the
    * server's notice code (`rate_limited` with `retryAfterMs`, `muted`, ...), a validation
-   * code for bad arguments (nothing is sent), `not_joined`, `not_connected`, `timeout`, or
+   * code for bad arguments (nothing is sent), `not_joined`, `not_connected`, `closed`, `timeout`, or
    * `unavailable` (the server could not handle it, and resending it within `sendTimeoutMs` did
    * not help). On an `unavailable` notice the SDK sends it again by itself; it settles once.
    */
   async send(channel: string, text: string): Promise<ChatMessage> {
+    this.#assertOpen();
     const name = this.#allowedChannel(channel);
     const body = validOrThrow(normalizeText(text, this.#options.maxTextLength));
     if (!this.#channels.has(name)) {
@@ -255,6 +257,7 @@ export class ChatClient {
 
   /** Whispers to a player; settles like `send`, with the whisper as delivered. */
   async whisper(playerId: string, text: string): Promise<ChatMessage> {
+    this.#assertOpen();
     const to = validOrThrow(validatePlayerId(playerId));
     const body = validOrThrow(normalizeText(text, this.#options.maxTextLength));
     return this.#publish(this.#topics.whisper(to), body.text, {
@@ -264,32 +267,39 @@ export class ChatClient {
   }
 
   /** Moderators and admins: posts an announcement (a `system` message); resolves with it. */
-  announce(channel: string, text: string): Promise<ChatMessage> {
+  async announce(channel: string, text: string): Promise<ChatMessage> {
+    this.#assertOpen();
     return this.#api.announce(channel, text);
   }
 
   /** Moderators and admins: removes a message; every client gets a `delete` event. */
-  deleteMessage(channel: string, id: string): Promise<ChatMessage> {
+  async deleteMessage(channel: string, id: string): Promise<ChatMessage> {
+    this.#assertOpen();
     return this.#api.deleteMessage(channel, id);
   }
 
   /** Moderators and admins: refuses a player's messages for `seconds`. */
-  mute(playerId: string, seconds: number, reason?: string): Promise<MuteResult> {
+  async mute(playerId: string, seconds: number, reason?: string): Promise<MuteResult> {
+    this.#assertOpen();
     return this.#api.mute(playerId, seconds, reason);
   }
 
   /** Moderators and admins: lifts a mute. */
-  unmute(playerId: string): Promise<UnmuteResult> {
+  async unmute(playerId: string): Promise<UnmuteResult> {
+    this.#assertOpen();
     return this.#api.unmute(playerId);
   }
 
-  /** Disconnects for good: pending sends reject with `closed`, state becomes `offline`. */
+  /**
+   * Disconnects for good: pending sends reject with `closed`, state becomes `offline` (reason
+   * `closed`), and every later call rejects with `closed`.
+   */
   async close(): Promise<void> {
     const status = this.#status;
     if (status.kind === 'closed') return;
     this.#transition({ kind: 'closed' }, 'closed');
     if (status.kind === 'connecting') status.skipDelay(); // The reconnect loop ends.
-    this.#pending.abandon(new ChatError('closed', 'the client was closed'));
+    this.#pending.abandon(closedError());
     for (const channel of this.#channels.values()) channel.leave();
     this.#channels.clear();
     if (status.kind === 'online') await status.link.close();
@@ -411,10 +421,14 @@ export class ChatClient {
           resolve();
         } else if (event.state === 'offline') {
           stop();
-          reject(event.error ?? new ChatError('closed', 'the client was closed'));
+          reject(event.error ?? closedError());
         }
       });
     });
+  }
+
+  #assertOpen(): void {
+    if (this.#status.kind === 'closed') throw closedError();
   }
 
   #onlineLink(): Link {
@@ -563,10 +577,14 @@ export class ChatClient {
   }
 }
 
+function closedError(): ChatError {
+  return new ChatError('closed', 'the client is closed');
+}
+
 /** The error for an attempt that the state moved past (closed, or a newer attempt). */
 function overtaken(status: Status): ChatError {
   return status.kind === 'closed'
-    ? new ChatError('closed', 'the client was closed while connecting')
+    ? closedError()
     : new ChatError('not_connected', 'the connection attempt was overtaken');
 }
 
