@@ -172,6 +172,7 @@ export class ChatClient {
   connect(): Promise<void> {
     const status = this.#status;
     if (status.kind === 'closed') return Promise.reject(closedError());
+    this.#listenToNetwork();
     if (status.kind === 'online') return Promise.resolve();
     const online = this.#nextOnline();
     if (status.kind === 'connecting') {
@@ -299,6 +300,8 @@ export class ChatClient {
     if (status.kind === 'closed') return;
     this.#transition({ kind: 'closed' }, 'closed');
     if (status.kind === 'connecting') status.skipDelay(); // The reconnect loop ends.
+    this.#options.networkEvents?.removeEventListener('online', this.#onNetworkOnline);
+    this.#options.networkEvents?.removeEventListener('offline', this.#onNetworkOffline);
     this.#pending.abandon(closedError());
     for (const channel of this.#channels.values()) channel.leave();
     this.#channels.clear();
@@ -377,7 +380,7 @@ export class ChatClient {
   }
 
   /** Online → offline for `reason`, then reconnects. */
-  #lose(error: ChatError, reason: 'connection_lost' | 'refresh_failed'): void {
+  #lose(error: ChatError, reason: 'connection_lost' | 'network_offline' | 'refresh_failed'): void {
     this.#transition({ kind: 'offline', error }, reason);
     void this.#reconnect();
   }
@@ -411,6 +414,29 @@ export class ChatClient {
       }
     }
   }
+
+  /** Listens to the network's `online`/`offline` events (adding a listener twice adds it once). */
+  #listenToNetwork(): void {
+    this.#options.networkEvents?.addEventListener('online', this.#onNetworkOnline);
+    this.#options.networkEvents?.addEventListener('offline', this.#onNetworkOffline);
+  }
+
+  /** The network is back: a reconnect waiting out its backoff delay tries now. */
+  readonly #onNetworkOnline = (): void => {
+    const status = this.#status;
+    if (status.kind === 'connecting') status.skipDelay();
+  };
+
+  /**
+   * The network is gone: the connection is dead even if its socket has not noticed (it would at
+   * the next keep-alive), so drop it and reconnect; the attempts back off until `online`.
+   */
+  readonly #onNetworkOffline = (): void => {
+    const status = this.#status;
+    if (status.kind !== 'online') return;
+    status.link.end();
+    this.#lose(new ChatError('not_connected', 'the network is offline'), 'network_offline');
+  };
 
   /** Resolves on the next `online`; rejects when the client gives up or is closed. */
   #nextOnline(): Promise<void> {

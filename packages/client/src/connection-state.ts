@@ -41,6 +41,8 @@ export type ConnectionReason =
   | 'token_rejected'
   /** The connection dropped: online → offline, with `error`; a reconnect follows. */
   | 'connection_lost'
+  /** The network's `offline` event (see the `networkEvents` option); a reconnect follows. */
+  | 'network_offline'
   /** A token refresh failed after the old connection had ended; a reconnect follows. */
   | 'refresh_failed'
   /** The next automatic reconnect attempt, after its backoff delay. */
@@ -84,7 +86,7 @@ const TRANSITIONS: Record<
   },
   online: {
     online: ['token_refreshed'],
-    offline: ['connection_lost', 'refresh_failed'],
+    offline: ['connection_lost', 'network_offline', 'refresh_failed'],
     closed: ['closed'],
   },
   closed: {},

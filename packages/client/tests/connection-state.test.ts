@@ -18,6 +18,7 @@ const REASON_SET: Record<ConnectionReason, true> = {
   connect_failed: true,
   token_rejected: true,
   connection_lost: true,
+  network_offline: true,
   refresh_failed: true,
   reconnect: true,
   closed: true,
@@ -67,7 +68,7 @@ function expectedLegal(): string[] {
   add(reconnecting, ['closed'], ['closed']);
   add(['online A'], ['online B'], ['token_refreshed']);
   add(['online B'], ['online A'], ['token_refreshed']);
-  add(online, offline, ['connection_lost', 'refresh_failed']);
+  add(online, offline, ['connection_lost', 'network_offline', 'refresh_failed']);
   add(online, ['closed'], ['closed']);
   return legal.sort();
 }
