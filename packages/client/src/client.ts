@@ -379,10 +379,11 @@ export class ChatClient {
     this.#lose(new ChatError('not_connected', 'the connection dropped'), 'connection_lost');
   }
 
-  /** Online → offline for `reason`, then reconnects. */
+  /** Online → offline for `reason`, then reconnects (unless a listener closed or connected). */
   #lose(error: ChatError, reason: 'connection_lost' | 'network_offline' | 'refresh_failed'): void {
-    this.#transition({ kind: 'offline', error }, reason);
-    void this.#reconnect();
+    const lost: Status = { kind: 'offline', error };
+    this.#transition(lost, reason);
+    if (this.#status === lost) void this.#reconnect();
   }
 
   /** Attempts 1, 2, ... with backoff until online, closed, or the token is refused for good. */

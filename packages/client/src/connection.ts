@@ -179,6 +179,7 @@ export class Link {
 
   /** Runs `callback` after `ms`, unless the link ends first. */
   after(ms: number, callback: () => void): void {
+    if (this.#ended) return;
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       callback();

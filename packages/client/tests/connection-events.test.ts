@@ -32,6 +32,9 @@ async function historyStatus(token: string): Promise<number> {
   return response.status;
 }
 
+/** A backoff longer than any test: a client back online in time was brought back by a call. */
+const SLOW_RECONNECT = { reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 } };
+
 type Step = Pick<ConnectionEvent, 'previous' | 'state' | 'reason'>;
 
 function record(events: ConnectionEvent[]): Step[] {
@@ -126,6 +129,36 @@ describe('connection events', () => {
     await nextEvent(client, 'connection', (event) => event.reason === 'token_refreshed', 10_000);
     expect(record(events)).toEqual([
       { previous: 'online', state: 'online', reason: 'token_refreshed' },
+    ]);
+  });
+
+  it('listeners may call the client back: close() or connect() from a connection event', async () => {
+    const proxy = await startTcpProxy(Number(new URL(stack.urls.mqtt).port));
+    proxies.push(proxy);
+    const slow = { endpoint: `mqtt://127.0.0.1:${proxy.port}`, ...SLOW_RECONNECT };
+    const quitter = players.create('gil', {}, slow);
+    const eager = players.create('hal', {}, slow);
+    await Promise.all([quitter.connect(), eager.connect()]);
+    const quitterEvents: ConnectionEvent[] = [];
+    const eagerEvents: ConnectionEvent[] = [];
+    quitter.on('connection', (event) => quitterEvents.push(event));
+    eager.on('connection', (event) => eagerEvents.push(event));
+    quitter.on('connection', (event) => {
+      if (event.reason === 'connection_lost') void quitter.close();
+    });
+    eager.on('connection', (event) => {
+      if (event.reason === 'connection_lost') void eager.connect();
+    });
+    const eagerBack = nextEvent(eager, 'connection', (event) => event.state === 'online');
+    const quitterClosed = nextEvent(quitter, 'connection', (event) => event.reason === 'closed');
+
+    proxy.cut();
+    await Promise.all([eagerBack, quitterClosed]);
+    expect(quitterEvents.map((event) => event.reason)).toEqual(['connection_lost', 'closed']);
+    expect(eagerEvents.map((event) => event.reason)).toEqual([
+      'connection_lost',
+      'connect',
+      'connected',
     ]);
   });
 });
