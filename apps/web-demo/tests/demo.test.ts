@@ -35,6 +35,22 @@ async function signIn(
   return player;
 }
 
+/** Two players signed in on `channel`: the first said `text`, and the second saw it. */
+async function chatting(
+  names: [string, string],
+  channel: string,
+  text: string,
+  on: LocalStack = stack,
+): Promise<[Player, Player]> {
+  const [speaker, listener] = await Promise.all([
+    signIn(names[0], { channel }, on),
+    signIn(names[1], { channel }, on),
+  ]);
+  await speaker.say(text);
+  await listener.row(text).waitFor();
+  return [speaker, listener];
+}
+
 /** Polls until `read()` gives `expected` (or fails after the timeout): no fixed sleeps. */
 function eventually<T>(read: () => Promise<T>, timeout = 10_000) {
   return expect.poll(read, { timeout, interval: 50 });
@@ -65,12 +81,7 @@ describe('web demo in Chromium against the local stack', () => {
   });
 
   it('two players chat: Enter and Send, own messages once and in order, whispers by name', async () => {
-    const [alice, bob] = await Promise.all([
-      signIn('Alice', { channel: 'Plaza' }),
-      signIn('Bob', { channel: 'Plaza' }),
-    ]);
-    await alice.say('hi bob');
-    await bob.row('hi bob').waitFor();
+    const [alice, bob] = await chatting(['Alice', 'Bob'], 'Plaza', 'hi bob');
     await bob.page.getByRole('textbox', { name: 'Message' }).fill('hey alice');
     await bob.page.getByRole('button', { name: 'Send' }).click();
     await alice.row('hey alice').waitFor();
@@ -352,12 +363,7 @@ describe('web demo in Chromium against the local stack', () => {
 
   it('recovers a dropped connection: what was said meanwhile comes from history', async () => {
     // The default history window (30 s): however slow the machine, the drop is short.
-    const [quinn, rex] = await Promise.all([
-      signIn('Quinn', { channel: 'Ruins' }),
-      signIn('Rex', { channel: 'Ruins' }),
-    ]);
-    await rex.say('before the drop');
-    await quinn.row('before the drop').waitFor();
+    const [rex, quinn] = await chatting(['Rex', 'Quinn'], 'Ruins', 'before the drop');
 
     // The browser's offline event drops the connection; its online event brings it back.
     await quinn.goOffline();
@@ -387,12 +393,7 @@ describe('web demo on a stack with a short history window', () => {
   });
 
   it('marks messages that expired during a drop as missed', async () => {
-    const [quinn, rex] = await Promise.all([
-      signIn('Quinn', { channel: 'Ruins' }, shortStack),
-      signIn('Rex', { channel: 'Ruins' }, shortStack),
-    ]);
-    await rex.say('before the drop');
-    await quinn.row('before the drop').waitFor();
+    const [rex, quinn] = await chatting(['Rex', 'Quinn'], 'Ruins', 'before the drop', shortStack);
 
     // A drop longer than the history window: what was said has expired, and the page says so.
     await quinn.goOffline();

@@ -4,18 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { HistorySince } from '../src/api.js';
 import { ChannelSubscription, type GapEvent } from '../src/channel-subscription.js';
 import { ChatError } from '../src/errors.js';
-
-function message(id: string, text = `text ${id}`): ChatMessage {
-  return {
-    v: 1,
-    id,
-    kind: 'chat',
-    channel: 'Town',
-    from: { id: 'bob', name: 'Bob' },
-    text,
-    sentAt: Number(id.split('-')[0]),
-  };
-}
+import { chatMessage as message } from './support/messages.js';
 
 interface HistoryRead {
   readonly after: string | undefined;
@@ -51,7 +40,13 @@ function subscription() {
     if (!started) throw new Error(`history read ${index} never started`);
     return started;
   };
-  return { channel, reads, read, delivered, gaps };
+  /** Joins, the history window holding `messages`. */
+  const joinWith = async (...messages: ChatMessage[]): Promise<void> => {
+    const joining = channel.join(Promise.resolve());
+    (await read(reads.length)).answer(messages);
+    await joining;
+  };
+  return { channel, reads, read, joinWith, delivered, gaps };
 }
 
 describe('ChannelSubscription', () => {
@@ -98,10 +93,8 @@ describe('ChannelSubscription', () => {
   });
 
   it('catches up after the last id it holds and emits what was missed', async () => {
-    const { channel, read, delivered, gaps } = subscription();
-    const joining = channel.join(Promise.resolve());
-    (await read(0)).answer([message('10-0')]);
-    await joining;
+    const { channel, read, joinWith, delivered, gaps } = subscription();
+    await joinWith(message('10-0'));
 
     const caughtUp = channel.catchUp(Promise.resolve());
     const catchUp = await read(1);
@@ -118,10 +111,8 @@ describe('ChannelSubscription', () => {
   });
 
   it('reports a gap when the missed messages had expired', async () => {
-    const { channel, read, delivered, gaps } = subscription();
-    const joining = channel.join(Promise.resolve());
-    (await read(0)).answer([message('10-0')]);
-    await joining;
+    const { channel, read, joinWith, delivered, gaps } = subscription();
+    await joinWith(message('10-0'));
 
     const caughtUp = channel.catchUp(Promise.resolve());
     (await read(1)).answer([message('90-0')], false);
@@ -132,10 +123,8 @@ describe('ChannelSubscription', () => {
   });
 
   it('reports a gap with the error when history cannot be read, and live messages flow again', async () => {
-    const { channel, read, delivered, gaps } = subscription();
-    const joining = channel.join(Promise.resolve());
-    (await read(0)).answer([message('10-0')]);
-    await joining;
+    const { channel, read, joinWith, delivered, gaps } = subscription();
+    await joinWith(message('10-0'));
 
     const caughtUp = channel.catchUp(Promise.resolve());
     channel.receive(message('50-0'));
