@@ -43,7 +43,7 @@ export type ConnectionReason =
   | 'connection_lost'
   /** The network's `offline` event (see the `networkEvents` option); a reconnect follows. */
   | 'network_offline'
-  /** A token refresh failed after the old connection had ended; a reconnect follows. */
+  /** A token refresh left no working connection (see README); a reconnect follows. */
   | 'refresh_failed'
   /** The next automatic reconnect attempt, after its backoff delay. */
   | 'reconnect'
