@@ -136,10 +136,6 @@ export class DemoApp {
     ui.unmute.addEventListener('click', () => void this.#unmute());
     onSubmit(ui.botsForm, () => this.#startBots());
     ui.stopBots.addEventListener('click', () => void this.#stopBots());
-    // The browser knows the network is back before the backoff timer does.
-    window.addEventListener('online', () => {
-      this.#session?.client.connect().catch(() => undefined);
-    });
     this.#updateCounter();
   }
 

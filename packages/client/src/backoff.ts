@@ -22,3 +22,21 @@ export function backoffDelay(
   const ceiling = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** exponent);
   return Math.round(ceiling / 2 + (ceiling / 2) * random());
 }
+
+/** A wait that can be cut short: `done` resolves after `ms`, or at once on `skip()`. */
+export interface Delay {
+  readonly done: Promise<void>;
+  readonly skip: () => void;
+}
+
+export function startDelay(ms: number): Delay {
+  let skip = () => {};
+  const done = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    skip = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+  return { done, skip };
+}

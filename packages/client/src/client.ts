@@ -6,20 +6,25 @@ import {
   validateChannel,
   validatePlayerId,
 } from '@game-chat/protocol/names';
-import {
-  type ChatMessage,
-  compareMessageIds,
-  type Notice,
-  parseServerMessage,
-} from '@game-chat/protocol/payloads';
+import { type ChatMessage, type Notice, parseServerMessage } from '@game-chat/protocol/payloads';
 import { normalizeText } from '@game-chat/protocol/text';
 import { type ChatTopics, createTopics } from '@game-chat/protocol/topics';
-import type { MqttClient } from 'mqtt';
 import { ChatApi, type MuteResult, type UnmuteResult } from './api.js';
-import { backoffDelay } from './backoff.js';
-import { openConnection } from './connection.js';
+import { backoffDelay, startDelay } from './backoff.js';
+import { ChannelSubscription, type GapEvent } from './channel-subscription.js';
+import { type Link, openLink } from './connection.js';
+import {
+  type ConnectionEvent,
+  type ConnectionReason,
+  type ConnectionState,
+  type ConnectionStatus,
+  connectionEvent,
+  IllegalTransitionError,
+  publicState,
+  transitionProblem,
+} from './connection-state.js';
 import { Emitter } from './emitter.js';
-import { ChatError, validOrThrow } from './errors.js';
+import { asChatError, ChatError, validOrThrow } from './errors.js';
 import {
   type ChatClientOptions,
   type ResolvedOptions,
@@ -27,39 +32,20 @@ import {
   resolveOptions,
 } from './options.js';
 import { PendingSends, type PendingTarget } from './pending.js';
-import { ChannelTimeline } from './timeline.js';
+import type { TokenClaims } from './token.js';
 import { TokenSource } from './token-source.js';
 
 export type { SignedToken } from '@game-chat/protocol/custom-auth';
 export type { ChatMessage, Notice } from '@game-chat/protocol/payloads';
 export type { MuteResult, UnmuteResult } from './api.js';
+export type { GapEvent } from './channel-subscription.js';
+export type { ConnectionEvent, ConnectionReason, ConnectionState } from './connection-state.js';
 export { ChatError, type ChatErrorCode } from './errors.js';
 export {
   type ChatClientOptions,
   DEFAULT_SEND_TIMEOUT_MS,
   type PlayerToken,
 } from './options.js';
-
-export type ConnectionState = 'connecting' | 'online' | 'offline' | 'reconnecting';
-
-export interface ConnectionEvent {
-  readonly state: ConnectionState;
-  /** On `reconnecting`: the attempt number, from 1. */
-  readonly attempt?: number;
-  /** On `reconnecting`: how long until that attempt. */
-  readonly delayMs?: number;
-  /** On `offline`: why, when it was not `close()`. */
-  readonly error?: ChatError;
-}
-
-/** A reconnect after which some messages of a channel could not be recovered. */
-export interface GapEvent {
-  readonly channel: string;
-  /** The last message id received before the connection dropped. */
-  readonly afterId: string;
-  /** Set when history could not be read at all; absent when the missed messages had expired. */
-  readonly error?: ChatError;
-}
 
 /** A moderator removed message `targetId`: drop it from view. */
 export interface DeleteEvent {
@@ -82,29 +68,9 @@ export type ChatClientEvents = {
   gap: GapEvent;
 };
 
-interface JoinedChannel {
-  readonly name: ChannelName;
-  readonly timeline: ChannelTimeline;
-  /** Live messages held back while history loads, so that they come out merged and in order. */
-  buffer: ChatMessage[] | undefined;
-  /** History reads started and not finished; the buffer lives while this is above 0. */
-  syncs: number;
-  /** The latest history read; the next one starts after it, from the id it reached. */
-  lastSync: Promise<void>;
-}
+type Status = ConnectionStatus<Link>;
+type Connecting = Extract<Status, { kind: 'connecting' }>;
 
-/** One MQTT connection; `retired` once replaced or closed on purpose, so its end is no loss. */
-interface Link {
-  readonly client: MqttClient;
-  retired: boolean;
-  /** QoS 1 publishes not yet acknowledged by the broker. */
-  inFlight: number;
-}
-
-/** IoT Core accepts at most 8 topic filters per SUBSCRIBE packet. */
-const MAX_FILTERS_PER_SUBSCRIBE = 8;
-/** SUBACK return code for a refused subscription. */
-const SUBSCRIBE_REFUSED = 128;
 /** Whisper ids remembered to drop redeliveries (whispers are not stored in a timeline). */
 const WHISPER_IDS_KEPT = 500;
 /** A token this close to expiry is not worth connecting with. */
@@ -120,18 +86,17 @@ export class ChatClient {
   readonly #topics: ChatTopics;
   readonly #api: ChatApi;
   readonly #events = new Emitter<ChatClientEvents>();
-  readonly #channels = new Map<ChannelName, JoinedChannel>();
+  readonly #channels = new Map<ChannelName, ChannelSubscription>();
   readonly #pending: PendingSends;
   readonly #tokens: TokenSource;
   readonly #whisperIds = new Set<string>();
-  #link: Link | undefined;
-  #state: ConnectionState = 'offline';
-  #connecting: Promise<void> | undefined;
-  #reconnecting = false;
-  #closed = false;
-  #refreshTimer: ReturnType<typeof setTimeout> | undefined;
-  #refreshAttempts = 0;
-  #wake: (() => void) | undefined;
+  /** Changed only by `#transition`. */
+  #status: Status = { kind: 'offline' };
+  /**
+   * The link a token refresh is replacing while the new connection opens: the broker closes it
+   * when the new one (same client id) arrives, and the refresh, not the close, decides what next.
+   */
+  #replacing: Link | undefined;
 
   constructor(options: ChatClientOptions) {
     this.#options = resolveOptions(options);
@@ -172,7 +137,7 @@ export class ChatClient {
   }
 
   get state(): ConnectionState {
-    return this.#state;
+    return publicState(this.#status);
   }
 
   /** Joined channels. */
@@ -182,7 +147,7 @@ export class ChatClient {
 
   /** The visible messages of a joined channel, oldest first; `[]` for any other channel. */
   messages(channel: string): ChatMessage[] {
-    return this.#channels.get(channel as ChannelName)?.timeline.messages ?? [];
+    return this.#channels.get(channel as ChannelName)?.messages ?? [];
   }
 
   /** Listens to an event; returns a function that stops listening. */
@@ -205,25 +170,27 @@ export class ChatClient {
    * `timeout`, `network`); after that, lost connections are retried automatically.
    */
   connect(): Promise<void> {
-    if (this.#closed) return Promise.reject(new ChatError('closed', 'the client is closed'));
-    if (this.#link) return Promise.resolve();
-    if (this.#reconnecting) {
-      this.#wake?.(); // Try now rather than after the backoff delay.
-      return this.#nextOnline();
+    const status = this.#status;
+    if (status.kind === 'closed') return Promise.reject(closedError());
+    this.#listenToNetwork();
+    if (status.kind === 'online') return Promise.resolve();
+    const online = this.#nextOnline();
+    if (status.kind === 'connecting') {
+      status.skipDelay(); // Reconnecting: try now rather than after the backoff delay.
+    } else {
+      const attempt: Connecting = {
+        kind: 'connecting',
+        attempt: 0,
+        delayMs: 0,
+        skipDelay: () => {},
+      };
+      this.#transition(attempt, 'connect');
+      this.#attempt(attempt).catch((error: unknown) => {
+        if (this.#status !== attempt) return;
+        this.#transition({ kind: 'offline', error: asChatError(error) }, 'connect_failed');
+      });
     }
-    if (!this.#connecting) {
-      this.#setState('connecting');
-      this.#connecting = this.#establish()
-        .catch((error: unknown) => {
-          const chatError = asChatError(error);
-          if (!this.#link) this.#setState('offline', { error: chatError });
-          throw chatError;
-        })
-        .finally(() => {
-          this.#connecting = undefined;
-        });
-    }
-    return this.#connecting;
+    return online;
   }
 
   /**
@@ -232,53 +199,55 @@ export class ChatClient {
    * `message`, `system` and `delete` events. Joining a joined channel resolves at once.
    */
   async join(channel: string): Promise<ChatMessage[]> {
+    this.#assertOpen();
     const name = this.#allowedChannel(channel);
     const existing = this.#channels.get(name);
     if (existing) {
-      await existing.lastSync;
+      await existing.settled();
       // The join this one waited for may have failed; then try again.
-      return this.#channels.get(name) === existing ? existing.timeline.messages : this.join(name);
+      return this.#channels.get(name) === existing ? existing.messages : this.join(name);
     }
     const link = this.#onlineLink();
-    const joined: JoinedChannel = {
+    const joined = new ChannelSubscription({
       name,
-      timeline: new ChannelTimeline(this.#options.maxMessagesPerChannel),
-      buffer: undefined,
-      syncs: 0,
-      lastSync: Promise.resolve(),
-    };
+      capacity: this.#options.maxMessagesPerChannel,
+      history: (after, caughtUp) => this.#api.historySince(name, after, caughtUp),
+      deliver: (message, emit) => this.#deliver(name, message, emit),
+      gap: (event) => this.#events.emit('gap', event),
+    });
     this.#channels.set(name, joined);
     try {
-      await this.#sync(joined, {
-        emit: false,
-        ready: this.#subscribe(link, [this.#topics.room(name)]),
-      });
+      return await joined.join(link.subscribe([this.#topics.room(name)]));
     } catch (error) {
       if (this.#channels.get(name) === joined) {
         this.#channels.delete(name);
-        link.client.unsubscribe(this.#topics.room(name));
+        joined.leave();
+        void link.unsubscribe(this.#topics.room(name));
       }
+      this.#assertOpen(); // Closed meanwhile: that is why it failed.
       throw asChatError(error);
     }
-    return joined.timeline.messages;
   }
 
   /** Leaves a channel; its pending sends reject with `not_joined`. */
   async leave(channel: string): Promise<void> {
+    this.#assertOpen();
     const name = validOrThrow(validateChannel(channel));
     if (!this.#forget(name, `left channel ${name}`)) return;
-    await this.#link?.client.unsubscribeAsync(this.#topics.room(name)).catch(() => undefined);
+    const status = this.#status;
+    if (status.kind === 'online') await status.link.unsubscribe(this.#topics.room(name));
   }
 
   /**
    * Sends a chat message to a joined channel. Resolves with the message as delivered (its
    * `id`, the masked text when moderated); rejects with a `ChatError` whose `code` is the
    * server's notice code (`rate_limited` with `retryAfterMs`, `muted`, ...), a validation
-   * code for bad arguments (nothing is sent), `not_joined`, `not_connected`, `timeout`, or
+   * code for bad arguments (nothing is sent), `not_joined`, `not_connected`, `closed`, `timeout`, or
    * `unavailable` (the server could not handle it, and resending it within `sendTimeoutMs` did
    * not help). On an `unavailable` notice the SDK sends it again by itself; it settles once.
    */
   async send(channel: string, text: string): Promise<ChatMessage> {
+    this.#assertOpen();
     const name = this.#allowedChannel(channel);
     const body = validOrThrow(normalizeText(text, this.#options.maxTextLength));
     if (!this.#channels.has(name)) {
@@ -289,6 +258,7 @@ export class ChatClient {
 
   /** Whispers to a player; settles like `send`, with the whisper as delivered. */
   async whisper(playerId: string, text: string): Promise<ChatMessage> {
+    this.#assertOpen();
     const to = validOrThrow(validatePlayerId(playerId));
     const body = validOrThrow(normalizeText(text, this.#options.maxTextLength));
     return this.#publish(this.#topics.whisper(to), body.text, {
@@ -298,152 +268,176 @@ export class ChatClient {
   }
 
   /** Moderators and admins: posts an announcement (a `system` message); resolves with it. */
-  announce(channel: string, text: string): Promise<ChatMessage> {
+  async announce(channel: string, text: string): Promise<ChatMessage> {
+    this.#assertOpen();
     return this.#api.announce(channel, text);
   }
 
   /** Moderators and admins: removes a message; every client gets a `delete` event. */
-  deleteMessage(channel: string, id: string): Promise<ChatMessage> {
+  async deleteMessage(channel: string, id: string): Promise<ChatMessage> {
+    this.#assertOpen();
     return this.#api.deleteMessage(channel, id);
   }
 
   /** Moderators and admins: refuses a player's messages for `seconds`. */
-  mute(playerId: string, seconds: number, reason?: string): Promise<MuteResult> {
+  async mute(playerId: string, seconds: number, reason?: string): Promise<MuteResult> {
+    this.#assertOpen();
     return this.#api.mute(playerId, seconds, reason);
   }
 
   /** Moderators and admins: lifts a mute. */
-  unmute(playerId: string): Promise<UnmuteResult> {
+  async unmute(playerId: string): Promise<UnmuteResult> {
+    this.#assertOpen();
     return this.#api.unmute(playerId);
   }
 
-  /** Disconnects for good: pending sends reject with `closed`, state becomes `offline`. */
+  /**
+   * Disconnects for good: pending sends reject with `closed`, state becomes `offline` (reason
+   * `closed`), and every later call rejects with `closed`.
+   */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    clearTimeout(this.#refreshTimer);
-    this.#wake?.();
-    this.#pending.abandon(new ChatError('closed', 'the client was closed'));
+    const status = this.#status;
+    if (status.kind === 'closed') return;
+    this.#transition({ kind: 'closed' }, 'closed');
+    if (status.kind === 'connecting') status.skipDelay(); // The reconnect loop ends.
+    this.#options.networkEvents?.removeEventListener('online', this.#onNetworkOnline);
+    this.#options.networkEvents?.removeEventListener('offline', this.#onNetworkOffline);
+    this.#pending.abandon(closedError());
+    for (const channel of this.#channels.values()) channel.leave();
     this.#channels.clear();
-    const link = this.#link;
-    this.#link = undefined;
-    if (link) {
-      link.retired = true;
-      // A polite DISCONNECT waits for unacknowledged publishes; their sends were just
-      // abandoned, and a stalled broker must not hold close() up, so then end at once.
-      await link.client.endAsync(link.inFlight > 0).catch(() => undefined);
-    }
-    this.#setState('offline');
+    if (status.kind === 'online') await status.link.close();
   }
 
   // -- connection -------------------------------------------------------------------------
 
-  async #establish(): Promise<void> {
+  /** The only way the connection state changes; refuses what the table does not allow. */
+  #transition(next: Status, reason: ConnectionReason): void {
+    const previous = this.#status;
+    const problem = transitionProblem(previous, next, reason);
+    if (problem !== undefined) throw new IllegalTransitionError(problem);
+    this.#status = next;
+    this.#events.emit('connection', connectionEvent(previous, next, reason));
+  }
+
+  /** One connection attempt from `attempt`: connects, subscribes, then goes online. */
+  async #attempt(attempt: Connecting): Promise<void> {
+    const link = await this.#openLink();
+    try {
+      if (this.#status !== attempt) throw overtaken(this.#status);
+      await this.#subscribeAll(link);
+      if (this.#status !== attempt) throw overtaken(this.#status);
+    } catch (error) {
+      link.end();
+      throw error;
+    }
+    this.#transition({ kind: 'online', link }, 'connected');
+    this.#scheduleRefresh(link);
+  }
+
+  /** Opens a connection with a usable token. */
+  async #openLink(): Promise<Link> {
     const credentials = await this.#tokens.usable();
-    const claims = this.#tokens.claims as NonNullable<TokenSource['claims']>;
-    const client = await openConnection({
-      url: this.#options.mqttUrl,
-      clientId: formatClientId(claims.sub, this.#options.clientSuffix),
-      credentials,
-      customAuth: this.#options.customAuth,
-      keepaliveSeconds: this.#options.keepaliveSeconds,
-      connectTimeoutMs: this.#options.connectTimeoutMs,
-    });
-    if (this.#closed) {
-      client.end(true);
-      throw new ChatError('closed', 'the client was closed while connecting');
-    }
-    const link: Link = { client, retired: false, inFlight: 0 };
-    client.on('message', (topic, payload) => this.#onMessage(link, topic, payload));
-    client.on('close', () => this.#onClose(link));
-    // Errors also close the connection, which is where they are handled.
-    client.on('error', () => undefined);
-    const previous = this.#link;
-    this.#link = link;
-    if (previous) {
-      previous.retired = true;
-      previous.client.end(true);
-    }
-    // A refreshed token may allow fewer channels; subscribing to the others would be refused.
-    for (const name of this.#channels.keys()) {
+    return openLink(
+      {
+        url: this.#options.mqttUrl,
+        clientId: formatClientId(this.#claims().sub, this.#options.clientSuffix),
+        credentials,
+        customAuth: this.#options.customAuth,
+        keepaliveSeconds: this.#options.keepaliveSeconds,
+        connectTimeoutMs: this.#options.connectTimeoutMs,
+      },
+      {
+        onMessage: (topic, payload) => this.#onMessage(topic, payload),
+        onClose: (link) => this.#onLinkClosed(link),
+      },
+    );
+  }
+
+  /**
+   * Subscribes a new connection to the inbox and to every joined channel the token allows (a
+   * refreshed token may allow fewer: the others are left). Each channel holds live messages back
+   * from the first SUBACK on and catches up from its last id.
+   */
+  #subscribeAll(link: Link): Promise<void> {
+    const claims = this.#claims();
+    for (const name of [...this.#channels.keys()]) {
       if (!channelAllowed(name, claims.channels)) {
         this.#forget(name, `the token no longer allows channel ${name}`);
       }
     }
-    // Hold back live room messages from the first SUBACK on, until each channel caught up.
-    const subscribed = this.#subscribe(link, [
+    const subscribed = link.subscribe([
       this.#topics.inbox(claims.sub),
       ...[...this.#channels.keys()].map((name) => this.#topics.room(name)),
     ]);
-    const caughtUp = [...this.#channels.values()].map((channel) =>
-      this.#sync(channel, { emit: true, ready: subscribed }),
-    );
-    try {
-      await subscribed;
-    } catch (error) {
-      link.retired = true;
-      if (this.#link === link) this.#link = undefined;
-      client.end(true);
-      throw error;
-    }
-    this.#setState('online');
-    this.#scheduleRefresh();
-    await Promise.all(caughtUp);
+    for (const channel of this.#channels.values()) void channel.catchUp(subscribed);
+    return subscribed;
   }
 
-  async #subscribe(link: Link, topics: readonly string[]): Promise<void> {
-    for (let start = 0; start < topics.length; start += MAX_FILTERS_PER_SUBSCRIBE) {
-      const batch = topics.slice(start, start + MAX_FILTERS_PER_SUBSCRIBE);
-      const grants = await link.client.subscribeAsync([...batch], { qos: 1 });
-      const refused = grants.find((grant) => grant.qos === SUBSCRIBE_REFUSED);
-      if (refused) throw new ChatError('forbidden', `not allowed to subscribe to ${refused.topic}`);
-    }
+  #onLinkClosed(link: Link): void {
+    const status = this.#status;
+    if (status.kind !== 'online' || status.link !== link || this.#replacing === link) return;
+    this.#lose(new ChatError('not_connected', 'the connection dropped'), 'connection_lost');
   }
 
-  #onClose(link: Link): void {
-    if (link.retired || this.#link !== link) return;
-    this.#link = undefined;
-    clearTimeout(this.#refreshTimer);
-    this.#setState('offline', { error: new ChatError('not_connected', 'the connection dropped') });
-    void this.#reconnect();
+  /** Online → offline for `reason`, then reconnects (unless a listener closed or connected). */
+  #lose(error: ChatError, reason: 'connection_lost' | 'network_offline' | 'refresh_failed'): void {
+    const lost: Status = { kind: 'offline', error };
+    this.#transition(lost, reason);
+    if (this.#status === lost) void this.#reconnect();
   }
 
+  /** Attempts 1, 2, ... with backoff until online, closed, or the token is refused for good. */
   async #reconnect(): Promise<void> {
-    if (this.#reconnecting) return;
-    this.#reconnecting = true;
-    try {
-      for (let attempt = 1; !this.#closed && !this.#link; attempt++) {
-        const delayMs = backoffDelay(attempt, this.#options.reconnect);
-        this.#setState('reconnecting', { attempt, delayMs });
-        await this.#sleep(delayMs);
-        if (this.#closed) return;
-        try {
-          await this.#establish();
-        } catch (error) {
-          const chatError = asChatError(error);
-          if (chatError.code === 'unauthorized' && this.#tokens.renewable) {
-            this.#tokens.discard(); // Refused: ask for a new token next time.
-          } else if (chatError.code === 'unauthorized' || chatError.code === 'invalid') {
-            this.#setState('offline', { error: chatError });
-            return;
-          }
+    for (let number = 1; ; number++) {
+      const delayMs = backoffDelay(number, this.#options.reconnect);
+      const delay = startDelay(delayMs);
+      const attempt: Connecting = {
+        kind: 'connecting',
+        attempt: number,
+        delayMs,
+        skipDelay: delay.skip,
+      };
+      this.#transition(attempt, 'reconnect');
+      await delay.done;
+      if (this.#status !== attempt) return; // Closed meanwhile.
+      try {
+        await this.#attempt(attempt);
+        return;
+      } catch (error) {
+        if (this.#status !== attempt) return;
+        const chatError = asChatError(error);
+        if (chatError.code === 'unauthorized' && this.#tokens.renewable) {
+          this.#tokens.discard(); // Refused: ask for a new token next time.
+        } else if (chatError.code === 'unauthorized' || chatError.code === 'invalid') {
+          this.#transition({ kind: 'offline', error: chatError }, 'token_rejected');
+          return;
         }
       }
-    } finally {
-      this.#reconnecting = false;
     }
   }
 
-  /** Waits `ms`, or less when `close()` or `connect()` wakes it. */
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  /** Listens to the network's `online`/`offline` events (adding a listener twice adds it once). */
+  #listenToNetwork(): void {
+    this.#options.networkEvents?.addEventListener('online', this.#onNetworkOnline);
+    this.#options.networkEvents?.addEventListener('offline', this.#onNetworkOffline);
   }
+
+  /** The network is back: a reconnect waiting out its backoff delay tries now. */
+  readonly #onNetworkOnline = (): void => {
+    const status = this.#status;
+    if (status.kind === 'connecting') status.skipDelay();
+  };
+
+  /**
+   * The network is gone: the connection is dead even if its socket has not noticed (it would at
+   * the next keep-alive), so drop it and reconnect; the attempts back off until `online`.
+   */
+  readonly #onNetworkOffline = (): void => {
+    const status = this.#status;
+    if (status.kind !== 'online') return;
+    status.link.end();
+    this.#lose(new ChatError('not_connected', 'the network is offline'), 'network_offline');
+  };
 
   /** Resolves on the next `online`; rejects when the client gives up or is closed. */
   #nextOnline(): Promise<void> {
@@ -454,57 +448,78 @@ export class ChatClient {
           resolve();
         } else if (event.state === 'offline') {
           stop();
-          reject(event.error ?? new ChatError('closed', 'the client was closed'));
+          reject(event.error ?? closedError());
         }
       });
     });
   }
 
-  #onlineLink(): Link {
-    if (this.#state !== 'online' || !this.#link) {
-      throw new ChatError('not_connected', 'not connected; call connect() and wait for it');
-    }
-    return this.#link;
+  #assertOpen(): void {
+    if (this.#status.kind === 'closed') throw closedError();
   }
 
-  #setState(state: ConnectionState, details: Omit<ConnectionEvent, 'state'> = {}): void {
-    if (this.#closed && state !== 'offline') return;
-    this.#state = state;
-    this.#events.emit('connection', { state, ...details });
+  #onlineLink(): Link {
+    const status = this.#status;
+    if (status.kind !== 'online') {
+      throw new ChatError('not_connected', 'not connected; call connect() and wait for it');
+    }
+    return status.link;
+  }
+
+  #isOnlineOn(link: Link): boolean {
+    const status = this.#status;
+    return status.kind === 'online' && status.link === link;
   }
 
   // -- tokens -----------------------------------------------------------------------------
 
-  #scheduleRefresh(): void {
-    clearTimeout(this.#refreshTimer);
-    const delay = this.#tokens.renewalDelayMs(this.#options.tokenRefreshLeadMs);
-    if (delay === undefined) return;
-    this.#refreshTimer = setTimeout(() => void this.#refresh(), delay);
+  /** Claims of the token in use: read before any connection is opened. */
+  #claims(): TokenClaims {
+    return this.#tokens.claims as TokenClaims;
   }
 
-  /** Connects with a new token before the old one expires; the new connection replaces the old. */
-  async #refresh(): Promise<void> {
-    const old = this.#link;
-    if (!old) return; // Offline: the reconnect loop asks for a token itself.
+  /** Refreshes before the token expires, or (`retry` > 0) again after a failed refresh. */
+  #scheduleRefresh(link: Link, retry = 0): void {
+    const delay =
+      retry === 0
+        ? this.#tokens.renewalDelayMs(this.#options.tokenRefreshLeadMs)
+        : backoffDelay(retry, this.#options.reconnect);
+    if (delay !== undefined) link.after(delay, () => void this.#refresh(link, retry));
+  }
+
+  /**
+   * Connects with a new token before the old one expires. The new connection takes over as soon
+   * as the broker accepts it, having closed the old one (same client id); its subscriptions
+   * follow, and each channel's catch-up covers the moment between.
+   */
+  async #refresh(old: Link, retry: number): Promise<void> {
     try {
       await this.#tokens.renew();
-      if (this.#link !== old) return; // Dropped meanwhile: the reconnect loop took over.
-      old.retired = true; // The new connection (same client id) kicks this one off.
-      await this.#establish();
-      this.#refreshAttempts = 0;
-    } catch (error) {
-      if (this.#closed || (this.#link !== old && this.#link !== undefined)) return;
-      if (old.client.connected) {
-        old.retired = false;
-        this.#refreshAttempts += 1;
-        const retryMs = backoffDelay(this.#refreshAttempts, this.#options.reconnect);
-        this.#refreshTimer = setTimeout(() => void this.#refresh(), retryMs);
+      if (!this.#isOnlineOn(old)) return; // Dropped meanwhile: the reconnect loop took over.
+      this.#replacing = old;
+      const link = await this.#openLink().finally(() => {
+        this.#replacing = undefined;
+      });
+      if (!this.#isOnlineOn(old)) {
+        link.end();
         return;
       }
-      this.#link = undefined;
-      old.client.end(true);
-      this.#setState('offline', { error: asChatError(error) });
-      void this.#reconnect();
+      this.#transition({ kind: 'online', link }, 'token_refreshed');
+      old.end();
+      this.#scheduleRefresh(link);
+      await this.#subscribeAll(link).catch((error: unknown) => {
+        if (!this.#isOnlineOn(link)) return;
+        link.end();
+        this.#lose(asChatError(error), 'refresh_failed');
+      });
+    } catch (error) {
+      if (!this.#isOnlineOn(old)) return; // Closed, or dropped and reconnecting.
+      if (old.connected) {
+        this.#scheduleRefresh(old, retry + 1);
+        return;
+      }
+      old.end();
+      this.#lose(asChatError(error), 'refresh_failed');
     }
   }
 
@@ -512,7 +527,10 @@ export class ChatClient {
 
   /** Drops a joined channel and rejects its pending sends; false if it was not joined. */
   #forget(name: ChannelName, reason: string): boolean {
-    if (!this.#channels.delete(name)) return false;
+    const channel = this.#channels.get(name);
+    if (!channel) return false;
+    this.#channels.delete(name);
+    channel.leave();
     this.#pending.abandon(new ChatError('not_joined', reason), name);
     return true;
   }
@@ -525,80 +543,18 @@ export class ChatClient {
     return name;
   }
 
-  /**
-   * Reads a channel's history after the last id it holds and merges it with the live messages
-   * held back meanwhile. `ready` is the subscription: history is read only once live messages
-   * flow, so that nothing falls between the two.
-   */
-  #sync(channel: JoinedChannel, options: { emit: boolean; ready: Promise<void> }): Promise<void> {
-    channel.syncs += 1;
-    channel.buffer ??= [];
-    const previous = channel.lastSync;
-    const run = async () => {
-      let fetched: readonly ChatMessage[] = [];
-      try {
-        await options.ready;
-        await previous;
-        fetched = await this.#readHistory(channel);
-      } catch (error) {
-        // A join reports the failure; a catch-up failed with its connection, and the next
-        // connection catches up again.
-        if (!options.emit) throw error;
-      } finally {
-        channel.syncs -= 1;
-        const batch = [...fetched];
-        if (channel.syncs === 0) {
-          batch.push(...(channel.buffer ?? []));
-          channel.buffer = undefined;
-        }
-        this.#deliver(channel, batch, options.emit);
-      }
-    };
-    const current = run();
-    channel.lastSync = current.catch(() => undefined);
-    return current;
-  }
-
-  /**
-   * History after the last id the channel holds (the whole window for a new channel), up to
-   * the live messages already held back. Emits `gap` when some could not be recovered.
-   */
-  async #readHistory(channel: JoinedChannel): Promise<readonly ChatMessage[]> {
-    const after = channel.timeline.lastId;
-    try {
-      const history = await this.#api.historySince(channel.name, after, (lastId) =>
-        (channel.buffer ?? []).some((live) => compareMessageIds(live.id, lastId) <= 0),
-      );
-      if (after !== undefined && !history.recovered) {
-        this.#events.emit('gap', { channel: channel.name, afterId: after });
-      }
-      return history.messages;
-    } catch (error) {
-      if (after === undefined) throw error;
-      this.#events.emit('gap', {
-        channel: channel.name,
-        afterId: after,
-        error: asChatError(error),
-      });
-      return [];
+  /** A message new to a channel's timeline: it may answer a send; `emit` unless a join returns it. */
+  #deliver(channel: ChannelName, message: ChatMessage, emit: boolean): void {
+    this.#pending.resolve(message, this.playerId);
+    if (!emit) return;
+    if (message.kind === 'chat') this.#events.emit('message', message);
+    else if (message.kind === 'system') this.#events.emit('system', message);
+    else if (message.kind === 'delete' && message.targetId !== undefined) {
+      this.#events.emit('delete', { channel, targetId: message.targetId, message });
     }
   }
 
-  #deliver(channel: JoinedChannel, messages: readonly ChatMessage[], emit: boolean): void {
-    if (this.#channels.get(channel.name) !== channel) return; // Left meanwhile.
-    for (const message of channel.timeline.merge(messages)) {
-      this.#pending.resolve(message, this.playerId);
-      if (!emit) continue;
-      if (message.kind === 'chat') this.#events.emit('message', message);
-      else if (message.kind === 'system') this.#events.emit('system', message);
-      else if (message.kind === 'delete' && message.targetId !== undefined) {
-        this.#events.emit('delete', { channel: channel.name, targetId: message.targetId, message });
-      }
-    }
-  }
-
-  #onMessage(link: Link, topic: string, payload: Uint8Array): void {
-    if (link !== this.#link) return;
+  #onMessage(topic: string, payload: Uint8Array): void {
     const where = this.#topics.parse(topic);
     const parsed = parseServerMessage(payload);
     if (!where.ok || !parsed.ok) return; // Not ours or malformed: nothing a player should see.
@@ -611,8 +567,7 @@ export class ChatClient {
       const channel = this.#channels.get(where.value.name as ChannelName);
       if (!channel || message.kind === 'whisper') return;
       this.#pending.resolve(message, this.playerId);
-      if (channel.buffer) channel.buffer.push(message);
-      else this.#deliver(channel, [message], true);
+      channel.receive(message);
     } else if (where.value.kind === 'inbox' && message.kind === 'whisper') {
       if (this.#whisperIds.has(message.id)) return;
       this.#whisperIds.add(message.id);
@@ -638,12 +593,9 @@ export class ChatClient {
     // (history carries clientMsgId), or else by the timeout. A resend (after an `unavailable`
     // notice) is the same payload, so the server stores it once.
     const send = (): boolean => {
-      const link = this.#link;
-      if (this.#state !== 'online' || !link) return false;
-      link.inFlight += 1;
-      link.client.publish(topic, payload, { qos: 1 }, () => {
-        link.inFlight -= 1;
-      });
+      const status = this.#status;
+      if (status.kind !== 'online') return false;
+      status.link.publish(topic, payload);
       return true;
     };
     const delivered = this.#pending.wait(clientMsgId, target, send);
@@ -652,12 +604,15 @@ export class ChatClient {
   }
 }
 
-function asChatError(error: unknown): ChatError {
-  return error instanceof ChatError
-    ? error
-    : new ChatError('network', error instanceof Error ? error.message : String(error), {
-        cause: error,
-      });
+function closedError(): ChatError {
+  return new ChatError('closed', 'the client is closed');
+}
+
+/** The error for an attempt that the state moved past (closed, or a newer attempt). */
+function overtaken(status: Status): ChatError {
+  return status.kind === 'closed'
+    ? closedError()
+    : new ChatError('not_connected', 'the connection attempt was overtaken');
 }
 
 /** Creates a chat client; call `connect()` once listeners are in place. */

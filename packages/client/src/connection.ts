@@ -110,3 +110,110 @@ export function openConnection(options: OpenConnectionOptions): Promise<MqttClie
     client.on('error', onError);
   });
 }
+
+/** What a link reports to its owner. */
+export interface LinkHandlers {
+  readonly onMessage: (topic: string, payload: Uint8Array) => void;
+  /** The broker or the network closed it (not reported for a link that was ended). */
+  readonly onClose: (link: Link) => void;
+}
+
+/** IoT Core accepts at most 8 topic filters per SUBSCRIBE packet. */
+const MAX_FILTERS_PER_SUBSCRIBE = 8;
+/** SUBACK return code for a refused subscription. */
+const SUBSCRIBE_REFUSED = 128;
+
+/**
+ * One accepted MQTT connection, until it ends: subscribes in batches IoT Core accepts, counts
+ * the publishes not yet acknowledged, and keeps timers that die with it. A link ends once, when
+ * it closes by itself (reported) or is ended (replaced or closed on purpose, so no loss); it
+ * delivers nothing after that.
+ */
+export class Link {
+  readonly #client: MqttClient;
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  #inFlight = 0;
+  #ended = false;
+
+  constructor(client: MqttClient, handlers: LinkHandlers) {
+    this.#client = client;
+    client.on('message', (topic, payload) => {
+      if (!this.#ended) handlers.onMessage(topic, payload);
+    });
+    client.on('close', () => {
+      if (this.#ended) return;
+      this.#finish();
+      handlers.onClose(this);
+    });
+    // Errors also close the connection, which is where they are handled.
+    client.on('error', () => undefined);
+  }
+
+  /** False once it ended, or the connection is going down. */
+  get connected(): boolean {
+    return !this.#ended && this.#client.connected;
+  }
+
+  /** A QoS 1 publish; its PUBACK settles nothing, the server's answer does. */
+  publish(topic: string, payload: string): void {
+    this.#inFlight += 1;
+    this.#client.publish(topic, payload, { qos: 1 }, () => {
+      this.#inFlight -= 1;
+    });
+  }
+
+  /** Subscribes at QoS 1; rejects with `forbidden` when the broker refuses a topic. */
+  async subscribe(topics: readonly string[]): Promise<void> {
+    for (let start = 0; start < topics.length; start += MAX_FILTERS_PER_SUBSCRIBE) {
+      const batch = topics.slice(start, start + MAX_FILTERS_PER_SUBSCRIBE);
+      const grants = await this.#client.subscribeAsync(batch, { qos: 1 });
+      const refused = grants.find((grant) => grant.qos === SUBSCRIBE_REFUSED);
+      if (refused) throw new ChatError('forbidden', `not allowed to subscribe to ${refused.topic}`);
+    }
+  }
+
+  /** Unsubscribes, best effort: a connection going down unsubscribes everything anyway. */
+  async unsubscribe(topic: string): Promise<void> {
+    await this.#client.unsubscribeAsync(topic).catch(() => undefined);
+  }
+
+  /** Runs `callback` after `ms`, unless the link ends first. */
+  after(ms: number, callback: () => void): void {
+    if (this.#ended) return;
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      callback();
+    }, ms);
+    this.#timers.add(timer);
+  }
+
+  /** Ends it at once. */
+  end(): void {
+    this.#finish();
+    this.#client.end(true);
+  }
+
+  /**
+   * Ends it with a DISCONNECT, which waits for unacknowledged publishes; when some are in flight
+   * (their sends were abandoned, and a stalled broker must not hold this up), at once.
+   */
+  async close(): Promise<void> {
+    const force = this.#inFlight > 0;
+    this.#finish();
+    await this.#client.endAsync(force).catch(() => undefined);
+  }
+
+  #finish(): void {
+    this.#ended = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+}
+
+/** Opens a connection (see `openConnection`) and hands it to a `Link`. */
+export async function openLink(
+  options: OpenConnectionOptions,
+  handlers: LinkHandlers,
+): Promise<Link> {
+  return new Link(await openConnection(options), handlers);
+}

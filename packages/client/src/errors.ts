@@ -51,3 +51,12 @@ export function validOrThrow<T>(result: Result<T>): T {
   if (!result.ok) throw new ChatError(result.code, result.message);
   return result.value;
 }
+
+/** Any failure as a `ChatError`: a `ChatError` as is, anything else as `network`. */
+export function asChatError(error: unknown): ChatError {
+  return error instanceof ChatError
+    ? error
+    : new ChatError('network', error instanceof Error ? error.message : String(error), {
+        cause: error,
+      });
+}

@@ -21,6 +21,9 @@ import { readPlayerToken } from './token.js';
  */
 export type PlayerToken = string | SignedToken;
 
+/** Where the `online` and `offline` events come from: `window` in a browser, or the game's own. */
+export type NetworkEventTarget = Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
+
 /** The IoT Core custom authorizer a connection names, and where its token goes. */
 export interface CustomAuthOptions {
   readonly authorizerName: string | undefined;
@@ -72,6 +75,12 @@ export interface ChatClientOptions {
   readonly keepaliveSeconds?: number;
   /** Messages kept per joined channel for `messages(channel)` (default 200). */
   readonly maxMessagesPerChannel?: number;
+  /**
+   * Where the network's `online` and `offline` events come from: by default `globalThis` when
+   * it has `addEventListener` (a browser's `window`; nothing in Node), or an `EventTarget` the
+   * game passes (a WebView bridge, a test), or `false` to ignore them.
+   */
+  readonly networkEvents?: NetworkEventTarget | false;
 }
 
 export interface ResolvedOptions {
@@ -90,6 +99,7 @@ export interface ResolvedOptions {
   readonly tokenRefreshLeadMs: number;
   readonly keepaliveSeconds: number;
   readonly maxMessagesPerChannel: number;
+  readonly networkEvents: NetworkEventTarget | undefined;
 }
 
 /**
@@ -122,6 +132,22 @@ function positiveInteger(value: number | undefined, fallback: number, what: stri
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1)
     throw invalid(`${what} must be a positive whole number`);
+  return value;
+}
+
+function isEventTarget(value: unknown): value is NetworkEventTarget {
+  const target = value as Partial<NetworkEventTarget> | null | undefined;
+  return (
+    typeof target?.addEventListener === 'function' &&
+    typeof target.removeEventListener === 'function'
+  );
+}
+
+/** The `networkEvents` option: the target given, `globalThis` if it can be one, or none. */
+function networkEventTarget(value: unknown): NetworkEventTarget | undefined {
+  if (value === false) return undefined;
+  if (value === undefined) return isEventTarget(globalThis) ? globalThis : undefined;
+  if (!isEventTarget(value)) throw invalid('networkEvents must be an EventTarget or false');
   return value;
 }
 
@@ -190,5 +216,6 @@ export function resolveOptions(options: ChatClientOptions): ResolvedOptions {
       200,
       'maxMessagesPerChannel',
     ),
+    networkEvents: networkEventTarget(options.networkEvents),
   };
 }

@@ -60,6 +60,18 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+function pageConfig(playerId: string): BrowserChatConfig {
+  return {
+    endpoint: stack.urls.ws,
+    apiUrl: stack.urls.api,
+    authorizerName: stack.authorizerName,
+    tokenKeyName: stack.tokenKeyName,
+    tokenUrl: `${stack.urls.api}/dev/tokens`,
+    playerId,
+    channel: 'Lobby',
+  };
+}
+
 it('works in a real browser: signed MQTT over WebSocket, history over fetch, both ways', async () => {
   const bot = await players.connect('bot');
   await bot.join('Lobby');
@@ -74,15 +86,7 @@ it('works in a real browser: signed MQTT over WebSocket, history over fetch, bot
   page.on('pageerror', (error) => pageErrors.push(error));
   await page.goto(pageUrl);
   await page.waitForFunction(() => 'runChat' in globalThis);
-  const config: BrowserChatConfig = {
-    endpoint: stack.urls.ws,
-    apiUrl: stack.urls.api,
-    authorizerName: stack.authorizerName,
-    tokenKeyName: stack.tokenKeyName,
-    tokenUrl: `${stack.urls.api}/dev/tokens`,
-    playerId: 'webplayer',
-    channel: 'Lobby',
-  };
+  const config = pageConfig('webplayer');
   const result = await page.evaluate(
     (input) =>
       (globalThis as unknown as { runChat(c: typeof input): Promise<BrowserChatResult> }).runChat(
@@ -96,6 +100,41 @@ it('works in a real browser: signed MQTT over WebSocket, history over fetch, bot
   expect((await fromBrowser).id).toBe(result.sent.id);
   expect(result.reply).toMatchObject({ text: 'hello browser', from: { id: 'bot' } });
   expect(result.states).toEqual(['connecting', 'online', 'offline']);
+  expect(pageErrors).toEqual([]);
+  await page.close();
+});
+
+it("follows the browser's offline and online events by itself", async () => {
+  const page = await browser.newPage();
+  const pageErrors: Error[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error));
+  await page.goto(pageUrl);
+  await page.waitForFunction(() => 'watchNetwork' in globalThis);
+  await page.evaluate(
+    (input) =>
+      (globalThis as unknown as { watchNetwork(c: typeof input): Promise<void> }).watchNetwork(
+        input,
+      ),
+    pageConfig('netplayer'),
+  );
+  const steps = () =>
+    page.evaluate(() => [...(globalThis as unknown as { networkSteps: string[] }).networkSteps]);
+  const stepsReach = (last: string) =>
+    page.waitForFunction(
+      (step) => (globalThis as unknown as { networkSteps: string[] }).networkSteps.includes(step),
+      last,
+    );
+
+  await page.context().setOffline(true);
+  await stepsReach('reconnecting:reconnect');
+  await page.context().setOffline(false);
+  await stepsReach('online:connected');
+
+  expect(await steps()).toEqual([
+    'offline:network_offline',
+    'reconnecting:reconnect',
+    'online:connected',
+  ]);
   expect(pageErrors).toEqual([]);
   await page.close();
 });

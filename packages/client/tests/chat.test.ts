@@ -243,6 +243,43 @@ describe('two players chatting over the local stack', () => {
   });
 });
 
+describe('a client closed while in use', () => {
+  it('rejects its sends under way and every later call with closed', async () => {
+    const mod = await players.connect('mod2', { role: 'moderator' });
+    const tom = await players.connect('tom');
+    await mod.join('Hall');
+    await tom.join('Hall');
+    const seen: string[] = [];
+    tom.on('message', (message) => seen.push(message.text));
+    tom.on('system', (message) => seen.push(message.text));
+    // close() comes before any answer can (and the server would refuse this text anyway).
+    const waiting = mod.send('Hall', 'x'.repeat(SERVER_MAX_TEXT + 1)).catch((error) => error);
+    const joining = mod.join('Porch').catch((error) => error);
+    const closing = mod.close();
+    expect((await waiting).code).toBe('closed');
+    expect((await joining).code).toBe('closed');
+    await closing;
+
+    expect((await rejection(mod.send('Hall', 'still there?'))).code).toBe('closed');
+    expect((await rejection(mod.join('Hall'))).code).toBe('closed');
+    expect((await rejection(mod.leave('Hall'))).code).toBe('closed');
+    expect((await rejection(mod.whisper('tom', 'psst'))).code).toBe('closed');
+    expect((await rejection(mod.announce('Hall', 'closing time'))).code).toBe('closed');
+    expect((await rejection(mod.mute('tom', 60))).code).toBe('closed');
+    expect((await rejection(mod.connect())).code).toBe('closed');
+    expect(mod.channels).toEqual([]);
+    expect(mod.messages('Hall')).toEqual([]);
+
+    // None of it reached the others: the next thing tom sees is a living player's message.
+    const next = nextEvent(tom, 'message');
+    const other = await players.connect('uli');
+    await other.join('Hall');
+    await other.send('Hall', 'after the close');
+    await next;
+    expect(seen).toEqual(['after the close']);
+  });
+});
+
 describe('moderation over the HTTP API', () => {
   it('announce, delete, mute and unmute reach the players', async () => {
     const mod = await players.connect('mod1', { role: 'moderator' });

@@ -115,4 +115,28 @@ describe('ChatClient arguments', () => {
     await client.close();
     expect(await codeOf(client.connect())).toBe('closed');
   });
+
+  it('rejects every call after close() with closed, whatever its arguments', async () => {
+    const client = offlineClient({ sub: 'mod1', role: 'moderator' });
+    await client.close();
+    const calls: [string, () => Promise<unknown>][] = [
+      ['connect', () => client.connect()],
+      ['join', () => client.join('Town')],
+      ['join (bad name)', () => client.join('Town+')],
+      ['leave', () => client.leave('Town')],
+      ['send', () => client.send('Town', 'hi')],
+      ['send (empty)', () => client.send('Town', ' ')],
+      ['whisper', () => client.whisper('bob', 'hi')],
+      ['announce', () => client.announce('Town', 'hello all')],
+      ['deleteMessage', () => client.deleteMessage('Town', '1764081600123-0')],
+      ['mute', () => client.mute('bob', 60)],
+      ['unmute', () => client.unmute('bob')],
+    ];
+    for (const [name, call] of calls) {
+      expect([name, await codeOf(call())]).toEqual([name, 'closed']);
+    }
+    await client.close(); // A second close is harmless.
+    expect(client.state).toBe('offline');
+    expect(client.channels).toEqual([]);
+  });
 });

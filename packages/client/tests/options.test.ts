@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ChatError } from '../src/errors.js';
 import { type ChatClientOptions, resolveOptions } from '../src/options.js';
 
@@ -92,9 +92,42 @@ describe('resolveOptions', () => {
       [{ sendTimeoutMs: 1.5 }, /sendTimeoutMs/],
       [{ keepaliveSeconds: 5000 }, /keepaliveSeconds/],
       [{ reconnect: { initialDelayMs: 1000, maxDelayMs: 10 } }, /maxDelayMs/],
+      [{ networkEvents: true as unknown as false }, /networkEvents/],
+      [{ networkEvents: 'window' as unknown as false }, /networkEvents/],
+      [
+        { networkEvents: { addEventListener: () => {} } as unknown as EventTarget },
+        /networkEvents/,
+      ],
     ];
     for (const [override, message] of cases) {
       expect(invalidMessage({ ...base, ...override } as ChatClientOptions)).toMatch(message);
     }
+  });
+
+  describe('networkEvents', () => {
+    afterEach(() => {
+      vi.unstubAllGlobals();
+    });
+
+    it('defaults to globalThis where it is an event target, as in a browser', () => {
+      const window = new EventTarget();
+      vi.stubGlobal('addEventListener', window.addEventListener.bind(window));
+      vi.stubGlobal('removeEventListener', window.removeEventListener.bind(window));
+      expect(resolveOptions(base).networkEvents).toBe(globalThis);
+    });
+
+    it('listens to nothing by default where globalThis is no event target, as in Node', () => {
+      expect('addEventListener' in globalThis).toBe(false);
+      expect(resolveOptions(base).networkEvents).toBeUndefined();
+    });
+
+    it('takes the target the game gives, or false for none', () => {
+      const target = new EventTarget();
+      expect(resolveOptions({ ...base, networkEvents: target }).networkEvents).toBe(target);
+      const window = new EventTarget();
+      vi.stubGlobal('addEventListener', window.addEventListener.bind(window));
+      vi.stubGlobal('removeEventListener', window.removeEventListener.bind(window));
+      expect(resolveOptions({ ...base, networkEvents: false }).networkEvents).toBeUndefined();
+    });
   });
 });

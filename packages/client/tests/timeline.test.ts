@@ -2,18 +2,7 @@ import { type ChatMessage, compareMessageIds } from '@game-chat/protocol/payload
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChannelTimeline } from '../src/timeline.js';
-
-function chat(id: string): ChatMessage {
-  return {
-    v: 1,
-    id,
-    kind: 'chat',
-    channel: 'Town137',
-    from: { id: 'alice', name: 'Alice' },
-    text: `message ${id}`,
-    sentAt: Number(id.split('-')[0]),
-  };
-}
+import { chatMessage as chat } from './support/messages.js';
 
 function deletion(id: string, targetId: string): ChatMessage {
   return {

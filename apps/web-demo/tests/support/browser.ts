@@ -172,7 +172,7 @@ export class Player {
     await Promise.all([...this.#sockets].map((socket) => socket.close({ code: 1001 })));
   }
 
-  /** Brings the network back; the browser's `online` event lets the page retry at once. */
+  /** Brings the network back; the browser's `online` event lets the SDK retry at once. */
   async goOnline(): Promise<void> {
     this.#offline = false;
     await this.context.setOffline(false);

@@ -1,5 +1,5 @@
 // Bundled for the browser by browser.test.ts: the SDK as a game page would use it.
-import { type ChatMessage, createChatClient } from '../../src/client.js';
+import { type ChatClientOptions, type ChatMessage, createChatClient } from '../../src/client.js';
 
 export interface BrowserChatConfig {
   readonly endpoint: string;
@@ -19,8 +19,8 @@ export interface BrowserChatResult {
   readonly states: string[];
 }
 
-async function runChat(config: BrowserChatConfig): Promise<BrowserChatResult> {
-  const client = createChatClient({
+function browserClient(config: BrowserChatConfig, options: Partial<ChatClientOptions> = {}) {
+  return createChatClient({
     endpoint: config.endpoint,
     apiUrl: config.apiUrl,
     authorizerName: config.authorizerName,
@@ -34,7 +34,12 @@ async function runChat(config: BrowserChatConfig): Promise<BrowserChatResult> {
       const { token, signature } = (await response.json()) as { token: string; signature: string };
       return { token, signature };
     },
+    ...options,
   });
+}
+
+async function runChat(config: BrowserChatConfig): Promise<BrowserChatResult> {
+  const client = browserClient(config);
   const states: string[] = [];
   client.on('connection', (event) => states.push(event.state));
   await client.connect();
@@ -50,4 +55,19 @@ async function runChat(config: BrowserChatConfig): Promise<BrowserChatResult> {
   return { history: history.map((message) => message.text), sent, reply: answer, states };
 }
 
-Object.assign(globalThis, { runChat });
+/** `state:reason` of every connection event since `watchNetwork` connected. */
+const networkSteps: string[] = [];
+
+/**
+ * Connects with the default `networkEvents` (this window) and a backoff far longer than the
+ * test, so that only the browser's `online` event can bring it back in time.
+ */
+async function watchNetwork(config: BrowserChatConfig): Promise<void> {
+  const client = browserClient(config, {
+    reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 },
+  });
+  await client.connect();
+  client.on('connection', (event) => networkSteps.push(`${event.state}:${event.reason}`));
+}
+
+Object.assign(globalThis, { runChat, watchNetwork, networkSteps });
