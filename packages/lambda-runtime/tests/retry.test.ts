@@ -1,5 +1,5 @@
 import { StoreInputError, StoreUnavailableError } from '@game-chat/chat-store/errors';
-import { PublishError } from '@game-chat/lambda-runtime/publisher';
+import { PublishError } from '../src/publisher.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createRetryBudget,
