@@ -1,0 +1,51 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  renderSettingsBlocks,
+  renderSettingsTable,
+  SETTINGS_DOCS,
+  updateSettingsDocs,
+} from '../src/settings-docs.js';
+import { SETTINGS } from '../src/settings.js';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const unformatted = (table: string) => table;
+
+describe('the settings tables of the docs', () => {
+  it('are what `pnpm docs:settings` writes from the SETTINGS table', () => {
+    // Fails when a doc was edited by hand or SETTINGS changed: run `pnpm docs:settings`.
+    expect(updateSettingsDocs(root, { check: true })).toEqual([]);
+  }, 30_000);
+
+  it('cover every setting, with the columns the marker names', () => {
+    const table = renderSettingsTable(['variable', 'default', 'usedBy']);
+    const lines = table.split('\n');
+    expect(lines[0]).toBe('| variable | default | used by |');
+    expect(lines).toHaveLength(SETTINGS.length + 2);
+    expect(lines).toContain('| `CHAT_HISTORY_MAX` | 200 | message-filter, chat-api |');
+    expect(lines).toContain('| `CHAT_TOPIC_PREFIX` | `chat` | all |');
+    expect(lines).toContain('| `CHAT_TOKEN_SECRET` | — | chat-api, authorizer |');
+  });
+
+  it('replace only what is between the markers', () => {
+    const doc = 'intro\n<!-- settings-table: variable -->\nstale\n<!-- /settings-table -->\nend\n';
+    const rendered = renderSettingsBlocks(doc, unformatted);
+    expect(rendered.startsWith('intro\n<!-- settings-table: variable -->\n\n| variable |')).toBe(true);
+    expect(rendered.endsWith('|\n\n<!-- /settings-table -->\nend\n')).toBe(true);
+    expect(rendered).not.toContain('stale');
+  });
+
+  it('refuse a marker that names an unknown column', () => {
+    const doc = '<!-- settings-table: variable color -->\n<!-- /settings-table -->\n';
+    expect(() => renderSettingsBlocks(doc, unformatted)).toThrow(/color/);
+  });
+
+  it('are kept in the root README, the design doc and the package and module READMEs', () => {
+    expect(SETTINGS_DOCS).toEqual([
+      'README.md',
+      'docs/design.md',
+      'packages/lambda-runtime/README.md',
+      'infra/modules/chat-functions/README.md',
+    ]);
+  });
+});
