@@ -2,13 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { acceptedValues } from './config.js';
-import { CHAT_FUNCTIONS, SETTINGS, type Setting } from './settings.js';
+import { CHAT_FUNCTIONS, type ChatFunction, SETTINGS, type Setting } from './settings.js';
 
 /**
  * Writes the settings tables of the docs from the SETTINGS table (`pnpm docs:settings`), the way
  * infra's module-docs script writes the Terraform inputs. A table sits between
- * `<!-- settings-table: <columns> -->` and `<!-- /settings-table -->`; the columns are named in
- * the marker, so each doc shows what its readers need. Text outside the markers is kept.
+ * `<!-- settings-table: <columns> [for=<function>] -->` and `<!-- /settings-table -->`; the
+ * marker names the columns, and `for=` keeps the settings one function reads, so each doc shows
+ * what its readers need. Text outside the markers is kept.
  */
 
 /** The files that hold a settings table, from the repository root. */
@@ -17,6 +18,9 @@ export const SETTINGS_DOCS = [
   'docs/design.md',
   'packages/lambda-runtime/README.md',
   'infra/modules/chat-functions/README.md',
+  'packages/message-filter/README.md',
+  'packages/chat-api/README.md',
+  'packages/authorizer/README.md',
 ] as const;
 
 const COLUMNS = {
@@ -53,15 +57,26 @@ function isColumn(name: string): name is SettingsColumn {
   return Object.hasOwn(COLUMNS, name);
 }
 
-/** The Markdown table of every setting with these columns, not yet aligned. */
-export function renderSettingsTable(columns: readonly SettingsColumn[]): string {
+function isFunction(name: string): name is ChatFunction {
+  return (CHAT_FUNCTIONS as readonly string[]).includes(name);
+}
+
+/**
+ * The Markdown table with these columns of every setting, or of those `only` reads; not yet
+ * aligned.
+ */
+export function renderSettingsTable(
+  columns: readonly SettingsColumn[],
+  only?: ChatFunction,
+): string {
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  const rows = (SETTINGS as readonly Setting[]).filter(
+    (row) => only === undefined || row.usedBy.includes(only),
+  );
   return [
     line(columns.map((column) => COLUMNS[column].header)),
     line(columns.map(() => '---')),
-    ...(SETTINGS as readonly Setting[]).map((row) =>
-      line(columns.map((column) => cell(COLUMNS[column].cell(row)))),
-    ),
+    ...rows.map((row) => line(columns.map((column) => cell(COLUMNS[column].cell(row))))),
   ].join('\n');
 }
 
@@ -73,10 +88,13 @@ const BLOCK = /(<!-- settings-table: ([^>]*?) -->\n)[\s\S]*?(<!-- \/settings-tab
 /** `text` with every settings table rewritten; throws on a marker naming an unknown column. */
 export function renderSettingsBlocks(text: string, format: MarkdownFormatter): string {
   return text.replace(BLOCK, (_block, open: string, names: string, close: string) => {
-    const columns = names.trim().split(/\s+/);
+    const words = names.trim().split(/\s+/);
+    const only = words.find((word) => word.startsWith('for='))?.slice('for='.length);
+    if (only !== undefined && !isFunction(only)) throw new Error(`unknown function: ${only}`);
+    const columns = words.filter((word) => !word.startsWith('for='));
     const unknown = columns.filter((name) => !isColumn(name));
     if (unknown.length > 0) throw new Error(`unknown settings-table column: ${unknown.join(', ')}`);
-    const table = format(renderSettingsTable(columns as SettingsColumn[])).trimEnd();
+    const table = format(renderSettingsTable(columns as SettingsColumn[], only)).trimEnd();
     return `${open}\n${table}\n\n${close}`;
   });
 }

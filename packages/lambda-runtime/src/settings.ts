@@ -286,15 +286,16 @@ export type ChatConfig = {
 
 /** The defaults, by config key: for code that must agree with a deployment's defaults. */
 export type SettingDefaults = {
-  readonly [R in Row as R extends { readonly key: infer K extends string; readonly default: unknown }
+  readonly [R in Row as R extends {
+    readonly key: infer K extends string;
+    readonly default: unknown;
+  }
     ? K
     : never]: ValueOf<R>;
 };
 
 export const SETTING_DEFAULTS = Object.freeze(
-  Object.fromEntries(
-    SETTINGS.flatMap((row) => ('default' in row ? [[row.key, row.default]] : [])),
-  ),
+  Object.fromEntries(SETTINGS.flatMap((row) => ('default' in row ? [[row.key, row.default]] : []))),
 ) as SettingDefaults;
 
 /** The row of one variable, with its literal types. */

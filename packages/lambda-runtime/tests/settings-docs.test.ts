@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { SETTINGS } from '../src/settings.js';
 import {
   renderSettingsBlocks,
   renderSettingsTable,
   SETTINGS_DOCS,
   updateSettingsDocs,
 } from '../src/settings-docs.js';
-import { SETTINGS } from '../src/settings.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const unformatted = (table: string) => table;
@@ -30,9 +30,34 @@ describe('the settings tables of the docs', () => {
   it('replace only what is between the markers', () => {
     const doc = 'intro\n<!-- settings-table: variable -->\nstale\n<!-- /settings-table -->\nend\n';
     const rendered = renderSettingsBlocks(doc, unformatted);
-    expect(rendered.startsWith('intro\n<!-- settings-table: variable -->\n\n| variable |')).toBe(true);
+    expect(rendered.startsWith('intro\n<!-- settings-table: variable -->\n\n| variable |')).toBe(
+      true,
+    );
     expect(rendered.endsWith('|\n\n<!-- /settings-table -->\nend\n')).toBe(true);
     expect(rendered).not.toContain('stale');
+  });
+
+  it('keep only the settings one function reads, with for=', () => {
+    const doc = '<!-- settings-table: variable for=authorizer -->\n<!-- /settings-table -->\n';
+    const rows = renderSettingsBlocks(doc, unformatted)
+      .split('\n')
+      .filter((line) => line.startsWith('| `'));
+    expect(rows).toEqual([
+      '| `REDIS_URL` |',
+      '| `CHAT_TOPIC_PREFIX` |',
+      '| `CHAT_TOKEN_SECRET` |',
+      '| `CHAT_TOKEN_PUBLIC_KEY` |',
+      '| `CHAT_TOKEN_JWKS_URL` |',
+      '| `CHAT_REDIS_KEY_PREFIX` |',
+      '| `CHAT_REDIS_AUTH_SECRET_ARN` |',
+      '| `CHAT_TOKEN_SECRET_ARN` |',
+    ]);
+    expect(() =>
+      renderSettingsBlocks(
+        '<!-- settings-table: variable for=web -->\n<!-- /settings-table -->',
+        unformatted,
+      ),
+    ).toThrow(/web/);
   });
 
   it('refuse a marker that names an unknown column', () => {
@@ -46,6 +71,9 @@ describe('the settings tables of the docs', () => {
       'docs/design.md',
       'packages/lambda-runtime/README.md',
       'infra/modules/chat-functions/README.md',
+      'packages/message-filter/README.md',
+      'packages/chat-api/README.md',
+      'packages/authorizer/README.md',
     ]);
   });
 });
