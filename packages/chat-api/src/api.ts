@@ -2,6 +2,7 @@ import type { TokenVerifier } from '@game-chat/auth/tokens';
 import type { ChatStore } from '@game-chat/chat-store/store';
 import type { HttpAnswerableError } from '@game-chat/lambda-runtime/middleware';
 import type { Publisher } from '@game-chat/lambda-runtime/publisher';
+import { createRetryBudget } from '@game-chat/lambda-runtime/retry';
 import { API_ERROR_STATUS, type ApiErrorCode } from '@game-chat/protocol/errors';
 import type { Operation } from '@game-chat/protocol/http';
 import {
@@ -37,6 +38,19 @@ export interface ChatApiDeps {
   readonly maxTextLength: number;
 }
 
+/** What the invocation allows: Lambda's `context.getRemainingTimeInMillis`. */
+export interface InvocationLimits {
+  readonly remainingTimeMs: () => number;
+}
+
+/**
+ * How long a stored announcement's or deletion's publish is retried inside the request when the
+ * Data Plane fails transiently: a moderator is waiting, so seconds, not the filter's budget.
+ */
+export const PUBLISH_RETRY_BUDGET_MS = 2000;
+/** Kept back from the function's timeout, so the 503 still goes out. */
+const ANSWER_RESERVE_MS = 500;
+
 /** Who is calling; `undefined` for an anonymous read when auth is off. */
 interface Caller {
   readonly playerId: string;
@@ -69,6 +83,7 @@ interface RequestContext {
   readonly parameters: Readonly<Record<string, string>>;
   readonly caller: Caller | undefined;
   readonly deps: ChatApiDeps;
+  readonly limits: InvocationLimits;
 }
 
 function fromFailure(failure: Failure): ApiError {
@@ -152,7 +167,7 @@ const operations: Record<Operation, (context: RequestContext) => Promise<[number
     const channel = requireChannel(context);
     const parsed = parseAnnouncementBody(body(context.event), context.deps.maxTextLength);
     if (!parsed.ok) throw fromFailure(parsed);
-    const message = await appendAndPublish(context, channel, {
+    const message = await appendAndPublish(context, channel, 'announcement', {
       kind: 'system',
       text: parsed.value.text,
     });
@@ -168,7 +183,7 @@ const operations: Record<Operation, (context: RequestContext) => Promise<[number
       throw new ApiError('not_found', `no message ${id} in channel ${channel}`);
     }
     // Stored too, so a client that reconnects with `after` learns of the removal.
-    const message = await appendAndPublish(context, channel, {
+    const message = await appendAndPublish(context, channel, 'deletion', {
       kind: 'delete',
       text: '',
       targetId: id,
@@ -198,17 +213,38 @@ const operations: Record<Operation, (context: RequestContext) => Promise<[number
   },
 };
 
+/**
+ * Stores the entry, then publishes it to the room. The publisher makes one attempt per call, so
+ * a Data Plane blip is retried here for PUBLISH_RETRY_BUDGET_MS (never past the function's
+ * timeout); after that the answer is 503 `publish_unavailable`, saying the entry is stored, so
+ * the moderator does not send it twice.
+ */
 async function appendAndPublish(
   context: RequestContext,
   channel: ChannelName,
+  what: 'announcement' | 'deletion',
   entry: { kind: 'system' | 'delete'; text: string; targetId?: string },
 ): Promise<ChatMessage> {
   const { store, publisher, topics } = context.deps;
   const appended = await store.append(channel, { ...entry, from: SYSTEM_SENDER });
   // Only the filter passes a channel rate limit; without one append always stores.
   if (!appended.ok) throw new Error(`append refused: ${appended.code}`);
-  await publisher.publish(topics.room(channel), appended.message, 1);
-  return appended.message;
+  const { message } = appended;
+  const started = Date.now();
+  const giveUpAt = started + context.limits.remainingTimeMs() - ANSWER_RESERVE_MS;
+  const budget = createRetryBudget(Math.min(started + PUBLISH_RETRY_BUDGET_MS, giveUpAt), giveUpAt);
+  try {
+    await budget.run(() => publisher.publish(topics.room(channel), message, 1));
+  } catch (error) {
+    // Past the budget, or refused outright: either way the entry is stored. The middleware logs
+    // this 503 with its cause (the last failure, and the attempts when the budget ran out).
+    throw new ApiError(
+      'publish_unavailable',
+      `the ${what} was stored as ${message.id} but could not be published live; players see it in history, so do not send it again`,
+      { expose: true, cause: error },
+    );
+  }
+  return message;
 }
 
 async function authorizeCaller(
@@ -234,6 +270,7 @@ async function authorizeCaller(
 export async function handleApiRequest(
   event: APIGatewayProxyEventV2,
   deps: ChatApiDeps,
+  limits: InvocationLimits,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const match = resolveRoute(event);
   if (!match) throw new ApiError('not_found', 'no such route');
@@ -242,6 +279,7 @@ export async function handleApiRequest(
     parameters: match.pathParameters,
     caller: await authorizeCaller(event, match, deps),
     deps,
+    limits,
   };
   const [status, result] = await operations[match.route.operation](context);
   return json(status, result);

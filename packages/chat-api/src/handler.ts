@@ -16,5 +16,6 @@ export const handler = await createChatLambda('chat-api', {
     requireAuth: config.historyRequireAuth,
     maxTextLength: config.maxTextLength,
   }),
-  handler: (event: APIGatewayProxyEventV2, deps) => handleApiRequest(event, deps),
+  handler: (event: APIGatewayProxyEventV2, deps, context) =>
+    handleApiRequest(event, deps, { remainingTimeMs: () => context.getRemainingTimeInMillis() }),
 });
