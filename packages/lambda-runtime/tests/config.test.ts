@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { SETTINGS } from '../src/settings.js';
+import { SETTING_DEFAULTS, SETTINGS } from '../src/settings.js';
 
 function errorOf(env: Record<string, string>, require: Parameters<typeof loadConfig>[1] = {}) {
   try {
@@ -13,25 +13,14 @@ function errorOf(env: Record<string, string>, require: Parameters<typeof loadCon
 }
 
 describe('loadConfig', () => {
-  it('uses the defaults of docs/design.md when nothing is set', () => {
+  it('uses the defaults of the table when nothing is set, and leaves the rest undefined', () => {
     expect(loadConfig({})).toEqual({
+      ...SETTING_DEFAULTS,
       redisUrl: undefined,
       iotDataEndpoint: undefined,
-      topicPrefix: 'chat',
-      historySeconds: 30,
-      historyMax: 200,
-      maxTextLength: 500,
-      rateBurst: 5,
-      ratePerSecond: 1,
-      channelRatePerSecond: 50,
-      profanity: 'mask',
       tokenSecret: undefined,
       tokenPublicKey: undefined,
       tokenJwksUrl: undefined,
-      historyRequireAuth: true,
-      redisKeyPrefix: 'gc',
-      retryBudgetMs: 8000,
-      maxEventAgeSeconds: 300,
     });
   });
 

@@ -4,7 +4,6 @@ import { SETTINGS } from '../src/settings.js';
 import {
   renderSettingsBlocks,
   renderSettingsTable,
-  SETTINGS_DOCS,
   updateSettingsDocs,
 } from '../src/settings-docs.js';
 
@@ -63,17 +62,5 @@ describe('the settings tables of the docs', () => {
   it('refuse a marker that names an unknown column', () => {
     const doc = '<!-- settings-table: variable color -->\n<!-- /settings-table -->\n';
     expect(() => renderSettingsBlocks(doc, unformatted)).toThrow(/color/);
-  });
-
-  it('are kept in the root README, the design doc and the package and module READMEs', () => {
-    expect(SETTINGS_DOCS).toEqual([
-      'README.md',
-      'docs/design.md',
-      'packages/lambda-runtime/README.md',
-      'infra/modules/chat-functions/README.md',
-      'packages/message-filter/README.md',
-      'packages/chat-api/README.md',
-      'packages/authorizer/README.md',
-    ]);
   });
 });
