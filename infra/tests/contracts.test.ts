@@ -1,6 +1,6 @@
 /**
  * The Terraform agrees with the rest of the repository: SPEC's topics, the HTTP API's route
- * table, the zips `pnpm build` writes, the settings in docs/design.md, and AWS's limits.
+ * table, the zips `pnpm build` writes and AWS's limits (the Lambda settings: settings.test.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -261,22 +261,6 @@ describe('functions', () => {
     const functions = config.locals.functions as Record<string, HclBody>;
     expect(String(functions.authorizer?.environment)).not.toContain('history_environment');
     expect(String(functions['message-filter']?.environment)).toContain('history_environment');
-  });
-
-  test('get every setting of docs/design.md, secrets by ARN', () => {
-    const design = readFileSync(join(repoDir, 'docs', 'design.md'), 'utf8');
-    const table = design.slice(design.indexOf('## Lambda settings'), design.indexOf('## Errors'));
-    const settings = [...table.matchAll(/^\| (`[A-Z_]+`(?: \/ `[A-Z_]+`)*) +\|/gm)].flatMap((row) =>
-      [...(row[1] ?? '').matchAll(/`([A-Z_]+)`/g)].map((m) => m[1] as string),
-    );
-    expect(settings).toContain('REDIS_URL');
-    const main = readFileSync(join(infraDir, 'modules', 'chat-functions', 'main.tf'), 'utf8');
-    const assigned = new Set([...main.matchAll(/\b([A-Z][A-Z0-9_]+)\s+=/g)].map((m) => m[1]));
-    // The token secret travels as the ARN of a Secrets Manager secret, never in clear.
-    const expected = settings.map((name) => (name === 'CHAT_TOKEN_SECRET' ? `${name}_ARN` : name));
-    expect(expected.filter((name) => !assigned.has(name))).toEqual([]);
-    expect(assigned.has('CHAT_TOKEN_SECRET')).toBe(false);
-    expect(assigned.has('CHAT_REDIS_AUTH_SECRET_ARN')).toBe(true);
   });
 
   test('publish only to the room and inbox topics of the prefix', async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
 import { type ChatStore, createChatStore } from '@game-chat/chat-store/store';
+import { SETTING_DEFAULTS } from '@game-chat/lambda-runtime/settings';
 import { forEachLimited } from '@game-chat/load-kit/concurrency';
 import { type Summary, summarize } from '@game-chat/load-kit/stats';
 import { originalWrite, readOriginalHistory } from './original-design.js';
@@ -22,8 +23,8 @@ export const CHANNELS = 1000;
  * would shrink the keyspace being measured.
  */
 export const BENCH_TTL_SECONDS = 3600;
-/** The store's history cap per channel (SPEC §6 default) and the SDK's page on join. */
-const HISTORY_MAX = 200;
+/** `CHAT_HISTORY_MAX`'s default: the store's cap per channel, and the SDK's page on join. */
+const HISTORY_MAX = SETTING_DEFAULTS.historyMax;
 /** A read whose result size is the same at every keyspace size: isolates the keyspace effect. */
 const FIXED_LIMIT = 10;
 /** The project's data in db 0, the original's in db 1: the blog's SCAN walks only its own keys. */

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { issuerVariables, PLAYER_TOKEN_KEY_VARIABLES } from '@game-chat/auth/issuer';
+import { SETTING_DEFAULTS } from '@game-chat/lambda-runtime/settings';
 import type { LoadPlan } from '@game-chat/load-kit/run';
 import { DEFAULT_TOPIC_PREFIX } from '@game-chat/protocol/limits';
 import { validateTopicPrefix } from '@game-chat/protocol/topics';
@@ -230,7 +231,10 @@ export interface RateLimits {
   readonly channelPerSecond: number;
 }
 
-export const DEFAULT_RATE_LIMITS: RateLimits = { playerPerSecond: 1, channelPerSecond: 50 };
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  playerPerSecond: SETTING_DEFAULTS.ratePerSecond,
+  channelPerSecond: SETTING_DEFAULTS.channelRatePerSecond,
+};
 
 /** Ways the plan will be refused by the server's rate limits rather than measure it. */
 export function planWarnings(plan: LoadPlan, limits: RateLimits = DEFAULT_RATE_LIMITS): string[] {

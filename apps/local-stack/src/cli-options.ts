@@ -31,6 +31,7 @@ const STACK_VARIABLES = new Set([
   'CHAT_AUTHORIZER_TOKEN_KEY_NAME',
   'CHAT_AUTHORIZER_SIGNING_KEY',
   'CHAT_CREATE_DOMAIN_CONFIGURATION',
+  'CHAT_CORS_ORIGINS',
   ...Object.values(ASYNC_INVOKE_VARIABLES),
 ]);
 
@@ -96,6 +97,10 @@ export function readCliOptions(env: Env, interactive: boolean): LocalStackOption
   const tokenKeyName = nonEmpty(env.CHAT_AUTHORIZER_TOKEN_KEY_NAME);
   const authorizerSigningKey = nonEmpty(env.CHAT_AUTHORIZER_SIGNING_KEY);
   const createDomainConfiguration = flag(env, 'CHAT_CREATE_DOMAIN_CONFIGURATION');
+  // API Gateway's CORS, as Terraform's cors_origins: `*` or comma-separated origins.
+  const corsOrigins = nonEmpty(env.CHAT_CORS_ORIGINS)
+    ?.split(',')
+    .map((origin) => origin.trim());
   return {
     mqttPort: port(env, 'CHAT_MQTT_PORT'),
     wsPort: port(env, 'CHAT_WS_PORT'),
@@ -114,5 +119,6 @@ export function readCliOptions(env: Env, interactive: boolean): LocalStackOption
     ...(tokenKeyName === undefined ? {} : { tokenKeyName }),
     ...(authorizerSigningKey === undefined ? {} : { authorizerSigningKey }),
     ...(createDomainConfiguration === undefined ? {} : { createDomainConfiguration }),
+    ...(corsOrigins === undefined ? {} : { corsOrigins }),
   };
 }

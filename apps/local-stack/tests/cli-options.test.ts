@@ -43,6 +43,7 @@ describe('readCliOptions', () => {
         CHAT_FILTER_MAXIMUM_EVENT_AGE_IN_SECONDS: '600',
         CHAT_FILTER_MAXIMUM_RETRY_ATTEMPTS: '1',
         CHAT_LAMBDA_DELAY_SCALE: '0.01',
+        CHAT_CORS_ORIGINS: 'https://game.example.com, http://localhost:21800',
         HOME: '/root',
       },
       false,
@@ -63,8 +64,11 @@ describe('readCliOptions', () => {
       maximumEventAgeInSeconds: 600,
       maximumRetryAttempts: 1,
       lambdaDelayScale: 0.01,
+      // API Gateway's CORS, as Terraform configures it on the API.
+      corsOrigins: ['https://game.example.com', 'http://localhost:21800'],
     });
-    // The authorizer's and the async invoke settings are IoT Core's and Lambda's, not the functions'.
+    // The authorizer's, the async invoke and the CORS settings are IoT Core's, Lambda's and API
+    // Gateway's, not the functions'.
     expect(options.settings).toEqual({ CHAT_RATE_BURST: '10', CHAT_PROFANITY: 'reject' });
     expect(readCliOptions({ CHAT_CREATE_DOMAIN_CONFIGURATION: 'false' }, false)).toMatchObject({
       createDomainConfiguration: false,

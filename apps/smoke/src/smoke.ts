@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readIssuerKeys } from '@game-chat/auth/issuer';
 import { type ChatClient, ChatError, type ChatMessage, createChatClient } from '@game-chat/client';
 import { type TokenSource, tokensFromKeys, tokensFromUrl } from '@game-chat/load-kit/tokens';
+import { MAX_TEXT_LENGTH_LIMIT } from '@game-chat/protocol/limits';
 import type { SmokeOptions } from './args.js';
 
 /**
@@ -42,8 +43,8 @@ export interface SmokeHooks {
   onWarning?(warning: string): void;
 }
 
-/** Above `CHAT_MAX_TEXT`'s largest allowed value (4,000), so every deployment refuses it. */
-const OVERLONG_TEXT_LENGTH = 4001;
+/** Above `CHAT_MAX_TEXT`'s largest allowed value, so every deployment refuses it. */
+const OVERLONG_TEXT_LENGTH = MAX_TEXT_LENGTH_LIMIT + 1;
 
 /** A step's failure, with words for the report. */
 class StepFailure extends Error {

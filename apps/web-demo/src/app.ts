@@ -9,6 +9,7 @@ import {
   type PlayerToken,
 } from '@game-chat/client';
 import { isNoticeCode } from '@game-chat/protocol/errors';
+import { DEFAULT_MAX_TEXT_LENGTH } from '@game-chat/protocol/limits';
 import {
   canModerate,
   isRole,
@@ -453,7 +454,10 @@ export class DemoApp {
 
   #updateCounter(): void {
     const ui = this.#ui;
-    const max = this.#session?.settings.maxTextLength ?? this.#file.settings?.maxTextLength ?? 500;
+    const max =
+      this.#session?.settings.maxTextLength ??
+      this.#file.settings?.maxTextLength ??
+      DEFAULT_MAX_TEXT_LENGTH;
     const length = countCodePoints(messageBody(ui.message.value).trim());
     ui.counter.textContent = `${length}/${max}`;
     ui.counter.dataset.over = String(length > max);

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_TEXT_LENGTH } from '@game-chat/protocol/limits';
+import { DEFAULT_MAX_TEXT_LENGTH, MAX_TEXT_LENGTH_LIMIT } from '@game-chat/protocol/limits';
 
 /**
  * Where the page connects. `config.json` next to `index.html` gives the defaults: the local
@@ -51,9 +51,6 @@ const URL_PROTOCOLS: Readonly<Partial<Record<TextField, readonly string[]>>> = {
   apiUrl: ['http:', 'https:'],
   devTokenUrl: ['http:', 'https:'],
 };
-
-/** Upper bound for `maxTextLength`, the same as `CHAT_MAX_TEXT` accepts. */
-const MAX_TEXT_LENGTH_LIMIT = 4000;
 
 function checkUrl(field: TextField, value: string): void {
   const protocols = URL_PROTOCOLS[field];

@@ -34,7 +34,6 @@ locals {
     CHAT_HISTORY_SECONDS = tostring(var.history_seconds)
     CHAT_HISTORY_MAX     = tostring(var.history_max)
     CHAT_MAX_TEXT        = tostring(var.max_text)
-    CHAT_PROFANITY       = var.profanity
   }
 
   # The three functions, keyed by their package name (packages/<key>, packages/<key>/dist/lambda.zip).
@@ -52,6 +51,7 @@ locals {
       reads_token_secret   = false
       invoked_async        = true
       environment = merge(local.common_environment, local.history_environment, {
+        CHAT_PROFANITY               = var.profanity
         CHAT_RATE_BURST              = tostring(var.rate_burst)
         CHAT_RATE_PER_SECOND         = tostring(var.rate_per_second)
         CHAT_CHANNEL_RATE_PER_SECOND = tostring(var.channel_rate_per_second)
@@ -72,7 +72,6 @@ locals {
       invoked_async        = false
       environment = merge(local.common_environment, local.history_environment, local.token_environment, {
         CHAT_HISTORY_REQUIRE_AUTH = tostring(var.history_require_auth)
-        CHAT_CORS_ORIGINS         = join(",", var.cors_origins)
       })
     }
     "authorizer" = {

@@ -122,8 +122,8 @@ variable "retry_budget_ms" {
   default     = 8000
 
   validation {
-    condition     = var.retry_budget_ms >= 1000 && var.retry_budget_ms <= 60000 && floor(var.retry_budget_ms) == var.retry_budget_ms
-    error_message = "retry_budget_ms must be a whole number of milliseconds between 1000 and 60000."
+    condition     = var.retry_budget_ms >= 0 && var.retry_budget_ms <= 60000 && floor(var.retry_budget_ms) == var.retry_budget_ms
+    error_message = "retry_budget_ms must be a whole number of milliseconds between 0 (one try, no retry) and 60000."
   }
 }
 
@@ -225,8 +225,8 @@ variable "redis_key_prefix" {
   default     = "gc"
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9_-]{1,16}$", var.redis_key_prefix))
-    error_message = "redis_key_prefix must be 1-16 characters of A-Z, a-z, 0-9, _ or -."
+    condition     = can(regex("^[A-Za-z0-9_:.-]{1,64}$", var.redis_key_prefix))
+    error_message = "redis_key_prefix must be 1-64 characters of A-Z, a-z, 0-9, _ : . or -."
   }
 }
 
@@ -311,8 +311,8 @@ variable "rate_per_second" {
   default     = 1
 
   validation {
-    condition     = var.rate_per_second > 0 && var.rate_per_second <= 100
-    error_message = "rate_per_second must be above 0 and at most 100."
+    condition     = var.rate_per_second > 0 && var.rate_per_second <= 1000
+    error_message = "rate_per_second must be above 0 and at most 1000."
   }
 }
 
@@ -323,8 +323,8 @@ variable "channel_rate_per_second" {
   default     = 50
 
   validation {
-    condition     = var.channel_rate_per_second > 0 && var.channel_rate_per_second <= 10000
-    error_message = "channel_rate_per_second must be above 0 and at most 10000."
+    condition     = var.channel_rate_per_second > 0 && var.channel_rate_per_second <= 100000
+    error_message = "channel_rate_per_second must be above 0 and at most 100000."
   }
 }
 
@@ -345,18 +345,6 @@ variable "history_require_auth" {
   type        = bool
   nullable    = false
   default     = true
-}
-
-variable "cors_origins" {
-  description = "`CHAT_CORS_ORIGINS`: origins the HTTP API answers, e.g. the web demo's `https://chat-demo.example.com`. `*` allows any."
-  type        = list(string)
-  nullable    = false
-  default     = ["*"]
-
-  validation {
-    condition     = length(var.cors_origins) >= 1 && alltrue([for o in var.cors_origins : o == "*" || can(regex("^https?://[^/]+$", o))])
-    error_message = "cors_origins must be `*` or origins like https://example.com (scheme and host, no path)."
-  }
 }
 
 ################################################################################

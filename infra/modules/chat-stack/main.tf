@@ -82,7 +82,6 @@ module "functions" {
   channel_rate_per_second = var.chat.channel_rate_per_second
   profanity               = var.chat.profanity
   history_require_auth    = var.chat.history_require_auth
-  cors_origins            = var.cors_origins
 
   token_secret_arn               = var.tokens.secret_arn
   token_public_key               = var.tokens.public_key

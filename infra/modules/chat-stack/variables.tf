@@ -56,7 +56,7 @@ variable "topic_prefix" {
 }
 
 variable "cors_origins" {
-  description = "Origins allowed to call the HTTP API from a browser (the web demo's origin); `*` allows any."
+  description = "Origins allowed to call the HTTP API from a browser (the web demo's origin); `*` allows any. API Gateway answers CORS (the chat-api module's `cors_allow_origins` checks them); the function sets no CORS header."
   type        = list(string)
   default     = ["*"]
   nullable    = false

@@ -1,37 +1,22 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { createTokenVerifier, verifierConfigFromSettings } from '@game-chat/auth/tokens';
-import { getSharedRedisClient } from '@game-chat/chat-store/connection';
-import { createChatStore } from '@game-chat/chat-store/store';
-import { loadConfig } from '@game-chat/lambda-runtime/config';
-import { createLogger } from '@game-chat/lambda-runtime/logger';
-import { resolveSecretSettings } from '@game-chat/lambda-runtime/secrets';
-import middy from '@middy/core';
-import type { IoTCustomAuthorizerEvent, IoTCustomAuthorizerResult } from 'aws-lambda';
+import { createChatLambda } from '@game-chat/lambda-runtime/bootstrap';
+import type { IoTCustomAuthorizerEvent } from 'aws-lambda';
 import { authorize } from './authorize.js';
 import { iotArnBase } from './policy.js';
 
-// Read once per container (secrets from Secrets Manager when Terraform passes their ARNs);
-// a bad setting stops the cold start with the variable's name.
-const config = loadConfig(await resolveSecretSettings(process.env), {
+/**
+ * IoT Core's custom authorizer. Bad input is a refused connection (`isAuthenticated: false`),
+ * never a throw; only an unexpected failure is logged and thrown (IoT Core then refuses it too).
+ */
+export const handler = await createChatLambda('authorizer', {
   require: ['REDIS_URL', 'CHAT_TOKEN_KEY'],
+  errors: 'rethrow',
+  init: ({ config, logger, store }) => ({
+    verifier: createTokenVerifier(verifierConfigFromSettings(config)),
+    profiles: store,
+    topicPrefix: config.topicPrefix,
+    log: logger,
+  }),
+  handler: (event: IoTCustomAuthorizerEvent, deps, context) =>
+    authorize(event, { ...deps, iotArn: iotArnBase(context.invokedFunctionArn) }),
 });
-const logger = createLogger('authorizer');
-const verifier = createTokenVerifier(verifierConfigFromSettings(config));
-const profiles = createChatStore({
-  client: getSharedRedisClient(config.redisUrl),
-  historySeconds: config.historySeconds,
-  historyMax: config.historyMax,
-  keyPrefix: config.redisKeyPrefix,
-});
-
-export const handler = middy<IoTCustomAuthorizerEvent, IoTCustomAuthorizerResult>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler((event, context) =>
-    authorize(event, {
-      verifier,
-      profiles,
-      topicPrefix: config.topicPrefix,
-      iotArn: iotArnBase(context.invokedFunctionArn),
-      log: logger,
-    }),
-  );

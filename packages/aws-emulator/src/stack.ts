@@ -11,6 +11,7 @@ import {
   TokenKeyError,
 } from '@game-chat/auth/tokens';
 import { loadConfig } from '@game-chat/lambda-runtime/config';
+import { SETTING_DEFAULTS, settingOf } from '@game-chat/lambda-runtime/settings';
 import {
   DEFAULT_AUTHORIZER_NAME,
   DEFAULT_TOKEN_KEY_NAME,
@@ -79,13 +80,18 @@ export interface LocalStackOptions {
    */
   readonly authorizerSigningKey?: string;
   readonly topicPrefix?: string;
+  /**
+   * Origins the HTTP API's CORS allows (`CHAT_CORS_ORIGINS`, Terraform's `cors_origins` on the
+   * API): `['*']` (the default) or origins such as `https://game.example.com`.
+   */
+  readonly corsOrigins?: readonly string[];
   /** `CHAT_*` settings of SPEC §6 for the Lambdas, e.g. `{ CHAT_RATE_BURST: '3' }`. */
   readonly settings?: Readonly<Record<string, string>>;
   /**
    * The message filter's async invoke config, Terraform's
-   * `message_filter_maximum_event_age_in_seconds` (60-21600, default 300; also passed to the
-   * filter as `CHAT_MAX_EVENT_AGE_SECONDS`) and `message_filter_maximum_retry_attempts` (0-2,
-   * default 2).
+   * `message_filter_maximum_event_age_in_seconds` (the bounds and default of
+   * `CHAT_MAX_EVENT_AGE_SECONDS`, which the filter gets too) and
+   * `message_filter_maximum_retry_attempts` (0-2, default 2).
    */
   readonly maximumEventAgeInSeconds?: number;
   readonly maximumRetryAttempts?: number;
@@ -162,8 +168,10 @@ export class LocalStackConfigError extends Error {
 
 /** Resource names as Terraform's dev environment builds them, with `local` for the stage. */
 const NAME = 'game-chat-local';
-/** Terraform's defaults for the filter's event-invoke config (infra/modules/chat-functions). */
-const DEFAULT_ASYNC_INVOKE = { maximumEventAgeInSeconds: 300, maximumRetryAttempts: 2 } as const;
+/** Terraform's default for the filter's `message_filter_maximum_retry_attempts`. */
+const DEFAULT_MAXIMUM_RETRY_ATTEMPTS = 2;
+/** The filter's event age is one setting for Lambda and for the filter: same bounds, default. */
+const EVENT_AGE = settingOf('CHAT_MAX_EVENT_AGE_SECONDS');
 /** The message filter's timeout (Terraform's default); the retry budget must end before it. */
 const MESSAGE_FILTER_TIMEOUT_MS = 10_000;
 /** The rule SQL Terraform deploys (`infra/rules`), found through the infra package's exports. */
@@ -176,6 +184,13 @@ function checkSettings(settings: Readonly<Record<string, string>>): void {
     if (!name.startsWith('CHAT_')) {
       throw new LocalStackConfigError(name, 'is not a CHAT_* setting');
     }
+  }
+  if (settings.CHAT_CORS_ORIGINS !== undefined) {
+    // The function sets no CORS header: API Gateway answers CORS, as Terraform configures it.
+    throw new LocalStackConfigError(
+      'CHAT_CORS_ORIGINS',
+      "is API Gateway's, not a Lambda setting: pass it as the corsOrigins option",
+    );
   }
   if (settings.CHAT_MAX_EVENT_AGE_SECONDS !== undefined) {
     // Terraform derives it from the event-invoke config; so does the stack.
@@ -220,18 +235,38 @@ function asyncInvokeConfig(options: LocalStackOptions): AsyncInvokeConfig {
   return {
     maximumEventAgeInSeconds: checkWhole(
       'maximumEventAgeInSeconds',
-      options.maximumEventAgeInSeconds ?? DEFAULT_ASYNC_INVOKE.maximumEventAgeInSeconds,
-      60,
-      21_600,
+      options.maximumEventAgeInSeconds ?? EVENT_AGE.default,
+      EVENT_AGE.min,
+      EVENT_AGE.max,
     ),
     maximumRetryAttempts: checkWhole(
       'maximumRetryAttempts',
-      options.maximumRetryAttempts ?? DEFAULT_ASYNC_INVOKE.maximumRetryAttempts,
+      options.maximumRetryAttempts ?? DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
       0,
       2,
     ),
     delayScale,
   };
+}
+
+/** `['*']` or exact origins (scheme, host and port), as Terraform's `cors_origins` validates. */
+function checkCorsOrigins(origins: readonly string[]): readonly string[] {
+  if (origins.length === 0) throw new LocalStackConfigError('CHAT_CORS_ORIGINS', 'is empty');
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (origin !== '*' && parsed?.origin !== origin) {
+      throw new LocalStackConfigError(
+        'CHAT_CORS_ORIGINS',
+        `must be * or origins like https://game.example.com (got ${JSON.stringify(origin)})`,
+      );
+    }
+  }
+  return origins;
 }
 
 function signingKey(pem: string | undefined): KeyObject {
@@ -260,7 +295,7 @@ function checkPort(name: string, port: number): number {
 export async function createLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = createLogger({ mode: options.log ?? 'json' });
   const host = options.host ?? '127.0.0.1';
-  const topicPrefix = options.topicPrefix ?? 'chat';
+  const topicPrefix = options.topicPrefix ?? SETTING_DEFAULTS.topicPrefix;
   const tokenSecret = options.tokenSecret ?? DEVELOPMENT_TOKEN_SECRET;
   const authorizerName = options.authorizerName ?? DEFAULT_AUTHORIZER_NAME;
   const tokenKeyName = options.tokenKeyName ?? DEFAULT_TOKEN_KEY_NAME;
@@ -277,6 +312,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
     web: checkPort('webPort', options.webPort ?? 0),
   };
   checkSettings(settings);
+  const corsOrigins = checkCorsOrigins(options.corsOrigins ?? ['*']);
   const lambdaSettings = {
     ...settings,
     CHAT_TOPIC_PREFIX: topicPrefix,
@@ -404,7 +440,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       routes: ROUTES,
       invoke: (event) => invokeLambda(chatApi, event, LOCAL_AWS),
       cors: {
-        allowOrigins: config.corsOrigins,
+        allowOrigins: corsOrigins,
         allowMethods: CORS_ALLOW_METHODS,
         allowHeaders: CORS_ALLOW_HEADERS,
         maxAgeSeconds: CORS_MAX_AGE_SECONDS,

@@ -15,11 +15,6 @@ describe('createLocalStack options', () => {
       { settings: { CHAT_PROFANITY: 'sometimes' } },
       'CHAT_PROFANITY',
     ],
-    [
-      'a CORS origin that is not an origin',
-      { settings: { CHAT_CORS_ORIGINS: 'game.example' } },
-      'CHAT_CORS_ORIGINS',
-    ],
     ['a topic prefix with a slash', { topicPrefix: 'chat/x' }, 'CHAT_TOPIC_PREFIX'],
   ])('refuses %s with a ConfigError naming it', async (_case, options, variable) => {
     await expect(createLocalStack({ ...options, log: 'silent' })).rejects.toThrow(
@@ -34,6 +29,13 @@ describe('createLocalStack options', () => {
     ['a token secret shorter than 32 bytes', { tokenSecret: 'short' }, 'CHAT_TOKEN_SECRET'],
     ['a setting that is not CHAT_*', { settings: { REDIS_URL: 'redis://x' } }, 'REDIS_URL'],
     ['a port out of range', { apiPort: 70_000 }, 'apiPort'],
+    ['a CORS origin that is not an origin', { corsOrigins: ['game.example'] }, 'CHAT_CORS_ORIGINS'],
+    ['a CORS origin with a path', { corsOrigins: ['https://a.example/x'] }, 'CHAT_CORS_ORIGINS'],
+    [
+      'CORS origins given as a Lambda setting (API Gateway answers CORS)',
+      { settings: { CHAT_CORS_ORIGINS: '*' } },
+      'CHAT_CORS_ORIGINS',
+    ],
     ['an authorizer name with a space', { authorizerName: 'my auth' }, 'CHAT_AUTHORIZER_NAME'],
     ['a token key name with =', { tokenKeyName: 'a=b' }, 'CHAT_AUTHORIZER_TOKEN_KEY_NAME'],
     [

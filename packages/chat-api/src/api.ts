@@ -1,8 +1,9 @@
 import type { TokenVerifier } from '@game-chat/auth/tokens';
-import { StoreInputError, StoreUnavailableError } from '@game-chat/chat-store/errors';
 import type { ChatStore } from '@game-chat/chat-store/store';
-import type { Logger } from '@game-chat/lambda-runtime/logger';
-import { API_ERROR_STATUS, type ApiErrorBody, type ApiErrorCode } from '@game-chat/protocol/errors';
+import type { HttpAnswerableError } from '@game-chat/lambda-runtime/middleware';
+import type { Publisher } from '@game-chat/lambda-runtime/publisher';
+import { createRetryBudget } from '@game-chat/lambda-runtime/retry';
+import { API_ERROR_STATUS, type ApiErrorCode } from '@game-chat/protocol/errors';
 import type { Operation } from '@game-chat/protocol/http';
 import {
   type ChannelName,
@@ -28,15 +29,27 @@ import { type MatchedRoute, resolveRoute } from './routes.js';
 
 export interface ChatApiDeps {
   readonly store: Pick<ChatStore, 'recent' | 'append' | 'remove' | 'mute' | 'unmute'>;
-  readonly publish: (topic: string, message: ChatMessage) => Promise<unknown>;
+  readonly publisher: Publisher;
   readonly verifier: TokenVerifier;
   readonly topics: ChatTopics;
   /** `CHAT_HISTORY_REQUIRE_AUTH`; when false, reads need no token. Moderation always does. */
   readonly requireAuth: boolean;
   /** `CHAT_MAX_TEXT`, for announcements. */
   readonly maxTextLength: number;
-  readonly log: Pick<Logger, 'error'>;
 }
+
+/** What the invocation allows: Lambda's `context.getRemainingTimeInMillis`. */
+export interface InvocationLimits {
+  readonly remainingTimeMs: () => number;
+}
+
+/**
+ * How long a stored announcement's or deletion's publish is retried inside the request when the
+ * Data Plane fails transiently: a moderator is waiting, so seconds, not the filter's budget.
+ */
+export const PUBLISH_RETRY_BUDGET_MS = 2000;
+/** Kept back from the function's timeout, so the 503 still goes out. */
+const ANSWER_RESERVE_MS = 500;
 
 /** Who is calling; `undefined` for an anonymous read when auth is off. */
 interface Caller {
@@ -45,25 +58,32 @@ interface Caller {
   readonly channels: readonly string[] | undefined;
 }
 
-/** A refusal with its HTTP status; thrown inside an operation, answered as JSON. */
-class ApiError extends Error {
+/**
+ * A refusal or failure with its HTTP answer, thrown inside an operation; the handler's error
+ * middleware (lambda-runtime) answers it as `{ error: { code, message } }`. The message is shown
+ * for a 4xx, and for a 5xx only when `expose` says it tells the client something it must know.
+ */
+export class ApiError extends Error implements HttpAnswerableError {
   override readonly name = 'ApiError';
+  readonly status: number;
+  readonly expose: boolean;
   constructor(
     readonly code: ApiErrorCode,
     message: string,
+    options: { readonly expose?: boolean; readonly cause?: unknown } = {},
   ) {
-    super(message);
+    super(message, { cause: options.cause });
+    this.status = API_ERROR_STATUS[code];
+    this.expose = options.expose ?? this.status < 500;
   }
 }
-
-type Headers = Record<string, string>;
-type Response = APIGatewayProxyStructuredResultV2 & { headers: Headers };
 
 interface RequestContext {
   readonly event: APIGatewayProxyEventV2;
   readonly parameters: Readonly<Record<string, string>>;
   readonly caller: Caller | undefined;
   readonly deps: ChatApiDeps;
+  readonly limits: InvocationLimits;
 }
 
 function fromFailure(failure: Failure): ApiError {
@@ -78,18 +98,12 @@ function header(event: APIGatewayProxyEventV2, name: string): string | undefined
   return key === undefined ? undefined : headers[key];
 }
 
-function json(status: number, body: unknown, headers: Headers = {}): Response {
+function json(status: number, body: unknown): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: status,
-    headers: { ...headers, 'content-type': 'application/json', 'cache-control': 'no-store' },
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
     body: JSON.stringify(body),
   };
-}
-
-function errorResponse(error: ApiError): Response {
-  const body: ApiErrorBody = { error: { code: error.code, message: error.message } };
-  const headers: Headers = error.code === 'unauthorized' ? { 'www-authenticate': 'Bearer' } : {};
-  return json(API_ERROR_STATUS[error.code], body, headers);
 }
 
 const BEARER = /^Bearer +([^\s]+) *$/i;
@@ -153,7 +167,7 @@ const operations: Record<Operation, (context: RequestContext) => Promise<[number
     const channel = requireChannel(context);
     const parsed = parseAnnouncementBody(body(context.event), context.deps.maxTextLength);
     if (!parsed.ok) throw fromFailure(parsed);
-    const message = await appendAndPublish(context, channel, {
+    const message = await appendAndPublish(context, channel, 'announcement', {
       kind: 'system',
       text: parsed.value.text,
     });
@@ -169,7 +183,7 @@ const operations: Record<Operation, (context: RequestContext) => Promise<[number
       throw new ApiError('not_found', `no message ${id} in channel ${channel}`);
     }
     // Stored too, so a client that reconnects with `after` learns of the removal.
-    const message = await appendAndPublish(context, channel, {
+    const message = await appendAndPublish(context, channel, 'deletion', {
       kind: 'delete',
       text: '',
       targetId: id,
@@ -199,16 +213,38 @@ const operations: Record<Operation, (context: RequestContext) => Promise<[number
   },
 };
 
+/**
+ * Stores the entry, then publishes it to the room. The publisher makes one attempt per call, so
+ * a Data Plane blip is retried here for PUBLISH_RETRY_BUDGET_MS (never past the function's
+ * timeout); after that the answer is 503 `publish_unavailable`, saying the entry is stored, so
+ * the moderator does not send it twice.
+ */
 async function appendAndPublish(
   context: RequestContext,
   channel: ChannelName,
+  what: 'announcement' | 'deletion',
   entry: { kind: 'system' | 'delete'; text: string; targetId?: string },
 ): Promise<ChatMessage> {
-  const appended = await context.deps.store.append(channel, { ...entry, from: SYSTEM_SENDER });
+  const { store, publisher, topics } = context.deps;
+  const appended = await store.append(channel, { ...entry, from: SYSTEM_SENDER });
   // Only the filter passes a channel rate limit; without one append always stores.
   if (!appended.ok) throw new Error(`append refused: ${appended.code}`);
-  await context.deps.publish(context.deps.topics.room(channel), appended.message);
-  return appended.message;
+  const { message } = appended;
+  const started = Date.now();
+  const giveUpAt = started + context.limits.remainingTimeMs() - ANSWER_RESERVE_MS;
+  const budget = createRetryBudget(Math.min(started + PUBLISH_RETRY_BUDGET_MS, giveUpAt), giveUpAt);
+  try {
+    await budget.run(() => publisher.publish(topics.room(channel), message, 1));
+  } catch (error) {
+    // Past the budget, or refused outright: either way the entry is stored. The middleware logs
+    // this 503 with its cause (the last failure, and the attempts when the budget ran out).
+    throw new ApiError(
+      'publish_unavailable',
+      `the ${what} was stored as ${message.id} but could not be published live; players see it in history, so do not send it again`,
+      { expose: true, cause: error },
+    );
+  }
+  return message;
 }
 
 async function authorizeCaller(
@@ -225,38 +261,26 @@ async function authorizeCaller(
 }
 
 /**
- * The HTTP API (SPEC §5) as one function of an API Gateway v2 event. It never throws: every
- * outcome is a response, errors are `{ error: { code, message } }` and never carry a stack.
+ * The HTTP API (SPEC §5) as one function of an API Gateway v2 event. A success is a JSON
+ * response; a refusal or failure is thrown (ApiError, or the store's typed errors) and the
+ * handler's error middleware answers `{ error: { code, message } }`, never with a stack.
  * API Gateway answers CORS itself (preflights, and the headers of every response), so the
  * function sets none.
  */
 export async function handleApiRequest(
   event: APIGatewayProxyEventV2,
   deps: ChatApiDeps,
+  limits: InvocationLimits,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  try {
-    const match = resolveRoute(event);
-    if (!match) throw new ApiError('not_found', 'no such route');
-    const context: RequestContext = {
-      event,
-      parameters: match.pathParameters,
-      caller: await authorizeCaller(event, match, deps),
-      deps,
-    };
-    const [status, result] = await operations[match.route.operation](context);
-    return json(status, result);
-  } catch (error) {
-    if (error instanceof ApiError) return errorResponse(error);
-    // Validation above should catch bad input first; the store's own check is the backstop.
-    if (error instanceof StoreInputError)
-      return errorResponse(new ApiError('invalid', error.message));
-    if (error instanceof StoreUnavailableError) {
-      deps.log.error('store unavailable', { error: error.message });
-      return errorResponse(
-        new ApiError('store_unavailable', 'the chat store is unavailable; try again shortly'),
-      );
-    }
-    deps.log.error('request failed', { error });
-    return errorResponse(new ApiError('internal', 'internal error'));
-  }
+  const match = resolveRoute(event);
+  if (!match) throw new ApiError('not_found', 'no such route');
+  const context: RequestContext = {
+    event,
+    parameters: match.pathParameters,
+    caller: await authorizeCaller(event, match, deps),
+    deps,
+    limits,
+  };
+  const [status, result] = await operations[match.route.operation](context);
+  return json(status, result);
 }

@@ -340,19 +340,62 @@ describe('POST /channels/{channel}/announcements', () => {
     expect(recorder.published).toEqual([]);
   });
 
-  it('answers 500 internal without details when the Data Plane refuses the publish', async () => {
-    recorder.failNext(1);
+  it('retries a Data Plane blip inside the request: 201, published once', async () => {
+    const channel = freshChannel();
+    recorder.failNext(2, 503, 'ServiceUnavailableException');
 
     const response = await invoke(
       routedEvent(
         ANNOUNCE,
-        { channel: freshChannel() },
-        { headers: await bearer('mod', 'moderator'), body: '{"text":"hi"}' },
+        { channel },
+        { headers: await bearer('mod', 'moderator'), body: '{"text":"after a blip"}' },
       ),
     );
 
-    expect(response.json).toEqual({ error: { code: 'internal', message: 'internal error' } });
-    expect(response.status).toBe(500);
+    expect(response.status).toBe(201);
+    const published = await recorder.waitFor((p) => p.topic === `chat/room/${channel}`);
+    expect(published.json()).toEqual(response.json.message);
+    expect(recorder.published).toHaveLength(1);
+  });
+
+  it('answers 503 publish_unavailable, saying it is stored, when the Data Plane stays down', async () => {
+    const channel = freshChannel();
+    recorder.failNext(1000);
+
+    const response = await invoke(
+      routedEvent(
+        ANNOUNCE,
+        { channel },
+        { headers: await bearer('mod', 'moderator'), body: '{"text":"into the void"}' },
+      ),
+    );
+
+    expectError(response, 503, 'publish_unavailable');
+    const { messages } = await store.recent(channel, { limit: 10 });
+    expect(messages.map((m) => m.text)).toEqual(['into the void']);
+    // The moderator learns it is stored (with its id), so it is not posted twice.
+    expect(response.json.error.message).toContain(`stored as ${messages[0]?.id}`);
+    expect(response.json.error.message).toMatch(/do not send it again/);
+    expect(response.text).not.toMatch(/InternalFailureException|\bat .+:\d+/);
+    expect(recorder.published).toEqual([]);
+  });
+
+  it('does not retry a publish the Data Plane refuses outright, and still says it is stored', async () => {
+    const channel = freshChannel();
+    // One refusal: a retry would have gone through and answered 201.
+    recorder.failNext(1, 400, 'InvalidRequestException');
+
+    const response = await invoke(
+      routedEvent(
+        ANNOUNCE,
+        { channel },
+        { headers: await bearer('mod', 'moderator'), body: '{"text":"refused"}' },
+      ),
+    );
+
+    expectError(response, 503, 'publish_unavailable');
+    expect(response.json.error.message).toMatch(/announcement was stored/);
+    expect(recorder.published).toEqual([]);
   });
 });
 
@@ -389,6 +432,28 @@ describe('DELETE /channels/{channel}/messages/{id}', () => {
     );
     expect(history.json.messages.map((m: { kind: string }) => m.kind)).toEqual(['delete']);
     expect(history.json.messages[0].targetId).toBe(doomed.id);
+  });
+
+  it('answers 503 publish_unavailable when the deletion is stored but not published', async () => {
+    const channel = freshChannel();
+    const doomed = await announce(channel, 'remove me');
+    recorder.clear();
+    recorder.failNext(1000);
+
+    const response = await invoke(
+      routedEvent(
+        DELETE_MESSAGE,
+        { channel, id: doomed.id },
+        { headers: await bearer('mod', 'moderator') },
+      ),
+    );
+
+    expectError(response, 503, 'publish_unavailable');
+    expect(response.json.error.message).toMatch(/deletion was stored/);
+    // Removed, and the delete event kept for clients that reconnect with `after`.
+    const { messages } = await store.recent(channel, { limit: 10 });
+    expect(messages.map((m) => [m.kind, m.targetId])).toEqual([['delete', doomed.id]]);
+    expect(recorder.published).toEqual([]);
   });
 
   it('answers 404 for a message that is not there, publishing nothing', async () => {

@@ -13,6 +13,3 @@ export function createLogger(
   const quiet = env.VITEST !== undefined && env.LOG_LEVEL === undefined;
   return new Logger({ serviceName, ...(quiet ? { logLevel: 'SILENT' } : {}) });
 }
-
-/** The middy middleware that adds the Lambda context (request id, cold start) to every log. */
-export { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';

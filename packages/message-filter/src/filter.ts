@@ -1,6 +1,11 @@
 import type { AdmitResult, ChatStore } from '@game-chat/chat-store/store';
 import type { ChatConfig } from '@game-chat/lambda-runtime/config';
 import type { Publisher } from '@game-chat/lambda-runtime/publisher';
+import {
+  createRetryBudget,
+  type RetryBudget,
+  RetryBudgetExhaustedError,
+} from '@game-chat/lambda-runtime/retry';
 import type { NoticeCode } from '@game-chat/protocol/errors';
 import { PROTOCOL_VERSION } from '@game-chat/protocol/limits';
 import { type ChannelName, type PlayerId, parseClientId } from '@game-chat/protocol/names';
@@ -14,7 +19,6 @@ import {
 import { createTopics } from '@game-chat/protocol/topics';
 import { type ChatRuleEvent, parseRuleEvent } from './event.js';
 import type { ProfanityFilter } from './profanity.js';
-import { createRetryBudget, type RetryBudget, RetryBudgetExhaustedError } from './retry.js';
 
 export type FilterConfig = Pick<
   ChatConfig,

@@ -18,7 +18,11 @@ export type NoticeCode = (typeof NOTICE_CODES)[number];
 /** Codes that input validation returns; a subset of the notice codes. */
 export type ValidationCode = Extract<NoticeCode, 'invalid' | 'too_long' | 'empty'>;
 
-/** Codes of the HTTP API's `{ error: { code, message } }` bodies (SPEC §5). */
+/**
+ * Codes of the HTTP API's `{ error: { code, message } }` bodies (SPEC §5).
+ * `publish_unavailable`: an announcement or a deletion was stored but the Data Plane did not take
+ * its live publish within the request; players see it in history, so it must not be sent again.
+ */
 export const API_ERROR_CODES = [
   'invalid',
   'too_long',
@@ -27,6 +31,7 @@ export const API_ERROR_CODES = [
   'forbidden',
   'not_found',
   'store_unavailable',
+  'publish_unavailable',
   'internal',
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
@@ -40,6 +45,7 @@ export const API_ERROR_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   forbidden: 403,
   not_found: 404,
   store_unavailable: 503,
+  publish_unavailable: 503,
   internal: 500,
 };
 

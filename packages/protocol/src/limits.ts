@@ -9,6 +9,8 @@ export const CLIENT_SUFFIX_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 export const MAX_DISPLAY_NAME_LENGTH = 32;
 /** Default text limit in code points (`CHAT_MAX_TEXT`). */
 export const DEFAULT_MAX_TEXT_LENGTH = 500;
+/** The highest `CHAT_MAX_TEXT` a deployment may set: its text must still fit a send payload. */
+export const MAX_TEXT_LENGTH_LIMIT = 4000;
 /** Largest payload accepted on the `send` and `whisper` topics, in bytes. */
 export const MAX_PAYLOAD_BYTES = 8 * 1024;
 export const MAX_CLIENT_MSG_ID_LENGTH = 64;

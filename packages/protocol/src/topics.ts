@@ -10,7 +10,7 @@ export const TOPIC_KINDS = ['send', 'room', 'whisper', 'inbox'] as const;
 export type TopicKind = (typeof TOPIC_KINDS)[number];
 
 /** A prefix is one topic level, so that `topic(3)` in the rule SQL is always the name. */
-const PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+export const TOPIC_PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 
 export interface ParsedTopic {
   readonly kind: TopicKind;
@@ -30,7 +30,7 @@ export interface ChatTopics {
 }
 
 export function validateTopicPrefix(input: unknown): Result<string> {
-  if (typeof input !== 'string' || !PREFIX_PATTERN.test(input)) {
+  if (typeof input !== 'string' || !TOPIC_PREFIX_PATTERN.test(input)) {
     return fail('invalid', 'topic prefix must be 1-32 characters of A-Z, a-z, 0-9, _ or -');
   }
   return ok(input);

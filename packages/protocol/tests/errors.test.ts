@@ -54,6 +54,8 @@ describe('API error codes', () => {
     ['not_found', 404],
     ['internal', 500],
     ['store_unavailable', 503],
+    // Stored, but not published live within the request: not to be sent again.
+    ['publish_unavailable', 503],
   ] as const)('answers %s with HTTP %i as SPEC §5 says', (code, status) => {
     expect(API_ERROR_STATUS[code]).toBe(status);
   });

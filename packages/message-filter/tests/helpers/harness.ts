@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
 import { type ChatStore, createChatStore } from '@game-chat/chat-store/store';
+import { loadConfig } from '@game-chat/lambda-runtime/config';
 import type { ChatMessage, Notice } from '@game-chat/protocol/payloads';
 import {
   type DataPlaneRecorder,
@@ -72,11 +73,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   const handler = await loadBundle(env);
   const redis = createRedisClient({ url });
+  // The bundle's own reading of the same settings, so both sides use one window and cap.
+  const config = loadConfig(env);
   const store = createChatStore({
     client: redis,
     keyPrefix: prefix,
-    historySeconds: Number(env.CHAT_HISTORY_SECONDS ?? 30),
-    historyMax: Number(env.CHAT_HISTORY_MAX ?? 200),
+    historySeconds: config.historySeconds,
+    historyMax: config.historyMax,
   });
   return {
     invoke: (event, context = {}) =>

@@ -1,6 +1,6 @@
 import { StoreInputError, StoreUnavailableError } from '@game-chat/chat-store/errors';
-import { PublishError } from '@game-chat/lambda-runtime/publisher';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PublishError } from '../src/publisher.js';
 import {
   createRetryBudget,
   isTransient,

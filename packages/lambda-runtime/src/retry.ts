@@ -1,10 +1,11 @@
 import { StoreUnavailableError } from '@game-chat/chat-store/errors';
-import { PublishError } from '@game-chat/lambda-runtime/publisher';
+import { PublishError } from './publisher.js';
 
 /**
- * The filter's retry budget: a Redis or Data Plane failure that may pass (Redis restarting or
- * failing over, a Data Plane blip) is tried again inside the invocation with jittered backoff,
- * until one deadline. Lambda's own async retry comes a minute later, too late for chat.
+ * A retry budget: a Redis or Data Plane failure that may pass (Redis restarting or failing over,
+ * a Data Plane blip) is tried again inside the invocation with jittered backoff, until one
+ * deadline. The message filter spends `CHAT_RETRY_BUDGET_MS` on it (Lambda's own async retry
+ * comes a minute later, too late for chat); the chat-api a short one, since a moderator waits.
  */
 
 /** Redis unreachable or refusing for now, or a publish that got no answer, a 5xx or a throttle. */
