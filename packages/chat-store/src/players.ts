@@ -1,0 +1,216 @@
+import { MAX_MUTE_REASON_LENGTH, MAX_MUTE_SECONDS } from '@game-chat/protocol/limits';
+import { isRole, type Role, validatePlayerId } from '@game-chat/protocol/names';
+import { isMessageId } from '@game-chat/protocol/payloads';
+import { countCodePoints, hasLoneSurrogate, normalizeDisplayName } from '@game-chat/protocol/text';
+import type { RedisReply } from './connection.js';
+import { StoreInputError } from './errors.js';
+import {
+  asArray,
+  checked,
+  checkIngestId,
+  checkRate,
+  messageId,
+  optionalTime,
+  positiveInteger,
+} from './inputs.js';
+import { ADMIT, MARK_PUBLISHED, MUTE, SET_PROFILE } from './scripts.js';
+import type { StoreSettings } from './settings.js';
+
+export interface Profile {
+  readonly name: string;
+  readonly role: Role;
+}
+
+export interface RateLimit {
+  /** Messages allowed at once. */
+  readonly burst: number;
+  /** Refill rate in messages per second. */
+  readonly perSecond: number;
+}
+
+export interface AdmitInput {
+  readonly playerId: string;
+  /** The rule event's id: a redelivered event is admitted again without a charge. */
+  readonly ingestId: string;
+  readonly rate: RateLimit;
+  /** When IoT received the message (epoch ms), which the rate limit charges; default now. */
+  readonly receivedAt?: number;
+  /**
+   * The message's target and clientMsgId (`send/Town137:a1b2`): a resend of a message admitted
+   * before is a retry, not charged again.
+   */
+  readonly resendKey?: string;
+  /** A whisper's id: remembered with it, with a mark that it still has to be published. */
+  readonly whisperId?: string;
+}
+
+/** A whisper admitted before: its first id, and whether it still has to be published. */
+export interface AdmittedWhisper {
+  readonly id: string;
+  readonly unpublished: boolean;
+}
+
+export type AdmitResult =
+  | {
+      readonly ok: true;
+      readonly profile: Profile | null;
+      readonly retry: boolean;
+      /** On a retry of a whisper (`whisperId` given the first time). */
+      readonly whisper?: AdmittedWhisper;
+    }
+  | { readonly ok: false; readonly code: 'muted'; readonly until: number; readonly reason?: string }
+  | { readonly ok: false; readonly code: 'rate_limited'; readonly retryAfterMs: number };
+
+export interface MuteState {
+  readonly until: number;
+  readonly reason?: string;
+  readonly by?: string;
+}
+
+/** A player's slot: profile, mute, rate limit and the events and resends already admitted. */
+export interface Players {
+  /** Player slot: redelivered event or resend? mute? per-player rate limit? Returns the profile. */
+  admit(input: AdmitInput): Promise<AdmitResult>;
+  setProfile(playerId: string, profile: Profile, ttlSeconds: number): Promise<void>;
+  getProfile(playerId: string): Promise<Profile | null>;
+  mute(
+    playerId: string,
+    options: { seconds: number; reason?: string; by: string },
+  ): Promise<{ until: number }>;
+  unmute(playerId: string): Promise<boolean>;
+  getMute(playerId: string): Promise<MuteState | null>;
+  /** Clears the mark of a whisper admitted with `whisperId`, kept with its sender. */
+  markWhisperPublished(senderId: string, whisperId: string): Promise<boolean>;
+}
+
+/** `{send|whisper}/{channel or player}:{clientMsgId}`: names and ids of SPEC §2 and §3. */
+const RESEND_KEY_PATTERN = /^(send|whisper)\/[A-Za-z0-9_-]{1,64}:[!-~]{1,64}$/;
+const MAX_PROFILE_TTL_SECONDS = 366 * 24 * 60 * 60;
+
+function optionalString(reply: RedisReply | undefined): string | undefined {
+  return typeof reply === 'string' ? reply : undefined;
+}
+
+function toProfile(name: RedisReply | undefined, role: RedisReply | undefined): Profile | null {
+  if (typeof name !== 'string' || !isRole(role)) return null;
+  return { name, role };
+}
+
+export function createPlayers(settings: StoreSettings): Players {
+  const { client, keyPrefix, dedupeWindowMs } = settings;
+
+  // Hash tags: every key of one player lands on one cluster slot.
+  const playerKeys = (playerId: string) => {
+    const base = `${keyPrefix}:pl:{${checked(validatePlayerId(playerId))}}`;
+    return {
+      profile: `${base}:profile`,
+      mute: `${base}:mute`,
+      rate: `${base}:rate`,
+      seen: [`${base}:seen:0`, `${base}:seen:1`] as const,
+    };
+  };
+
+  return {
+    async admit({ playerId, ingestId, rate, receivedAt, resendKey, whisperId }) {
+      const keys = playerKeys(playerId);
+      checkIngestId(ingestId);
+      const burst = positiveInteger(rate.burst, 'rate.burst');
+      checkRate(rate.perSecond, 'rate.perSecond');
+      if (resendKey !== undefined && !RESEND_KEY_PATTERN.test(resendKey)) {
+        throw new StoreInputError('resendKey must be {kind}/{name}:{clientMsgId}');
+      }
+      const reply = asArray(
+        await client.evalScript(
+          ADMIT,
+          [keys.mute, keys.rate, ...keys.seen, keys.profile],
+          [
+            ingestId,
+            String(burst),
+            String(rate.perSecond),
+            String(dedupeWindowMs),
+            optionalTime(receivedAt, 'receivedAt'),
+            resendKey ?? '',
+            whisperId === undefined ? '' : messageId(whisperId),
+          ],
+        ),
+      );
+      const [outcome, first, second, third, firstWhisper, unpublished] = reply;
+      if (outcome === 'muted') {
+        const reason = optionalString(second);
+        return { ok: false, code: 'muted', until: Number(first), ...(reason ? { reason } : {}) };
+      }
+      if (outcome === 'rate_limited') {
+        return { ok: false, code: 'rate_limited', retryAfterMs: Number(first) };
+      }
+      const retry = third === 1;
+      return {
+        ok: true,
+        profile: toProfile(first, second),
+        retry,
+        ...(retry && isMessageId(firstWhisper)
+          ? { whisper: { id: firstWhisper, unpublished: unpublished === 1 } }
+          : {}),
+      };
+    },
+
+    async setProfile(playerId, profile, ttlSeconds) {
+      const keys = playerKeys(playerId);
+      const name = checked(normalizeDisplayName(profile.name));
+      if (!isRole(profile.role))
+        throw new StoreInputError('role must be player, moderator or admin');
+      const ttl = positiveInteger(ttlSeconds, 'ttlSeconds', MAX_PROFILE_TTL_SECONDS);
+      await client.evalScript(
+        SET_PROFILE,
+        [keys.profile],
+        [String(ttl * 1000), name, profile.role],
+      );
+    },
+
+    async getProfile(playerId) {
+      const keys = playerKeys(playerId);
+      const [name, role] = asArray(await client.command(['HMGET', keys.profile, 'name', 'role']));
+      return toProfile(name, role);
+    },
+
+    async mute(playerId, { seconds, reason, by }) {
+      const keys = playerKeys(playerId);
+      positiveInteger(seconds, 'seconds', MAX_MUTE_SECONDS);
+      if (by !== 'system') checked(validatePlayerId(by));
+      if (
+        reason !== undefined &&
+        (typeof reason !== 'string' ||
+          hasLoneSurrogate(reason) ||
+          countCodePoints(reason) > MAX_MUTE_REASON_LENGTH)
+      ) {
+        throw new StoreInputError(`reason must be at most ${MAX_MUTE_REASON_LENGTH} characters`);
+      }
+      const until = await client.evalScript(
+        MUTE,
+        [keys.mute],
+        [String(seconds * 1000), by, reason ?? ''],
+      );
+      return { until: Number(until) };
+    },
+
+    async unmute(playerId) {
+      return (await client.command(['DEL', playerKeys(playerId).mute])) === 1;
+    },
+
+    async getMute(playerId) {
+      const keys = playerKeys(playerId);
+      const [until, reason, by] = asArray(
+        await client.command(['HMGET', keys.mute, 'until', 'reason', 'by']),
+      );
+      if (typeof until !== 'string') return null;
+      const state: { until: number; reason?: string; by?: string } = { until: Number(until) };
+      if (typeof reason === 'string') state.reason = reason;
+      if (typeof by === 'string') state.by = by;
+      return state;
+    },
+
+    async markWhisperPublished(senderId, whisperId) {
+      const keys = playerKeys(senderId);
+      return (await client.evalScript(MARK_PUBLISHED, keys.seen, [messageId(whisperId)])) === 1;
+    },
+  };
+}
