@@ -183,7 +183,7 @@ async function loadProject(loader: Loader, from: number, to: number): Promise<vo
       ingestId: randomUUID(),
       clientMsgId: `m${seq}`,
     });
-    if (!appended.ok) throw new Error(`append refused: ${appended.code}`);
+    if (appended.status === 'rate_limited') throw new Error('append refused: rate_limited');
   });
 }
 

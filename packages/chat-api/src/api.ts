@@ -206,7 +206,7 @@ async function appendAndPublish(
 ): Promise<ChatMessage> {
   const appended = await context.deps.store.append(channel, { ...entry, from: SYSTEM_SENDER });
   // Only the filter passes a channel rate limit; without one append always stores.
-  if (!appended.ok) throw new Error(`append refused: ${appended.code}`);
+  if (appended.status === 'rate_limited') throw new Error('append refused: rate_limited');
   await context.deps.publish(context.deps.topics.room(channel), appended.message);
   return appended.message;
 }

@@ -19,7 +19,7 @@ import {
   optionalTime,
   positiveInteger,
 } from './inputs.js';
-import { APPEND, CLOCK_AND_COUNTER, MARK_PUBLISHED, RECENT, REMOVE } from './scripts.js';
+import { APPEND, CLOCK_AND_COUNTER, RECENT, REMOVE } from './scripts.js';
 import type { StoreSettings } from './settings.js';
 
 /** What gets stored in a channel; the store adds `id`, `channel` and `sentAt`. */
@@ -40,22 +40,12 @@ export interface AppendOptions {
   readonly channelRatePerSecond?: number;
   /** When IoT received the message (epoch ms), which the channel limit charges; default now. */
   readonly receivedAt?: number;
-  /**
-   * Mark a new message "still to be published" until `markPublished`, so that a retry finding
-   * it as a duplicate (`unpublished: true`) publishes it.
-   */
-  readonly trackPublish?: boolean;
 }
 
 export type AppendResult =
-  | {
-      readonly ok: true;
-      readonly message: ChatMessage;
-      readonly duplicate: boolean;
-      /** Tracked and not yet marked published (always true for a new tracked message). */
-      readonly unpublished: boolean;
-    }
-  | { readonly ok: false; readonly code: 'rate_limited'; readonly retryAfterMs: number };
+  /** `duplicate`: stored before (same ingestId, or same sender and clientMsgId); not again. */
+  | { readonly status: 'stored' | 'duplicate'; readonly message: ChatMessage }
+  | { readonly status: 'rate_limited'; readonly retryAfterMs: number };
 
 export interface RecentResult {
   /** Oldest first. */
@@ -72,8 +62,6 @@ export interface ChannelLog {
   /** Without `after`: the newest `limit` messages; with it: the oldest `limit` after it. */
   recent(channel: string, options: { after?: string; limit: number }): Promise<RecentResult>;
   remove(channel: string, id: string): Promise<boolean>;
-  /** Clears the mark of an `append` with `trackPublish`; true when it was there. */
-  markPublished(channel: string, id: string): Promise<boolean>;
 }
 
 /** Far above any configurable text limit; only a bound on what may reach Redis. */
@@ -186,24 +174,17 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
             entry.ingestId === undefined ? '' : `i:${entry.ingestId}`,
             String(dedupeWindowMs),
             optionalTime(appendOptions.receivedAt, 'receivedAt'),
-            appendOptions.trackPublish === true ? '1' : '0',
             ...entryFields(entry),
           ],
         ),
       );
-      const [outcome, first, stored, unpublished] = reply;
-      if (outcome === 'rate_limited') {
-        return { ok: false, code: 'rate_limited', retryAfterMs: Number(first) };
-      }
-      const id = String(first);
-      const duplicate = outcome === 'duplicate';
+      const [status, first, stored] = reply;
+      if (status === 'rate_limited') return { status, retryAfterMs: Number(first) };
       // A duplicate whose original was trimmed since: same sender and content by definition.
       const fields = Array.isArray(stored) ? stored : entryFields(entry);
       return {
-        ok: true,
-        message: toMessage(channel, id, fields),
-        duplicate,
-        unpublished: duplicate ? unpublished === 1 : appendOptions.trackPublish === true,
+        status: status === 'duplicate' ? 'duplicate' : 'stored',
+        message: toMessage(channel, String(first), fields),
       };
     },
 
@@ -243,11 +224,6 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
         [checkedId, counter, String(historyMax), String(metaTtlMs)],
       );
       return removed === 1;
-    },
-
-    async markPublished(channel, id) {
-      const keys = channelKeys(channel);
-      return (await client.evalScript(MARK_PUBLISHED, keys.dedupe, [messageId(id)])) === 1;
     },
   };
 }

@@ -13,7 +13,7 @@ import {
   optionalTime,
   positiveInteger,
 } from './inputs.js';
-import { ADMIT, MARK_PUBLISHED, MUTE, SET_PROFILE } from './scripts.js';
+import { ADMIT, COMPLETE_ADMISSION, MUTE, SET_PROFILE } from './scripts.js';
 import type { StoreSettings } from './settings.js';
 
 export interface Profile {
@@ -37,29 +37,32 @@ export interface AdmitInput {
   readonly receivedAt?: number;
   /**
    * The message's target and clientMsgId (`send/Town137:a1b2`): a resend of a message admitted
-   * before is a retry, not charged again.
+   * before is the same admission, not charged again.
    */
   readonly resendKey?: string;
-  /** A whisper's id: remembered with it, with a mark that it still has to be published. */
+  /** The id a whisper goes out under, kept with the admission so that a resend reuses it. */
   readonly whisperId?: string;
 }
 
-/** A whisper admitted before: its first id, and whether it still has to be published. */
-export interface AdmittedWhisper {
-  readonly id: string;
-  readonly unpublished: boolean;
+/**
+ * An admission that goes on: `admitted` the first time (charged), `in-progress` when the same
+ * event or message was admitted before and its admission not completed yet (not charged again).
+ */
+export interface Admission {
+  readonly status: 'admitted' | 'in-progress';
+  readonly profile: Profile | null;
+  /** The admission's idempotency key, for `completeAdmission`. */
+  readonly key: string;
+  /** The whisper's id: the first admission's, whichever event or resend this is. */
+  readonly whisperId?: string;
 }
 
 export type AdmitResult =
-  | {
-      readonly ok: true;
-      readonly profile: Profile | null;
-      readonly retry: boolean;
-      /** On a retry of a whisper (`whisperId` given the first time). */
-      readonly whisper?: AdmittedWhisper;
-    }
-  | { readonly ok: false; readonly code: 'muted'; readonly until: number; readonly reason?: string }
-  | { readonly ok: false; readonly code: 'rate_limited'; readonly retryAfterMs: number };
+  | Admission
+  /** Admitted and completed before: there is nothing left to do. */
+  | { readonly status: 'completed' }
+  | { readonly status: 'muted'; readonly until: number; readonly reason?: string }
+  | { readonly status: 'rate_limited'; readonly retryAfterMs: number };
 
 export interface MuteState {
   readonly until: number;
@@ -69,8 +72,16 @@ export interface MuteState {
 
 /** A player's slot: profile, mute, rate limit and the events and resends already admitted. */
 export interface Players {
-  /** Player slot: redelivered event or resend? mute? per-player rate limit? Returns the profile. */
+  /**
+   * Player slot, one idempotency record per message: admitted before (the same event, or a
+   * resend)? mute? per-player rate limit? Returns the profile.
+   */
   admit(input: AdmitInput): Promise<AdmitResult>;
+  /**
+   * Marks an admission completed (its message delivered), so that the same event or message
+   * admitted again is `completed`. True when it was in progress.
+   */
+  completeAdmission(playerId: string, key: string): Promise<boolean>;
   setProfile(playerId: string, profile: Profile, ttlSeconds: number): Promise<void>;
   getProfile(playerId: string): Promise<Profile | null>;
   mute(
@@ -79,8 +90,6 @@ export interface Players {
   ): Promise<{ until: number }>;
   unmute(playerId: string): Promise<boolean>;
   getMute(playerId: string): Promise<MuteState | null>;
-  /** Clears the mark of a whisper admitted with `whisperId`, kept with its sender. */
-  markWhisperPublished(senderId: string, whisperId: string): Promise<boolean>;
 }
 
 /** `{send|whisper}/{channel or player}:{clientMsgId}`: names and ids of SPEC §2 and §3. */
@@ -134,23 +143,24 @@ export function createPlayers(settings: StoreSettings): Players {
           ],
         ),
       );
-      const [outcome, first, second, third, firstWhisper, unpublished] = reply;
-      if (outcome === 'muted') {
+      const [status, first, second, key, firstWhisperId] = reply;
+      if (status === 'completed') return { status };
+      if (status === 'muted') {
         const reason = optionalString(second);
-        return { ok: false, code: 'muted', until: Number(first), ...(reason ? { reason } : {}) };
+        return { status, until: Number(first), ...(reason ? { reason } : {}) };
       }
-      if (outcome === 'rate_limited') {
-        return { ok: false, code: 'rate_limited', retryAfterMs: Number(first) };
-      }
-      const retry = third === 1;
+      if (status === 'rate_limited') return { status, retryAfterMs: Number(first) };
       return {
-        ok: true,
+        status: status === 'admitted' ? 'admitted' : 'in-progress',
         profile: toProfile(first, second),
-        retry,
-        ...(retry && isMessageId(firstWhisper)
-          ? { whisper: { id: firstWhisper, unpublished: unpublished === 1 } }
-          : {}),
+        key: String(key),
+        ...(isMessageId(firstWhisperId) ? { whisperId: firstWhisperId } : {}),
       };
+    },
+
+    async completeAdmission(playerId, key) {
+      const keys = playerKeys(playerId);
+      return (await client.evalScript(COMPLETE_ADMISSION, keys.seen, [checkIngestId(key)])) === 1;
     },
 
     async setProfile(playerId, profile, ttlSeconds) {
@@ -206,11 +216,6 @@ export function createPlayers(settings: StoreSettings): Players {
       if (typeof reason === 'string') state.reason = reason;
       if (typeof by === 'string') state.by = by;
       return state;
-    },
-
-    async markWhisperPublished(senderId, whisperId) {
-      const keys = playerKeys(senderId);
-      return (await client.evalScript(MARK_PUBLISHED, keys.seen, [messageId(whisperId)])) === 1;
     },
   };
 }

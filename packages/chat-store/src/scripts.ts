@@ -98,25 +98,26 @@ end
  * KEYS: mute, rate, seen:0, seen:1, profile.
  * ARGV: ingestId, burst, perSecond, dedupeWindowMs, receivedAt or '' (now), resendKey or '',
  * whisperId or ''.
- * A rule event admitted before (its ingestId), or a resend of a message admitted before (its
- * resendKey: target and clientMsgId) is a retry: not charged again. A whisper's first admission
- * remembers its id and that it still has to be published (`u:{id}`).
- * → {'ok', name, role, retry(0|1), first whisper id or '', unpublished(0|1)}
+ * Each admission is an idempotency record: found by its rule event (`e:{ingestId}`) or by a
+ * resend of the same message (`r:{resendKey}`: target and clientMsgId), both holding
+ * "{key} {whisperId}" with the first event's ingestId as the key, and marked in progress
+ * (`p:{key}`) until COMPLETE_ADMISSION. A record found is not charged again.
+ * → {'admitted' | 'in-progress', name, role, key, whisper id or ''} | {'completed'}
  *   | {'muted', until, reason} | {'rate_limited', retryAfterMs}
  */
 export const ADMIT = defineLuaScript(`${HELPERS}
 local now = now_ms()
 local window = tonumber(ARGV[4])
 local g = math.floor(now / window)
-local seen = {'i:' .. ARGV[1]}
-if ARGV[6] ~= '' then seen[2] = 'c:' .. ARGV[6] end
-local profile = redis.call('HMGET', KEYS[5], 'name', 'role')
-for _, field in ipairs(seen) do
-  local first = gen_lookup(KEYS[3], KEYS[4], g, field)
-  if first then
-    local unpublished = 0
-    if first ~= '' and gen_lookup(KEYS[3], KEYS[4], g, 'u:' .. first) then unpublished = 1 end
-    return {'ok', profile[1], profile[2], 1, first, unpublished}
+local fields = {'e:' .. ARGV[1]}
+if ARGV[6] ~= '' then fields[2] = 'r:' .. ARGV[6] end
+for _, field in ipairs(fields) do
+  local record = gen_lookup(KEYS[3], KEYS[4], g, field)
+  if record then
+    local key, whisper = string.match(record, '^([^ ]*) ?(.*)$')
+    if not gen_lookup(KEYS[3], KEYS[4], g, 'p:' .. key) then return {'completed'} end
+    local profile = redis.call('HMGET', KEYS[5], 'name', 'role')
+    return {'in-progress', profile[1], profile[2], key, whisper}
   end
 end
 local mute = redis.call('HMGET', KEYS[1], 'until', 'reason')
@@ -128,20 +129,30 @@ local wait = take_slot(KEYS[2], now, received, tonumber(ARGV[2]), tonumber(ARGV[
 if wait > 0 then
   return {'rate_limited', wait}
 end
-for _, field in ipairs(seen) do
-  gen_set(KEYS[3], KEYS[4], g, window, field, ARGV[7])
+local record = ARGV[1]
+if ARGV[7] ~= '' then record = record .. ' ' .. ARGV[7] end
+for _, field in ipairs(fields) do
+  gen_set(KEYS[3], KEYS[4], g, window, field, record)
 end
-if ARGV[7] ~= '' then gen_set(KEYS[3], KEYS[4], g, window, 'u:' .. ARGV[7], '1') end
-return {'ok', profile[1], profile[2], 0, ARGV[7], ARGV[7] ~= '' and 1 or 0}
+gen_set(KEYS[3], KEYS[4], g, window, 'p:' .. ARGV[1], '1')
+local profile = redis.call('HMGET', KEYS[5], 'name', 'role')
+return {'admitted', profile[1], profile[2], ARGV[1], ARGV[7]}
+`);
+
+/**
+ * KEYS: seen:0, seen:1. ARGV: the admission's key.
+ * Completes an admission: clears its in-progress mark. → 1 when it was there
+ */
+export const COMPLETE_ADMISSION = defineLuaScript(`
+return redis.call('HDEL', KEYS[1], 'p:' .. ARGV[1]) + redis.call('HDEL', KEYS[2], 'p:' .. ARGV[1])
 `);
 
 /**
  * KEYS: log, dedupe:0, dedupe:1, rate, meta.
  * ARGV: windowMs, max, channelRatePerSecond (0 = none), metaTtlMs, senderField or '',
- * ingestField or '', dedupeWindowMs, receivedAt or '' (now), trackPublish (0|1), then the stream
- * entry's field/value pairs. With trackPublish a new message is marked `u:{id}` until
- * MARK_PUBLISHED clears it, so a retry that finds the duplicate knows whether to publish it.
- * → {'ok', id} | {'duplicate', id, fields or false, unpublished(0|1)} | {'rate_limited', retryAfterMs}
+ * ingestField or '', dedupeWindowMs, receivedAt or '' (now), then the stream entry's
+ * field/value pairs.
+ * → {'stored', id} | {'duplicate', id, fields or false} | {'rate_limited', retryAfterMs}
  */
 export const APPEND = defineLuaScript(`${HELPERS}
 local now = now_ms()
@@ -154,8 +165,7 @@ for _, field in ipairs(dedupe) do
     local id = gen_lookup(KEYS[2], KEYS[3], g, field)
     if id then
       local entry = redis.call('XRANGE', KEYS[1], id, id)
-      local unpublished = gen_lookup(KEYS[2], KEYS[3], g, 'u:' .. id) and 1 or 0
-      return {'duplicate', id, entry[1] and entry[1][2] or false, unpublished}
+      return {'duplicate', id, entry[1] and entry[1][2] or false}
     end
   end
 end
@@ -172,7 +182,7 @@ local since = meta[2] or fmt(now)
 local ms = math.max(now, tonumber(meta[3]) or 0)
 local id = fmt(ms) .. '-' .. fmt(n)
 local fields = {}
-for i = 10, #ARGV do
+for i = 9, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
 redis.call('XADD', KEYS[1], id, unpack(fields))
@@ -186,8 +196,7 @@ for _, field in ipairs(dedupe) do
     gen_set(KEYS[2], KEYS[3], g, dedupe_window, field, id)
   end
 end
-if ARGV[9] == '1' then gen_set(KEYS[2], KEYS[3], g, dedupe_window, 'u:' .. id, '1') end
-return {'ok', id}
+return {'stored', id}
 `);
 
 /**
@@ -200,9 +209,9 @@ return {fmt(now_ms()), redis.call('HGET', KEYS[1], 'n')}
 `);
 
 /**
- * KEYS: log, meta, deleted. ARGV: windowMs, max, limit, metaTtlMs, afterMs or '', afterSeq or ''.
- * Without `after`: the newest `limit` messages (the store reads those with CLOCK_AND_COUNTER
- * and XREVRANGE instead). With it: the oldest `limit` after it.
+ * KEYS: log, meta, deleted. ARGV: windowMs, max, limit, metaTtlMs, afterMs, afterSeq.
+ * The oldest `limit` messages after `after` (the newest page is read with CLOCK_AND_COUNTER and
+ * XREVRANGE instead).
  * Entries older than the window or beyond the count cap are never returned, even when
  * trimming lags. A counter missing from the stream because a moderator removed that message
  * (`deleted`) is not a miss. → {entries (oldest first), recovered (0|1)}
@@ -216,13 +225,6 @@ local meta = redis.call('HMGET', KEYS[2], 'n', 'since')
 local n = tonumber(meta[1])
 local capped = n and (n - tonumber(ARGV[2])) or 0
 local result = {}
-if ARGV[5] == '' then
-  local newest = redis.call('XREVRANGE', KEYS[1], '+', fmt(cutoff), 'COUNT', limit)
-  for i = #newest, 1, -1 do
-    if seq_of(newest[i][1]) > capped then result[#result + 1] = newest[i] end
-  end
-  return {result, 1}
-end
 local after_ms = tonumber(ARGV[5])
 local after_seq = tonumber(ARGV[6])
 local cursor = fmt(cutoff)
@@ -285,12 +287,4 @@ redis.call('HSET', KEYS[1], 'until', fmt(until_ms), 'by', ARGV[2])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[3]) end
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
 return fmt(until_ms)
-`);
-
-/**
- * KEYS: a generation pair (dedupe:0/1, or seen:0/1 for whispers). ARGV: id.
- * Clears the "still to be published" mark of APPEND or ADMIT. → 1 when it was there
- */
-export const MARK_PUBLISHED = defineLuaScript(`
-return redis.call('HDEL', KEYS[1], 'u:' .. ARGV[1]) + redis.call('HDEL', KEYS[2], 'u:' .. ARGV[1])
 `);

@@ -11,9 +11,9 @@ export type {
   StoreEntry,
 } from './channel-log.js';
 export type {
+  Admission,
   AdmitInput,
   AdmitResult,
-  AdmittedWhisper,
   MuteState,
   Players,
   Profile,

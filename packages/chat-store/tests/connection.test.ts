@@ -85,13 +85,13 @@ describe('round trips', () => {
     const entry = { kind: 'chat' as const, from: { id: 'alice', name: 'A' }, text: 'hi' };
     // Warm up: the first use of each script loads it (NOSCRIPT, then EVAL).
     const warm = await store.append('Town', entry);
-    if (!warm.ok) throw new Error('refused');
+    if (warm.status !== 'stored') throw new Error('refused');
     await store.admit({ playerId: 'alice', ingestId: 'w', rate });
     await store.recent('Town', { limit: 5 });
     await store.recent('Town', { limit: 5, after: warm.message.id });
     await store.setProfile('alice', { name: 'A', role: 'player' }, 60);
     await store.mute('bob', { seconds: 5, by: 'mod' });
-    await store.markPublished('Town', warm.message.id);
+    await store.completeAdmission('alice', 'w');
     await store.remove('Town', '1-1');
 
     const operations: Array<[string, () => Promise<unknown>]> = [
@@ -111,13 +111,8 @@ describe('round trips', () => {
       ['append', () => store.append('Town', { ...entry, clientMsgId: 'c1', ingestId: 'i1' })],
       ['append (duplicate)', () => store.append('Town', { ...entry, clientMsgId: 'c1' })],
       [
-        'append (rate limited, tracked)',
-        () =>
-          store.append('Town', entry, {
-            channelRatePerSecond: 50,
-            receivedAt: Date.now(),
-            trackPublish: true,
-          }),
+        'append (rate limited)',
+        () => store.append('Town', entry, { channelRatePerSecond: 50, receivedAt: Date.now() }),
       ],
       ['recent', () => store.recent('Town', { limit: 50 })],
       ['recent after', () => store.recent('Town', { limit: 50, after: warm.message.id })],
@@ -127,8 +122,9 @@ describe('round trips', () => {
       ['mute', () => store.mute('bob', { seconds: 5, by: 'mod' })],
       ['getMute', () => store.getMute('bob')],
       ['unmute', () => store.unmute('bob')],
-      ['markPublished', () => store.markPublished('Town', warm.message.id)],
-      ['markWhisperPublished', () => store.markWhisperPublished('alice', warm.message.id)],
+      ['admit (in progress)', () => store.admit({ playerId: 'alice', ingestId: 'x1', rate })],
+      ['completeAdmission', () => store.completeAdmission('alice', 'x1')],
+      ['admit (completed)', () => store.admit({ playerId: 'alice', ingestId: 'x1', rate })],
     ];
     for (const [name, run] of operations) {
       await observer.command(['CONFIG', 'RESETSTAT']);

@@ -33,7 +33,7 @@ describe('cluster connections', () => {
     const store = createChatStore({ client: connection(cluster.url), keyPrefix: 'spread' });
     for (let i = 0; i < 12; i++) {
       const stored = await store.append(`Town${i}`, chat(`m${i}`));
-      expect(stored.ok).toBe(true);
+      expect(stored.status).toBe('stored');
     }
     const sizes = await Promise.all(
       cluster.nodes.map(async (node) => {

@@ -26,7 +26,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
 
   async function appendOk(store: ReturnType<typeof setup>['store'], channel: string, text: string) {
     const result = await store.append(channel, chat(text));
-    if (!result.ok) throw new Error('append was refused');
+    if (result.status !== 'stored') throw new Error(`append answered ${result.status}`);
     return result.message;
   }
 
@@ -38,9 +38,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
         moderated: true,
       });
       expect(result).toEqual({
-        ok: true,
-        duplicate: false,
-        unpublished: false,
+        status: 'stored',
         message: {
           v: 1,
           id: expect.stringMatching(/^\d+-1$/),
@@ -53,7 +51,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
           moderated: true,
         },
       });
-      const message = result.ok ? result.message : undefined;
+      const message = result.status === 'stored' ? result.message : undefined;
       expect(message?.id.startsWith(`${message?.sentAt}-`)).toBe(true);
       const second = await appendOk(store, 'Town137', 'again');
       const { messages, recovered, retentionSeconds } = await store.recent('Town137', {
@@ -100,8 +98,8 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
         text: '',
         targetId: target.id,
       });
-      expect(announced.ok && announced.message.from.id).toBe('system');
-      expect(deleted.ok && deleted.message).toMatchObject({ kind: 'delete', targetId: target.id });
+      expect(announced).toMatchObject({ status: 'stored', message: { from: { id: 'system' } } });
+      expect(deleted).toMatchObject({ message: { kind: 'delete', targetId: target.id } });
       const { messages } = await store.recent('Sys', { limit: 10 });
       expect(messages.map((m) => m.kind)).toEqual(['chat', 'system', 'delete']);
     });
@@ -112,12 +110,12 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       const { store } = setup();
       const first = await store.append('Dup', chat('hi', { clientMsgId: 'c-1' }));
       const again = await store.append('Dup', chat('hi', { clientMsgId: 'c-1' }));
-      expect(again).toEqual({ ...first, duplicate: true });
+      expect(again).toEqual({ ...first, status: 'duplicate' });
       const fromBob = await store.append('Dup', {
         ...chat('hi', { clientMsgId: 'c-1' }),
         from: bob,
       });
-      expect(fromBob.ok && fromBob.duplicate).toBe(false);
+      expect(fromBob.status).toBe('stored');
       expect((await store.recent('Dup', { limit: 10 })).messages).toHaveLength(2);
     });
 
@@ -125,55 +123,24 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       const { store } = setup();
       const first = await store.append('Dup', chat('hi', { ingestId: 'evt-1' }));
       const again = await store.append('Dup', chat('hi', { ingestId: 'evt-1' }));
-      expect(again.ok && again.duplicate).toBe(true);
-      expect(again.ok && first.ok && again.message.id === first.message.id).toBe(true);
+      expect(first.status).toBe('stored');
+      expect(again).toEqual({ ...first, status: 'duplicate' });
       expect((await store.recent('Dup', { limit: 10 })).messages).toHaveLength(1);
     });
 
     it('still answers with the original id after the message was removed', async () => {
       const { store } = setup();
       const original = await store.append('Gone', chat('bye', { ingestId: 'evt-2' }));
-      if (!original.ok) throw new Error('refused');
+      if (original.status !== 'stored') throw new Error('refused');
       expect(await store.remove('Gone', original.message.id)).toBe(true);
       const again = await store.append('Gone', chat('bye', { ingestId: 'evt-2' }));
-      expect(again).toEqual({
-        ok: true,
-        duplicate: true,
-        unpublished: false,
-        message: original.message,
-      });
-    });
-
-    it('marks a tracked message unpublished until markPublished, and tells a retry', async () => {
-      const { store } = setup();
-      const entry = chat('x', { clientMsgId: 'p-1', ingestId: 'evt-p' });
-      const first = await store.append('Pub', entry, { trackPublish: true });
-      if (!first.ok) throw new Error('refused');
-      expect(first).toMatchObject({ duplicate: false, unpublished: true });
-      // A retry before the publish went through: publish it.
-      expect(await store.append('Pub', entry, { trackPublish: true })).toMatchObject({
-        duplicate: true,
-        unpublished: true,
-        message: first.message,
-      });
-      expect(await store.markPublished('Pub', first.message.id)).toBe(true);
-      expect(await store.markPublished('Pub', first.message.id)).toBe(false);
-      // After it: a duplicate with nothing left to do.
-      expect(await store.append('Pub', entry, { trackPublish: true })).toMatchObject({
-        duplicate: true,
-        unpublished: false,
-      });
-      // Untracked appends (announcements) are never marked.
-      expect(await appendOk(store, 'Pub', 'y')).toBeDefined();
-      const untracked = await store.append('Pub', chat('z', { ingestId: 'evt-z' }));
-      expect(untracked).toMatchObject({ duplicate: false, unpublished: false });
-      if (untracked.ok) expect(await store.markPublished('Pub', untracked.message.id)).toBe(false);
+      expect(again).toEqual({ status: 'duplicate', message: original.message });
     });
 
     it('remembers events for dedupeSeconds, beyond a shorter history window', async () => {
       const { store, client, prefix } = setup({ historySeconds: 1, dedupeSeconds: 300 });
       const first = await store.append('Long', chat('x', { clientMsgId: 'l-1', ingestId: 'e-l' }));
-      if (!first.ok) throw new Error('refused');
+      if (first.status !== 'stored') throw new Error('refused');
       await store.admit({ playerId: 'alice', ingestId: 'e-l', rate: { burst: 5, perSecond: 1 } });
       for (const key of [`ch:{Long}:dedupe`, 'pl:{alice}:seen']) {
         const ttls = await Promise.all(
@@ -187,8 +154,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       // The message left history with its 1 s window; its redelivery is still a duplicate.
       await until(async () => (await store.recent('Long', { limit: 5 })).messages.length === 0);
       expect(await store.append('Long', chat('x', { ingestId: 'e-l' }))).toMatchObject({
-        ok: true,
-        duplicate: true,
+        status: 'duplicate',
         message: { id: first.message.id },
       });
     });
@@ -348,14 +314,14 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
     it('returns the stored profile, or null when the authorizer recorded none', async () => {
       const { store, client, prefix } = setup();
       expect(await store.admit({ playerId: 'alice', ingestId: 'i1', rate })).toEqual({
-        ok: true,
+        status: 'admitted',
         profile: null,
-        retry: false,
+        key: 'i1',
       });
       await store.setProfile('alice', { name: 'Alice W.', role: 'moderator' }, 60);
       expect(await store.getProfile('alice')).toEqual({ name: 'Alice W.', role: 'moderator' });
       expect(await store.admit({ playerId: 'alice', ingestId: 'i2', rate })).toMatchObject({
-        ok: true,
+        status: 'admitted',
         profile: { name: 'Alice W.', role: 'moderator' },
       });
       const ttl = Number(await client.command(['PTTL', `${prefix}:pl:{alice}:profile`]));
@@ -376,16 +342,16 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       const receivedAt = Date.now();
       const admit = (ingestId: string, at = receivedAt) =>
         store.admit({ playerId: 'carol', ingestId, rate: slow, receivedAt: at });
-      expect((await admit('r1')).ok).toBe(true);
-      expect((await admit('r2')).ok).toBe(true);
+      expect((await admit('r1')).status).toBe('admitted');
+      expect((await admit('r2')).status).toBe('admitted');
       const limited = await admit('r3');
-      if (limited.ok || limited.code !== 'rate_limited') throw new Error('expected rate_limited');
+      if (limited.status !== 'rate_limited') throw new Error('expected rate_limited');
       // Counted per second of receive time: a message received in the next second passes.
       expect(limited.retryAfterMs).toBeGreaterThan(0);
       expect(limited.retryAfterMs).toBeLessThanOrEqual(1000);
       const waitUntil = Date.now() + limited.retryAfterMs;
       await until(async () => Date.now() >= waitUntil);
-      expect((await admit('r3', Date.now())).ok).toBe(true);
+      expect((await admit('r3', Date.now())).status).toBe('admitted');
     });
 
     it('charges the second a message was received, whatever order they are handled in', async () => {
@@ -400,7 +366,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
           rate: slow,
           receivedAt: start + second * 1000,
         });
-        expect(admitted.ok, `message of second ${second}`).toBe(true);
+        expect(admitted.status, `message of second ${second}`).toBe('admitted');
       }
       // The same ten handled at once but received within one second: only the burst passes.
       const results = [];
@@ -409,20 +375,23 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
           await store.admit({ playerId: 'hank', ingestId: `h${n}`, rate: slow, receivedAt: start }),
         );
       }
-      expect(results.filter((result) => result.ok)).toHaveLength(2);
+      expect(results.filter((result) => result.status === 'admitted')).toHaveLength(2);
     });
 
-    it('does not charge a redelivered event again', async () => {
+    it('admits a redelivered event again without a charge until it is completed', async () => {
       const { store } = setup();
       const receivedAt = Date.now();
       const admit = (ingestId: string) =>
         store.admit({ playerId: 'dave', ingestId, rate: slow, receivedAt });
-      await admit('same');
-      expect(await admit('same')).toMatchObject({ ok: true, retry: true });
-      expect(await admit('same')).toMatchObject({ ok: true, retry: true });
+      expect(await admit('same')).toMatchObject({ status: 'admitted', key: 'same' });
+      expect(await admit('same')).toMatchObject({ status: 'in-progress', key: 'same' });
+      expect(await admit('same')).toMatchObject({ status: 'in-progress', key: 'same' });
+      expect(await store.completeAdmission('dave', 'same')).toBe(true);
+      expect(await store.completeAdmission('dave', 'same')).toBe(false);
+      expect(await admit('same')).toEqual({ status: 'completed' });
       // Only one token was used: one more fresh message fits in the burst of 2.
-      expect((await admit('other')).ok).toBe(true);
-      expect((await admit('third')).ok).toBe(false);
+      expect((await admit('other')).status).toBe('admitted');
+      expect((await admit('third')).status).toBe('rate_limited');
     });
 
     it('does not charge a resend of the same clientMsgId to the same target again', async () => {
@@ -430,34 +399,41 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       const receivedAt = Date.now();
       const admit = (ingestId: string, resendKey: string) =>
         store.admit({ playerId: 'ivy', ingestId, rate: slow, receivedAt, resendKey });
-      expect(await admit('e1', 'send/Town:m1')).toMatchObject({ ok: true, retry: false });
-      expect(await admit('e2', 'send/Town:m1')).toMatchObject({ ok: true, retry: true });
+      expect(await admit('e1', 'send/Town:m1')).toMatchObject({ status: 'admitted', key: 'e1' });
+      // The resend is the first admission: its key is the first event's.
+      expect(await admit('e2', 'send/Town:m1')).toMatchObject({ status: 'in-progress', key: 'e1' });
       // The same clientMsgId to another channel is another message, charged.
-      expect(await admit('e3', 'send/Forest:m1')).toMatchObject({ ok: true, retry: false });
-      expect((await admit('e4', 'send/Town:m2')).ok).toBe(false);
+      expect(await admit('e3', 'send/Forest:m1')).toMatchObject({ status: 'admitted', key: 'e3' });
+      expect((await admit('e4', 'send/Town:m2')).status).toBe('rate_limited');
       await expect(admit('e5', 'send/Town:has space')).rejects.toThrow(/resendKey/);
     });
 
-    it("remembers a whisper's id and that it still has to be published", async () => {
+    it("keeps a whisper's first id with its admission, for resends and redeliveries", async () => {
       const { store } = setup();
-      const first = await store.admit({
-        playerId: 'jo',
-        ingestId: 'w1',
-        rate: slow,
-        resendKey: 'whisper/bob:x',
+      const whisper = { playerId: 'jo', rate: slow, resendKey: 'whisper/bob:x' };
+      const first = { ...whisper, ingestId: 'w1', whisperId: '1764081600123-42' };
+      expect(await store.admit(first)).toEqual({
+        status: 'admitted',
+        profile: null,
+        key: 'w1',
         whisperId: '1764081600123-42',
       });
-      expect(first).toEqual({ ok: true, profile: null, retry: false });
-      const resend = { playerId: 'jo', ingestId: 'w2', rate: slow, resendKey: 'whisper/bob:x' };
-      expect(await store.admit({ ...resend, whisperId: '1764081600999-7' })).toMatchObject({
-        retry: true,
-        whisper: { id: '1764081600123-42', unpublished: true },
+      const resend = { ...whisper, ingestId: 'w2', whisperId: '1764081600999-7' };
+      expect(await store.admit(resend)).toEqual({
+        status: 'in-progress',
+        profile: null,
+        key: 'w1',
+        whisperId: '1764081600123-42',
       });
-      expect(await store.markWhisperPublished('jo', '1764081600123-42')).toBe(true);
-      expect(await store.admit(resend)).toMatchObject({
-        retry: true,
-        whisper: { id: '1764081600123-42', unpublished: false },
-      });
+      // Completed by whichever try delivered it: the resend and the first event alike are done.
+      expect(await store.completeAdmission('jo', 'w1')).toBe(true);
+      expect(await store.admit(resend)).toEqual({ status: 'completed' });
+      expect(await store.admit(first)).toEqual({ status: 'completed' });
+    });
+
+    it('refuses a bad admission key before reaching Redis', async () => {
+      const { store } = setup();
+      await expect(store.completeAdmission('jo', 'a key')).rejects.toThrow(/ingestId/);
     });
 
     it('refuses a muted player until the mute ends or is lifted', async () => {
@@ -474,8 +450,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
         by: 'mod1',
       });
       expect(await store.admit({ playerId: 'erin', ingestId: 'm1', rate })).toEqual({
-        ok: false,
-        code: 'muted',
+        status: 'muted',
         until: mutedUntil,
         reason: 'spam',
       });
@@ -484,15 +459,20 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       expect(await store.unmute('erin')).toBe(true);
       expect(await store.unmute('erin')).toBe(false);
       expect(await store.getMute('erin')).toBeNull();
-      expect((await store.admit({ playerId: 'erin', ingestId: 'm2', rate })).ok).toBe(true);
+      expect((await store.admit({ playerId: 'erin', ingestId: 'm2', rate })).status).toBe(
+        'admitted',
+      );
     });
 
     it('lets a short mute run out by itself', async () => {
       const { store } = setup();
       await store.mute('fred', { seconds: 1, by: 'system' });
-      expect((await store.admit({ playerId: 'fred', ingestId: 'f1', rate })).ok).toBe(false);
+      expect((await store.admit({ playerId: 'fred', ingestId: 'f1', rate })).status).toBe('muted');
       await until(async () => (await store.getMute('fred')) === null);
-      expect((await store.admit({ playerId: 'fred', ingestId: 'f1', rate })).ok).toBe(true);
+      // A refused event left no record: its redelivery is a first admission.
+      expect((await store.admit({ playerId: 'fred', ingestId: 'f1', rate })).status).toBe(
+        'admitted',
+      );
     });
   });
 
@@ -501,24 +481,22 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       const { store } = setup();
       const options = { channelRatePerSecond: 2, receivedAt: Date.now() };
       const first = await store.append('Flood', chat('1', { ingestId: 'f-1' }), options);
-      expect(first.ok).toBe(true);
-      expect((await store.append('Flood', { ...chat('2'), from: bob }, options)).ok).toBe(true);
+      expect(first.status).toBe('stored');
+      expect((await store.append('Flood', { ...chat('2'), from: bob }, options)).status).toBe(
+        'stored',
+      );
       // A redelivery of a stored message costs nothing.
-      expect(await store.append('Flood', chat('1', { ingestId: 'f-1' }), options)).toMatchObject({
-        ok: true,
-        duplicate: true,
+      expect(await store.append('Flood', chat('1', { ingestId: 'f-1' }), options)).toEqual({
+        ...first,
+        status: 'duplicate',
       });
       const limited = await store.append('Flood', chat('3'), options);
-      expect(limited).toEqual({
-        ok: false,
-        code: 'rate_limited',
-        retryAfterMs: expect.any(Number),
-      });
-      if (!limited.ok) {
+      expect(limited).toEqual({ status: 'rate_limited', retryAfterMs: expect.any(Number) });
+      if (limited.status === 'rate_limited') {
         expect(limited.retryAfterMs).toBeGreaterThan(0);
         expect(limited.retryAfterMs).toBeLessThanOrEqual(1000);
       }
-      expect((await store.append('Other', chat('x'), options)).ok).toBe(true);
+      expect((await store.append('Other', chat('x'), options)).status).toBe('stored');
       expect((await store.recent('Flood', { limit: 10 })).messages).toHaveLength(2);
     });
 
@@ -538,13 +516,13 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
           }),
         ),
       );
-      expect(late.filter((result) => !result.ok)).toHaveLength(0);
+      expect(late.filter((result) => result.status !== 'stored')).toHaveLength(0);
       const flood = await Promise.all(
         order.map((n) =>
           store.append('Flooded', chat(`m${n}`), { channelRatePerSecond: 50, receivedAt: start }),
         ),
       );
-      expect(flood.filter((result) => result.ok)).toHaveLength(50);
+      expect(flood.filter((result) => result.status === 'stored')).toHaveLength(50);
     });
 
     it('refuses a bad receivedAt or rate before reaching Redis', async () => {

@@ -70,6 +70,35 @@ describe('a chat message', () => {
   });
 });
 
+describe('a delivered message redelivered', () => {
+  let own: Harness;
+  afterAll(() => own?.close());
+
+  /** Commands Redis ran since the last call (scripts' own commands counted too). */
+  async function commandsSinceReset(): Promise<Record<string, number>> {
+    const info = String(await own.redis.command(['INFO', 'commandstats']));
+    await own.redis.command(['CONFIG', 'RESETSTAT']);
+    const calls = [...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)]
+      // INFO and CONFIG RESETSTAT are this helper's own.
+      .filter(([, name]) => !/^(info|config)/.test(name ?? ''));
+    return Object.fromEntries(calls.map(([, name, n]) => [name, Number(n)]));
+  }
+
+  it('is answered by the admission alone: one round trip, nothing written', async () => {
+    // A Redis of its own, so that no other test's commands are counted.
+    own = await startHarness({ privateRedis: true });
+    const event = ruleEvent('chat/send/Once', { text: 'hi', clientMsgId: 'o-1' });
+    expect((await own.invoke(event)).status).toBe('published');
+    await commandsSinceReset();
+    expect(await own.invoke(event)).toEqual({ status: 'duplicate' });
+    const redelivery = await commandsSinceReset();
+    expect(redelivery.evalsha).toBe(1);
+    expect(Object.keys(redelivery).filter((name) => /set|add|del|expire|trim/.test(name))).toEqual(
+      [],
+    );
+  });
+});
+
 describe('refusals become a notice on the sender inbox', () => {
   const tooLongText = 'x'.repeat(501);
   it.each([
