@@ -68,24 +68,30 @@ local function gen_order(k0, k1, g)
   return k1, k0
 end
 
-local function gen_get(key, g, field)
-  local v = redis.call('HMGET', key, '_g', field)
-  if v[1] == fmt(g) then return v[2] end
+-- The value of the first of the fields that generation g's hash holds, else g - 1's, else
+-- false: one HMGET per hash read, whatever the number of fields. The fields given together
+-- are written together, with one value, so any one of them answers.
+local function gen_lookup(k0, k1, g, fields)
+  local current, previous = gen_order(k0, k1, g)
+  for _, hash in ipairs({{current, g}, {previous, g - 1}}) do
+    local values = redis.call('HMGET', hash[1], '_g', unpack(fields))
+    if values[1] == fmt(hash[2]) then
+      for i = 2, #fields + 1 do
+        if values[i] then return values[i] end
+      end
+    end
+  end
   return false
 end
 
-local function gen_lookup(k0, k1, g, field)
-  local current, previous = gen_order(k0, k1, g)
-  return gen_get(current, g, field) or gen_get(previous, g - 1, field)
-end
-
-local function gen_set(k0, k1, g, window, field, value)
+-- Writes field/value pairs into generation g's hash, in one HSET.
+local function gen_set(k0, k1, g, window, entries)
   local current = gen_order(k0, k1, g)
   if redis.call('HGET', current, '_g') ~= fmt(g) then
     redis.call('UNLINK', current)
     redis.call('HSET', current, '_g', fmt(g))
   end
-  redis.call('HSET', current, field, value)
+  redis.call('HSET', current, unpack(entries))
   redis.call('PEXPIRE', current, 2 * window)
 end
 
@@ -111,14 +117,12 @@ local window = tonumber(ARGV[4])
 local g = math.floor(now / window)
 local fields = {'e:' .. ARGV[1]}
 if ARGV[6] ~= '' then fields[2] = 'r:' .. ARGV[6] end
-for _, field in ipairs(fields) do
-  local record = gen_lookup(KEYS[3], KEYS[4], g, field)
-  if record then
-    local key, whisper = string.match(record, '^([^ ]*) ?(.*)$')
-    if not gen_lookup(KEYS[3], KEYS[4], g, 'p:' .. key) then return {'completed'} end
-    local profile = redis.call('HMGET', KEYS[5], 'name', 'role')
-    return {'in-progress', profile[1], profile[2], key, whisper}
-  end
+local found = gen_lookup(KEYS[3], KEYS[4], g, fields)
+if found then
+  local key, whisper = string.match(found, '^([^ ]*) ?(.*)$')
+  if not gen_lookup(KEYS[3], KEYS[4], g, {'p:' .. key}) then return {'completed'} end
+  local profile = redis.call('HMGET', KEYS[5], 'name', 'role')
+  return {'in-progress', profile[1], profile[2], key, whisper}
 end
 local mute = redis.call('HMGET', KEYS[1], 'until', 'reason')
 if mute[1] and tonumber(mute[1]) > now then
@@ -131,10 +135,12 @@ if wait > 0 then
 end
 local record = ARGV[1]
 if ARGV[7] ~= '' then record = record .. ' ' .. ARGV[7] end
+local entries = {'p:' .. ARGV[1], '1'}
 for _, field in ipairs(fields) do
-  gen_set(KEYS[3], KEYS[4], g, window, field, record)
+  entries[#entries + 1] = field
+  entries[#entries + 1] = record
 end
-gen_set(KEYS[3], KEYS[4], g, window, 'p:' .. ARGV[1], '1')
+gen_set(KEYS[3], KEYS[4], g, window, entries)
 local profile = redis.call('HMGET', KEYS[5], 'name', 'role')
 return {'admitted', profile[1], profile[2], ARGV[1], ARGV[7]}
 `);
@@ -159,14 +165,14 @@ local now = now_ms()
 local window = tonumber(ARGV[1])
 local dedupe_window = tonumber(ARGV[7])
 local g = math.floor(now / dedupe_window)
-local dedupe = {ARGV[5], ARGV[6]}
-for _, field in ipairs(dedupe) do
-  if field ~= '' then
-    local id = gen_lookup(KEYS[2], KEYS[3], g, field)
-    if id then
-      local entry = redis.call('XRANGE', KEYS[1], id, id)
-      return {'duplicate', id, entry[1] and entry[1][2] or false}
-    end
+local dedupe = {}
+if ARGV[5] ~= '' then dedupe[#dedupe + 1] = ARGV[5] end
+if ARGV[6] ~= '' then dedupe[#dedupe + 1] = ARGV[6] end
+if #dedupe > 0 then
+  local id = gen_lookup(KEYS[2], KEYS[3], g, dedupe)
+  if id then
+    local entry = redis.call('XRANGE', KEYS[1], id, id)
+    return {'duplicate', id, entry[1] and entry[1][2] or false}
   end
 end
 local rate = tonumber(ARGV[3])
@@ -191,10 +197,13 @@ redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], window)
 redis.call('HSET', KEYS[5], 'n', fmt(n), 'since', since, 'last', fmt(ms))
 redis.call('PEXPIRE', KEYS[5], tonumber(ARGV[4]))
-for _, field in ipairs(dedupe) do
-  if field ~= '' then
-    gen_set(KEYS[2], KEYS[3], g, dedupe_window, field, id)
+if #dedupe > 0 then
+  local entries = {}
+  for _, field in ipairs(dedupe) do
+    entries[#entries + 1] = field
+    entries[#entries + 1] = id
   end
+  gen_set(KEYS[2], KEYS[3], g, dedupe_window, entries)
 end
 return {'stored', id}
 `);

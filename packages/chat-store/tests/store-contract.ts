@@ -158,6 +158,25 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
         message: { id: first.message.id },
       });
     });
+    it('finds records in the previous generation, and forgets them after two', async () => {
+      // One-second generations: a record lives from the generation it was written in through
+      // the next one, then both hashes have moved on.
+      const { store } = setup({ historySeconds: 1, dedupeSeconds: 1 });
+      const rate = { burst: 5, perSecond: 5 };
+      const admit = () => store.admit({ playerId: 'gen', ingestId: 'g-1', rate });
+      const append = () => store.append('Gen', chat('x', { ingestId: 'g-1' }));
+      // Start early in a second, so that both writes land in the same generation.
+      await until(async () => Date.now() % 1000 < 200);
+      const written = Math.floor(Date.now() / 1000);
+      expect((await admit()).status).toBe('admitted');
+      expect((await append()).status).toBe('stored');
+      await until(async () => Date.now() >= (written + 1) * 1000 + 50);
+      expect((await admit()).status).toBe('in-progress');
+      expect((await append()).status).toBe('duplicate');
+      await until(async () => Date.now() >= (written + 2) * 1000 + 50);
+      expect((await admit()).status).toBe('admitted');
+      expect((await append()).status).toBe('stored');
+    });
   });
 
   describe('remove', () => {
