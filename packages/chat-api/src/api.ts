@@ -8,6 +8,7 @@ import {
   type ChannelName,
   canModerate,
   channelAllowed,
+  type PlayerId,
   type Role,
   validateChannel,
   validatePlayerId,
@@ -40,7 +41,7 @@ export interface ChatApiDeps {
 
 /** Who is calling; `undefined` for an anonymous read when auth is off. */
 interface Caller {
-  readonly playerId: string;
+  readonly playerId: PlayerId;
   readonly role: Role;
   readonly channels: readonly string[] | undefined;
 }

@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { issuePlayerToken } from '@game-chat/auth/tokens';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
 import { type ChatStore, createChatStore } from '@game-chat/chat-store/store';
-import type { Role } from '@game-chat/protocol/names';
+import type { ChannelName, PlayerId, Role } from '@game-chat/protocol/names';
 import {
   type DataPlaneRecorder,
   startDataPlaneRecorder,
@@ -336,7 +336,7 @@ describe('POST /channels/{channel}/announcements', () => {
     );
 
     expectError(response, 400, code);
-    expect((await store.recent(channel, { limit: 10 })).messages).toEqual([]);
+    expect((await store.recent(channel as ChannelName, { limit: 10 })).messages).toEqual([]);
     expect(recorder.published).toEqual([]);
   });
 
@@ -439,7 +439,7 @@ describe('PUT and DELETE /players/{playerId}/mute', () => {
     expect(response.status).toBe(200);
     expect(response.json).toMatchObject({ playerId: 'troll', muted: true });
     expect(response.json.until).toBeGreaterThanOrEqual(startedAt + 600_000 - 1000);
-    expect(await store.getMute('troll')).toEqual({
+    expect(await store.getMute('troll' as PlayerId)).toEqual({
       until: response.json.until,
       reason: 'spam',
       by: 'mod',
@@ -455,7 +455,7 @@ describe('PUT and DELETE /players/{playerId}/mute', () => {
 
     expect(first.json).toEqual({ playerId: 'chatty', muted: false, wasMuted: true });
     expect(second.json).toEqual({ playerId: 'chatty', muted: false, wasMuted: false });
-    expect(await store.getMute('chatty')).toBeNull();
+    expect(await store.getMute('chatty' as PlayerId)).toBeNull();
   });
 
   it.each([
@@ -476,7 +476,7 @@ describe('PUT and DELETE /players/{playerId}/mute', () => {
     );
 
     expectError(response, 400, code);
-    expect(await store.getMute('p1')).toBeNull();
+    expect(await store.getMute('p1' as PlayerId)).toBeNull();
   });
 
   it('refuses players: 403 with a token, 401 without', async () => {
@@ -489,7 +489,7 @@ describe('PUT and DELETE /players/{playerId}/mute', () => {
 
     expectError(player, 403, 'forbidden');
     expectError(anonymous, 401, 'unauthorized');
-    expect(await store.getMute('victim')).toBeNull();
+    expect(await store.getMute('victim' as PlayerId)).toBeNull();
   });
 });
 

@@ -1,10 +1,10 @@
 import { PROTOCOL_VERSION } from '@game-chat/protocol/limits';
-import { validateChannel, validatePlayerId } from '@game-chat/protocol/names';
+import type { ChannelName, PlayerId } from '@game-chat/protocol/names';
 import {
   type ChatMessage,
   MESSAGE_KINDS,
   type MessageKind,
-  type Sender,
+  type SYSTEM_SENDER,
   validateClientMsgId,
 } from '@game-chat/protocol/payloads';
 import { countCodePoints, hasLoneSurrogate, normalizeDisplayName } from '@game-chat/protocol/text';
@@ -22,10 +22,16 @@ import {
 import { APPEND, CLOCK_AND_COUNTER, RECENT, REMOVE } from './scripts.js';
 import type { StoreSettings } from './settings.js';
 
+/** Who a stored message is from: a player, or the system (announcements, deletions). */
+export interface EntrySender {
+  readonly id: PlayerId | typeof SYSTEM_SENDER.id;
+  readonly name: string;
+}
+
 /** What gets stored in a channel; the store adds `id`, `channel` and `sentAt`. */
 export interface StoreEntry {
   readonly kind: MessageKind;
-  readonly from: Sender;
+  readonly from: EntrySender;
   readonly text: string;
   readonly clientMsgId?: string;
   /** The rule event's id: a redelivered event is stored once. */
@@ -58,20 +64,23 @@ export interface RecentResult {
 /** A channel's slot: its bounded stream of messages, de-duplication, rate limit and meta. */
 export interface ChannelLog {
   /** Channel slot: de-duplicate, channel rate limit, store, trim, expire. */
-  append(channel: string, entry: StoreEntry, options?: AppendOptions): Promise<AppendResult>;
+  append(channel: ChannelName, entry: StoreEntry, options?: AppendOptions): Promise<AppendResult>;
   /** Without `after`: the newest `limit` messages; with it: the oldest `limit` after it. */
-  recent(channel: string, options: { after?: string; limit: number }): Promise<RecentResult>;
-  remove(channel: string, id: string): Promise<boolean>;
+  recent(channel: ChannelName, options: { after?: string; limit: number }): Promise<RecentResult>;
+  remove(channel: ChannelName, id: string): Promise<boolean>;
 }
 
 /** Far above any configurable text limit; only a bound on what may reach Redis. */
 const MAX_STORED_TEXT_LENGTH = 10_000;
 
+/**
+ * The backstop for the entry's plain strings (the sender's id is a checked PlayerId): text,
+ * display name, clientMsgId and ids must be what a message may hold before they reach Redis.
+ */
 function checkEntry(entry: StoreEntry): void {
   if (!(MESSAGE_KINDS as readonly unknown[]).includes(entry.kind)) {
     throw new StoreInputError(`kind must be one of ${MESSAGE_KINDS.join(', ')}`);
   }
-  if (entry.from.id !== 'system') checked(validatePlayerId(entry.from.id));
   checked(normalizeDisplayName(entry.from.name));
   if (
     typeof entry.text !== 'string' ||
@@ -115,9 +124,10 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
   const { client, keyPrefix, historySeconds, historyMax, windowMs, dedupeWindowMs, metaTtlMs } =
     settings;
 
-  // Hash tags: every key of one channel lands on one cluster slot.
-  const channelKeys = (channel: string) => {
-    const base = `${keyPrefix}:ch:{${checked(validateChannel(channel))}}`;
+  // Hash tags: every key of one channel lands on one cluster slot. A ChannelName was checked
+  // (SPEC §2: no braces, no spaces) by whoever made it.
+  const channelKeys = (channel: ChannelName) => {
+    const base = `${keyPrefix}:ch:{${channel}}`;
     return {
       log: `${base}:log`,
       dedupe: [`${base}:dedupe:0`, `${base}:dedupe:1`] as const,
@@ -135,7 +145,7 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
    */
   async function newestPage(
     keys: ReturnType<typeof channelKeys>,
-    channel: string,
+    channel: ChannelName,
     limit: number,
   ): Promise<RecentResult> {
     const [clock, newest] = await Promise.all([

@@ -1,6 +1,6 @@
 import { MAX_MUTE_REASON_LENGTH, MAX_MUTE_SECONDS } from '@game-chat/protocol/limits';
-import { isRole, type Role, validatePlayerId } from '@game-chat/protocol/names';
-import { isMessageId } from '@game-chat/protocol/payloads';
+import { isRole, type PlayerId, type Role } from '@game-chat/protocol/names';
+import { isMessageId, type SYSTEM_SENDER } from '@game-chat/protocol/payloads';
 import { countCodePoints, hasLoneSurrogate, normalizeDisplayName } from '@game-chat/protocol/text';
 import type { RedisReply } from './connection.js';
 import { StoreInputError } from './errors.js';
@@ -29,7 +29,7 @@ export interface RateLimit {
 }
 
 export interface AdmitInput {
-  readonly playerId: string;
+  readonly playerId: PlayerId;
   /** The rule event's id: a redelivered event is admitted again without a charge. */
   readonly ingestId: string;
   readonly rate: RateLimit;
@@ -81,15 +81,15 @@ export interface Players {
    * Marks an admission completed (its message delivered), so that the same event or message
    * admitted again is `completed`. True when it was in progress.
    */
-  completeAdmission(playerId: string, key: string): Promise<boolean>;
-  setProfile(playerId: string, profile: Profile, ttlSeconds: number): Promise<void>;
-  getProfile(playerId: string): Promise<Profile | null>;
+  completeAdmission(playerId: PlayerId, key: string): Promise<boolean>;
+  setProfile(playerId: PlayerId, profile: Profile, ttlSeconds: number): Promise<void>;
+  getProfile(playerId: PlayerId): Promise<Profile | null>;
   mute(
-    playerId: string,
-    options: { seconds: number; reason?: string; by: string },
+    playerId: PlayerId,
+    options: { seconds: number; reason?: string; by: PlayerId | typeof SYSTEM_SENDER.id },
   ): Promise<{ until: number }>;
-  unmute(playerId: string): Promise<boolean>;
-  getMute(playerId: string): Promise<MuteState | null>;
+  unmute(playerId: PlayerId): Promise<boolean>;
+  getMute(playerId: PlayerId): Promise<MuteState | null>;
 }
 
 /** `{send|whisper}/{channel or player}:{clientMsgId}`: names and ids of SPEC §2 and §3. */
@@ -108,9 +108,10 @@ function toProfile(name: RedisReply | undefined, role: RedisReply | undefined): 
 export function createPlayers(settings: StoreSettings): Players {
   const { client, keyPrefix, dedupeWindowMs } = settings;
 
-  // Hash tags: every key of one player lands on one cluster slot.
-  const playerKeys = (playerId: string) => {
-    const base = `${keyPrefix}:pl:{${checked(validatePlayerId(playerId))}}`;
+  // Hash tags: every key of one player lands on one cluster slot. A PlayerId was checked
+  // (SPEC §2: no braces, no spaces) by whoever made it.
+  const playerKeys = (playerId: PlayerId) => {
+    const base = `${keyPrefix}:pl:{${playerId}}`;
     return {
       profile: `${base}:profile`,
       mute: `${base}:mute`,
@@ -185,7 +186,6 @@ export function createPlayers(settings: StoreSettings): Players {
     async mute(playerId, { seconds, reason, by }) {
       const keys = playerKeys(playerId);
       positiveInteger(seconds, 'seconds', MAX_MUTE_SECONDS);
-      if (by !== 'system') checked(validatePlayerId(by));
       if (
         reason !== undefined &&
         (typeof reason !== 'string' ||

@@ -163,7 +163,7 @@ export interface Notice {
 
 export type ServerMessage = ChatMessage | Notice;
 
-export const SYSTEM_SENDER: Sender = { id: 'system', name: 'System' };
+export const SYSTEM_SENDER = { id: 'system', name: 'System' } as const satisfies Sender;
 
 /** A message id: a Redis stream id `{ms}-{seq}`. */
 export const MESSAGE_ID_PATTERN = /^\d{1,16}-\d{1,16}$/;
