@@ -2,7 +2,6 @@ import { PROTOCOL_VERSION } from '@game-chat/protocol/limits';
 import type { ChannelName, PlayerId } from '@game-chat/protocol/names';
 import {
   type ChatMessage,
-  MESSAGE_KINDS,
   type MessageKind,
   type SYSTEM_SENDER,
   validateClientMsgId,
@@ -78,15 +77,8 @@ const MAX_STORED_TEXT_LENGTH = 10_000;
  * display name, clientMsgId and ids must be what a message may hold before they reach Redis.
  */
 function checkEntry(entry: StoreEntry): void {
-  if (!(MESSAGE_KINDS as readonly unknown[]).includes(entry.kind)) {
-    throw new StoreInputError(`kind must be one of ${MESSAGE_KINDS.join(', ')}`);
-  }
   checked(normalizeDisplayName(entry.from.name));
-  if (
-    typeof entry.text !== 'string' ||
-    hasLoneSurrogate(entry.text) ||
-    countCodePoints(entry.text) > MAX_STORED_TEXT_LENGTH
-  ) {
+  if (hasLoneSurrogate(entry.text) || countCodePoints(entry.text) > MAX_STORED_TEXT_LENGTH) {
     throw new StoreInputError('text must be valid Unicode of at most 10000 characters');
   }
   checked(validateClientMsgId(entry.clientMsgId));

@@ -167,8 +167,6 @@ export function createPlayers(settings: StoreSettings): Players {
     async setProfile(playerId, profile, ttlSeconds) {
       const keys = playerKeys(playerId);
       const name = checked(normalizeDisplayName(profile.name));
-      if (!isRole(profile.role))
-        throw new StoreInputError('role must be player, moderator or admin');
       const ttl = positiveInteger(ttlSeconds, 'ttlSeconds', MAX_PROFILE_TTL_SECONDS);
       await client.evalScript(
         SET_PROFILE,
@@ -188,9 +186,7 @@ export function createPlayers(settings: StoreSettings): Players {
       positiveInteger(seconds, 'seconds', MAX_MUTE_SECONDS);
       if (
         reason !== undefined &&
-        (typeof reason !== 'string' ||
-          hasLoneSurrogate(reason) ||
-          countCodePoints(reason) > MAX_MUTE_REASON_LENGTH)
+        (hasLoneSurrogate(reason) || countCodePoints(reason) > MAX_MUTE_REASON_LENGTH)
       ) {
         throw new StoreInputError(`reason must be at most ${MAX_MUTE_REASON_LENGTH} characters`);
       }

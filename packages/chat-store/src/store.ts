@@ -2,7 +2,6 @@ import { type ChannelLog, createChannelLog } from './channel-log.js';
 import { createPlayers, type Players } from './players.js';
 import { type ChatStoreOptions, resolveSettings } from './settings.js';
 
-export type { Role } from '@game-chat/protocol/names';
 export type {
   AppendOptions,
   AppendResult,
