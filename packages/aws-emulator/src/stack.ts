@@ -369,7 +369,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       rules: rules.map((rule) => ({
         name: rule.name,
         statement: rule.statement,
-        action: (event) => invokeLambda(messageFilter, event, LOCAL_AWS),
+        action: (payload) => invokeLambda(messageFilter, payload, LOCAL_AWS),
       })),
       asyncInvoke,
       log: log.child({ component: 'rules' }),
@@ -386,7 +386,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
         signingPublicKeys: [createPublicKey(authorizerSigning)],
         defaultAuthorizer: createDomainConfiguration,
       },
-      authorize: (event) => invokeLambda(authorizer, event, LOCAL_AWS),
+      authorize: (event) => invokeLambda(authorizer, JSON.stringify(event), LOCAL_AWS),
       onMessage: (message) => engine.handle(message),
       location: LOCAL_AWS,
       log: log.child({ component: 'broker' }),
@@ -402,7 +402,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       host,
       port: ports.api,
       routes: ROUTES,
-      invoke: (event) => invokeLambda(chatApi, event, LOCAL_AWS),
+      invoke: (event) => invokeLambda(chatApi, JSON.stringify(event), LOCAL_AWS),
       cors: {
         allowOrigins: config.corsOrigins,
         allowMethods: CORS_ALLOW_METHODS,
