@@ -7,17 +7,9 @@ import {
   validateClientMsgId,
 } from '@game-chat/protocol/payloads';
 import { countCodePoints, hasLoneSurrogate, normalizeDisplayName } from '@game-chat/protocol/text';
-import type { RedisReply } from './connection.js';
+import { asArray, type RedisReply } from './connection.js';
 import { StoreInputError } from './errors.js';
-import {
-  asArray,
-  checked,
-  checkIngestId,
-  checkRate,
-  messageId,
-  optionalTime,
-  positiveInteger,
-} from './inputs.js';
+import * as inputs from './inputs.js';
 import { APPEND, CLOCK_AND_COUNTER, RECENT, REMOVE } from './scripts.js';
 import type { StoreSettings } from './settings.js';
 
@@ -77,13 +69,13 @@ const MAX_STORED_TEXT_LENGTH = 10_000;
  * display name, clientMsgId and ids must be what a message may hold before they reach Redis.
  */
 function checkEntry(entry: StoreEntry): void {
-  checked(normalizeDisplayName(entry.from.name));
+  inputs.checked(normalizeDisplayName(entry.from.name));
   if (hasLoneSurrogate(entry.text) || countCodePoints(entry.text) > MAX_STORED_TEXT_LENGTH) {
     throw new StoreInputError('text must be valid Unicode of at most 10000 characters');
   }
-  checked(validateClientMsgId(entry.clientMsgId));
-  if (entry.ingestId !== undefined) checkIngestId(entry.ingestId);
-  if (entry.kind === 'delete' || entry.targetId !== undefined) messageId(entry.targetId);
+  inputs.checked(validateClientMsgId(entry.clientMsgId));
+  if (entry.ingestId !== undefined) inputs.checkIngestId(entry.ingestId);
+  if (entry.kind === 'delete' || entry.targetId !== undefined) inputs.messageId(entry.targetId);
 }
 
 /** Stream entry fields (docs/design.md): k kind, f from id, n from name, t text, c, m, x. */
@@ -162,7 +154,7 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
       const keys = channelKeys(channel);
       checkEntry(entry);
       const channelRate = appendOptions.channelRatePerSecond ?? 0;
-      if (channelRate !== 0) checkRate(channelRate, 'channelRatePerSecond');
+      if (channelRate !== 0) inputs.checkRate(channelRate, 'channelRatePerSecond');
       const reply = asArray(
         await client.evalScript(
           APPEND,
@@ -175,7 +167,7 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
             entry.clientMsgId === undefined ? '' : `c:${entry.from.id}:${entry.clientMsgId}`,
             entry.ingestId === undefined ? '' : `i:${entry.ingestId}`,
             String(dedupeWindowMs),
-            optionalTime(appendOptions.receivedAt, 'receivedAt'),
+            inputs.optionalTime(appendOptions.receivedAt, 'receivedAt'),
             ...entryFields(entry),
           ],
         ),
@@ -192,9 +184,9 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
 
     async recent(channel, { after, limit }) {
       const keys = channelKeys(channel);
-      positiveInteger(limit, 'limit', 1000);
+      inputs.positiveInteger(limit, 'limit', 1000);
       if (after === undefined) return newestPage(keys, channel, limit);
-      const [afterMs = '', afterSeq = ''] = messageId(after).split('-');
+      const [afterMs = '', afterSeq = ''] = inputs.messageId(after).split('-');
       const [entries, recovered] = asArray(
         await client.evalScript(
           RECENT,
@@ -218,7 +210,7 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
 
     async remove(channel, id) {
       const keys = channelKeys(channel);
-      const checkedId = messageId(id);
+      const checkedId = inputs.messageId(id);
       const counter = checkedId.slice(checkedId.indexOf('-') + 1);
       const removed = await client.evalScript(
         REMOVE,

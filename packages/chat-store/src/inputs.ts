@@ -1,5 +1,4 @@
 import { isMessageId } from '@game-chat/protocol/payloads';
-import type { RedisReply } from './connection.js';
 import { StoreInputError } from './errors.js';
 
 /**
@@ -51,9 +50,4 @@ export function checkIngestId(ingestId: unknown): string {
     throw new StoreInputError('ingestId must be 1-64 characters of A-Z, a-z, 0-9, _ or -');
   }
   return ingestId;
-}
-
-export function asArray(reply: RedisReply): RedisReply[] {
-  if (!Array.isArray(reply)) throw new TypeError(`unexpected Redis reply: ${String(reply)}`);
-  return reply;
 }

@@ -2,17 +2,9 @@ import { MAX_MUTE_REASON_LENGTH, MAX_MUTE_SECONDS } from '@game-chat/protocol/li
 import { isRole, type PlayerId, type Role } from '@game-chat/protocol/names';
 import { isMessageId, type SYSTEM_SENDER } from '@game-chat/protocol/payloads';
 import { countCodePoints, hasLoneSurrogate, normalizeDisplayName } from '@game-chat/protocol/text';
-import type { RedisReply } from './connection.js';
+import { asArray, type RedisReply } from './connection.js';
 import { StoreInputError } from './errors.js';
-import {
-  asArray,
-  checked,
-  checkIngestId,
-  checkRate,
-  messageId,
-  optionalTime,
-  positiveInteger,
-} from './inputs.js';
+import * as inputs from './inputs.js';
 import { ADMIT, COMPLETE_ADMISSION, MUTE, SET_PROFILE } from './scripts.js';
 import type { StoreSettings } from './settings.js';
 
@@ -123,9 +115,9 @@ export function createPlayers(settings: StoreSettings): Players {
   return {
     async admit({ playerId, ingestId, rate, receivedAt, resendKey, whisperId }) {
       const keys = playerKeys(playerId);
-      checkIngestId(ingestId);
-      const burst = positiveInteger(rate.burst, 'rate.burst');
-      checkRate(rate.perSecond, 'rate.perSecond');
+      inputs.checkIngestId(ingestId);
+      const burst = inputs.positiveInteger(rate.burst, 'rate.burst');
+      inputs.checkRate(rate.perSecond, 'rate.perSecond');
       if (resendKey !== undefined && !RESEND_KEY_PATTERN.test(resendKey)) {
         throw new StoreInputError('resendKey must be {kind}/{name}:{clientMsgId}');
       }
@@ -138,9 +130,9 @@ export function createPlayers(settings: StoreSettings): Players {
             String(burst),
             String(rate.perSecond),
             String(dedupeWindowMs),
-            optionalTime(receivedAt, 'receivedAt'),
+            inputs.optionalTime(receivedAt, 'receivedAt'),
             resendKey ?? '',
-            whisperId === undefined ? '' : messageId(whisperId),
+            whisperId === undefined ? '' : inputs.messageId(whisperId),
           ],
         ),
       );
@@ -161,13 +153,15 @@ export function createPlayers(settings: StoreSettings): Players {
 
     async completeAdmission(playerId, key) {
       const keys = playerKeys(playerId);
-      return (await client.evalScript(COMPLETE_ADMISSION, keys.seen, [checkIngestId(key)])) === 1;
+      return (
+        (await client.evalScript(COMPLETE_ADMISSION, keys.seen, [inputs.checkIngestId(key)])) === 1
+      );
     },
 
     async setProfile(playerId, profile, ttlSeconds) {
       const keys = playerKeys(playerId);
-      const name = checked(normalizeDisplayName(profile.name));
-      const ttl = positiveInteger(ttlSeconds, 'ttlSeconds', MAX_PROFILE_TTL_SECONDS);
+      const name = inputs.checked(normalizeDisplayName(profile.name));
+      const ttl = inputs.positiveInteger(ttlSeconds, 'ttlSeconds', MAX_PROFILE_TTL_SECONDS);
       await client.evalScript(
         SET_PROFILE,
         [keys.profile],
@@ -183,7 +177,7 @@ export function createPlayers(settings: StoreSettings): Players {
 
     async mute(playerId, { seconds, reason, by }) {
       const keys = playerKeys(playerId);
-      positiveInteger(seconds, 'seconds', MAX_MUTE_SECONDS);
+      inputs.positiveInteger(seconds, 'seconds', MAX_MUTE_SECONDS);
       if (
         reason !== undefined &&
         (hasLoneSurrogate(reason) || countCodePoints(reason) > MAX_MUTE_REASON_LENGTH)

@@ -454,19 +454,11 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       const { store } = setup();
       const whisper = { playerId: player('jo'), rate: slow, resendKey: 'whisper/bob:x' };
       const first = { ...whisper, ingestId: 'w1', whisperId: '1764081600123-42' };
-      expect(await store.admit(first)).toEqual({
-        status: 'admitted',
-        profile: null,
-        key: 'w1',
-        whisperId: '1764081600123-42',
-      });
+      const admission = { profile: null, key: 'w1', whisperId: '1764081600123-42' };
+      expect(await store.admit(first)).toEqual({ status: 'admitted', ...admission });
+      // A resend brings a whisper id of its own; the first one is kept.
       const resend = { ...whisper, ingestId: 'w2', whisperId: '1764081600999-7' };
-      expect(await store.admit(resend)).toEqual({
-        status: 'in-progress',
-        profile: null,
-        key: 'w1',
-        whisperId: '1764081600123-42',
-      });
+      expect(await store.admit(resend)).toEqual({ status: 'in-progress', ...admission });
       // Completed by whichever try delivered it: the resend and the first event alike are done.
       expect(await store.completeAdmission(player('jo'), 'w1')).toBe(true);
       expect(await store.admit(resend)).toEqual({ status: 'completed' });

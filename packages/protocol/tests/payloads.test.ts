@@ -385,17 +385,19 @@ describe('message ids', () => {
   });
 });
 
+/** A chat message as the filter publishes it. */
+const chat = {
+  v: 1,
+  id: '1764081600123-0',
+  kind: 'chat',
+  channel: 'Town137',
+  from: { id: 'alice', name: 'Alice' },
+  text: 'hello',
+  sentAt: 1764081600123,
+  clientMsgId: 'a1b2c3',
+};
+
 describe('parseServerMessage', () => {
-  const chat = {
-    v: 1,
-    id: '1764081600123-0',
-    kind: 'chat',
-    channel: 'Town137',
-    from: { id: 'alice', name: 'Alice' },
-    text: 'hello',
-    sentAt: 1764081600123,
-    clientMsgId: 'a1b2c3',
-  };
   const notice = {
     v: 1,
     kind: 'notice',
@@ -504,16 +506,6 @@ describe('parseServerMessage', () => {
 });
 
 describe('toServerMessage', () => {
-  const chat = {
-    v: 1,
-    id: '1764081600123-0',
-    kind: 'chat',
-    channel: 'Town137',
-    from: { id: 'alice', name: 'Alice' },
-    text: 'hello',
-    sentAt: 1764081600123,
-  };
-
   it('accepts a parsed message as it is, without a copy', () => {
     const value = JSON.parse(json(chat));
     const checked = toServerMessage(value);
