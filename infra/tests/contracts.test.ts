@@ -263,15 +263,25 @@ describe('functions', () => {
     expect(String(functions['message-filter']?.environment)).toContain('history_environment');
   });
 
-  test('publish only to the room and inbox topics of the prefix', async () => {
+  test("publish exactly where the protocol's server publish scope says (the local Data Plane enforces it)", async () => {
     const config = await load('modules/chat-functions');
     const template = String(config.locals.publish_topic_arns);
-    const kinds = /for kind in \[([^\]]*)\]/.exec(template)?.[1]?.match(/"(\w+)"/g);
-    expect(kinds?.map((k) => k.slice(1, -1))).toEqual(['room', 'inbox']);
-    expect(template).toContain(':topic/${var.topic_prefix}/${kind}/*"');
-    const topics = createTopics('chat');
-    const granted = (kinds ?? []).map((k) => `chat/${k.slice(1, -1)}/*`);
-    expect(granted).toEqual([topics.room('*' as ChannelName), topics.inbox('*' as PlayerId)]);
+    // `[for kind in [...] : "arn:…:topic/${var.topic_prefix}/${kind}/*"]`, rendered per prefix.
+    const loop = /^\$\{\[\s*for kind in \[([^\]]*)\]\s*:\s*"([^"]*)"\s*\]\}$/.exec(template);
+    expect(loop, template).not.toBeNull();
+    const kinds = [...(loop?.[1] ?? '').matchAll(/"(\w+)"/g)].map((match) => match[1] as string);
+    const arn = loop?.[2] ?? '';
+    const arnPrefix = 'arn:${local.partition}:iot:${local.region}:${local.account_id}:topic/';
+    expect(arn.startsWith(arnPrefix), arn).toBe(true);
+    for (const prefix of ['chat', 'game-7_chat']) {
+      const granted = kinds.map((kind) =>
+        arn
+          .slice(arnPrefix.length)
+          .replaceAll('${var.topic_prefix}', prefix)
+          .replaceAll('${kind}', kind),
+      );
+      expect(granted).toEqual(createTopics(prefix).serverPublishScope());
+    }
     const document = config.data.aws_iam_policy_document?.function as HclBody;
     const publish = (document.dynamic as HclBody).statement as HclValue[];
     const grants = publish.filter(isBody).filter((d) => JSON.stringify(d).includes('iot:Publish'));

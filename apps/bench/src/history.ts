@@ -5,6 +5,7 @@ import { type ChatStore, createChatStore } from '@game-chat/chat-store/store';
 import { SETTING_DEFAULTS } from '@game-chat/lambda-runtime/settings';
 import { forEachLimited } from '@game-chat/load-kit/concurrency';
 import { type Summary, summarize } from '@game-chat/load-kit/stats';
+import type { ChannelName, PlayerId } from '@game-chat/protocol/names';
 import { originalWrite, readOriginalHistory } from './original-design.js';
 import {
   type CountedConnection,
@@ -35,8 +36,9 @@ const LOAD_CONCURRENCY = 256;
 const MEMORY_SAMPLE_CHANNELS = 20;
 const MEMORY_SAMPLE_KEYS = 200;
 
-export function channelName(index: number): string {
-  return `Town${index}`;
+export function channelName(index: number): ChannelName {
+  // `Town` and digits: a valid channel name (SPEC §2) for any index.
+  return `Town${index}` as ChannelName;
 }
 
 /** Reads of the original design per size: enough for a p99 at small sizes, minutes at most at 1M. */
@@ -118,7 +120,7 @@ function textOf(channel: number, seq: number): string {
 async function timedReads<T>(
   redis: CountedConnection,
   channels: readonly number[],
-  read: (channel: string) => Promise<T>,
+  read: (channel: ChannelName) => Promise<T>,
   size: (result: T) => number,
 ): Promise<{ stats: ReadStats; results: T[] }> {
   const latencies: number[] = [];
@@ -175,7 +177,8 @@ async function loadProject(loader: Loader, from: number, to: number): Promise<vo
   await forEachLimited(indexes, LOAD_CONCURRENCY, async (k) => {
     const channel = k % CHANNELS;
     const seq = from + Math.floor(k / CHANNELS);
-    const sender = `p${channel}x${seq % 20}`;
+    // `p`, digits, `x`, digits: a valid player id (SPEC §2).
+    const sender = `p${channel}x${seq % 20}` as PlayerId;
     const appended = await loader.store.append(channelName(channel), {
       kind: 'chat',
       from: { id: sender, name: sender },
@@ -184,14 +187,15 @@ async function loadProject(loader: Loader, from: number, to: number): Promise<vo
       ingestId: randomUUID(),
       clientMsgId: `m${seq}`,
     });
-    if (!appended.ok) throw new Error(`append refused: ${appended.code}`);
+    if (appended.status === 'rate_limited') throw new Error('append refused: rate_limited');
   });
 }
 
 function* originalWrites(loader: Loader, from: number, to: number): Generator<string[]> {
   for (let seq = from; seq < to; seq++) {
     for (let channel = 0; channel < CHANNELS; channel++) {
-      const sender = `p${channel}x${seq % 20}`;
+      // `p`, digits, `x`, digits: a valid player id (SPEC §2).
+      const sender = `p${channel}x${seq % 20}` as PlayerId;
       yield originalWrite(
         {
           channel: channelName(channel),

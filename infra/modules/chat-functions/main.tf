@@ -88,6 +88,8 @@ locals {
   }
 
   # Only the two chat topics the filter owns; never send/* or whisper/*, which would loop the rules.
+  # The same list as SERVER_PUBLISH_KINDS in @game-chat/protocol/topics, which the local Data
+  # Plane enforces; infra/tests/contracts.test.ts holds the two equal.
   publish_topic_arns = [
     for kind in ["room", "inbox"] :
     "arn:${local.partition}:iot:${local.region}:${local.account_id}:topic/${var.topic_prefix}/${kind}/*"

@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { issuePlayerToken, MAX_CHANNEL_PATTERNS } from '@game-chat/auth/tokens';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
 import { type ChatStore, createChatStore } from '@game-chat/chat-store/store';
-import type { Role } from '@game-chat/protocol/names';
+import type { PlayerId, Role } from '@game-chat/protocol/names';
 import { redisForTests, startRedisServer, type TestRedis } from '@game-chat/testing/redis-server';
 import type { IoTCustomAuthorizerEvent } from 'aws-lambda';
 import fc from 'fast-check';
@@ -130,7 +130,10 @@ describe('accepted connections', () => {
       }),
     );
 
-    expect(await store.getProfile('dave')).toEqual({ name: 'Dave the Mod', role: 'moderator' });
+    expect(await store.getProfile('dave' as PlayerId)).toEqual({
+      name: 'Dave the Mod',
+      role: 'moderator',
+    });
     const ttlMs = Number(await connection.command(['PTTL', `${keyPrefix}:pl:{dave}:profile`]));
     expect(ttlMs).toBeGreaterThan((result.disconnectAfterInSeconds - 5) * 1000);
     expect(ttlMs).toBeLessThanOrEqual(result.disconnectAfterInSeconds * 1000);
@@ -139,7 +142,7 @@ describe('accepted connections', () => {
   it('records the player id as the name when the token has none', async () => {
     await authorize(mqttEvent({ clientId: 'erin', password: await token('erin') }));
 
-    expect(await store.getProfile('erin')).toEqual({ name: 'erin', role: 'player' });
+    expect(await store.getProfile('erin' as PlayerId)).toEqual({ name: 'erin', role: 'player' });
   });
 
   it.each([
@@ -291,7 +294,7 @@ describe('refused connections', () => {
         refreshAfterInSeconds: 300,
         policyDocuments: [],
       });
-      expect(await store.getProfile(playerId)).toBeNull();
+      expect(await store.getProfile(playerId as PlayerId)).toBeNull();
     },
   );
 

@@ -25,11 +25,13 @@ import {
   ROUTES,
 } from '@game-chat/protocol/http';
 import type { Role } from '@game-chat/protocol/names';
+import { createTopics } from '@game-chat/protocol/topics';
 import { type HttpApi, startHttpApi } from './api-gateway/server.js';
 import { LOCAL_AWS } from './aws-location.js';
 import { createTokenIssuer, type DevCredentials, devTokenEndpoint } from './dev-tokens.js';
 import { type Broker, type BrokerStats, startBroker } from './iot-core/broker.js';
 import { AUTHORIZER_LIMITS } from './iot-core/limits.js';
+import { iotArn, type PolicyDocument } from './iot-core/policy.js';
 import { type DataPlane, type DataPlaneFault, startDataPlane } from './iot-data-plane/server.js';
 import {
   type AsyncInvokeConfig,
@@ -223,6 +225,22 @@ function checkWhole(
   return value;
 }
 
+/**
+ * The publish statement of the Lambdas' IAM role as infra/modules/chat-functions grants it:
+ * `iot:Publish` on every room and inbox topic of the prefix, and nothing else.
+ */
+function lambdaPublishPolicy(topicPrefix: string): PolicyDocument {
+  const scope = createTopics(topicPrefix).serverPublishScope();
+  return {
+    Version: '2012-10-17',
+    Statement: {
+      Effect: 'Allow',
+      Action: 'iot:Publish',
+      Resource: scope.map((topic) => iotArn('topic', topic, LOCAL_AWS)),
+    },
+  };
+}
+
 /** The filter's async invoke config, checked against Lambda's bounds. */
 function asyncInvokeConfig(options: LocalStackOptions): AsyncInvokeConfig {
   const delayScale = options.lambdaDelayScale ?? 1;
@@ -362,6 +380,8 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       port: ports.iotData,
       publish: (message) =>
         broker ? broker.publish(message) : Promise.reject(new Error('the broker is not running')),
+      callerPolicy: lambdaPublishPolicy(topicPrefix),
+      location: LOCAL_AWS,
       log: log.child({ component: 'data-plane' }),
     });
     cleanups.push(() => dataPlane.close());
@@ -405,7 +425,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       rules: rules.map((rule) => ({
         name: rule.name,
         statement: rule.statement,
-        action: (event) => invokeLambda(messageFilter, event, LOCAL_AWS),
+        action: (payload) => invokeLambda(messageFilter, payload, LOCAL_AWS),
       })),
       asyncInvoke,
       log: log.child({ component: 'rules' }),
@@ -422,7 +442,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
         signingPublicKeys: [createPublicKey(authorizerSigning)],
         defaultAuthorizer: createDomainConfiguration,
       },
-      authorize: (event) => invokeLambda(authorizer, event, LOCAL_AWS),
+      authorize: (event) => invokeLambda(authorizer, JSON.stringify(event), LOCAL_AWS),
       onMessage: (message) => engine.handle(message),
       location: LOCAL_AWS,
       log: log.child({ component: 'broker' }),
@@ -438,7 +458,7 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
       host,
       port: ports.api,
       routes: ROUTES,
-      invoke: (event) => invokeLambda(chatApi, event, LOCAL_AWS),
+      invoke: (event) => invokeLambda(chatApi, JSON.stringify(event), LOCAL_AWS),
       cors: {
         allowOrigins: corsOrigins,
         allowMethods: CORS_ALLOW_METHODS,

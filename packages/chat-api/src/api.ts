@@ -9,6 +9,7 @@ import {
   type ChannelName,
   canModerate,
   channelAllowed,
+  type PlayerId,
   type Role,
   validateChannel,
   validatePlayerId,
@@ -53,7 +54,7 @@ const ANSWER_RESERVE_MS = 500;
 
 /** Who is calling; `undefined` for an anonymous read when auth is off. */
 interface Caller {
-  readonly playerId: string;
+  readonly playerId: PlayerId;
   readonly role: Role;
   readonly channels: readonly string[] | undefined;
 }
@@ -228,7 +229,7 @@ async function appendAndPublish(
   const { store, publisher, topics } = context.deps;
   const appended = await store.append(channel, { ...entry, from: SYSTEM_SENDER });
   // Only the filter passes a channel rate limit; without one append always stores.
-  if (!appended.ok) throw new Error(`append refused: ${appended.code}`);
+  if (appended.status === 'rate_limited') throw new Error('append refused: rate_limited');
   const { message } = appended;
   const started = Date.now();
   const giveUpAt = started + context.limits.remainingTimeMs() - ANSWER_RESERVE_MS;

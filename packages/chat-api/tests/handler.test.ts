@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { issuePlayerToken } from '@game-chat/auth/tokens';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
 import { type ChatStore, createChatStore } from '@game-chat/chat-store/store';
-import type { Role } from '@game-chat/protocol/names';
+import type { ChannelName, PlayerId, Role } from '@game-chat/protocol/names';
 import {
   type DataPlaneRecorder,
   startDataPlaneRecorder,
@@ -336,7 +336,7 @@ describe('POST /channels/{channel}/announcements', () => {
     );
 
     expectError(response, 400, code);
-    expect((await store.recent(channel, { limit: 10 })).messages).toEqual([]);
+    expect((await store.recent(channel as ChannelName, { limit: 10 })).messages).toEqual([]);
     expect(recorder.published).toEqual([]);
   });
 
@@ -371,7 +371,7 @@ describe('POST /channels/{channel}/announcements', () => {
     );
 
     expectError(response, 503, 'publish_unavailable');
-    const { messages } = await store.recent(channel, { limit: 10 });
+    const { messages } = await store.recent(channel as ChannelName, { limit: 10 });
     expect(messages.map((m) => m.text)).toEqual(['into the void']);
     // The moderator learns it is stored (with its id), so it is not posted twice.
     expect(response.json.error.message).toContain(`stored as ${messages[0]?.id}`);
@@ -451,7 +451,7 @@ describe('DELETE /channels/{channel}/messages/{id}', () => {
     expectError(response, 503, 'publish_unavailable');
     expect(response.json.error.message).toMatch(/deletion was stored/);
     // Removed, and the delete event kept for clients that reconnect with `after`.
-    const { messages } = await store.recent(channel, { limit: 10 });
+    const { messages } = await store.recent(channel as ChannelName, { limit: 10 });
     expect(messages.map((m) => [m.kind, m.targetId])).toEqual([['delete', doomed.id]]);
     expect(recorder.published).toEqual([]);
   });
@@ -504,7 +504,7 @@ describe('PUT and DELETE /players/{playerId}/mute', () => {
     expect(response.status).toBe(200);
     expect(response.json).toMatchObject({ playerId: 'troll', muted: true });
     expect(response.json.until).toBeGreaterThanOrEqual(startedAt + 600_000 - 1000);
-    expect(await store.getMute('troll')).toEqual({
+    expect(await store.getMute('troll' as PlayerId)).toEqual({
       until: response.json.until,
       reason: 'spam',
       by: 'mod',
@@ -520,7 +520,7 @@ describe('PUT and DELETE /players/{playerId}/mute', () => {
 
     expect(first.json).toEqual({ playerId: 'chatty', muted: false, wasMuted: true });
     expect(second.json).toEqual({ playerId: 'chatty', muted: false, wasMuted: false });
-    expect(await store.getMute('chatty')).toBeNull();
+    expect(await store.getMute('chatty' as PlayerId)).toBeNull();
   });
 
   it.each([
@@ -541,7 +541,7 @@ describe('PUT and DELETE /players/{playerId}/mute', () => {
     );
 
     expectError(response, 400, code);
-    expect(await store.getMute('p1')).toBeNull();
+    expect(await store.getMute('p1' as PlayerId)).toBeNull();
   });
 
   it('refuses players: 403 with a token, 401 without', async () => {
@@ -554,7 +554,7 @@ describe('PUT and DELETE /players/{playerId}/mute', () => {
 
     expectError(player, 403, 'forbidden');
     expectError(anonymous, 401, 'unauthorized');
-    expect(await store.getMute('victim')).toBeNull();
+    expect(await store.getMute('victim' as PlayerId)).toBeNull();
   });
 });
 

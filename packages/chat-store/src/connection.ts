@@ -23,6 +23,12 @@ export interface RedisConnectionOptions {
 /** What Redis answers to the commands and scripts of this package (RESP2 shapes). */
 export type RedisReply = string | number | null | RedisReply[];
 
+/** A reply that must be an array (a script's tuple, a stream entry); anything else is a bug. */
+export function asArray(reply: RedisReply): RedisReply[] {
+  if (!Array.isArray(reply)) throw new TypeError(`unexpected Redis reply: ${String(reply)}`);
+  return reply;
+}
+
 /** A Lua script with its SHA1, run by `EVALSHA` and loaded on the server when missing. */
 export interface LuaScript {
   readonly source: string;

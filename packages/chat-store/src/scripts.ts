@@ -68,24 +68,30 @@ local function gen_order(k0, k1, g)
   return k1, k0
 end
 
-local function gen_get(key, g, field)
-  local v = redis.call('HMGET', key, '_g', field)
-  if v[1] == fmt(g) then return v[2] end
+-- The value of the first of the fields that generation g's hash holds, else g - 1's, else
+-- false: one HMGET per hash read, whatever the number of fields. The fields given together
+-- are written together, with one value, so any one of them answers.
+local function gen_lookup(k0, k1, g, fields)
+  local current, previous = gen_order(k0, k1, g)
+  for _, hash in ipairs({{current, g}, {previous, g - 1}}) do
+    local values = redis.call('HMGET', hash[1], '_g', unpack(fields))
+    if values[1] == fmt(hash[2]) then
+      for i = 2, #fields + 1 do
+        if values[i] then return values[i] end
+      end
+    end
+  end
   return false
 end
 
-local function gen_lookup(k0, k1, g, field)
-  local current, previous = gen_order(k0, k1, g)
-  return gen_get(current, g, field) or gen_get(previous, g - 1, field)
-end
-
-local function gen_set(k0, k1, g, window, field, value)
+-- Writes field/value pairs into generation g's hash, in one HSET.
+local function gen_set(k0, k1, g, window, entries)
   local current = gen_order(k0, k1, g)
   if redis.call('HGET', current, '_g') ~= fmt(g) then
     redis.call('UNLINK', current)
     redis.call('HSET', current, '_g', fmt(g))
   end
-  redis.call('HSET', current, field, value)
+  redis.call('HSET', current, unpack(entries))
   redis.call('PEXPIRE', current, 2 * window)
 end
 
@@ -98,26 +104,25 @@ end
  * KEYS: mute, rate, seen:0, seen:1, profile.
  * ARGV: ingestId, burst, perSecond, dedupeWindowMs, receivedAt or '' (now), resendKey or '',
  * whisperId or ''.
- * A rule event admitted before (its ingestId), or a resend of a message admitted before (its
- * resendKey: target and clientMsgId) is a retry: not charged again. A whisper's first admission
- * remembers its id and that it still has to be published (`u:{id}`).
- * → {'ok', name, role, retry(0|1), first whisper id or '', unpublished(0|1)}
+ * Each admission is an idempotency record: found by its rule event (`e:{ingestId}`) or by a
+ * resend of the same message (`r:{resendKey}`: target and clientMsgId), both holding
+ * "{key} {whisperId}" with the first event's ingestId as the key, and marked in progress
+ * (`p:{key}`) until COMPLETE_ADMISSION. A record found is not charged again.
+ * → {'admitted' | 'in-progress', name, role, key, whisper id or ''} | {'completed'}
  *   | {'muted', until, reason} | {'rate_limited', retryAfterMs}
  */
 export const ADMIT = defineLuaScript(`${HELPERS}
 local now = now_ms()
 local window = tonumber(ARGV[4])
 local g = math.floor(now / window)
-local seen = {'i:' .. ARGV[1]}
-if ARGV[6] ~= '' then seen[2] = 'c:' .. ARGV[6] end
-local profile = redis.call('HMGET', KEYS[5], 'name', 'role')
-for _, field in ipairs(seen) do
-  local first = gen_lookup(KEYS[3], KEYS[4], g, field)
-  if first then
-    local unpublished = 0
-    if first ~= '' and gen_lookup(KEYS[3], KEYS[4], g, 'u:' .. first) then unpublished = 1 end
-    return {'ok', profile[1], profile[2], 1, first, unpublished}
-  end
+local fields = {'e:' .. ARGV[1]}
+if ARGV[6] ~= '' then fields[2] = 'r:' .. ARGV[6] end
+local found = gen_lookup(KEYS[3], KEYS[4], g, fields)
+if found then
+  local key, whisper = string.match(found, '^([^ ]*) ?(.*)$')
+  if not gen_lookup(KEYS[3], KEYS[4], g, {'p:' .. key}) then return {'completed'} end
+  local profile = redis.call('HMGET', KEYS[5], 'name', 'role')
+  return {'in-progress', profile[1], profile[2], key, whisper}
 end
 local mute = redis.call('HMGET', KEYS[1], 'until', 'reason')
 if mute[1] and tonumber(mute[1]) > now then
@@ -128,35 +133,46 @@ local wait = take_slot(KEYS[2], now, received, tonumber(ARGV[2]), tonumber(ARGV[
 if wait > 0 then
   return {'rate_limited', wait}
 end
-for _, field in ipairs(seen) do
-  gen_set(KEYS[3], KEYS[4], g, window, field, ARGV[7])
+local record = ARGV[1]
+if ARGV[7] ~= '' then record = record .. ' ' .. ARGV[7] end
+local entries = {'p:' .. ARGV[1], '1'}
+for _, field in ipairs(fields) do
+  entries[#entries + 1] = field
+  entries[#entries + 1] = record
 end
-if ARGV[7] ~= '' then gen_set(KEYS[3], KEYS[4], g, window, 'u:' .. ARGV[7], '1') end
-return {'ok', profile[1], profile[2], 0, ARGV[7], ARGV[7] ~= '' and 1 or 0}
+gen_set(KEYS[3], KEYS[4], g, window, entries)
+local profile = redis.call('HMGET', KEYS[5], 'name', 'role')
+return {'admitted', profile[1], profile[2], ARGV[1], ARGV[7]}
+`);
+
+/**
+ * KEYS: seen:0, seen:1. ARGV: the admission's key.
+ * Completes an admission: clears its in-progress mark. → 1 when it was there
+ */
+export const COMPLETE_ADMISSION = defineLuaScript(`
+return redis.call('HDEL', KEYS[1], 'p:' .. ARGV[1]) + redis.call('HDEL', KEYS[2], 'p:' .. ARGV[1])
 `);
 
 /**
  * KEYS: log, dedupe:0, dedupe:1, rate, meta.
  * ARGV: windowMs, max, channelRatePerSecond (0 = none), metaTtlMs, senderField or '',
- * ingestField or '', dedupeWindowMs, receivedAt or '' (now), trackPublish (0|1), then the stream
- * entry's field/value pairs. With trackPublish a new message is marked `u:{id}` until
- * MARK_PUBLISHED clears it, so a retry that finds the duplicate knows whether to publish it.
- * → {'ok', id} | {'duplicate', id, fields or false, unpublished(0|1)} | {'rate_limited', retryAfterMs}
+ * ingestField or '', dedupeWindowMs, receivedAt or '' (now), then the stream entry's
+ * field/value pairs.
+ * → {'stored', id} | {'duplicate', id, fields or false} | {'rate_limited', retryAfterMs}
  */
 export const APPEND = defineLuaScript(`${HELPERS}
 local now = now_ms()
 local window = tonumber(ARGV[1])
 local dedupe_window = tonumber(ARGV[7])
 local g = math.floor(now / dedupe_window)
-local dedupe = {ARGV[5], ARGV[6]}
-for _, field in ipairs(dedupe) do
-  if field ~= '' then
-    local id = gen_lookup(KEYS[2], KEYS[3], g, field)
-    if id then
-      local entry = redis.call('XRANGE', KEYS[1], id, id)
-      local unpublished = gen_lookup(KEYS[2], KEYS[3], g, 'u:' .. id) and 1 or 0
-      return {'duplicate', id, entry[1] and entry[1][2] or false, unpublished}
-    end
+local dedupe = {}
+if ARGV[5] ~= '' then dedupe[#dedupe + 1] = ARGV[5] end
+if ARGV[6] ~= '' then dedupe[#dedupe + 1] = ARGV[6] end
+if #dedupe > 0 then
+  local id = gen_lookup(KEYS[2], KEYS[3], g, dedupe)
+  if id then
+    local entry = redis.call('XRANGE', KEYS[1], id, id)
+    return {'duplicate', id, entry[1] and entry[1][2] or false}
   end
 end
 local rate = tonumber(ARGV[3])
@@ -172,7 +188,7 @@ local since = meta[2] or fmt(now)
 local ms = math.max(now, tonumber(meta[3]) or 0)
 local id = fmt(ms) .. '-' .. fmt(n)
 local fields = {}
-for i = 10, #ARGV do
+for i = 9, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
 redis.call('XADD', KEYS[1], id, unpack(fields))
@@ -181,13 +197,15 @@ redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], window)
 redis.call('HSET', KEYS[5], 'n', fmt(n), 'since', since, 'last', fmt(ms))
 redis.call('PEXPIRE', KEYS[5], tonumber(ARGV[4]))
-for _, field in ipairs(dedupe) do
-  if field ~= '' then
-    gen_set(KEYS[2], KEYS[3], g, dedupe_window, field, id)
+if #dedupe > 0 then
+  local entries = {}
+  for _, field in ipairs(dedupe) do
+    entries[#entries + 1] = field
+    entries[#entries + 1] = id
   end
+  gen_set(KEYS[2], KEYS[3], g, dedupe_window, entries)
 end
-if ARGV[9] == '1' then gen_set(KEYS[2], KEYS[3], g, dedupe_window, 'u:' .. id, '1') end
-return {'ok', id}
+return {'stored', id}
 `);
 
 /**
@@ -200,9 +218,9 @@ return {fmt(now_ms()), redis.call('HGET', KEYS[1], 'n')}
 `);
 
 /**
- * KEYS: log, meta, deleted. ARGV: windowMs, max, limit, metaTtlMs, afterMs or '', afterSeq or ''.
- * Without `after`: the newest `limit` messages (the store reads those with CLOCK_AND_COUNTER
- * and XREVRANGE instead). With it: the oldest `limit` after it.
+ * KEYS: log, meta, deleted. ARGV: windowMs, max, limit, metaTtlMs, afterMs, afterSeq.
+ * The oldest `limit` messages after `after` (the newest page is read with CLOCK_AND_COUNTER and
+ * XREVRANGE instead).
  * Entries older than the window or beyond the count cap are never returned, even when
  * trimming lags. A counter missing from the stream because a moderator removed that message
  * (`deleted`) is not a miss. → {entries (oldest first), recovered (0|1)}
@@ -216,13 +234,6 @@ local meta = redis.call('HMGET', KEYS[2], 'n', 'since')
 local n = tonumber(meta[1])
 local capped = n and (n - tonumber(ARGV[2])) or 0
 local result = {}
-if ARGV[5] == '' then
-  local newest = redis.call('XREVRANGE', KEYS[1], '+', fmt(cutoff), 'COUNT', limit)
-  for i = #newest, 1, -1 do
-    if seq_of(newest[i][1]) > capped then result[#result + 1] = newest[i] end
-  end
-  return {result, 1}
-end
 local after_ms = tonumber(ARGV[5])
 local after_seq = tonumber(ARGV[6])
 local cursor = fmt(cutoff)
@@ -285,12 +296,4 @@ redis.call('HSET', KEYS[1], 'until', fmt(until_ms), 'by', ARGV[2])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[3]) end
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
 return fmt(until_ms)
-`);
-
-/**
- * KEYS: a generation pair (dedupe:0/1, or seen:0/1 for whispers). ARGV: id.
- * Clears the "still to be published" mark of APPEND or ADMIT. → 1 when it was there
- */
-export const MARK_PUBLISHED = defineLuaScript(`
-return redis.call('HDEL', KEYS[1], 'u:' .. ARGV[1]) + redis.call('HDEL', KEYS[2], 'u:' .. ARGV[1])
 `);

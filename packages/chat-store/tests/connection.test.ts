@@ -3,9 +3,15 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NAME_PATTERN } from '@game-chat/protocol/limits';
+import {
+  type ChannelName,
+  type PlayerId,
+  validateChannel,
+  validatePlayerId,
+} from '@game-chat/protocol/names';
 import { freePort, startRedisServer } from '@game-chat/testing/redis-server';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   createRedisClient,
   defineLuaScript,
@@ -14,8 +20,8 @@ import {
   reconnectDelayMs,
 } from '../src/connection.js';
 import { StoreInputError, StoreUnavailableError } from '../src/errors.js';
-import { createChatStore } from '../src/store.js';
-import { until } from './helpers.js';
+import { type AdmitInput, createChatStore, type StoreEntry } from '../src/store.js';
+import { channel, player, until } from './helpers.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -82,25 +88,25 @@ describe('round trips', () => {
     const observer = connection(server.url);
     const store = createChatStore({ client });
     const rate = { burst: 5, perSecond: 1 };
-    const entry = { kind: 'chat' as const, from: { id: 'alice', name: 'A' }, text: 'hi' };
+    const entry = { kind: 'chat' as const, from: { id: player('alice'), name: 'A' }, text: 'hi' };
     // Warm up: the first use of each script loads it (NOSCRIPT, then EVAL).
-    const warm = await store.append('Town', entry);
-    if (!warm.ok) throw new Error('refused');
-    await store.admit({ playerId: 'alice', ingestId: 'w', rate });
-    await store.recent('Town', { limit: 5 });
-    await store.recent('Town', { limit: 5, after: warm.message.id });
-    await store.setProfile('alice', { name: 'A', role: 'player' }, 60);
-    await store.mute('bob', { seconds: 5, by: 'mod' });
-    await store.markPublished('Town', warm.message.id);
-    await store.remove('Town', '1-1');
+    const warm = await store.append(channel('Town'), entry);
+    if (warm.status !== 'stored') throw new Error('refused');
+    await store.admit({ playerId: player('alice'), ingestId: 'w', rate });
+    await store.recent(channel('Town'), { limit: 5 });
+    await store.recent(channel('Town'), { limit: 5, after: warm.message.id });
+    await store.setProfile(player('alice'), { name: 'A', role: 'player' }, 60);
+    await store.mute(player('bob'), { seconds: 5, by: player('mod') });
+    await store.completeAdmission(player('alice'), 'w');
+    await store.remove(channel('Town'), '1-1');
 
     const operations: Array<[string, () => Promise<unknown>]> = [
-      ['admit', () => store.admit({ playerId: 'alice', ingestId: 'x1', rate })],
+      ['admit', () => store.admit({ playerId: player('alice'), ingestId: 'x1', rate })],
       [
         'admit (whisper)',
         () =>
           store.admit({
-            playerId: 'alice',
+            playerId: player('alice'),
             ingestId: 'x2',
             rate,
             receivedAt: Date.now(),
@@ -108,27 +114,33 @@ describe('round trips', () => {
             whisperId: '1-1',
           }),
       ],
-      ['append', () => store.append('Town', { ...entry, clientMsgId: 'c1', ingestId: 'i1' })],
-      ['append (duplicate)', () => store.append('Town', { ...entry, clientMsgId: 'c1' })],
       [
-        'append (rate limited, tracked)',
+        'append',
+        () => store.append(channel('Town'), { ...entry, clientMsgId: 'c1', ingestId: 'i1' }),
+      ],
+      ['append (duplicate)', () => store.append(channel('Town'), { ...entry, clientMsgId: 'c1' })],
+      [
+        'append (rate limited)',
         () =>
-          store.append('Town', entry, {
+          store.append(channel('Town'), entry, {
             channelRatePerSecond: 50,
             receivedAt: Date.now(),
-            trackPublish: true,
           }),
       ],
-      ['recent', () => store.recent('Town', { limit: 50 })],
-      ['recent after', () => store.recent('Town', { limit: 50, after: warm.message.id })],
-      ['remove', () => store.remove('Town', warm.message.id)],
-      ['setProfile', () => store.setProfile('alice', { name: 'A', role: 'player' }, 60)],
-      ['getProfile', () => store.getProfile('alice')],
-      ['mute', () => store.mute('bob', { seconds: 5, by: 'mod' })],
-      ['getMute', () => store.getMute('bob')],
-      ['unmute', () => store.unmute('bob')],
-      ['markPublished', () => store.markPublished('Town', warm.message.id)],
-      ['markWhisperPublished', () => store.markWhisperPublished('alice', warm.message.id)],
+      ['recent', () => store.recent(channel('Town'), { limit: 50 })],
+      ['recent after', () => store.recent(channel('Town'), { limit: 50, after: warm.message.id })],
+      ['remove', () => store.remove(channel('Town'), warm.message.id)],
+      ['setProfile', () => store.setProfile(player('alice'), { name: 'A', role: 'player' }, 60)],
+      ['getProfile', () => store.getProfile(player('alice'))],
+      ['mute', () => store.mute(player('bob'), { seconds: 5, by: player('mod') })],
+      ['getMute', () => store.getMute(player('bob'))],
+      ['unmute', () => store.unmute(player('bob'))],
+      [
+        'admit (in progress)',
+        () => store.admit({ playerId: player('alice'), ingestId: 'x1', rate }),
+      ],
+      ['completeAdmission', () => store.completeAdmission(player('alice'), 'x1')],
+      ['admit (completed)', () => store.admit({ playerId: player('alice'), ingestId: 'x1', rate })],
     ];
     for (const [name, run] of operations) {
       await observer.command(['CONFIG', 'RESETSTAT']);
@@ -147,34 +159,61 @@ describe('round trips', () => {
   });
 });
 
-describe('hostile names', () => {
-  it('never reach Redis: the store refuses them with a typed error first', async () => {
+describe('hostile input', () => {
+  it('names: the store takes only names the protocol checked, never a plain string', () => {
+    const store = createChatStore({ client: connection('redis://127.0.0.1:1') });
+    expectTypeOf(store.append).parameter(0).toEqualTypeOf<ChannelName>();
+    expectTypeOf(store.recent).parameter(0).toEqualTypeOf<ChannelName>();
+    expectTypeOf(store.remove).parameter(0).toEqualTypeOf<ChannelName>();
+    expectTypeOf<StoreEntry['from']['id']>().toEqualTypeOf<PlayerId | 'system'>();
+    expectTypeOf<AdmitInput['playerId']>().toEqualTypeOf<PlayerId>();
+    for (const method of [store.getProfile, store.unmute, store.getMute, store.mute]) {
+      expectTypeOf(method).parameter(0).toEqualTypeOf<PlayerId>();
+    }
+    // What the protocol refuses is everything that could bend a key: braces, spaces, slashes.
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 80 }).filter((name) => !NAME_PATTERN.test(name)),
+        (name) => !validateChannel(name).ok && !validatePlayerId(name).ok,
+      ),
+    );
+  });
+
+  it('the plain strings it takes never reach Redis: refused with a typed error first', async () => {
     const server = await privateServer();
     const client = connection(server.url);
     const observer = connection(server.url);
     const store = createChatStore({ client });
     await observer.command(['CONFIG', 'RESETSTAT']);
-    const hostile = ['', 'a*', 'Town}x', '{Town}', 'a b', 'a/b', '#', '+', '$SYS', 'x'.repeat(65)];
-    for (const name of hostile) {
-      await expect(store.recent(name, { limit: 5 })).rejects.toMatchObject({ code: 'invalid' });
-      await expect(
-        store.append(name, { kind: 'chat', from: { id: 'a', name: 'A' }, text: 't' }),
-      ).rejects.toMatchObject({ code: 'invalid' });
-      await expect(store.getProfile(name)).rejects.toMatchObject({ code: 'invalid' });
+    const town = channel('Town');
+    const alice = player('alice');
+    const rate = { burst: 1, perSecond: 1 };
+    const entry = { kind: 'chat' as const, from: { id: alice, name: 'Alice' }, text: 'hi' };
+    const refusals: Array<[string, () => Promise<unknown>]> = [
+      ['a message id', () => store.remove(town, '1-1 OR 1')],
+      ['an after id', () => store.recent(town, { limit: 5, after: '0; DEL' })],
+      ['a clientMsgId', () => store.append(town, { ...entry, clientMsgId: 'has space' })],
+      ['an ingestId', () => store.append(town, { ...entry, ingestId: 'a}b' })],
+      ['a display name', () => store.append(town, { ...entry, from: { id: alice, name: '' } })],
+      ['a lone surrogate', () => store.append(town, { ...entry, text: 'a\ud800' })],
+      ['a huge text', () => store.append(town, { ...entry, text: 'x'.repeat(10_001) })],
+      ['a delete target', () => store.append(town, { ...entry, kind: 'delete', text: '' })],
+      ['an admit ingestId', () => store.admit({ playerId: alice, ingestId: 'a b', rate })],
+      [
+        'a resend key',
+        () => store.admit({ playerId: alice, ingestId: 'i', rate, resendKey: 'send/{x}:m' }),
+      ],
+      ['a whisper id', () => store.admit({ playerId: alice, ingestId: 'i', rate, whisperId: 'w' })],
+      ['an admission key', () => store.completeAdmission(alice, 'a}b')],
+      ['a profile name', () => store.setProfile(alice, { name: '\u0000', role: 'player' }, 60)],
+      [
+        'a mute reason',
+        () => store.mute(alice, { seconds: 5, by: 'system', reason: 'x'.repeat(1000) }),
+      ],
+    ];
+    for (const [what, refused] of refusals) {
+      await expect(refused(), what).rejects.toBeInstanceOf(StoreInputError);
     }
-    await expect(store.remove('Town', '1-1 OR 1')).rejects.toMatchObject({ code: 'invalid' });
-    await fc.assert(
-      fc.asyncProperty(
-        fc.string({ unit: 'binary', maxLength: 80 }).filter((name) => !NAME_PATTERN.test(name)),
-        async (name) => {
-          await expect(store.recent(name, { limit: 1 })).rejects.toBeInstanceOf(StoreInputError);
-          await expect(store.mute(name, { seconds: 1, by: 'mod' })).rejects.toBeInstanceOf(
-            StoreInputError,
-          );
-        },
-      ),
-      { numRuns: 100 },
-    );
     expect(await commandCalls(observer)).toEqual({});
     expect(await observer.command(['DBSIZE'])).toBe(0);
   });
@@ -185,15 +224,15 @@ describe('Redis down and back', () => {
     const server = await startRedisServer();
     const client = connection(server.url);
     const store = createChatStore({ client });
-    await store.setProfile('alice', { name: 'Alice', role: 'player' }, 60);
+    await store.setProfile(player('alice'), { name: 'Alice', role: 'player' }, 60);
     await server.stop();
-    const error = await store.getProfile('alice').catch((caught: unknown) => caught);
+    const error = await store.getProfile(player('alice')).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect(error).toMatchObject({ code: 'store_unavailable' });
     expect((error as Error).cause).toBeDefined();
     // Still down: the next call fails the same way instead of queueing.
     await expect(
-      store.admit({ playerId: 'alice', ingestId: 'x', rate: { burst: 1, perSecond: 1 } }),
+      store.admit({ playerId: player('alice'), ingestId: 'x', rate: { burst: 1, perSecond: 1 } }),
     ).rejects.toBeInstanceOf(StoreUnavailableError);
 
     const restarted = await startRedisServer({ port: server.port });
@@ -201,14 +240,14 @@ describe('Redis down and back', () => {
     // Data was not persisted; what matters is that the same client works again.
     await until(async () => {
       try {
-        await store.setProfile('alice', { name: 'Alice', role: 'player' }, 60);
+        await store.setProfile(player('alice'), { name: 'Alice', role: 'player' }, 60);
         return true;
       } catch (caught) {
         if (!(caught instanceof StoreUnavailableError)) throw caught;
         return false;
       }
     }, 8000);
-    expect(await store.getProfile('alice')).toEqual({ name: 'Alice', role: 'player' });
+    expect(await store.getProfile(player('alice'))).toEqual({ name: 'Alice', role: 'player' });
   });
 
   it('fails a command that gets no answer within the command timeout', async () => {
@@ -216,12 +255,12 @@ describe('Redis down and back', () => {
     const client = connection(server.url, { commandTimeoutMs: 200 });
     const admin = connection(server.url);
     const store = createChatStore({ client });
-    await store.getProfile('alice');
+    await store.getProfile(player('alice'));
     // Redis stops serving other clients for a second, like a server that hangs.
     await admin.command(['CLIENT', 'PAUSE', '1000', 'ALL']);
-    await expect(store.getProfile('alice')).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.getProfile(player('alice'))).rejects.toBeInstanceOf(StoreUnavailableError);
     await admin.command(['CLIENT', 'UNPAUSE']);
-    expect(await store.getProfile('alice')).toBeNull();
+    expect(await store.getProfile(player('alice'))).toBeNull();
   });
 
   it('lets a burst of calls share one wait for the connection, without a listener leak', async () => {
@@ -254,14 +293,14 @@ describe('failover', () => {
     const client = connection(replica.url);
     const observer = connection(replica.url);
     const store = createChatStore({ client });
-    await store.getProfile('alice');
+    await store.getProfile(player('alice'));
     const before = Number((await info(observer, 'stats')).total_connections_received);
-    await expect(store.setProfile('alice', { name: 'A', role: 'player' }, 60)).rejects.toThrow(
-      StoreUnavailableError,
-    );
+    await expect(
+      store.setProfile(player('alice'), { name: 'A', role: 'player' }, 60),
+    ).rejects.toThrow(StoreUnavailableError);
     // The failover promotes the replica; the client must not keep its old connection.
     await observer.command(['REPLICAOF', 'NO', 'ONE']);
-    await store.setProfile('alice', { name: 'A', role: 'player' }, 60);
+    await store.setProfile(player('alice'), { name: 'A', role: 'player' }, 60);
     const after = Number((await info(observer, 'stats')).total_connections_received);
     expect(after).toBeGreaterThan(before);
   });
@@ -319,8 +358,8 @@ describe('rediss:// with AUTH', () => {
     });
     expect(await good.command(['PING'])).toBe('PONG');
     const store = createChatStore({ client: good });
-    await store.setProfile('alice', { name: 'A', role: 'admin' }, 60);
-    expect(await store.getProfile('alice')).toEqual({ name: 'A', role: 'admin' });
+    await store.setProfile(player('alice'), { name: 'A', role: 'admin' }, 60);
+    expect(await store.getProfile(player('alice'))).toEqual({ name: 'A', role: 'admin' });
     const wrongPassword = connection(`rediss://:nope@127.0.0.1:${tlsPort}`, { tlsCa });
     await expect(wrongPassword.command(['PING'])).rejects.toBeInstanceOf(StoreUnavailableError);
   });

@@ -1,4 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import {
+  type ChannelName,
+  type PlayerId,
+  validateChannel,
+  validatePlayerId,
+} from '@game-chat/protocol/names';
+import type { Result } from '@game-chat/protocol/result';
 import { createRedisClient, type RedisConnection } from '../src/connection.js';
 import { type ChatStore, type ChatStoreOptions, createChatStore } from '../src/store.js';
 
@@ -21,8 +28,18 @@ export async function until(check: () => Promise<boolean>, timeoutMs = 5000): Pr
   }
 }
 
-const alice = { id: 'alice', name: 'Alice' };
-export const bob = { id: 'bob', name: 'Bob' };
+function valid<T>(result: Result<T>): T {
+  if (!result.ok) throw new Error(result.message);
+  return result.value;
+}
+
+/** A channel name as callers hand it to the store: checked by the protocol. */
+export const channel = (name: string): ChannelName => valid(validateChannel(name));
+/** A player id as callers hand it to the store: checked by the protocol. */
+export const player = (id: string): PlayerId => valid(validatePlayerId(id));
+
+const alice = { id: player('alice'), name: 'Alice' };
+export const bob = { id: player('bob'), name: 'Bob' };
 
 export function chat(text: string, extra: { clientMsgId?: string; ingestId?: string } = {}) {
   return { kind: 'chat' as const, from: alice, text, ...extra };

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClient } from '../src/connection.js';
 import { StoreUnavailableError } from '../src/errors.js';
 import { createChatStore } from '../src/store.js';
-import { chat } from './helpers.js';
+import { channel, chat } from './helpers.js';
 import { describeStoreContract } from './store-contract.js';
 
 // Keys of one channel (one player) share a {hash tag}, so every script runs on one node.
@@ -32,8 +32,8 @@ describe('cluster connections', () => {
   it('spreads channels over the masters, each channel whole on one of them', async () => {
     const store = createChatStore({ client: connection(cluster.url), keyPrefix: 'spread' });
     for (let i = 0; i < 12; i++) {
-      const stored = await store.append(`Town${i}`, chat(`m${i}`));
-      expect(stored.ok).toBe(true);
+      const stored = await store.append(channel(`Town${i}`), chat(`m${i}`));
+      expect(stored.status).toBe('stored');
     }
     const sizes = await Promise.all(
       cluster.nodes.map(async (node) => {
@@ -45,9 +45,9 @@ describe('cluster connections', () => {
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(24);
     expect(sizes.filter((size) => size > 0).length).toBeGreaterThan(1);
     for (let i = 0; i < 12; i++) {
-      expect((await store.recent(`Town${i}`, { limit: 5 })).messages.map((m) => m.text)).toEqual([
-        `m${i}`,
-      ]);
+      expect(
+        (await store.recent(channel(`Town${i}`), { limit: 5 })).messages.map((m) => m.text),
+      ).toEqual([`m${i}`]);
     }
   });
 

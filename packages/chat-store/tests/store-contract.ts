@@ -1,7 +1,7 @@
 import { compareMessageIds } from '@game-chat/protocol/payloads';
 import type { TestRedis } from '@game-chat/testing/redis-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bob, chat, isolatedStore, until } from './helpers.js';
+import { bob, channel, chat, isolatedStore, player, until } from './helpers.js';
 
 /**
  * What the store promises, whatever Redis it runs on: run against a single node
@@ -24,23 +24,21 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
     return context;
   }
 
-  async function appendOk(store: ReturnType<typeof setup>['store'], channel: string, text: string) {
-    const result = await store.append(channel, chat(text));
-    if (!result.ok) throw new Error('append was refused');
+  async function appendOk(store: ReturnType<typeof setup>['store'], name: string, text: string) {
+    const result = await store.append(channel(name), chat(text));
+    if (result.status !== 'stored') throw new Error(`append answered ${result.status}`);
     return result.message;
   }
 
   describe('append and recent', () => {
     it('stores the SPEC §3 message and returns it oldest first', async () => {
       const { store } = setup();
-      const result = await store.append('Town137', {
+      const result = await store.append(channel('Town137'), {
         ...chat('hello', { clientMsgId: 'a1b2c3', ingestId: 'e1' }),
         moderated: true,
       });
       expect(result).toEqual({
-        ok: true,
-        duplicate: false,
-        unpublished: false,
+        status: 'stored',
         message: {
           v: 1,
           id: expect.stringMatching(/^\d+-1$/),
@@ -53,10 +51,10 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
           moderated: true,
         },
       });
-      const message = result.ok ? result.message : undefined;
+      const message = result.status === 'stored' ? result.message : undefined;
       expect(message?.id.startsWith(`${message?.sentAt}-`)).toBe(true);
       const second = await appendOk(store, 'Town137', 'again');
-      const { messages, recovered, retentionSeconds } = await store.recent('Town137', {
+      const { messages, recovered, retentionSeconds } = await store.recent(channel('Town137'), {
         limit: 50,
       });
       expect(messages).toEqual([message, second]);
@@ -71,7 +69,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       await appendOk(store, 'B', 'other');
       expect([...ids].sort(compareMessageIds)).toEqual(ids);
       expect(ids.map((id) => id.split('-')[1])).toEqual(['1', '2', '3', '4', '5']);
-      const { messages } = await store.recent('A', { limit: 50 });
+      const { messages } = await store.recent(channel('A'), { limit: 50 });
       expect(messages.map((m) => m.text)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
     });
 
@@ -79,9 +77,9 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       const { store } = setup();
       const all = [];
       for (let i = 0; i < 6; i++) all.push(await appendOk(store, 'Page', `m${i}`));
-      const newest = await store.recent('Page', { limit: 2 });
+      const newest = await store.recent(channel('Page'), { limit: 2 });
       expect(newest.messages.map((m) => m.text)).toEqual(['m4', 'm5']);
-      const page = await store.recent('Page', { limit: 2, after: all[1]?.id });
+      const page = await store.recent(channel('Page'), { limit: 2, after: all[1]?.id });
       expect(page.messages.map((m) => m.text)).toEqual(['m2', 'm3']);
       expect(page.recovered).toBe(true);
     });
@@ -89,20 +87,20 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
     it('stores system and delete events with their fields', async () => {
       const { store } = setup();
       const target = await appendOk(store, 'Sys', 'bad words');
-      const announced = await store.append('Sys', {
+      const announced = await store.append(channel('Sys'), {
         kind: 'system',
         from: { id: 'system', name: 'System' },
         text: 'Server restarts in 5 minutes',
       });
-      const deleted = await store.append('Sys', {
+      const deleted = await store.append(channel('Sys'), {
         kind: 'delete',
-        from: { id: 'mod1', name: 'Mod' },
+        from: { id: player('mod1'), name: 'Mod' },
         text: '',
         targetId: target.id,
       });
-      expect(announced.ok && announced.message.from.id).toBe('system');
-      expect(deleted.ok && deleted.message).toMatchObject({ kind: 'delete', targetId: target.id });
-      const { messages } = await store.recent('Sys', { limit: 10 });
+      expect(announced).toMatchObject({ status: 'stored', message: { from: { id: 'system' } } });
+      expect(deleted).toMatchObject({ message: { kind: 'delete', targetId: target.id } });
+      const { messages } = await store.recent(channel('Sys'), { limit: 10 });
       expect(messages.map((m) => m.kind)).toEqual(['chat', 'system', 'delete']);
     });
   });
@@ -110,71 +108,47 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
   describe('idempotency', () => {
     it('stores a resend with the same (sender, clientMsgId) once', async () => {
       const { store } = setup();
-      const first = await store.append('Dup', chat('hi', { clientMsgId: 'c-1' }));
-      const again = await store.append('Dup', chat('hi', { clientMsgId: 'c-1' }));
-      expect(again).toEqual({ ...first, duplicate: true });
-      const fromBob = await store.append('Dup', {
+      const first = await store.append(channel('Dup'), chat('hi', { clientMsgId: 'c-1' }));
+      const again = await store.append(channel('Dup'), chat('hi', { clientMsgId: 'c-1' }));
+      expect(again).toEqual({ ...first, status: 'duplicate' });
+      const fromBob = await store.append(channel('Dup'), {
         ...chat('hi', { clientMsgId: 'c-1' }),
         from: bob,
       });
-      expect(fromBob.ok && fromBob.duplicate).toBe(false);
-      expect((await store.recent('Dup', { limit: 10 })).messages).toHaveLength(2);
+      expect(fromBob.status).toBe('stored');
+      expect((await store.recent(channel('Dup'), { limit: 10 })).messages).toHaveLength(2);
     });
 
     it('stores a redelivered rule event (same ingestId) once', async () => {
       const { store } = setup();
-      const first = await store.append('Dup', chat('hi', { ingestId: 'evt-1' }));
-      const again = await store.append('Dup', chat('hi', { ingestId: 'evt-1' }));
-      expect(again.ok && again.duplicate).toBe(true);
-      expect(again.ok && first.ok && again.message.id === first.message.id).toBe(true);
-      expect((await store.recent('Dup', { limit: 10 })).messages).toHaveLength(1);
+      const first = await store.append(channel('Dup'), chat('hi', { ingestId: 'evt-1' }));
+      const again = await store.append(channel('Dup'), chat('hi', { ingestId: 'evt-1' }));
+      expect(first.status).toBe('stored');
+      expect(again).toEqual({ ...first, status: 'duplicate' });
+      expect((await store.recent(channel('Dup'), { limit: 10 })).messages).toHaveLength(1);
     });
 
     it('still answers with the original id after the message was removed', async () => {
       const { store } = setup();
-      const original = await store.append('Gone', chat('bye', { ingestId: 'evt-2' }));
-      if (!original.ok) throw new Error('refused');
-      expect(await store.remove('Gone', original.message.id)).toBe(true);
-      const again = await store.append('Gone', chat('bye', { ingestId: 'evt-2' }));
-      expect(again).toEqual({
-        ok: true,
-        duplicate: true,
-        unpublished: false,
-        message: original.message,
-      });
-    });
-
-    it('marks a tracked message unpublished until markPublished, and tells a retry', async () => {
-      const { store } = setup();
-      const entry = chat('x', { clientMsgId: 'p-1', ingestId: 'evt-p' });
-      const first = await store.append('Pub', entry, { trackPublish: true });
-      if (!first.ok) throw new Error('refused');
-      expect(first).toMatchObject({ duplicate: false, unpublished: true });
-      // A retry before the publish went through: publish it.
-      expect(await store.append('Pub', entry, { trackPublish: true })).toMatchObject({
-        duplicate: true,
-        unpublished: true,
-        message: first.message,
-      });
-      expect(await store.markPublished('Pub', first.message.id)).toBe(true);
-      expect(await store.markPublished('Pub', first.message.id)).toBe(false);
-      // After it: a duplicate with nothing left to do.
-      expect(await store.append('Pub', entry, { trackPublish: true })).toMatchObject({
-        duplicate: true,
-        unpublished: false,
-      });
-      // Untracked appends (announcements) are never marked.
-      expect(await appendOk(store, 'Pub', 'y')).toBeDefined();
-      const untracked = await store.append('Pub', chat('z', { ingestId: 'evt-z' }));
-      expect(untracked).toMatchObject({ duplicate: false, unpublished: false });
-      if (untracked.ok) expect(await store.markPublished('Pub', untracked.message.id)).toBe(false);
+      const original = await store.append(channel('Gone'), chat('bye', { ingestId: 'evt-2' }));
+      if (original.status !== 'stored') throw new Error('refused');
+      expect(await store.remove(channel('Gone'), original.message.id)).toBe(true);
+      const again = await store.append(channel('Gone'), chat('bye', { ingestId: 'evt-2' }));
+      expect(again).toEqual({ status: 'duplicate', message: original.message });
     });
 
     it('remembers events for dedupeSeconds, beyond a shorter history window', async () => {
       const { store, client, prefix } = setup({ historySeconds: 1, dedupeSeconds: 300 });
-      const first = await store.append('Long', chat('x', { clientMsgId: 'l-1', ingestId: 'e-l' }));
-      if (!first.ok) throw new Error('refused');
-      await store.admit({ playerId: 'alice', ingestId: 'e-l', rate: { burst: 5, perSecond: 1 } });
+      const first = await store.append(
+        channel('Long'),
+        chat('x', { clientMsgId: 'l-1', ingestId: 'e-l' }),
+      );
+      if (first.status !== 'stored') throw new Error('refused');
+      await store.admit({
+        playerId: player('alice'),
+        ingestId: 'e-l',
+        rate: { burst: 5, perSecond: 1 },
+      });
       for (const key of [`ch:{Long}:dedupe`, 'pl:{alice}:seen']) {
         const ttls = await Promise.all(
           ['0', '1'].map(async (g) =>
@@ -185,12 +159,32 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
         expect(Math.max(...ttls), key).toBeGreaterThan(590_000);
       }
       // The message left history with its 1 s window; its redelivery is still a duplicate.
-      await until(async () => (await store.recent('Long', { limit: 5 })).messages.length === 0);
-      expect(await store.append('Long', chat('x', { ingestId: 'e-l' }))).toMatchObject({
-        ok: true,
-        duplicate: true,
+      await until(
+        async () => (await store.recent(channel('Long'), { limit: 5 })).messages.length === 0,
+      );
+      expect(await store.append(channel('Long'), chat('x', { ingestId: 'e-l' }))).toMatchObject({
+        status: 'duplicate',
         message: { id: first.message.id },
       });
+    });
+    it('finds records in the previous generation, and forgets them after two', async () => {
+      // One-second generations: a record lives from the generation it was written in through
+      // the next one, then both hashes have moved on.
+      const { store } = setup({ historySeconds: 1, dedupeSeconds: 1 });
+      const rate = { burst: 5, perSecond: 5 };
+      const admit = () => store.admit({ playerId: player('gen'), ingestId: 'g-1', rate });
+      const append = () => store.append(channel('Gen'), chat('x', { ingestId: 'g-1' }));
+      // Start early in a second, so that both writes land in the same generation.
+      await until(async () => Date.now() % 1000 < 200);
+      const written = Math.floor(Date.now() / 1000);
+      expect((await admit()).status).toBe('admitted');
+      expect((await append()).status).toBe('stored');
+      await until(async () => Date.now() >= (written + 1) * 1000 + 50);
+      expect((await admit()).status).toBe('in-progress');
+      expect((await append()).status).toBe('duplicate');
+      await until(async () => Date.now() >= (written + 2) * 1000 + 50);
+      expect((await admit()).status).toBe('admitted');
+      expect((await append()).status).toBe('stored');
     });
   });
 
@@ -199,9 +193,9 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       const { store } = setup();
       const a = await appendOk(store, 'Rm', 'a');
       const b = await appendOk(store, 'Rm', 'b');
-      expect(await store.remove('Rm', a.id)).toBe(true);
-      expect(await store.remove('Rm', a.id)).toBe(false);
-      expect((await store.recent('Rm', { limit: 10 })).messages).toEqual([b]);
+      expect(await store.remove(channel('Rm'), a.id)).toBe(true);
+      expect(await store.remove(channel('Rm'), a.id)).toBe(false);
+      expect((await store.recent(channel('Rm'), { limit: 10 })).messages).toEqual([b]);
     });
   });
 
@@ -212,12 +206,12 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       for (let i = 0; i < 6; i++) sent.push(await appendOk(store, 'Cap', `m${i}`));
       // MAXLEN ~ trims whole stream nodes only: the stream still holds all six.
       expect(await client.command(['XLEN', `${prefix}:ch:{Cap}:log`])).toBe(6);
-      const { messages } = await store.recent('Cap', { limit: 50 });
+      const { messages } = await store.recent(channel('Cap'), { limit: 50 });
       expect(messages.map((m) => m.text)).toEqual(['m3', 'm4', 'm5']);
-      const after = await store.recent('Cap', { limit: 50, after: sent[0]?.id });
+      const after = await store.recent(channel('Cap'), { limit: 50, after: sent[0]?.id });
       expect(after.messages.map((m) => m.text)).toEqual(['m3', 'm4', 'm5']);
       expect(after.recovered).toBe(false);
-      const fromCapEdge = await store.recent('Cap', { limit: 50, after: sent[2]?.id });
+      const fromCapEdge = await store.recent(channel('Cap'), { limit: 50, after: sent[2]?.id });
       expect(fromCapEdge.recovered).toBe(true);
     });
 
@@ -227,7 +221,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       const length = Number(await client.command(['XLEN', `${prefix}:ch:{Big}:log`]));
       expect(length).toBeLessThan(250);
       expect(length).toBeGreaterThanOrEqual(5);
-      const { messages } = await store.recent('Big', { limit: 200 });
+      const { messages } = await store.recent(channel('Big'), { limit: 200 });
       expect(messages.map((m) => m.text)).toEqual(['m245', 'm246', 'm247', 'm248', 'm249']);
     });
 
@@ -239,20 +233,26 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       expect(await pttl(log)).toBeGreaterThan(0);
       expect(await pttl(log)).toBeLessThanOrEqual(1000);
       expect(await pttl(`${prefix}:ch:{Old}:meta`)).toBeGreaterThan(3_500_000);
-      await until(async () => (await store.recent('Old', { limit: 10 })).messages.length === 0);
+      await until(
+        async () => (await store.recent(channel('Old'), { limit: 10 })).messages.length === 0,
+      );
       await until(async () => (await client.command(['EXISTS', log])) === 0);
       // A reader that saw `first` has missed nothing: nothing was appended after it.
-      expect((await store.recent('Old', { limit: 10, after: first.id })).recovered).toBe(true);
+      expect((await store.recent(channel('Old'), { limit: 10, after: first.id })).recovered).toBe(
+        true,
+      );
       const second = await appendOk(store, 'Old', 'new');
-      await until(async () => (await store.recent('Old', { limit: 10 })).messages.length === 0);
-      const missed = await store.recent('Old', { limit: 10, after: first.id });
+      await until(
+        async () => (await store.recent(channel('Old'), { limit: 10 })).messages.length === 0,
+      );
+      const missed = await store.recent(channel('Old'), { limit: 10, after: first.id });
       expect(missed).toEqual({ messages: [], recovered: false, retentionSeconds: 1 });
       expect(second.id.split('-')[1]).toBe('2');
     });
 
     it('keeps no key of a quiet channel beyond its lifetime', async () => {
       const { store, client, prefix } = setup({ historySeconds: 1 });
-      await store.append('Quiet', chat('x', { clientMsgId: 'q1', ingestId: 'e-q' }), {
+      await store.append(channel('Quiet'), chat('x', { clientMsgId: 'q1', ingestId: 'e-q' }), {
         channelRatePerSecond: 10,
       });
       const base = `${prefix}:ch:{Quiet}`;
@@ -279,15 +279,15 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       const a = await appendOk(store, 'Del', 'a');
       const b = await appendOk(store, 'Del', 'b');
       const c = await appendOk(store, 'Del', 'c');
-      expect(await store.remove('Del', b.id)).toBe(true);
+      expect(await store.remove(channel('Del'), b.id)).toBe(true);
       // A reader that saw `a` missed nothing: `b` is gone on purpose, `c` is still there.
-      expect(await store.recent('Del', { limit: 10, after: a.id })).toMatchObject({
+      expect(await store.recent(channel('Del'), { limit: 10, after: a.id })).toMatchObject({
         messages: [c],
         recovered: true,
       });
       // Only deleted messages after it, nothing left to return: still nothing missed.
-      expect(await store.remove('Del', c.id)).toBe(true);
-      expect(await store.recent('Del', { limit: 10, after: a.id })).toMatchObject({
+      expect(await store.remove(channel('Del'), c.id)).toBe(true);
+      expect(await store.recent(channel('Del'), { limit: 10, after: a.id })).toMatchObject({
         messages: [],
         recovered: true,
       });
@@ -300,8 +300,8 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       const c = await appendOk(store, 'DelCap', 'c');
       const d = await appendOk(store, 'DelCap', 'd');
       // The cap of 2 drops `b` (missed); deleting `c` must not hide that.
-      expect(await store.remove('DelCap', c.id)).toBe(true);
-      expect(await store.recent('DelCap', { limit: 10, after: a.id })).toMatchObject({
+      expect(await store.remove(channel('DelCap'), c.id)).toBe(true);
+      expect(await store.recent(channel('DelCap'), { limit: 10, after: a.id })).toMatchObject({
         messages: [d],
         recovered: false,
       });
@@ -310,19 +310,19 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
     it('is true when nothing after `after` was lost, false when something was', async () => {
       const { store } = setup({ historyMax: 2 });
       const a = await appendOk(store, 'Rec', 'a');
-      expect((await store.recent('Rec', { limit: 1, after: a.id })).recovered).toBe(true);
+      expect((await store.recent(channel('Rec'), { limit: 1, after: a.id })).recovered).toBe(true);
       await appendOk(store, 'Rec', 'b');
       await appendOk(store, 'Rec', 'c');
       // b and c are within the cap of 2: a's successor b is still there.
-      expect((await store.recent('Rec', { limit: 1, after: a.id })).recovered).toBe(true);
+      expect((await store.recent(channel('Rec'), { limit: 1, after: a.id })).recovered).toBe(true);
       await appendOk(store, 'Rec', 'd');
-      expect((await store.recent('Rec', { limit: 1, after: a.id })).recovered).toBe(false);
+      expect((await store.recent(channel('Rec'), { limit: 1, after: a.id })).recovered).toBe(false);
     });
 
     it('follows the meta rules: unknown channel, and a counter that restarted', async () => {
       const { store, client, prefix } = setup();
       const now = Date.now();
-      const unknown = 'Nobody';
+      const unknown = channel('Nobody');
       expect(
         (await store.recent(unknown, { limit: 5, after: `${now - 60_000}-3` })).recovered,
       ).toBe(true);
@@ -335,7 +335,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       await until(async () => Date.now() > old.sentAt + 2);
       const fresh = await appendOk(store, 'Epoch', 'after');
       expect(fresh.id.endsWith('-1')).toBe(true);
-      const result = await store.recent('Epoch', { limit: 5, after: old.id });
+      const result = await store.recent(channel('Epoch'), { limit: 5, after: old.id });
       expect(result.messages).toEqual([fresh]);
       expect(result.recovered).toBe(false);
     });
@@ -347,45 +347,48 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
 
     it('returns the stored profile, or null when the authorizer recorded none', async () => {
       const { store, client, prefix } = setup();
-      expect(await store.admit({ playerId: 'alice', ingestId: 'i1', rate })).toEqual({
-        ok: true,
+      expect(await store.admit({ playerId: player('alice'), ingestId: 'i1', rate })).toEqual({
+        status: 'admitted',
         profile: null,
-        retry: false,
+        key: 'i1',
       });
-      await store.setProfile('alice', { name: 'Alice W.', role: 'moderator' }, 60);
-      expect(await store.getProfile('alice')).toEqual({ name: 'Alice W.', role: 'moderator' });
-      expect(await store.admit({ playerId: 'alice', ingestId: 'i2', rate })).toMatchObject({
-        ok: true,
+      await store.setProfile(player('alice'), { name: 'Alice W.', role: 'moderator' }, 60);
+      expect(await store.getProfile(player('alice'))).toEqual({
+        name: 'Alice W.',
+        role: 'moderator',
+      });
+      expect(await store.admit({ playerId: player('alice'), ingestId: 'i2', rate })).toMatchObject({
+        status: 'admitted',
         profile: { name: 'Alice W.', role: 'moderator' },
       });
       const ttl = Number(await client.command(['PTTL', `${prefix}:pl:{alice}:profile`]));
       expect(ttl).toBeGreaterThan(55_000);
       expect(ttl).toBeLessThanOrEqual(60_000);
       await client.command(['HSET', `${prefix}:pl:{alice}:profile`, 'role', 'root']);
-      expect(await store.getProfile('alice')).toBeNull();
+      expect(await store.getProfile(player('alice'))).toBeNull();
     });
 
     it('lets a profile expire with its TTL', async () => {
       const { store } = setup();
-      await store.setProfile('bob', { name: 'Bob', role: 'player' }, 1);
-      await until(async () => (await store.getProfile('bob')) === null);
+      await store.setProfile(player('bob'), { name: 'Bob', role: 'player' }, 1);
+      await until(async () => (await store.getProfile(player('bob'))) === null);
     });
 
     it('rate-limits with a retryAfterMs that is honest', async () => {
       const { store } = setup();
       const receivedAt = Date.now();
       const admit = (ingestId: string, at = receivedAt) =>
-        store.admit({ playerId: 'carol', ingestId, rate: slow, receivedAt: at });
-      expect((await admit('r1')).ok).toBe(true);
-      expect((await admit('r2')).ok).toBe(true);
+        store.admit({ playerId: player('carol'), ingestId, rate: slow, receivedAt: at });
+      expect((await admit('r1')).status).toBe('admitted');
+      expect((await admit('r2')).status).toBe('admitted');
       const limited = await admit('r3');
-      if (limited.ok || limited.code !== 'rate_limited') throw new Error('expected rate_limited');
+      if (limited.status !== 'rate_limited') throw new Error('expected rate_limited');
       // Counted per second of receive time: a message received in the next second passes.
       expect(limited.retryAfterMs).toBeGreaterThan(0);
       expect(limited.retryAfterMs).toBeLessThanOrEqual(1000);
       const waitUntil = Date.now() + limited.retryAfterMs;
       await until(async () => Date.now() >= waitUntil);
-      expect((await admit('r3', Date.now())).ok).toBe(true);
+      expect((await admit('r3', Date.now())).status).toBe('admitted');
     });
 
     it('charges the second a message was received, whatever order they are handled in', async () => {
@@ -395,104 +398,117 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       // delayed messages may be once Redis is back.
       for (let second = 9; second >= 0; second--) {
         const admitted = await store.admit({
-          playerId: 'gina',
+          playerId: player('gina'),
           ingestId: `g${second}`,
           rate: slow,
           receivedAt: start + second * 1000,
         });
-        expect(admitted.ok, `message of second ${second}`).toBe(true);
+        expect(admitted.status, `message of second ${second}`).toBe('admitted');
       }
       // The same ten handled at once but received within one second: only the burst passes.
       const results = [];
       for (let n = 0; n < 10; n++) {
         results.push(
-          await store.admit({ playerId: 'hank', ingestId: `h${n}`, rate: slow, receivedAt: start }),
+          await store.admit({
+            playerId: player('hank'),
+            ingestId: `h${n}`,
+            rate: slow,
+            receivedAt: start,
+          }),
         );
       }
-      expect(results.filter((result) => result.ok)).toHaveLength(2);
+      expect(results.filter((result) => result.status === 'admitted')).toHaveLength(2);
     });
 
-    it('does not charge a redelivered event again', async () => {
+    it('admits a redelivered event again without a charge until it is completed', async () => {
       const { store } = setup();
       const receivedAt = Date.now();
       const admit = (ingestId: string) =>
-        store.admit({ playerId: 'dave', ingestId, rate: slow, receivedAt });
-      await admit('same');
-      expect(await admit('same')).toMatchObject({ ok: true, retry: true });
-      expect(await admit('same')).toMatchObject({ ok: true, retry: true });
+        store.admit({ playerId: player('dave'), ingestId, rate: slow, receivedAt });
+      expect(await admit('same')).toMatchObject({ status: 'admitted', key: 'same' });
+      expect(await admit('same')).toMatchObject({ status: 'in-progress', key: 'same' });
+      expect(await admit('same')).toMatchObject({ status: 'in-progress', key: 'same' });
+      expect(await store.completeAdmission(player('dave'), 'same')).toBe(true);
+      expect(await store.completeAdmission(player('dave'), 'same')).toBe(false);
+      expect(await admit('same')).toEqual({ status: 'completed' });
       // Only one token was used: one more fresh message fits in the burst of 2.
-      expect((await admit('other')).ok).toBe(true);
-      expect((await admit('third')).ok).toBe(false);
+      expect((await admit('other')).status).toBe('admitted');
+      expect((await admit('third')).status).toBe('rate_limited');
     });
 
     it('does not charge a resend of the same clientMsgId to the same target again', async () => {
       const { store } = setup();
       const receivedAt = Date.now();
       const admit = (ingestId: string, resendKey: string) =>
-        store.admit({ playerId: 'ivy', ingestId, rate: slow, receivedAt, resendKey });
-      expect(await admit('e1', 'send/Town:m1')).toMatchObject({ ok: true, retry: false });
-      expect(await admit('e2', 'send/Town:m1')).toMatchObject({ ok: true, retry: true });
+        store.admit({ playerId: player('ivy'), ingestId, rate: slow, receivedAt, resendKey });
+      expect(await admit('e1', 'send/Town:m1')).toMatchObject({ status: 'admitted', key: 'e1' });
+      // The resend is the first admission: its key is the first event's.
+      expect(await admit('e2', 'send/Town:m1')).toMatchObject({ status: 'in-progress', key: 'e1' });
       // The same clientMsgId to another channel is another message, charged.
-      expect(await admit('e3', 'send/Forest:m1')).toMatchObject({ ok: true, retry: false });
-      expect((await admit('e4', 'send/Town:m2')).ok).toBe(false);
+      expect(await admit('e3', 'send/Forest:m1')).toMatchObject({ status: 'admitted', key: 'e3' });
+      expect((await admit('e4', 'send/Town:m2')).status).toBe('rate_limited');
       await expect(admit('e5', 'send/Town:has space')).rejects.toThrow(/resendKey/);
     });
 
-    it("remembers a whisper's id and that it still has to be published", async () => {
+    it("keeps a whisper's first id with its admission, for resends and redeliveries", async () => {
       const { store } = setup();
-      const first = await store.admit({
-        playerId: 'jo',
-        ingestId: 'w1',
-        rate: slow,
-        resendKey: 'whisper/bob:x',
-        whisperId: '1764081600123-42',
-      });
-      expect(first).toEqual({ ok: true, profile: null, retry: false });
-      const resend = { playerId: 'jo', ingestId: 'w2', rate: slow, resendKey: 'whisper/bob:x' };
-      expect(await store.admit({ ...resend, whisperId: '1764081600999-7' })).toMatchObject({
-        retry: true,
-        whisper: { id: '1764081600123-42', unpublished: true },
-      });
-      expect(await store.markWhisperPublished('jo', '1764081600123-42')).toBe(true);
-      expect(await store.admit(resend)).toMatchObject({
-        retry: true,
-        whisper: { id: '1764081600123-42', unpublished: false },
-      });
+      const whisper = { playerId: player('jo'), rate: slow, resendKey: 'whisper/bob:x' };
+      const first = { ...whisper, ingestId: 'w1', whisperId: '1764081600123-42' };
+      const admission = { profile: null, key: 'w1', whisperId: '1764081600123-42' };
+      expect(await store.admit(first)).toEqual({ status: 'admitted', ...admission });
+      // A resend brings a whisper id of its own; the first one is kept.
+      const resend = { ...whisper, ingestId: 'w2', whisperId: '1764081600999-7' };
+      expect(await store.admit(resend)).toEqual({ status: 'in-progress', ...admission });
+      // Completed by whichever try delivered it: the resend and the first event alike are done.
+      expect(await store.completeAdmission(player('jo'), 'w1')).toBe(true);
+      expect(await store.admit(resend)).toEqual({ status: 'completed' });
+      expect(await store.admit(first)).toEqual({ status: 'completed' });
+    });
+
+    it('refuses a bad admission key before reaching Redis', async () => {
+      const { store } = setup();
+      await expect(store.completeAdmission(player('jo'), 'a key')).rejects.toThrow(/ingestId/);
     });
 
     it('refuses a muted player until the mute ends or is lifted', async () => {
       const { store, client, prefix } = setup();
-      const { until: mutedUntil } = await store.mute('erin', {
+      const { until: mutedUntil } = await store.mute(player('erin'), {
         seconds: 600,
         reason: 'spam',
-        by: 'mod1',
+        by: player('mod1'),
       });
       expect(mutedUntil).toBeGreaterThan(Date.now() + 590_000);
-      expect(await store.getMute('erin')).toEqual({
+      expect(await store.getMute(player('erin'))).toEqual({
         until: mutedUntil,
         reason: 'spam',
-        by: 'mod1',
+        by: player('mod1'),
       });
-      expect(await store.admit({ playerId: 'erin', ingestId: 'm1', rate })).toEqual({
-        ok: false,
-        code: 'muted',
+      expect(await store.admit({ playerId: player('erin'), ingestId: 'm1', rate })).toEqual({
+        status: 'muted',
         until: mutedUntil,
         reason: 'spam',
       });
       const ttl = Number(await client.command(['PTTL', `${prefix}:pl:{erin}:mute`]));
       expect(ttl).toBeGreaterThan(590_000);
-      expect(await store.unmute('erin')).toBe(true);
-      expect(await store.unmute('erin')).toBe(false);
-      expect(await store.getMute('erin')).toBeNull();
-      expect((await store.admit({ playerId: 'erin', ingestId: 'm2', rate })).ok).toBe(true);
+      expect(await store.unmute(player('erin'))).toBe(true);
+      expect(await store.unmute(player('erin'))).toBe(false);
+      expect(await store.getMute(player('erin'))).toBeNull();
+      expect((await store.admit({ playerId: player('erin'), ingestId: 'm2', rate })).status).toBe(
+        'admitted',
+      );
     });
 
     it('lets a short mute run out by itself', async () => {
       const { store } = setup();
-      await store.mute('fred', { seconds: 1, by: 'system' });
-      expect((await store.admit({ playerId: 'fred', ingestId: 'f1', rate })).ok).toBe(false);
-      await until(async () => (await store.getMute('fred')) === null);
-      expect((await store.admit({ playerId: 'fred', ingestId: 'f1', rate })).ok).toBe(true);
+      await store.mute(player('fred'), { seconds: 1, by: 'system' });
+      expect((await store.admit({ playerId: player('fred'), ingestId: 'f1', rate })).status).toBe(
+        'muted',
+      );
+      await until(async () => (await store.getMute(player('fred'))) === null);
+      // A refused event left no record: its redelivery is a first admission.
+      expect((await store.admit({ playerId: player('fred'), ingestId: 'f1', rate })).status).toBe(
+        'admitted',
+      );
     });
   });
 
@@ -500,26 +516,26 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
     it('refuses a flood into one channel with retryAfterMs, and not duplicates', async () => {
       const { store } = setup();
       const options = { channelRatePerSecond: 2, receivedAt: Date.now() };
-      const first = await store.append('Flood', chat('1', { ingestId: 'f-1' }), options);
-      expect(first.ok).toBe(true);
-      expect((await store.append('Flood', { ...chat('2'), from: bob }, options)).ok).toBe(true);
+      const first = await store.append(channel('Flood'), chat('1', { ingestId: 'f-1' }), options);
+      expect(first.status).toBe('stored');
+      expect(
+        (await store.append(channel('Flood'), { ...chat('2'), from: bob }, options)).status,
+      ).toBe('stored');
       // A redelivery of a stored message costs nothing.
-      expect(await store.append('Flood', chat('1', { ingestId: 'f-1' }), options)).toMatchObject({
-        ok: true,
-        duplicate: true,
-      });
-      const limited = await store.append('Flood', chat('3'), options);
-      expect(limited).toEqual({
-        ok: false,
-        code: 'rate_limited',
-        retryAfterMs: expect.any(Number),
-      });
-      if (!limited.ok) {
+      expect(await store.append(channel('Flood'), chat('1', { ingestId: 'f-1' }), options)).toEqual(
+        {
+          ...first,
+          status: 'duplicate',
+        },
+      );
+      const limited = await store.append(channel('Flood'), chat('3'), options);
+      expect(limited).toEqual({ status: 'rate_limited', retryAfterMs: expect.any(Number) });
+      if (limited.status === 'rate_limited') {
         expect(limited.retryAfterMs).toBeGreaterThan(0);
         expect(limited.retryAfterMs).toBeLessThanOrEqual(1000);
       }
-      expect((await store.append('Other', chat('x'), options)).ok).toBe(true);
-      expect((await store.recent('Flood', { limit: 10 })).messages).toHaveLength(2);
+      expect((await store.append(channel('Other'), chat('x'), options)).status).toBe('stored');
+      expect((await store.recent(channel('Flood'), { limit: 10 })).messages).toHaveLength(2);
     });
 
     it('lets through messages sent within the limit but handled together after an outage', async () => {
@@ -532,32 +548,35 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       );
       const late = await Promise.all(
         order.map((n) =>
-          store.append('Busy', chat(`m${n}`), {
+          store.append(channel('Busy'), chat(`m${n}`), {
             channelRatePerSecond: 50,
             receivedAt: start + Math.floor(n / 40) * 1000 + (n % 40) * 25,
           }),
         ),
       );
-      expect(late.filter((result) => !result.ok)).toHaveLength(0);
+      expect(late.filter((result) => result.status !== 'stored')).toHaveLength(0);
       const flood = await Promise.all(
         order.map((n) =>
-          store.append('Flooded', chat(`m${n}`), { channelRatePerSecond: 50, receivedAt: start }),
+          store.append(channel('Flooded'), chat(`m${n}`), {
+            channelRatePerSecond: 50,
+            receivedAt: start,
+          }),
         ),
       );
-      expect(flood.filter((result) => result.ok)).toHaveLength(50);
+      expect(flood.filter((result) => result.status === 'stored')).toHaveLength(50);
     });
 
     it('refuses a bad receivedAt or rate before reaching Redis', async () => {
       const { store } = setup();
-      await expect(store.append('Bad', chat('x'), { receivedAt: -1 })).rejects.toThrow(
+      await expect(store.append(channel('Bad'), chat('x'), { receivedAt: -1 })).rejects.toThrow(
         /receivedAt/,
       );
       await expect(
-        store.append('Bad', chat('x'), { channelRatePerSecond: Number.NaN }),
+        store.append(channel('Bad'), chat('x'), { channelRatePerSecond: Number.NaN }),
       ).rejects.toThrow(/channelRatePerSecond/);
       await expect(
         store.admit({
-          playerId: 'a',
+          playerId: player('a'),
           ingestId: 'i',
           rate: { burst: 1, perSecond: 1 },
           receivedAt: 1.5,

@@ -10,7 +10,7 @@ import {
   compareMessageIds,
   type HistoryResponse,
   isMessageId,
-  parseServerMessage,
+  toServerMessage,
 } from '@game-chat/protocol/payloads';
 import { normalizeText } from '@game-chat/protocol/text';
 import { ChatError, validOrThrow } from './errors.js';
@@ -49,8 +49,8 @@ export interface HistorySince {
 const MAX_HISTORY_PAGES = 20;
 
 function toChatMessage(value: unknown): ChatMessage | undefined {
-  const parsed = parseServerMessage(JSON.stringify(value));
-  return parsed.ok && parsed.value.kind !== 'notice' ? parsed.value : undefined;
+  const checked = toServerMessage(value);
+  return checked.ok && checked.value.kind !== 'notice' ? checked.value : undefined;
 }
 
 function unexpectedAnswer(): ChatError {

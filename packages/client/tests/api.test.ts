@@ -92,7 +92,14 @@ describe('ChatApi', () => {
   it('reads a history page with the bearer token and drops malformed entries', async () => {
     answer = json(200, {
       channel: 'Town',
-      messages: [message('5-1'), { v: 1, id: 'nope' }, message('5-2')],
+      messages: [
+        message('5-1'),
+        { v: 1, id: 'nope' },
+        null,
+        '{"v":1}',
+        { v: 1, kind: 'notice', code: 'muted', detail: 'a notice is no history' },
+        message('5-2'),
+      ],
       retentionSeconds: 30,
       recovered: false,
     });

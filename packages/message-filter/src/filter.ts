@@ -1,4 +1,4 @@
-import type { AdmitResult, ChatStore } from '@game-chat/chat-store/store';
+import type { Admission, ChatStore } from '@game-chat/chat-store/store';
 import type { ChatConfig } from '@game-chat/lambda-runtime/config';
 import type { Publisher } from '@game-chat/lambda-runtime/publisher';
 import {
@@ -73,6 +73,7 @@ export type FilterOutcome =
 /** A message that passed validation, admission and moderation. */
 interface Accepted {
   readonly event: ChatRuleEvent;
+  readonly admission: Admission;
   readonly from: { readonly id: PlayerId; readonly name: string };
   readonly clientMsgId: string | undefined;
   readonly text: string;
@@ -136,14 +137,14 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
   }
 
   /**
-   * Clears a "still to be published" mark. If that fails, a later retry may publish the message
-   * again with the same id, which clients de-duplicate.
+   * Marks the admission completed once its message went out. If that fails, a later retry may
+   * publish the message again with the same id, which clients de-duplicate.
    */
-  async function markPublished(mark: () => Promise<boolean>, id: string): Promise<void> {
+  async function complete(accepted: Accepted, id: string): Promise<void> {
     try {
-      await mark();
+      await store.completeAdmission(accepted.from.id, accepted.admission.key);
     } catch (error) {
-      log?.warn('could not clear the publish mark; a retry may publish it again', { id, error });
+      log?.warn('could not complete the admission; a retry may publish it again', { id, error });
     }
   }
 
@@ -164,24 +165,20 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
           ...(clientMsgId === undefined ? {} : { clientMsgId }),
           ...(moderated ? { moderated } : {}),
         },
-        {
-          channelRatePerSecond: config.channelRatePerSecond,
-          receivedAt: event.receivedAt,
-          trackPublish: true,
-        },
+        { channelRatePerSecond: config.channelRatePerSecond, receivedAt: event.receivedAt },
       ),
     );
-    if (!appended.ok) {
+    if (appended.status === 'rate_limited') {
       return refuse(budget, from.id, 'rate_limited', 'This channel is busy: try again shortly', {
         clientMsgId,
         retryAfterMs: appended.retryAfterMs,
       });
     }
+    // Stored now, or by an earlier try of this admission whose publish may not have gone out:
+    // published either way, under the stored id.
     const { message } = appended;
-    // Stored before (a redelivered event or a resend): publish again only if that never happened.
-    if (!appended.unpublished) return { status: 'duplicate' };
     await budget.run(() => publisher.publish(topics.room(channel), message, 1));
-    await markPublished(() => store.markPublished(channel, message.id), message.id);
+    await complete(accepted, message.id);
     return { status: 'published', message };
   }
 
@@ -189,14 +186,10 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
     budget: RetryBudget,
     to: PlayerId,
     accepted: Accepted,
-    admitted: Extract<AdmitResult, { ok: true }>,
   ): Promise<FilterOutcome> {
-    const { event, from, clientMsgId, text, moderated } = accepted;
-    // A retry publishes the first attempt's whisper, under its id, if that never went out.
-    const id = admitted.retry ? admitted.whisper?.id : whisperId(event);
-    if (id === undefined || (admitted.retry && admitted.whisper?.unpublished !== true)) {
-      return { status: 'duplicate' };
-    }
+    const { event, admission, from, clientMsgId, text, moderated } = accepted;
+    // A resend goes out under the first try's id, so recipients de-duplicate it.
+    const id = admission.whisperId ?? whisperId(event);
     const message: ChatMessage = {
       v: PROTOCOL_VERSION,
       id,
@@ -216,7 +209,7 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
         budget.run(() => publisher.publish(topics.inbox(player), message, 1)),
       ),
     );
-    await markPublished(() => store.markWhisperPublished(from.id, id), id);
+    await complete(accepted, id);
     return { status: 'published', message };
   }
 
@@ -248,7 +241,6 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
       );
     }
     const target = topic.value;
-    const moderation = profanity.moderate(request.value.text);
     const admitted = await budget.run(() =>
       store.admit({
         playerId: senderId,
@@ -258,21 +250,22 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
         ...(clientMsgId === undefined
           ? {}
           : { resendKey: `${target.kind}/${target.name}:${clientMsgId}` }),
-        // A whisper that will go out is remembered with its id until it has been published.
-        ...(target.kind === 'whisper' && moderation.ok ? { whisperId: whisperId(event) } : {}),
+        ...(target.kind === 'whisper' ? { whisperId: whisperId(event) } : {}),
       }),
     );
-    if (!admitted.ok) {
-      if (admitted.code === 'muted') {
-        const reason = admitted.reason === undefined ? '' : `: ${admitted.reason}`;
-        return refuse(
-          budget,
-          senderId,
-          'muted',
-          `You are muted until ${new Date(admitted.until).toISOString()}${reason}`,
-          { clientMsgId },
-        );
-      }
+    // Delivered by an earlier try (a redelivered event, or a resend): nothing left to do.
+    if (admitted.status === 'completed') return { status: 'duplicate' };
+    if (admitted.status === 'muted') {
+      const reason = admitted.reason === undefined ? '' : `: ${admitted.reason}`;
+      return refuse(
+        budget,
+        senderId,
+        'muted',
+        `You are muted until ${new Date(admitted.until).toISOString()}${reason}`,
+        { clientMsgId },
+      );
+    }
+    if (admitted.status === 'rate_limited') {
       return refuse(
         budget,
         senderId,
@@ -281,6 +274,7 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
         { clientMsgId, retryAfterMs: admitted.retryAfterMs },
       );
     }
+    const moderation = profanity.moderate(request.value.text);
     if (!moderation.ok) {
       return refuse(budget, senderId, 'blocked', 'Your message was blocked by moderation', {
         clientMsgId,
@@ -288,6 +282,7 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
     }
     const accepted: Accepted = {
       event,
+      admission: admitted,
       // The display name the authorizer recorded, or the player id when there is none.
       from: { id: senderId, name: admitted.profile?.name ?? senderId },
       clientMsgId,
@@ -298,7 +293,7 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
     if (target.kind === 'send') {
       return deliverToChannel(budget, target.name as ChannelName, accepted);
     }
-    return deliverWhisper(budget, target.name as PlayerId, accepted, admitted);
+    return deliverWhisper(budget, target.name as PlayerId, accepted);
   }
 
   /**

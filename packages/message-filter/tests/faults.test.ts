@@ -1,3 +1,4 @@
+import type { ChannelName } from '@game-chat/protocol/names';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Harness, notices, roomMessages, ruleEvent, startHarness } from './helpers/harness.js';
 
@@ -31,7 +32,7 @@ describe('Data Plane failures', () => {
     h.recorder.failNext(3, 500, 'InternalFailureException');
     const outcome = await h.invoke(event);
     expect(outcome.status).toBe('published');
-    const stored = (await h.store.recent('Flaky', { limit: 5 })).messages;
+    const stored = (await h.store.recent('Flaky' as ChannelName, { limit: 5 })).messages;
     expect(roomMessages(h.recorder, 'Flaky')).toEqual(stored);
     expect(await h.invoke(event)).toEqual({ status: 'duplicate' });
     expect(roomMessages(h.recorder, 'Flaky')).toHaveLength(1);
@@ -67,7 +68,7 @@ describe('Data Plane failures', () => {
         retryAfterMs: 2000,
       },
     ]);
-    const [stored] = (await h.store.recent('Down', { limit: 5 })).messages;
+    const [stored] = (await h.store.recent('Down' as ChannelName, { limit: 5 })).messages;
     expect(stored?.text).toBe('hold on');
 
     h.recorder.clear();
@@ -108,7 +109,7 @@ describe('Data Plane failures', () => {
       code: 'retry_budget_exhausted',
     });
     expect(h.recorder.published).toEqual([]);
-    const stored = (await h.store.recent('Dark', { limit: 5 })).messages;
+    const stored = (await h.store.recent('Dark' as ChannelName, { limit: 5 })).messages;
     expect(stored).toHaveLength(1);
 
     h.recorder.clear();
@@ -157,7 +158,7 @@ describe('Redis down', () => {
     // Lambda may still deliver the first event: it is the same message.
     expect(await h.invoke(first)).toEqual({ status: 'duplicate' });
     expect(roomMessages(h.recorder, 'Out').map((m) => m.text)).toEqual(['still there?']);
-    expect((await h.store.recent('Out', { limit: 5 })).messages).toHaveLength(1);
+    expect((await h.store.recent('Out' as ChannelName, { limit: 5 })).messages).toHaveLength(1);
   });
 });
 
@@ -170,7 +171,7 @@ describe('maximum event age', () => {
     );
     expect(await h.invoke(old)).toEqual({ status: 'expired', ageMs: expect.any(Number) });
     expect(h.recorder.published).toEqual([]);
-    expect((await h.store.recent('Old', { limit: 5 })).messages).toEqual([]);
+    expect((await h.store.recent('Old' as ChannelName, { limit: 5 })).messages).toEqual([]);
     // Just inside the age, a late event is still handled.
     const late = ruleEvent('chat/send/Old', { text: 'late' }, { receivedAt: Date.now() - 290_000 });
     expect((await h.invoke(late)).status).toBe('published');

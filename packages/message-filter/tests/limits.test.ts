@@ -1,3 +1,4 @@
+import type { ChannelName, PlayerId } from '@game-chat/protocol/names';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type Harness,
@@ -77,13 +78,17 @@ describe('per-channel rate limit', () => {
     expect(notice?.retryAfterMs).toBeGreaterThan(0);
     // Counted per second of receive time: the next second has room.
     expect(notice?.retryAfterMs).toBeLessThanOrEqual(1000);
-    expect((await h.store.recent('Flood', { limit: 10 })).messages).toHaveLength(3);
+    expect((await h.store.recent('Flood' as ChannelName, { limit: 10 })).messages).toHaveLength(3);
   });
 });
 
 describe('mutes', () => {
   it('refuses a muted player with until and reason, until unmuted', async () => {
-    const { until } = await h.store.mute('molly', { seconds: 300, reason: 'spam', by: 'mod1' });
+    const { until } = await h.store.mute('molly' as PlayerId, {
+      seconds: 300,
+      reason: 'spam',
+      by: 'mod1' as PlayerId,
+    });
     const muted = await h.invoke(
       ruleEvent(
         'chat/send/Mute',
@@ -97,7 +102,7 @@ describe('mutes', () => {
     expect(notice?.detail).toContain(new Date(until).toISOString());
     expect(notice?.detail).toContain('spam');
     expect(roomMessages(h.recorder, 'Mute')).toEqual([]);
-    await h.store.unmute('molly');
+    await h.store.unmute('molly' as PlayerId);
     const after = await h.invoke(
       ruleEvent('chat/send/Mute', { text: 'thanks' }, { clientId: 'molly' }),
     );
@@ -105,7 +110,7 @@ describe('mutes', () => {
   });
 
   it('also stops whispers', async () => {
-    await h.store.mute('wendy', { seconds: 60, by: 'mod1' });
+    await h.store.mute('wendy' as PlayerId, { seconds: 60, by: 'mod1' as PlayerId });
     const outcome = await h.invoke(
       ruleEvent('chat/whisper/bob', { text: 'psst' }, { clientId: 'wendy' }),
     );

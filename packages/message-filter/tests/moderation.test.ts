@@ -1,3 +1,4 @@
+import type { ChannelName } from '@game-chat/protocol/names';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, notices, roomMessages, ruleEvent, startHarness } from './helpers/harness.js';
 
@@ -21,7 +22,7 @@ describe.each([
     const clean = await h.invoke(ruleEvent('chat/send/Mod', { text: 'good game, well played' }));
     expect(clean.status).toBe('published');
     const room = roomMessages(h.recorder, 'Mod');
-    const stored = (await h.store.recent('Mod', { limit: 10 })).messages;
+    const stored = (await h.store.recent('Mod' as ChannelName, { limit: 10 })).messages;
     if (policy === 'mask') {
       expect(outcome.status).toBe('published');
       expect(room[0]?.moderated).toBe(true);

@@ -1,3 +1,4 @@
+import type { ChannelName } from '@game-chat/protocol/names';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FilterOutcome } from '../src/filter.js';
 import { type Harness, notices, roomMessages, ruleEvent, startHarness } from './helpers/harness.js';
@@ -44,7 +45,9 @@ it('refuses none of 240 messages delayed by an outage whose senders kept to thei
   const room = roomMessages(h.recorder, 'Arena');
   expect(new Set(room.map((message) => message.text)).size).toBe(240);
   expect(room).toHaveLength(240);
-  expect((await h.store.recent('Arena', { limit: 1000 })).messages).toHaveLength(240);
+  expect((await h.store.recent('Arena' as ChannelName, { limit: 1000 })).messages).toHaveLength(
+    240,
+  );
 });
 
 it('still refuses a flood: 240 players sending within the same second', async () => {

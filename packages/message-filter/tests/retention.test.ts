@@ -1,3 +1,4 @@
+import type { ChannelName } from '@game-chat/protocol/names';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, roomMessages, ruleEvent, startHarness, until } from './helpers/harness.js';
 
@@ -19,18 +20,23 @@ async function send(channel: string, count: number) {
 describe('history written by the filter', () => {
   it('keeps at most CHAT_HISTORY_MAX messages', async () => {
     await send('Count', 5);
-    const { messages, retentionSeconds } = await h.store.recent('Count', { limit: 50 });
+    const { messages, retentionSeconds } = await h.store.recent('Count' as ChannelName, {
+      limit: 50,
+    });
     expect(messages.map((m) => m.text)).toEqual(['m2', 'm3', 'm4']);
     expect(retentionSeconds).toBe(1);
     const first = roomMessages(h.recorder, 'Count')[0];
-    const missed = await h.store.recent('Count', { limit: 50, after: first?.id });
+    const missed = await h.store.recent('Count' as ChannelName, { limit: 50, after: first?.id });
     expect(missed.recovered).toBe(false);
   });
 
   it('forgets messages after CHAT_HISTORY_SECONDS, and the channel keys expire', async () => {
     await send('Time', 2);
-    expect((await h.store.recent('Time', { limit: 50 })).messages).toHaveLength(2);
-    await until(async () => (await h.store.recent('Time', { limit: 50 })).messages.length === 0);
+    expect((await h.store.recent('Time' as ChannelName, { limit: 50 })).messages).toHaveLength(2);
+    await until(
+      async () =>
+        (await h.store.recent('Time' as ChannelName, { limit: 50 })).messages.length === 0,
+    );
     await until(async () => !(await h.keys()).some((key) => key.endsWith(':ch:{Time}:log')));
   });
 });

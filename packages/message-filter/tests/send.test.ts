@@ -1,3 +1,4 @@
+import type { ChannelName, PlayerId } from '@game-chat/protocol/names';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Harness, notices, roomMessages, ruleEvent, startHarness } from './helpers/harness.js';
 
@@ -10,7 +11,7 @@ afterAll(() => h.close());
 
 describe('a chat message', () => {
   it('is stamped, stored and published to the room with QoS 1', async () => {
-    await h.store.setProfile('alice', { name: 'Alice', role: 'player' }, 600);
+    await h.store.setProfile('alice' as PlayerId, { name: 'Alice', role: 'player' }, 600);
     const event = ruleEvent('chat/send/Town137', { text: '  hello   ', clientMsgId: 'a1b2c3' });
     const outcome = await h.invoke(event);
     expect(outcome.status).toBe('published');
@@ -27,12 +28,12 @@ describe('a chat message', () => {
       sentAt: expect.any(Number),
       clientMsgId: 'a1b2c3',
     });
-    const { messages } = await h.store.recent('Town137', { limit: 10 });
+    const { messages } = await h.store.recent('Town137' as ChannelName, { limit: 10 });
     expect(messages).toEqual([message]);
   });
 
   it('takes the sender from the client id, never from the payload', async () => {
-    await h.store.setProfile('mallory', { name: 'Mallory', role: 'player' }, 600);
+    await h.store.setProfile('mallory' as PlayerId, { name: 'Mallory', role: 'player' }, 600);
     const spoof = { text: 'I am the admin', from: { id: 'admin', name: 'Admin' }, name: 'Admin' };
     await h.invoke(ruleEvent('chat/send/Spoof', spoof, { clientId: 'mallory.tab2' }));
     const [message] = roomMessages(h.recorder, 'Spoof');
@@ -51,7 +52,7 @@ describe('a chat message', () => {
     expect(message).toMatchObject({ channel: 'Legacy', text: 'old client' });
     expect(message).not.toHaveProperty('clientMsgId');
     expect(roomMessages(h.recorder, 'Elsewhere')).toEqual([]);
-    expect((await h.store.recent('Elsewhere', { limit: 5 })).messages).toEqual([]);
+    expect((await h.store.recent('Elsewhere' as ChannelName, { limit: 5 })).messages).toEqual([]);
   });
 
   it('is published once when the rule event is redelivered', async () => {
@@ -60,13 +61,44 @@ describe('a chat message', () => {
     expect(await h.invoke(event)).toEqual({ status: 'duplicate' });
     expect(await h.invoke({ ...event })).toEqual({ status: 'duplicate' });
     expect(roomMessages(h.recorder, 'Redeliver')).toHaveLength(1);
-    expect((await h.store.recent('Redeliver', { limit: 5 })).messages).toHaveLength(1);
+    expect((await h.store.recent('Redeliver' as ChannelName, { limit: 5 })).messages).toHaveLength(
+      1,
+    );
   });
 
   it('is published once when the client resends with the same clientMsgId', async () => {
     await h.invoke(ruleEvent('chat/send/Resend', { text: 'x', clientMsgId: 'm-7' }));
     await h.invoke(ruleEvent('chat/send/Resend', { text: 'x', clientMsgId: 'm-7' }));
     expect(roomMessages(h.recorder, 'Resend')).toHaveLength(1);
+  });
+});
+
+describe('a delivered message redelivered', () => {
+  let own: Harness;
+  afterAll(() => own?.close());
+
+  /** Commands Redis ran since the last call (scripts' own commands counted too). */
+  async function commandsSinceReset(): Promise<Record<string, number>> {
+    const info = String(await own.redis.command(['INFO', 'commandstats']));
+    await own.redis.command(['CONFIG', 'RESETSTAT']);
+    const calls = [...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)]
+      // INFO and CONFIG RESETSTAT are this helper's own.
+      .filter(([, name]) => !/^(info|config)/.test(name ?? ''));
+    return Object.fromEntries(calls.map(([, name, n]) => [name, Number(n)]));
+  }
+
+  it('is answered by the admission alone: one round trip, nothing written', async () => {
+    // A Redis of its own, so that no other test's commands are counted.
+    own = await startHarness({ privateRedis: true });
+    const event = ruleEvent('chat/send/Once', { text: 'hi', clientMsgId: 'o-1' });
+    expect((await own.invoke(event)).status).toBe('published');
+    await commandsSinceReset();
+    expect(await own.invoke(event)).toEqual({ status: 'duplicate' });
+    const redelivery = await commandsSinceReset();
+    expect(redelivery.evalsha).toBe(1);
+    expect(Object.keys(redelivery).filter((name) => /set|add|del|expire|trim/.test(name))).toEqual(
+      [],
+    );
   });
 });
 

@@ -1,10 +1,11 @@
+import type { PlayerId } from '@game-chat/protocol/names';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Harness, notices, ruleEvent, startHarness } from './helpers/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
-  await h.store.setProfile('alice', { name: 'Alice', role: 'player' }, 600);
+  await h.store.setProfile('alice' as PlayerId, { name: 'Alice', role: 'player' }, 600);
 });
 beforeEach(() => h.recorder.clear());
 afterAll(() => h.close());

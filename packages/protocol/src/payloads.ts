@@ -163,7 +163,7 @@ export interface Notice {
 
 export type ServerMessage = ChatMessage | Notice;
 
-export const SYSTEM_SENDER: Sender = { id: 'system', name: 'System' };
+export const SYSTEM_SENDER = { id: 'system', name: 'System' } as const satisfies Sender;
 
 /** A message id: a Redis stream id `{ms}-{seq}`. */
 export const MESSAGE_ID_PATTERN = /^\d{1,16}-\d{1,16}$/;
@@ -203,7 +203,18 @@ function isSender(value: unknown): value is Sender {
 export function parseServerMessage(raw: string | Uint8Array): Result<ServerMessage> {
   const body = parseJsonObject(raw, Number.POSITIVE_INFINITY);
   if (!body.ok) return body;
-  const message = body.value;
+  return toServerMessage(body.value);
+}
+
+/**
+ * The same check for a value already parsed from JSON (a message of a history page): its shape,
+ * without serialising it again. Reads own properties only.
+ */
+export function toServerMessage(value: unknown): Result<ServerMessage> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail('invalid', 'message must be a JSON object');
+  }
+  const message = value as JsonObject;
   if (own(message, 'v') !== PROTOCOL_VERSION) return fail('invalid', 'unknown protocol version');
   const kind = own(message, 'kind');
   if (kind === 'notice') {

@@ -9,6 +9,12 @@ import { fail, ok, type Result } from './result.js';
 export const TOPIC_KINDS = ['send', 'room', 'whisper', 'inbox'] as const;
 export type TopicKind = (typeof TOPIC_KINDS)[number];
 
+/**
+ * The kinds the server side publishes (through the IoT Data Plane): the Lambdas' `iot:Publish`
+ * scope, which Terraform grants and the local Data Plane enforces.
+ */
+export const SERVER_PUBLISH_KINDS = ['room', 'inbox'] as const satisfies readonly TopicKind[];
+
 /** A prefix is one topic level, so that `topic(3)` in the rule SQL is always the name. */
 export const TOPIC_PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 
@@ -26,6 +32,11 @@ export interface ChatTopics {
   inbox(playerId: PlayerId): string;
   /** `{prefix}/{kind}/+`: the filter that matches every topic of a kind. */
   filter(kind: TopicKind): string;
+  /**
+   * `{prefix}/room/*` and `{prefix}/inbox/*`: the IAM resource patterns (after `topic/` in the
+   * ARN; `*` spans levels) of what the server side may publish.
+   */
+  serverPublishScope(): string[];
   parse(topic: unknown): Result<ParsedTopic>;
 }
 
@@ -51,6 +62,7 @@ export function createTopics(prefix: string = DEFAULT_TOPIC_PREFIX): ChatTopics 
     whisper: (to) => build('whisper', to),
     inbox: (playerId) => build('inbox', playerId),
     filter: (kind) => build(kind, '+'),
+    serverPublishScope: () => SERVER_PUBLISH_KINDS.map((kind) => build(kind, '*')),
     parse(topic) {
       if (typeof topic !== 'string') return fail('invalid', 'topic must be a string');
       const levels = topic.split('/');

@@ -13,6 +13,7 @@ import {
   parseSendPayload,
   parseServerMessage,
   SYSTEM_SENDER,
+  toServerMessage,
   validateClientMsgId,
 } from '../src/payloads.js';
 import {
@@ -384,17 +385,19 @@ describe('message ids', () => {
   });
 });
 
+/** A chat message as the filter publishes it. */
+const chat = {
+  v: 1,
+  id: '1764081600123-0',
+  kind: 'chat',
+  channel: 'Town137',
+  from: { id: 'alice', name: 'Alice' },
+  text: 'hello',
+  sentAt: 1764081600123,
+  clientMsgId: 'a1b2c3',
+};
+
 describe('parseServerMessage', () => {
-  const chat = {
-    v: 1,
-    id: '1764081600123-0',
-    kind: 'chat',
-    channel: 'Town137',
-    from: { id: 'alice', name: 'Alice' },
-    text: 'hello',
-    sentAt: 1764081600123,
-    clientMsgId: 'a1b2c3',
-  };
   const notice = {
     v: 1,
     kind: 'notice',
@@ -499,6 +502,48 @@ describe('parseServerMessage', () => {
       field,
     );
     fc.assert(fc.property(message, (value) => expectWellFormed(parseServerMessage(json(value)))));
+  });
+});
+
+describe('toServerMessage', () => {
+  it('accepts a parsed message as it is, without a copy', () => {
+    const value = JSON.parse(json(chat));
+    const checked = toServerMessage(value);
+    expect(checked).toEqual({ ok: true, value: chat });
+    expect(checked.ok && checked.value).toBe(value);
+  });
+
+  it.each([
+    ['undefined', undefined],
+    ['null', null],
+    ['a string of JSON', json(chat)],
+    ['an array', [chat]],
+    [
+      'a kind inherited from the prototype',
+      Object.assign(Object.create({ kind: 'chat' }), chat, { kind: undefined }),
+    ],
+  ])('refuses %s', (_what, value) => {
+    expectFailure(toServerMessage(value), 'invalid');
+  });
+
+  it('answers as parseServerMessage does for the same JSON, whatever the value', () => {
+    const field = fc.oneof(fc.jsonValue(), fc.constantFrom(1, 'chat', 'notice', 'delete', '1-0'));
+    const keys = ['v', 'kind', 'id', 'from', 'text', 'sentAt', 'code', 'detail', 'retryAfterMs'];
+    const message = fc.oneof(
+      fc.jsonValue(),
+      fc.dictionary(fc.constantFrom(...keys, 'targetId'), field),
+      fc.constantFrom(...MESSAGE_KINDS).map((kind) => ({ ...chat, kind, targetId: '1-1' })),
+    );
+    // Only the wording of a refusal may differ: a value is not a payload.
+    const outcome = (result: ReturnType<typeof toServerMessage>) =>
+      result.ok ? result : { ok: false, code: result.code };
+    fc.assert(
+      fc.property(message, (value) => {
+        // What a history page holds: values as JSON.parse gives them.
+        const parsed: unknown = JSON.parse(json(value));
+        expect(outcome(toServerMessage(parsed))).toEqual(outcome(parseServerMessage(json(value))));
+      }),
+    );
   });
 });
 

@@ -33,6 +33,10 @@ describe.each([
     ]);
   });
 
+  it("names the server side's publish scope: every room and inbox of the prefix", () => {
+    expect(topics.serverPublishScope()).toEqual([`${prefix}/room/*`, `${prefix}/inbox/*`]);
+  });
+
   it('builds the rule filter of each kind with a single-level wildcard', () => {
     expect(TOPIC_KINDS.map(topics.filter)).toEqual([
       `${prefix}/send/+`,

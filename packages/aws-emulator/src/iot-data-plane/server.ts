@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AwsLocation } from '../aws-location.js';
 import { BodyTooLargeError, readBody } from '../http-body.js';
 import type { OutgoingPublish } from '../iot-core/broker.js';
 import { IOT_LIMITS } from '../iot-core/limits.js';
+import { compilePolicy, iotArn, type PolicyDocument } from '../iot-core/policy.js';
 import { checkTopicName, isReservedTopic } from '../iot-core/topics.js';
 import type { Logger } from '../logger.js';
 import { closeServer, listen, urlHost } from '../servers.js';
@@ -11,13 +13,21 @@ import { closeServer, listen, urlHost } from '../servers.js';
  * `POST /topics/{topic}?qos=&retain=` with the raw payload as body. The message goes into the
  * broker like any other publish, so subscribers get it and the rules engine sees it. Errors
  * answer `{ "message" }` with the error name in `x-amzn-errortype`, which the SDK reads.
- * Request signatures (SigV4) are not checked.
+ * Request signatures (SigV4) are not checked, but what the callers' IAM policy allows is: a
+ * publish outside it is refused as AWS refuses it (403 `ForbiddenException`, "Forbidden").
  */
 
 export interface DataPlaneOptions {
   readonly host: string;
   readonly port: number;
   readonly publish: (message: OutgoingPublish) => Promise<void>;
+  /**
+   * The IAM policy of the callers' role (the Lambdas'): `iot:Publish` on the topic ARNs, and
+   * `iot:RetainPublish` as well for a retained message, or the publish is forbidden.
+   */
+  readonly callerPolicy: PolicyDocument;
+  /** The account and region of the topic ARNs the policy is checked against. */
+  readonly location: AwsLocation;
   readonly log: Logger;
 }
 
@@ -96,11 +106,26 @@ function reply(response: ServerResponse, status: number, body: unknown, type?: s
 
 export async function startDataPlane(options: DataPlaneOptions): Promise<DataPlane> {
   const log = options.log;
+  // IAM has no client id; the variable it would fill never appears in a role's policy.
+  const policy = compilePolicy([options.callerPolicy], { clientId: '' });
   let fault: DataPlaneFault | undefined;
+
+  /** IAM's answer for a publish: AWS says only "Forbidden"; the local log says why. */
+  function authorize({ topic, retain }: PublishRequest): void {
+    const arn = iotArn('topic', topic, options.location);
+    const actions = retain
+      ? (['iot:Publish', 'iot:RetainPublish'] as const)
+      : (['iot:Publish'] as const);
+    const denied = actions.find((action) => !policy.allows(action, arn));
+    if (denied === undefined) return;
+    log.warn("data plane publish forbidden by the callers' IAM policy", { topic, denied });
+    throw new DataPlaneError(403, 'ForbiddenException', 'Forbidden');
+  }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
       const publish = parsePublishRequest(request.method ?? 'GET', request.url ?? '/');
+      authorize(publish);
       const payload = await readBody(request, IOT_LIMITS.maxPayloadBytes);
       if (fault !== undefined && (fault.topics?.(publish.topic) ?? true)) {
         throw new DataPlaneError(

@@ -44,6 +44,11 @@ export interface RuleStatement {
   readonly select: readonly SelectItem[];
   readonly from: string;
   readonly where: Expr | undefined;
+  /**
+   * Whether evaluation reads the payload as JSON: `SELECT *` or a field anywhere. Decided once
+   * here, so a rule that only passes the payload on (`encode(*, 'base64')`) never parses it.
+   */
+  readonly needsDocument: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -220,7 +225,10 @@ class Parser {
       where = this.#or();
     }
     if (this.#current.type !== 'end') this.#fail('the end of the statement');
-    return { select, from: filter.value, where };
+    const needsDocument =
+      select.some((item) => item.kind === 'all' || readsField(item.expr)) ||
+      (where !== undefined && readsField(where));
+    return { select, from: filter.value, where, needsDocument };
   }
 
   #selectItem(): SelectItem {
@@ -345,6 +353,24 @@ class Parser {
   }
 }
 
+/** True when evaluating `expr` reads a field of the payload document. */
+function readsField(expr: Expr): boolean {
+  switch (expr.kind) {
+    case 'literal':
+      return false;
+    case 'field':
+      return true;
+    case 'call':
+      return expr.args.some((arg) => arg.kind !== 'payload' && readsField(arg));
+    case 'compare':
+    case 'and':
+    case 'or':
+      return readsField(expr.left) || readsField(expr.right);
+    case 'not':
+      return readsField(expr.operand);
+  }
+}
+
 function defaultName(expr: Expr, start: Token): string {
   if (expr.kind === 'field') return expr.path[expr.path.length - 1] as string;
   if (expr.kind === 'call') return expr.name;
@@ -364,7 +390,10 @@ export type RuleEvaluation =
   | { readonly matched: true; readonly output: Record<string, unknown> }
   | { readonly matched: false; readonly error: string };
 
-/** The payload parsed as JSON once per message; `NOT_JSON` when it is not JSON. */
+/**
+ * The payload parsed as JSON once per message, for statements that read it; `NOT_JSON` when it
+ * is not JSON, or when the statement reads no field (then nothing looks at it).
+ */
 const NOT_JSON = Symbol('not JSON');
 
 function parsePayload(payload: Buffer): unknown {
@@ -456,7 +485,7 @@ function evaluate(expr: Expr, document: unknown, input: RuleInput): Value {
  * cannot read it: the action is not run.
  */
 export function evaluateRule(statement: RuleStatement, input: RuleInput): RuleEvaluation {
-  const document = parsePayload(input.payload);
+  const document = statement.needsDocument ? parsePayload(input.payload) : NOT_JSON;
   if (statement.where !== undefined && evaluate(statement.where, document, input) !== true) {
     return { matched: false };
   }

@@ -43,25 +43,26 @@ function createContext(fn: LambdaFunction, location: AwsLocation, deadline: numb
 }
 
 /**
- * Invokes a handler the way Lambda does: the event and the result cross a JSON boundary (so
- * the handler can neither see nor change the caller's objects), and a run over the timeout
- * fails with a LambdaTimeoutError. Unlike Lambda, a timed-out run is not frozen: it finishes
- * in the background and its result is ignored.
+ * Invokes a handler the way Lambda does: the event arrives as JSON text (Invoke's `Payload`, or
+ * the async event queue's entry), parsed once into the handler's own object, and the result
+ * goes back through JSON, so the handler can neither see nor change the caller's objects. A run
+ * over the timeout fails with a LambdaTimeoutError. Unlike Lambda, a timed-out run is not
+ * frozen: it finishes in the background and its result is ignored.
  */
 export async function invokeLambda(
   fn: LambdaFunction,
-  event: unknown,
+  payload: string,
   location: AwsLocation,
 ): Promise<unknown> {
   const deadline = Date.now() + fn.timeoutMs;
-  const payload = JSON.parse(JSON.stringify(event ?? null)) as unknown;
+  const event = JSON.parse(payload) as unknown;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new LambdaTimeoutError(fn.name, fn.timeoutMs)), fn.timeoutMs);
   });
   try {
     const result = await Promise.race([
-      fn.handler(payload, createContext(fn, location, deadline)),
+      fn.handler(event, createContext(fn, location, deadline)),
       timeout,
     ]);
     return result === undefined ? null : (JSON.parse(JSON.stringify(result)) as unknown);

@@ -1,6 +1,9 @@
+import { createTopics } from '@game-chat/protocol/topics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_AWS } from '../../src/aws-location.js';
 import type { OutgoingPublish } from '../../src/iot-core/broker.js';
 import { IOT_LIMITS } from '../../src/iot-core/limits.js';
+import { iotArn } from '../../src/iot-core/policy.js';
 import { type DataPlane, startDataPlane } from '../../src/iot-data-plane/server.js';
 import { createLogger } from '../../src/logger.js';
 
@@ -19,6 +22,17 @@ beforeAll(async () => {
       }
       published.push(message);
     },
+    // The Lambdas' role, as Terraform grants it: publish to rooms and inboxes, nothing else.
+    callerPolicy: {
+      Statement: {
+        Effect: 'Allow',
+        Action: 'iot:Publish',
+        Resource: createTopics('chat')
+          .serverPublishScope()
+          .map((topic) => iotArn('topic', topic, LOCAL_AWS)),
+      },
+    },
+    location: LOCAL_AWS,
     log: createLogger({ mode: 'silent' }),
   });
 });
@@ -40,14 +54,14 @@ describe('Publish', () => {
     });
   });
 
-  it('accepts an unencoded topic path, QoS 0 by default and retain=true', async () => {
-    await post('/topics/chat/inbox/alice?retain=true');
-    expect(published.at(-1)).toMatchObject({ topic: 'chat/inbox/alice', qos: 0, retain: true });
+  it('accepts an unencoded topic path and QoS 0 by default', async () => {
+    await post('/topics/chat/inbox/alice');
+    expect(published.at(-1)).toMatchObject({ topic: 'chat/inbox/alice', qos: 0, retain: false });
   });
 
   it.each([
-    ['qos 2', '/topics/a?qos=2', 400, 'InvalidRequestException'],
-    ['a bad retain flag', '/topics/a?retain=yes', 400, 'InvalidRequestException'],
+    ['qos 2', '/topics/chat/room/a?qos=2', 400, 'InvalidRequestException'],
+    ['a bad retain flag', '/topics/chat/room/a?retain=yes', 400, 'InvalidRequestException'],
     ['a wildcard topic', '/topics/chat%2F%2B', 400, 'InvalidRequestException'],
     ['a topic of 9 levels', '/topics/a/b/c/d/e/f/g/h/i', 400, 'InvalidRequestException'],
     ['broken percent-encoding', '/topics/%E0%A4', 400, 'InvalidRequestException'],
@@ -68,26 +82,53 @@ describe('Publish', () => {
   });
 
   it('refuses another method', async () => {
-    const response = await post('/topics/a', undefined, 'GET');
+    const response = await post('/topics/chat/room/a', undefined, 'GET');
     expect(response.status).toBe(405);
     expect(response.headers.get('x-amzn-errortype')).toBe('MethodNotAllowedException');
   });
 
   it('refuses a payload over 128 KB and accepts one of exactly 128 KB', async () => {
     const before = published.length;
-    const tooLarge = await post('/topics/a', Buffer.alloc(IOT_LIMITS.maxPayloadBytes + 1));
+    const tooLarge = await post(
+      '/topics/chat/room/a',
+      Buffer.alloc(IOT_LIMITS.maxPayloadBytes + 1),
+    );
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.headers.get('x-amzn-errortype')).toBe('RequestEntityTooLargeException');
     expect(published).toHaveLength(before);
-    const largest = await post('/topics/a', Buffer.alloc(IOT_LIMITS.maxPayloadBytes));
+    const largest = await post('/topics/chat/room/a', Buffer.alloc(IOT_LIMITS.maxPayloadBytes));
     expect(largest.status).toBe(200);
   });
 
   it('answers InternalFailureException when the broker cannot take the message', async () => {
     failNext = true;
-    const response = await post('/topics/a');
+    const response = await post('/topics/chat/room/a');
     expect(response.status).toBe(500);
     expect(response.headers.get('x-amzn-errortype')).toBe('InternalFailureException');
+  });
+});
+
+describe("the callers' IAM policy", () => {
+  it.each([
+    ['a send topic (a loop through the rules)', '/topics/chat/send/Town137'],
+    ['a whisper topic', '/topics/chat%2Fwhisper%2Fbob'],
+    ['another prefix', '/topics/game/room/Town137'],
+    ['the bare room level', '/topics/chat/room'],
+    ['a topic outside the chat', '/topics/a'],
+    ['a retained message (no iot:RetainPublish)', '/topics/chat/room/Town137?retain=true'],
+  ])('forbids %s as AWS does: 403 ForbiddenException, "Forbidden"', async (_case, path) => {
+    const before = published.length;
+    const response = await post(path, '{"text":"hi"}');
+    expect(response.status).toBe(403);
+    expect(response.headers.get('x-amzn-errortype')).toBe('ForbiddenException');
+    expect(await response.json()).toEqual({ message: 'Forbidden' });
+    expect(published).toHaveLength(before);
+  });
+
+  it("allows any level below a room or inbox, as IAM's * spans slashes", async () => {
+    const response = await post('/topics/chat/room/Town137/extra', 'x');
+    expect(response.status).toBe(200);
+    expect(published.at(-1)?.topic).toBe('chat/room/Town137/extra');
   });
 });
 

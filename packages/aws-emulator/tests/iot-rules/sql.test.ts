@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   evaluateRule,
   parseRuleSql,
@@ -161,6 +161,55 @@ describe('payloads that are not JSON objects', () => {
       output: { t: 'chat/send/Town137' },
     });
     expect(run("SELECT a FROM '#' WHERE a = 1", 'not json')).toEqual({ matched: false });
+  });
+});
+
+describe('the payload is parsed only for statements that read it', () => {
+  const send = "SELECT encode(*, 'base64') AS payload, topic() AS topic FROM 'chat/send/+'";
+
+  it.each([
+    [send, false],
+    ["SELECT topic(3) AS name, timestamp() AS at FROM '#' WHERE topic(2) = 'send'", false],
+    ["SELECT * FROM '#'", true],
+    ["SELECT a FROM '#'", true],
+    ["SELECT topic() FROM '#' WHERE NOT (a.b > 1)", true],
+    ["SELECT encode(text, 'base64') AS t FROM '#'", true],
+    ["SELECT topic(n) AS level FROM '#'", true],
+  ])('%s: needsDocument %s', (sql, needed) => {
+    expect(parseRuleSql(sql).needsDocument).toBe(needed);
+  });
+
+  it('never calls JSON.parse for a rule that only passes the payload on', () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      expect(run(send, '{"text":"hi"}').matched).toBe(true);
+      expect(parse).not.toHaveBeenCalled();
+      run("SELECT * FROM '#'", '{"text":"hi"}');
+      expect(parse).toHaveBeenCalledTimes(1);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('answers as if it had parsed it, whatever the payload', () => {
+    const statements = [
+      send,
+      "SELECT topic(3) AS name, clientid() AS c, 1 AS one FROM '#' WHERE topic(2) = 'send'",
+      "SELECT principal() AS p FROM '#' WHERE NOT (timestamp() < 0)",
+    ].map(parseRuleSql);
+    const payload = fc.oneof(
+      fc.json().map((text) => Buffer.from(text)),
+      fc.string().map((text) => Buffer.from(text)),
+      fc.uint8Array().map((bytes) => Buffer.from(bytes)),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...statements), payload, (statement, bytes) => {
+        expect(statement.needsDocument).toBe(false);
+        const parsing = { ...statement, needsDocument: true };
+        const message = input(bytes);
+        expect(evaluateRule(statement, message)).toEqual(evaluateRule(parsing, message));
+      }),
+    );
   });
 });
 

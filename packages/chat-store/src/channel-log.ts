@@ -1,0 +1,223 @@
+import { PROTOCOL_VERSION } from '@game-chat/protocol/limits';
+import type { ChannelName, PlayerId } from '@game-chat/protocol/names';
+import {
+  type ChatMessage,
+  type MessageKind,
+  type SYSTEM_SENDER,
+  validateClientMsgId,
+} from '@game-chat/protocol/payloads';
+import { countCodePoints, hasLoneSurrogate, normalizeDisplayName } from '@game-chat/protocol/text';
+import { asArray, type RedisReply } from './connection.js';
+import { StoreInputError } from './errors.js';
+import * as inputs from './inputs.js';
+import { APPEND, CLOCK_AND_COUNTER, RECENT, REMOVE } from './scripts.js';
+import type { StoreSettings } from './settings.js';
+
+/** Who a stored message is from: a player, or the system (announcements, deletions). */
+export interface EntrySender {
+  readonly id: PlayerId | typeof SYSTEM_SENDER.id;
+  readonly name: string;
+}
+
+/** What gets stored in a channel; the store adds `id`, `channel` and `sentAt`. */
+export interface StoreEntry {
+  readonly kind: MessageKind;
+  readonly from: EntrySender;
+  readonly text: string;
+  readonly clientMsgId?: string;
+  /** The rule event's id: a redelivered event is stored once. */
+  readonly ingestId?: string;
+  readonly moderated?: boolean;
+  /** For `delete` events: the removed message. */
+  readonly targetId?: string;
+}
+
+export interface AppendOptions {
+  /** The channel's rate limit (burst = rate), counted by `receivedAt`; absent or 0: none. */
+  readonly channelRatePerSecond?: number;
+  /** When IoT received the message (epoch ms), which the channel limit charges; default now. */
+  readonly receivedAt?: number;
+}
+
+export type AppendResult =
+  /** `duplicate`: stored before (same ingestId, or same sender and clientMsgId); not again. */
+  | { readonly status: 'stored' | 'duplicate'; readonly message: ChatMessage }
+  | { readonly status: 'rate_limited'; readonly retryAfterMs: number };
+
+export interface RecentResult {
+  /** Oldest first. */
+  readonly messages: ChatMessage[];
+  /** False when messages after `after` have expired or were trimmed: the reader missed some. */
+  readonly recovered: boolean;
+  readonly retentionSeconds: number;
+}
+
+/** A channel's slot: its bounded stream of messages, de-duplication, rate limit and meta. */
+export interface ChannelLog {
+  /** Channel slot: de-duplicate, channel rate limit, store, trim, expire. */
+  append(channel: ChannelName, entry: StoreEntry, options?: AppendOptions): Promise<AppendResult>;
+  /** Without `after`: the newest `limit` messages; with it: the oldest `limit` after it. */
+  recent(channel: ChannelName, options: { after?: string; limit: number }): Promise<RecentResult>;
+  remove(channel: ChannelName, id: string): Promise<boolean>;
+}
+
+/** Far above any configurable text limit; only a bound on what may reach Redis. */
+const MAX_STORED_TEXT_LENGTH = 10_000;
+
+/**
+ * The backstop for the entry's plain strings (the sender's id is a checked PlayerId): text,
+ * display name, clientMsgId and ids must be what a message may hold before they reach Redis.
+ */
+function checkEntry(entry: StoreEntry): void {
+  inputs.checked(normalizeDisplayName(entry.from.name));
+  if (hasLoneSurrogate(entry.text) || countCodePoints(entry.text) > MAX_STORED_TEXT_LENGTH) {
+    throw new StoreInputError('text must be valid Unicode of at most 10000 characters');
+  }
+  inputs.checked(validateClientMsgId(entry.clientMsgId));
+  if (entry.ingestId !== undefined) inputs.checkIngestId(entry.ingestId);
+  if (entry.kind === 'delete' || entry.targetId !== undefined) inputs.messageId(entry.targetId);
+}
+
+/** Stream entry fields (docs/design.md): k kind, f from id, n from name, t text, c, m, x. */
+function entryFields(entry: StoreEntry): string[] {
+  const fields = ['k', entry.kind, 'f', entry.from.id, 'n', entry.from.name, 't', entry.text];
+  if (entry.clientMsgId !== undefined) fields.push('c', entry.clientMsgId);
+  if (entry.moderated === true) fields.push('m', '1');
+  if (entry.targetId !== undefined) fields.push('x', entry.targetId);
+  return fields;
+}
+
+function toMessage(channel: string, id: string, fields: readonly RedisReply[]): ChatMessage {
+  const value: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) value[String(fields[i])] = String(fields[i + 1]);
+  return {
+    v: PROTOCOL_VERSION,
+    id,
+    kind: (value.k ?? 'chat') as MessageKind,
+    channel,
+    from: { id: value.f ?? '', name: value.n ?? '' },
+    text: value.t ?? '',
+    sentAt: Number(id.slice(0, id.indexOf('-'))),
+    ...(value.c === undefined ? {} : { clientMsgId: value.c }),
+    ...(value.m === '1' ? { moderated: true as const } : {}),
+    ...(value.x === undefined ? {} : { targetId: value.x }),
+  };
+}
+
+export function createChannelLog(settings: StoreSettings): ChannelLog {
+  const { client, keyPrefix, historySeconds, historyMax, windowMs, dedupeWindowMs, metaTtlMs } =
+    settings;
+
+  // Hash tags: every key of one channel lands on one cluster slot. A ChannelName was checked
+  // (SPEC §2: no braces, no spaces) by whoever made it.
+  const channelKeys = (channel: ChannelName) => {
+    const base = `${keyPrefix}:ch:{${channel}}`;
+    return {
+      log: `${base}:log`,
+      dedupe: [`${base}:dedupe:0`, `${base}:dedupe:1`] as const,
+      rate: `${base}:rate`,
+      meta: `${base}:meta`,
+      deleted: `${base}:deleted`,
+    };
+  };
+
+  /**
+   * The newest page, read on every join: a plain XREVRANGE pipelined with the slot's clock and
+   * counter (one round trip). Inside a script the same read costs several times the Redis CPU,
+   * because every entry is copied into Lua tables and back. The window and the count cap are
+   * applied here, with the clock of the channel's own node.
+   */
+  async function newestPage(
+    keys: ReturnType<typeof channelKeys>,
+    channel: ChannelName,
+    limit: number,
+  ): Promise<RecentResult> {
+    const [clock, newest] = await Promise.all([
+      client.evalScript(CLOCK_AND_COUNTER, [keys.meta], []),
+      client.command(['XREVRANGE', keys.log, '+', '-', 'COUNT', String(limit)]),
+    ]);
+    const [now, counter] = asArray(clock);
+    const cutoff = Number(now) - windowMs;
+    const capped = counter === null || counter === undefined ? 0 : Number(counter) - historyMax;
+    const messages: ChatMessage[] = [];
+    for (const entry of asArray(newest)) {
+      const [id, fields] = asArray(entry);
+      const [ms = '0', seq = '0'] = String(id).split('-');
+      if (Number(ms) < cutoff || Number(seq) <= capped) break;
+      messages.push(toMessage(channel, String(id), asArray(fields ?? [])));
+    }
+    return { messages: messages.reverse(), recovered: true, retentionSeconds: historySeconds };
+  }
+
+  return {
+    async append(channel, entry, appendOptions = {}) {
+      const keys = channelKeys(channel);
+      checkEntry(entry);
+      const channelRate = appendOptions.channelRatePerSecond ?? 0;
+      if (channelRate !== 0) inputs.checkRate(channelRate, 'channelRatePerSecond');
+      const reply = asArray(
+        await client.evalScript(
+          APPEND,
+          [keys.log, ...keys.dedupe, keys.rate, keys.meta],
+          [
+            String(windowMs),
+            String(historyMax),
+            String(channelRate),
+            String(metaTtlMs),
+            entry.clientMsgId === undefined ? '' : `c:${entry.from.id}:${entry.clientMsgId}`,
+            entry.ingestId === undefined ? '' : `i:${entry.ingestId}`,
+            String(dedupeWindowMs),
+            inputs.optionalTime(appendOptions.receivedAt, 'receivedAt'),
+            ...entryFields(entry),
+          ],
+        ),
+      );
+      const [status, first, stored] = reply;
+      if (status === 'rate_limited') return { status, retryAfterMs: Number(first) };
+      // A duplicate whose original was trimmed since: same sender and content by definition.
+      const fields = Array.isArray(stored) ? stored : entryFields(entry);
+      return {
+        status: status === 'duplicate' ? 'duplicate' : 'stored',
+        message: toMessage(channel, String(first), fields),
+      };
+    },
+
+    async recent(channel, { after, limit }) {
+      const keys = channelKeys(channel);
+      inputs.positiveInteger(limit, 'limit', 1000);
+      if (after === undefined) return newestPage(keys, channel, limit);
+      const [afterMs = '', afterSeq = ''] = inputs.messageId(after).split('-');
+      const [entries, recovered] = asArray(
+        await client.evalScript(
+          RECENT,
+          [keys.log, keys.meta, keys.deleted],
+          [
+            String(windowMs),
+            String(historyMax),
+            String(limit),
+            String(metaTtlMs),
+            afterMs,
+            afterSeq,
+          ],
+        ),
+      );
+      const messages = asArray(entries ?? []).map((entry) => {
+        const [id, fields] = asArray(entry);
+        return toMessage(channel, String(id), asArray(fields ?? []));
+      });
+      return { messages, recovered: recovered === 1, retentionSeconds: historySeconds };
+    },
+
+    async remove(channel, id) {
+      const keys = channelKeys(channel);
+      const checkedId = inputs.messageId(id);
+      const counter = checkedId.slice(checkedId.indexOf('-') + 1);
+      const removed = await client.evalScript(
+        REMOVE,
+        [keys.log, keys.deleted],
+        [checkedId, counter, String(historyMax), String(metaTtlMs)],
+      );
+      return removed === 1;
+    },
+  };
+}

@@ -1,0 +1,211 @@
+import { MAX_MUTE_REASON_LENGTH, MAX_MUTE_SECONDS } from '@game-chat/protocol/limits';
+import { isRole, type PlayerId, type Role } from '@game-chat/protocol/names';
+import { isMessageId, type SYSTEM_SENDER } from '@game-chat/protocol/payloads';
+import { countCodePoints, hasLoneSurrogate, normalizeDisplayName } from '@game-chat/protocol/text';
+import { asArray, type RedisReply } from './connection.js';
+import { StoreInputError } from './errors.js';
+import * as inputs from './inputs.js';
+import { ADMIT, COMPLETE_ADMISSION, MUTE, SET_PROFILE } from './scripts.js';
+import type { StoreSettings } from './settings.js';
+
+export interface Profile {
+  readonly name: string;
+  readonly role: Role;
+}
+
+export interface RateLimit {
+  /** Messages allowed at once. */
+  readonly burst: number;
+  /** Refill rate in messages per second. */
+  readonly perSecond: number;
+}
+
+export interface AdmitInput {
+  readonly playerId: PlayerId;
+  /** The rule event's id: a redelivered event is admitted again without a charge. */
+  readonly ingestId: string;
+  readonly rate: RateLimit;
+  /** When IoT received the message (epoch ms), which the rate limit charges; default now. */
+  readonly receivedAt?: number;
+  /**
+   * The message's target and clientMsgId (`send/Town137:a1b2`): a resend of a message admitted
+   * before is the same admission, not charged again.
+   */
+  readonly resendKey?: string;
+  /** The id a whisper goes out under, kept with the admission so that a resend reuses it. */
+  readonly whisperId?: string;
+}
+
+/**
+ * An admission that goes on: `admitted` the first time (charged), `in-progress` when the same
+ * event or message was admitted before and its admission not completed yet (not charged again).
+ */
+export interface Admission {
+  readonly status: 'admitted' | 'in-progress';
+  readonly profile: Profile | null;
+  /** The admission's idempotency key, for `completeAdmission`. */
+  readonly key: string;
+  /** The whisper's id: the first admission's, whichever event or resend this is. */
+  readonly whisperId?: string;
+}
+
+export type AdmitResult =
+  | Admission
+  /** Admitted and completed before: there is nothing left to do. */
+  | { readonly status: 'completed' }
+  | { readonly status: 'muted'; readonly until: number; readonly reason?: string }
+  | { readonly status: 'rate_limited'; readonly retryAfterMs: number };
+
+export interface MuteState {
+  readonly until: number;
+  readonly reason?: string;
+  readonly by?: string;
+}
+
+/** A player's slot: profile, mute, rate limit and the events and resends already admitted. */
+export interface Players {
+  /**
+   * Player slot, one idempotency record per message: admitted before (the same event, or a
+   * resend)? mute? per-player rate limit? Returns the profile.
+   */
+  admit(input: AdmitInput): Promise<AdmitResult>;
+  /**
+   * Marks an admission completed (its message delivered), so that the same event or message
+   * admitted again is `completed`. True when it was in progress.
+   */
+  completeAdmission(playerId: PlayerId, key: string): Promise<boolean>;
+  setProfile(playerId: PlayerId, profile: Profile, ttlSeconds: number): Promise<void>;
+  getProfile(playerId: PlayerId): Promise<Profile | null>;
+  mute(
+    playerId: PlayerId,
+    options: { seconds: number; reason?: string; by: PlayerId | typeof SYSTEM_SENDER.id },
+  ): Promise<{ until: number }>;
+  unmute(playerId: PlayerId): Promise<boolean>;
+  getMute(playerId: PlayerId): Promise<MuteState | null>;
+}
+
+/** `{send|whisper}/{channel or player}:{clientMsgId}`: names and ids of SPEC §2 and §3. */
+const RESEND_KEY_PATTERN = /^(send|whisper)\/[A-Za-z0-9_-]{1,64}:[!-~]{1,64}$/;
+const MAX_PROFILE_TTL_SECONDS = 366 * 24 * 60 * 60;
+
+function optionalString(reply: RedisReply | undefined): string | undefined {
+  return typeof reply === 'string' ? reply : undefined;
+}
+
+function toProfile(name: RedisReply | undefined, role: RedisReply | undefined): Profile | null {
+  if (typeof name !== 'string' || !isRole(role)) return null;
+  return { name, role };
+}
+
+export function createPlayers(settings: StoreSettings): Players {
+  const { client, keyPrefix, dedupeWindowMs } = settings;
+
+  // Hash tags: every key of one player lands on one cluster slot. A PlayerId was checked
+  // (SPEC §2: no braces, no spaces) by whoever made it.
+  const playerKeys = (playerId: PlayerId) => {
+    const base = `${keyPrefix}:pl:{${playerId}}`;
+    return {
+      profile: `${base}:profile`,
+      mute: `${base}:mute`,
+      rate: `${base}:rate`,
+      seen: [`${base}:seen:0`, `${base}:seen:1`] as const,
+    };
+  };
+
+  return {
+    async admit({ playerId, ingestId, rate, receivedAt, resendKey, whisperId }) {
+      const keys = playerKeys(playerId);
+      inputs.checkIngestId(ingestId);
+      const burst = inputs.positiveInteger(rate.burst, 'rate.burst');
+      inputs.checkRate(rate.perSecond, 'rate.perSecond');
+      if (resendKey !== undefined && !RESEND_KEY_PATTERN.test(resendKey)) {
+        throw new StoreInputError('resendKey must be {kind}/{name}:{clientMsgId}');
+      }
+      const reply = asArray(
+        await client.evalScript(
+          ADMIT,
+          [keys.mute, keys.rate, ...keys.seen, keys.profile],
+          [
+            ingestId,
+            String(burst),
+            String(rate.perSecond),
+            String(dedupeWindowMs),
+            inputs.optionalTime(receivedAt, 'receivedAt'),
+            resendKey ?? '',
+            whisperId === undefined ? '' : inputs.messageId(whisperId),
+          ],
+        ),
+      );
+      const [status, first, second, key, firstWhisperId] = reply;
+      if (status === 'completed') return { status };
+      if (status === 'muted') {
+        const reason = optionalString(second);
+        return { status, until: Number(first), ...(reason ? { reason } : {}) };
+      }
+      if (status === 'rate_limited') return { status, retryAfterMs: Number(first) };
+      return {
+        status: status === 'admitted' ? 'admitted' : 'in-progress',
+        profile: toProfile(first, second),
+        key: String(key),
+        ...(isMessageId(firstWhisperId) ? { whisperId: firstWhisperId } : {}),
+      };
+    },
+
+    async completeAdmission(playerId, key) {
+      const keys = playerKeys(playerId);
+      return (
+        (await client.evalScript(COMPLETE_ADMISSION, keys.seen, [inputs.checkIngestId(key)])) === 1
+      );
+    },
+
+    async setProfile(playerId, profile, ttlSeconds) {
+      const keys = playerKeys(playerId);
+      const name = inputs.checked(normalizeDisplayName(profile.name));
+      const ttl = inputs.positiveInteger(ttlSeconds, 'ttlSeconds', MAX_PROFILE_TTL_SECONDS);
+      await client.evalScript(
+        SET_PROFILE,
+        [keys.profile],
+        [String(ttl * 1000), name, profile.role],
+      );
+    },
+
+    async getProfile(playerId) {
+      const keys = playerKeys(playerId);
+      const [name, role] = asArray(await client.command(['HMGET', keys.profile, 'name', 'role']));
+      return toProfile(name, role);
+    },
+
+    async mute(playerId, { seconds, reason, by }) {
+      const keys = playerKeys(playerId);
+      inputs.positiveInteger(seconds, 'seconds', MAX_MUTE_SECONDS);
+      if (
+        reason !== undefined &&
+        (hasLoneSurrogate(reason) || countCodePoints(reason) > MAX_MUTE_REASON_LENGTH)
+      ) {
+        throw new StoreInputError(`reason must be at most ${MAX_MUTE_REASON_LENGTH} characters`);
+      }
+      const until = await client.evalScript(
+        MUTE,
+        [keys.mute],
+        [String(seconds * 1000), by, reason ?? ''],
+      );
+      return { until: Number(until) };
+    },
+
+    async unmute(playerId) {
+      return (await client.command(['DEL', playerKeys(playerId).mute])) === 1;
+    },
+
+    async getMute(playerId) {
+      const keys = playerKeys(playerId);
+      const [until, reason, by] = asArray(
+        await client.command(['HMGET', keys.mute, 'until', 'reason', 'by']),
+      );
+      if (typeof until !== 'string') return null;
+      const state: { until: number; reason?: string; by?: string } = { until: Number(until) };
+      if (typeof reason === 'string') state.reason = reason;
+      if (typeof by === 'string') state.by = by;
+      return state;
+    },
+  };
+}
