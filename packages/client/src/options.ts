@@ -146,7 +146,11 @@ function isEventTarget(value: unknown): value is NetworkEventTarget {
 /** The `networkEvents` option: the target given, `globalThis` if it can be one, or none. */
 function networkEventTarget(value: unknown): NetworkEventTarget | undefined {
   if (value === false) return undefined;
-  if (value === undefined) return isEventTarget(globalThis) ? globalThis : undefined;
+  if (value === undefined) {
+    // Typed as unknown so that Node builds without the DOM library type-check this too.
+    const global: unknown = globalThis;
+    return isEventTarget(global) ? global : undefined;
+  }
   if (!isEventTarget(value)) throw invalid('networkEvents must be an EventTarget or false');
   return value;
 }

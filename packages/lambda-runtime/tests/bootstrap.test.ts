@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRedisClient } from '@game-chat/chat-store/connection';
+import type { ChannelName } from '@game-chat/protocol/names';
 import { SYSTEM_SENDER } from '@game-chat/protocol/payloads';
 import {
   type DataPlaneRecorder,
@@ -42,7 +43,7 @@ describe('createChatLambda', () => {
       require: ['REDIS_URL', 'IOT_DATA_ENDPOINT'],
       errors: 'rethrow',
       init: (runtime) => runtime,
-      handler: async (channel: string, { config, store, publisher }) => {
+      handler: async (channel: ChannelName, { config, store, publisher }) => {
         for (const text of ['one', 'two', 'three']) {
           await store.append(channel, { kind: 'system', text, from: SYSTEM_SENDER });
         }
@@ -53,7 +54,7 @@ describe('createChatLambda', () => {
     });
 
     // CHAT_HISTORY_MAX reached the store; the publisher reached the Data Plane.
-    expect(await handler('Town1', lambdaContext())).toEqual(['two', 'three']);
+    expect(await handler('Town1' as ChannelName, lambdaContext())).toEqual(['two', 'three']);
     const published = await recorder.waitFor((p) => p.topic === 'game/room/Town1');
     expect(published.json()).toEqual({ n: 2 });
     // The store writes under CHAT_REDIS_KEY_PREFIX, on the shared connection.
