@@ -16,6 +16,7 @@ import { CHAT_FUNCTIONS, type ChatFunction, SETTINGS, type Setting } from './set
 export const SETTINGS_DOCS = [
   'README.md',
   'docs/design.md',
+  'docs/contract.md',
   'packages/lambda-runtime/README.md',
   'infra/modules/chat-functions/README.md',
   'packages/message-filter/README.md',
