@@ -91,7 +91,7 @@ locals {
   # The same list as SERVER_PUBLISH_KINDS in @game-chat/protocol/topics, which the local Data
   # Plane enforces; infra/tests/contracts.test.ts holds the two equal.
   publish_topic_arns = [
-    for kind in ["room", "inbox"] :
+    for kind in ["room", "inbox", "presence"] :
     "arn:${local.partition}:iot:${local.region}:${local.account_id}:topic/${var.topic_prefix}/${kind}/*"
   ]
 }

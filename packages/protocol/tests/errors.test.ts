@@ -28,6 +28,7 @@ describe('notice codes', () => {
       'blocked',
       'forbidden',
       'unavailable',
+      'offline',
     ]);
   });
 
