@@ -5,7 +5,8 @@ import { countCodePoints, hasLoneSurrogate, normalizeDisplayName } from '@game-c
 import { asArray, type RedisReply } from './connection.js';
 import { StoreInputError } from './errors.js';
 import * as inputs from './inputs.js';
-import { ADMIT, COMPLETE_ADMISSION, MUTE, SET_PROFILE } from './scripts.js';
+import { playerKeyBase } from './keys.js';
+import { ADMIT, COMPLETE_ADMISSION, MUTE, RECIPIENT_STATUS, SET_PROFILE } from './scripts.js';
 import type { StoreSettings } from './settings.js';
 
 export interface Profile {
@@ -82,7 +83,14 @@ export interface Players {
   ): Promise<{ until: number }>;
   unmute(playerId: PlayerId): Promise<boolean>;
   getMute(playerId: PlayerId): Promise<MuteState | null>;
+  /**
+   * Whether a whisper from `sender` may go to `recipient`, in one round trip: `offline` when the
+   * recipient has no live connection.
+   */
+  recipientStatus(recipient: PlayerId, sender: PlayerId): Promise<RecipientStatus>;
 }
+
+export type RecipientStatus = 'ok' | 'offline' | 'ignored';
 
 /** `{send|whisper}/{channel or player}:{clientMsgId}`: names and ids of SPEC §2 and §3. */
 const RESEND_KEY_PATTERN = /^(send|whisper)\/[A-Za-z0-9_-]{1,64}:[!-~]{1,64}$/;
@@ -98,17 +106,17 @@ function toProfile(name: RedisReply | undefined, role: RedisReply | undefined): 
 }
 
 export function createPlayers(settings: StoreSettings): Players {
-  const { client, keyPrefix, dedupeWindowMs } = settings;
+  const { client, keyPrefix, dedupeWindowMs, presence } = settings;
 
-  // Hash tags: every key of one player lands on one cluster slot. A PlayerId was checked
-  // (SPEC §2: no braces, no spaces) by whoever made it.
   const playerKeys = (playerId: PlayerId) => {
-    const base = `${keyPrefix}:pl:{${playerId}}`;
+    const base = playerKeyBase(keyPrefix, playerId);
     return {
       profile: `${base}:profile`,
       mute: `${base}:mute`,
       rate: `${base}:rate`,
       seen: [`${base}:seen:0`, `${base}:seen:1`] as const,
+      /** The player's connections (presence): what RECIPIENT_STATUS reads. */
+      conns: `${base}:conns`,
     };
   };
 
@@ -206,6 +214,15 @@ export function createPlayers(settings: StoreSettings): Players {
       if (typeof reason === 'string') state.reason = reason;
       if (typeof by === 'string') state.by = by;
       return state;
+    },
+
+    async recipientStatus(recipient, sender) {
+      const status = await client.evalScript(
+        RECIPIENT_STATUS,
+        [playerKeys(recipient).conns, `${playerKeyBase(keyPrefix, recipient)}:blocks`],
+        [sender, String(presence.staleMs)],
+      );
+      return status === 'offline' || status === 'ignored' ? status : 'ok';
     },
   };
 }

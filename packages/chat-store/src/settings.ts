@@ -16,6 +16,32 @@ export interface ChatStoreOptions {
   readonly historyMax?: number;
   /** `CHAT_REDIS_KEY_PREFIX` */
   readonly keyPrefix?: string;
+  /** Presence: `CHAT_PRESENCE_STALE_SECONDS`, `CHAT_PRESENCE_INTERVAL_MS`, `CHAT_PRESENCE_MAX_MEMBERS`. */
+  readonly presence?: Partial<PresenceOptions>;
+}
+
+export interface PresenceOptions {
+  /**
+   * How long a connection or a channel membership lives without a lifecycle event: the bound on
+   * a member whose disconnect event was lost. IoT Core closes every connection within a day.
+   */
+  readonly staleSeconds: number;
+  /** At most one presence broadcast per channel per this many milliseconds. */
+  readonly intervalMs: number;
+  /** Above this many members a broadcast carries only the count. */
+  readonly maxMembers: number;
+}
+
+export interface PresenceSettings {
+  readonly staleMs: number;
+  /**
+   * How long a lifecycle event is judged (older ones are ignored) and a disconnect remembered,
+   * so that a late duplicate cannot bring a member back: past Lambda's async retries (about 1
+   * and 2 minutes) and the ±2 minutes of a lifecycle timestamp.
+   */
+  readonly horizonMs: number;
+  readonly intervalMs: number;
+  readonly maxMembers: number;
 }
 
 /** The options checked once, with the durations every part of the store derives from them. */
@@ -30,7 +56,11 @@ export interface StoreSettings {
   readonly dedupeWindowMs: number;
   /** How long a channel's `meta` outlives its last message. */
   readonly metaTtlMs: number;
+  readonly presence: PresenceSettings;
 }
+
+/** PresenceSettings.horizonMs: 15 minutes. */
+export const PRESENCE_HORIZON_MS = 15 * 60 * 1000;
 
 /** `meta` outlives a quiet channel by an hour, so `recovered` can still be answered. */
 const META_LIFETIME_MS = 60 * 60 * 1000;
@@ -53,5 +83,12 @@ export function resolveSettings(options: ChatStoreOptions): StoreSettings {
     windowMs,
     dedupeWindowMs: Math.max(historySeconds, dedupeSeconds) * 1000,
     metaTtlMs: Math.max(META_LIFETIME_MS, 2 * windowMs),
+    presence: {
+      staleMs:
+        positiveInteger(options.presence?.staleSeconds ?? 86_400, 'presence.staleSeconds') * 1000,
+      horizonMs: PRESENCE_HORIZON_MS,
+      intervalMs: positiveInteger(options.presence?.intervalMs ?? 1000, 'presence.intervalMs'),
+      maxMembers: positiveInteger(options.presence?.maxMembers ?? 100, 'presence.maxMembers'),
+    },
   };
 }
