@@ -97,23 +97,26 @@ variable "cache" {
 }
 
 variable "functions" {
-  description = "Settings of the chat-functions module: `runtime`, and per function (`message_filter`, `chat_api`, `authorizer`) `memory_size`, `timeout` and `reserved_concurrency`."
+  description = "Settings of the chat-functions module: `runtime`, and per function (`message_filter`, `chat_api`, `authorizer`, `presence`) `memory_size`, `timeout` and `reserved_concurrency`."
   type = object({
     runtime = optional(string)
     memory_size = optional(object({
       message_filter = optional(number)
       chat_api       = optional(number)
       authorizer     = optional(number)
+      presence       = optional(number)
     }))
     timeout = optional(object({
       message_filter = optional(number)
       chat_api       = optional(number)
       authorizer     = optional(number)
+      presence       = optional(number)
     }))
     reserved_concurrency = optional(object({
       message_filter = optional(number)
       chat_api       = optional(number)
       authorizer     = optional(number)
+      presence       = optional(number)
     }))
   })
   default  = {}
@@ -121,7 +124,7 @@ variable "functions" {
 }
 
 variable "chat" {
-  description = "Chat settings of SPEC §6, validated by the chat-functions module: `history_seconds`, `history_max`, `max_text`, `rate_burst`, `rate_per_second`, `channel_rate_per_second`, `profanity`, `history_require_auth`, `redis_key_prefix`."
+  description = "Chat settings of SPEC §6, validated by the chat-functions module: `history_seconds`, `history_max`, `max_text`, `rate_burst`, `rate_per_second`, `channel_rate_per_second`, `profanity`, `history_require_auth`, `redis_key_prefix`, `presence_interval_ms`, `presence_max_members`, `presence_stale_seconds`."
   type = object({
     history_seconds         = optional(number)
     history_max             = optional(number)
@@ -132,6 +135,9 @@ variable "chat" {
     profanity               = optional(string)
     history_require_auth    = optional(bool)
     redis_key_prefix        = optional(string)
+    presence_interval_ms    = optional(number)
+    presence_max_members    = optional(number)
+    presence_stale_seconds  = optional(number)
   })
   default  = {}
   nullable = false

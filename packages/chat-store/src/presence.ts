@@ -85,7 +85,7 @@ function pairs(reply: RedisReply | undefined): string[][] {
 }
 
 function toChannelPresence(channel: ChannelName, reply: RedisReply): ChannelPresence {
-  const [status, first, second, third, fourth] = asArray(reply);
+  const [status, first, second, third] = asArray(reply);
   if (status === 'publish') {
     return {
       channel,
@@ -101,7 +101,7 @@ function toChannelPresence(channel: ChannelName, reply: RedisReply): ChannelPres
     return {
       channel,
       status,
-      dueInMs: Math.max(0, Number(first) - Number(fourth)),
+      dueInMs: Math.max(0, Number(first) - Number(third)),
       owner: second === 1,
     };
   }

@@ -208,6 +208,9 @@ describe('broadcasts', () => {
     const [, third] = await apply(store, join('carol', 's3'));
     await apply(store, [event('unsubscribed', 'alice', 's1', { channels: [town] })]);
     expect(second?.channels[0]).toMatchObject({ status: 'deferred', owner: true });
+    const due = second?.channels[0];
+    // Due one interval after the first broadcast, measured on Redis's clock.
+    expect(due?.status === 'deferred' && due.dueInMs > 0 && due.dueInMs <= 500).toBe(true);
     expect(third?.channels[0]).toMatchObject({ status: 'deferred', owner: false });
     // The owner waits until it is due, then publishes everything since the last broadcast.
     let flushed = await store.flushPresence(town);

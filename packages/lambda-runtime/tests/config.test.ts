@@ -43,6 +43,9 @@ describe('loadConfig', () => {
       CHAT_REDIS_KEY_PREFIX: 'gc:prod',
       CHAT_RETRY_BUDGET_MS: '5000',
       CHAT_MAX_EVENT_AGE_SECONDS: '600',
+      CHAT_PRESENCE_INTERVAL_MS: '250',
+      CHAT_PRESENCE_MAX_MEMBERS: '20',
+      CHAT_PRESENCE_STALE_SECONDS: '3600',
     });
     expect(config).toEqual({
       redisUrl: 'rediss://:pw@cache.example.com:6379',
@@ -62,6 +65,9 @@ describe('loadConfig', () => {
       redisKeyPrefix: 'gc:prod',
       retryBudgetMs: 5000,
       maxEventAgeSeconds: 600,
+      presenceIntervalMs: 250,
+      presenceMaxMembers: 20,
+      presenceStaleSeconds: 3600,
     });
   });
 

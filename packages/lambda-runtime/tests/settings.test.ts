@@ -61,6 +61,9 @@ describe('the SETTINGS table', () => {
       redisKeyPrefix: 'gc',
       retryBudgetMs: 8000,
       maxEventAgeSeconds: 300,
+      presenceIntervalMs: 1000,
+      presenceMaxMembers: 100,
+      presenceStaleSeconds: 86_400,
     });
   });
 

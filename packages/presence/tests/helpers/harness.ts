@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
+import { type ChatStore, createChatStore } from '@game-chat/chat-store/store';
+import type { PresenceEvent } from '@game-chat/protocol/presence';
+import {
+  type DataPlaneRecorder,
+  startDataPlaneRecorder,
+} from '@game-chat/testing/data-plane-recorder';
+import { lambdaContext } from '@game-chat/testing/lambda-context';
+import { redisForTests } from '@game-chat/testing/redis-server';
+import type { PresenceOutcome } from '../../src/presence.js';
+
+const bundlePath = fileURLToPath(new URL('../../dist/handler.mjs', import.meta.url));
+type Handler = (event: unknown, context: unknown) => Promise<PresenceOutcome>;
+
+export interface Harness {
+  invoke(event: unknown): Promise<PresenceOutcome>;
+  readonly recorder: DataPlaneRecorder;
+  /** The same Redis and key prefix as the bundle. */
+  readonly store: ChatStore;
+  readonly redis: RedisConnection;
+  readonly prefix: string;
+  broadcasts(channel: string): PresenceEvent[];
+  close(): Promise<void>;
+}
+
+/** A fresh copy of the bundle, its settings in the environment while it loads (a cold start). */
+async function loadBundle(env: Record<string, string>): Promise<Handler> {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    const module = await import(`${pathToFileURL(bundlePath).href}?instance=${randomUUID()}`);
+    return module.handler as Handler;
+  } finally {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  }
+}
+
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+  const server = await redisForTests();
+  const recorder = await startDataPlaneRecorder();
+  const prefix = `p${randomUUID().slice(0, 8)}`;
+  const handler = await loadBundle({
+    REDIS_URL: server.url,
+    IOT_DATA_ENDPOINT: recorder.endpoint,
+    CHAT_REDIS_KEY_PREFIX: prefix,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    ...env,
+  });
+  const redis = createRedisClient({ url: server.url });
+  const store = createChatStore({ client: redis, keyPrefix: prefix });
+  return {
+    invoke: (event) => handler(event, lambdaContext({ functionName: 'presence' })),
+    recorder,
+    store,
+    redis,
+    prefix,
+    broadcasts: (channel) =>
+      recorder.published
+        .filter((publish) => publish.topic === `chat/presence/${channel}`)
+        .map((publish) => publish.json<PresenceEvent>()),
+    async close() {
+      await redis.close();
+      await recorder.stop();
+      await server.stop();
+    },
+  };
+}
+
+let clock = Date.now();
+const sessions = new Map<string, string>();
+const versions = new Map<string, number>();
+
+/** AWS-shaped lifecycle events with increasing timestamps, one session per client id. */
+export const lifecycle = {
+  connected(clientId: string) {
+    sessions.set(clientId, randomUUID());
+    versions.set(clientId, (versions.get(clientId) ?? 0) + 1);
+    return connection(clientId, 'connected', { ipAddress: '127.0.0.1' });
+  },
+  disconnected(clientId: string) {
+    return connection(clientId, 'disconnected', {
+      clientInitiatedDisconnect: true,
+      disconnectReason: 'CLIENT_INITIATED_DISCONNECT',
+    });
+  },
+  subscribed: (clientId: string, ...channels: string[]) =>
+    subscription(clientId, 'subscribed', channels),
+  unsubscribed: (clientId: string, ...channels: string[]) =>
+    subscription(clientId, 'unsubscribed', channels),
+};
+
+function base(clientId: string, eventType: string) {
+  clock += 5;
+  return {
+    clientId,
+    timestamp: clock,
+    eventType,
+    sessionIdentifier: sessions.get(clientId) ?? randomUUID(),
+    principalIdentifier: clientId.split('.')[0],
+  };
+}
+
+function connection(clientId: string, eventType: string, extra: object) {
+  return { ...base(clientId, eventType), ...extra, versionNumber: versions.get(clientId) ?? 1 };
+}
+
+function subscription(clientId: string, eventType: string, channels: string[]) {
+  return {
+    ...base(clientId, eventType),
+    topics: channels.map((channel) => `chat/room/${channel}`),
+  };
+}
+
+/** Polls `check` until it holds; fails after `timeoutMs`. */
+export async function until(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 5000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
