@@ -293,7 +293,15 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
     if (target.kind === 'send') {
       return deliverToChannel(budget, target.name as ChannelName, accepted);
     }
-    return deliverWhisper(budget, target.name as PlayerId, accepted);
+    const to = target.name as PlayerId;
+    // Nobody would read a whisper to a player with no live connection (or no such player: ids
+    // are case-sensitive, `Alice` is not `alice`). The admission stays open, so a resend of the
+    // same clientMsgId is checked again rather than taken for delivered.
+    const recipient = await budget.run(() => store.recipientStatus(to, senderId));
+    if (recipient === 'offline') {
+      return refuse(budget, senderId, 'offline', `${to} is not online`, { clientMsgId });
+    }
+    return deliverWhisper(budget, to, accepted);
   }
 
   /**

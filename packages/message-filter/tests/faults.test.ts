@@ -14,6 +14,7 @@ let h: Harness;
 beforeAll(async () => {
   // A short budget keeps the "budget runs out" cases quick; the mechanism is the same at 8 s.
   h = await startHarness({ privateRedis: true, env: { CHAT_RETRY_BUDGET_MS: String(BUDGET_MS) } });
+  await h.online('bob');
 });
 beforeEach(() => h.recorder.clear());
 afterAll(() => h.close());
