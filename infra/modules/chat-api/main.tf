@@ -9,6 +9,8 @@ locals {
     "DELETE /channels/{channel}/messages/{id}",
     "PUT /players/{playerId}/mute",
     "DELETE /players/{playerId}/mute",
+    "GET /channels/{channel}/presence",
+    "GET /occupancy",
   ]
 
   # Same as CORS_ALLOW_METHODS, CORS_ALLOW_HEADERS and CORS_MAX_AGE_SECONDS in protocol/src/http.ts.

@@ -18,6 +18,8 @@ export const ROUTES = [
   },
   { routeKey: 'PUT /players/{playerId}/mute', operation: 'mutePlayer', access: 'moderator' },
   { routeKey: 'DELETE /players/{playerId}/mute', operation: 'unmutePlayer', access: 'moderator' },
+  { routeKey: 'GET /channels/{channel}/presence', operation: 'listPresence', access: 'player' },
+  { routeKey: 'GET /occupancy', operation: 'getOccupancy', access: 'player' },
 ] as const;
 
 export type Route = (typeof ROUTES)[number];
