@@ -7,9 +7,10 @@ import {
   validatePlayerId,
 } from '@game-chat/protocol/names';
 import { type ChatMessage, type Notice, parseServerMessage } from '@game-chat/protocol/payloads';
+import { parsePresenceEvent } from '@game-chat/protocol/presence';
 import { normalizeText } from '@game-chat/protocol/text';
 import { type ChatTopics, createTopics } from '@game-chat/protocol/topics';
-import { ChatApi, type MuteResult, type UnmuteResult } from './api.js';
+import { ChatApi, type MemberList, type MuteResult, type UnmuteResult } from './api.js';
 import { backoffDelay, startDelay } from './backoff.js';
 import { ChannelSubscription, type GapEvent } from './channel-subscription.js';
 import { type Link, openLink } from './connection.js';
@@ -32,12 +33,13 @@ import {
   resolveOptions,
 } from './options.js';
 import { PendingSends, type PendingTarget } from './pending.js';
+import { ChannelPresence, type PresenceSnapshot, type PresenceUpdate } from './presence.js';
 import type { TokenClaims } from './token.js';
 import { TokenSource } from './token-source.js';
 
 export type { SignedToken } from '@game-chat/protocol/custom-auth';
 export type { ChatMessage, Notice } from '@game-chat/protocol/payloads';
-export type { MuteResult, UnmuteResult } from './api.js';
+export type { MemberList, MuteResult, UnmuteResult } from './api.js';
 export type { GapEvent } from './channel-subscription.js';
 export type { ConnectionEvent, ConnectionReason, ConnectionState } from './connection-state.js';
 export { ChatError, type ChatErrorCode } from './errors.js';
@@ -46,6 +48,7 @@ export {
   DEFAULT_SEND_TIMEOUT_MS,
   type PlayerToken,
 } from './options.js';
+export type { PresenceSnapshot, PresenceUpdate } from './presence.js';
 
 /** A moderator removed message `targetId`: drop it from view. */
 export interface DeleteEvent {
@@ -66,6 +69,11 @@ export type ChatClientEvents = {
   notice: Notice;
   connection: ConnectionEvent;
   gap: GapEvent;
+  /**
+   * A joined channel's count and who joined or left: the members when it is joined (and after
+   * a reconnect), then the server's coalesced broadcasts.
+   */
+  presence: PresenceUpdate;
 };
 
 type Status = ConnectionStatus<Link>;
@@ -87,6 +95,7 @@ export class ChatClient {
   readonly #api: ChatApi;
   readonly #events = new Emitter<ChatClientEvents>();
   readonly #channels = new Map<ChannelName, ChannelSubscription>();
+  readonly #presence = new Map<ChannelName, ChannelPresence>();
   readonly #pending: PendingSends;
   readonly #tokens: TokenSource;
   readonly #whisperIds = new Set<string>();
@@ -145,6 +154,11 @@ export class ChatClient {
     return [...this.#channels.keys()];
   }
 
+  /** What is known of a joined channel's members; undefined for any other channel. */
+  presence(channel: string): PresenceSnapshot | undefined {
+    return this.#presence.get(channel as ChannelName)?.snapshot;
+  }
+
   /** The visible messages of a joined channel, oldest first; `[]` for any other channel. */
   messages(channel: string): ChatMessage[] {
     return this.#channels.get(channel as ChannelName)?.messages ?? [];
@@ -196,7 +210,8 @@ export class ChatClient {
   /**
    * Joins a channel: subscribes, reads its history and resolves with the recent messages,
    * oldest first, live messages that arrived meanwhile included. Later messages come as
-   * `message`, `system` and `delete` events. Joining a joined channel resolves at once.
+   * `message`, `system` and `delete` events. The channel's members come as a `presence` event
+   * (and `presence(channel)`), then its changes. Joining a joined channel resolves at once.
    */
   async join(channel: string): Promise<ChatMessage[]> {
     this.#assertOpen();
@@ -216,13 +231,21 @@ export class ChatClient {
       gap: (event) => this.#events.emit('gap', event),
     });
     this.#channels.set(name, joined);
+    this.#presence.set(name, new ChannelPresence());
     try {
-      return await joined.join(link.subscribe([this.#topics.room(name)]));
+      const topics = [this.#topics.room(name), this.#topics.presence(name)];
+      const [messages] = await Promise.all([
+        joined.join(link.subscribe(topics)),
+        this.#refreshPresence(name),
+      ]);
+      return messages;
     } catch (error) {
       if (this.#channels.get(name) === joined) {
         this.#channels.delete(name);
+        this.#presence.delete(name);
         joined.leave();
         void link.unsubscribe(this.#topics.room(name));
+        void link.unsubscribe(this.#topics.presence(name));
       }
       this.#assertOpen(); // Closed meanwhile: that is why it failed.
       throw asChatError(error);
@@ -235,7 +258,12 @@ export class ChatClient {
     const name = validOrThrow(validateChannel(channel));
     if (!this.#forget(name, `left channel ${name}`)) return;
     const status = this.#status;
-    if (status.kind === 'online') await status.link.unsubscribe(this.#topics.room(name));
+    if (status.kind === 'online') {
+      await Promise.all([
+        status.link.unsubscribe(this.#topics.room(name)),
+        status.link.unsubscribe(this.#topics.presence(name)),
+      ]);
+    }
   }
 
   /**
@@ -265,6 +293,21 @@ export class ChatClient {
       kind: 'whisper',
       channel: undefined,
     });
+  }
+
+  /**
+   * Who is in a channel (joined or not, if the token allows it): the count and at most `limit`
+   * members (1-1,000, default 100). Two tabs of one player count once.
+   */
+  async members(channel: string, limit?: number): Promise<MemberList> {
+    this.#assertOpen();
+    return this.#api.members(this.#allowedChannel(channel), limit);
+  }
+
+  /** How many players are in each channel (1-100 distinct names), for lobbies and server lists. */
+  async occupancy(channels: readonly string[]): Promise<Record<string, number>> {
+    this.#assertOpen();
+    return this.#api.occupancy(channels);
   }
 
   /** Moderators and admins: posts an announcement (a `system` message); resolves with it. */
@@ -365,11 +408,17 @@ export class ChatClient {
         this.#forget(name, `the token no longer allows channel ${name}`);
       }
     }
+    const names = [...this.#channels.keys()];
     const subscribed = link.subscribe([
       this.#topics.inbox(claims.sub),
-      ...[...this.#channels.keys()].map((name) => this.#topics.room(name)),
+      ...names.flatMap((name) => [this.#topics.room(name), this.#topics.presence(name)]),
     ]);
     for (const channel of this.#channels.values()) void channel.catchUp(subscribed);
+    // Broadcasts missed while offline: read the members again.
+    void subscribed.then(
+      () => Promise.all(names.map((name) => this.#refreshPresence(name))),
+      () => undefined,
+    );
     return subscribed;
   }
 
@@ -530,9 +579,25 @@ export class ChatClient {
     const channel = this.#channels.get(name);
     if (!channel) return false;
     this.#channels.delete(name);
+    this.#presence.delete(name);
     channel.leave();
     this.#pending.abandon(new ChatError('not_joined', reason), name);
     return true;
+  }
+
+  /**
+   * Reads a joined channel's members and announces them. Best effort: when the API cannot
+   * answer, the broadcasts still keep the count.
+   */
+  async #refreshPresence(name: ChannelName): Promise<void> {
+    let list: MemberList;
+    try {
+      list = await this.#api.members(name);
+    } catch {
+      return;
+    }
+    const presence = this.#presence.get(name);
+    if (presence) this.#events.emit('presence', presence.reset(name, list));
   }
 
   #allowedChannel(channel: string): ChannelName {
@@ -556,6 +621,14 @@ export class ChatClient {
 
   #onMessage(topic: string, payload: Uint8Array): void {
     const where = this.#topics.parse(topic);
+    if (where.ok && where.value.kind === 'presence') {
+      const presence = this.#presence.get(where.value.name as ChannelName);
+      const event = parsePresenceEvent(payload);
+      if (presence && event.ok && event.value.channel === where.value.name) {
+        this.#events.emit('presence', presence.apply(event.value));
+      }
+      return;
+    }
     const parsed = parseServerMessage(payload);
     if (!where.ok || !parsed.ok) return; // Not ours or malformed: nothing a player should see.
     const message = parsed.value;
