@@ -26,6 +26,7 @@ import { fetchDevToken } from './dev-token.js';
 import { el } from './dom.js';
 import type { Elements } from './elements.js';
 import { playerIdFromName } from './player-id.js';
+import { PresencePanel } from './presence-panel.js';
 import { DEFAULT_CHANNEL, readRecentChannels, rememberChannel } from './recent-channels.js';
 import { type DemoSettings, readSettings } from './settings.js';
 import { RateMeter } from './stats.js';
@@ -47,6 +48,7 @@ interface Session {
   readonly client: ChatClient;
   readonly settings: DemoSettings;
   readonly log: ChatLog;
+  readonly presence: PresencePanel;
   readonly channelRate: RateMeter;
   readonly statsTimer: ReturnType<typeof setInterval>;
   /** The channel shown; set when a join starts, so a later join wins over an earlier one. */
@@ -130,6 +132,7 @@ export class DemoApp {
     onSubmit(ui.channelForm, () => this.#join(ui.channel.value));
     onSubmit(ui.composer, () => this.#send());
     ui.message.addEventListener('input', () => this.#updateCounter());
+    ui.message.addEventListener('keydown', (event) => this.#completeWhisper(event));
     onSubmit(ui.announceForm, () => this.#announce());
     onSubmit(ui.muteForm, () =>
       this.#mute({ id: ui.mutePlayer.value.trim(), name: ui.mutePlayer.value.trim() }),
@@ -264,6 +267,9 @@ export class DemoApp {
         onDelete: (message) => void this.#delete(message),
         onMute: (player) => void this.#mute(player),
       }),
+      presence: new PresencePanel({ count: ui.roomCount, list: ui.members }, (member) =>
+        this.#whisperTo(member),
+      ),
       channelRate: new RateMeter(),
       statsTimer: setInterval(() => this.#renderStats(), STATS_EVERY_MS),
       channel: undefined,
@@ -314,6 +320,7 @@ export class DemoApp {
     await session.swarm?.stop();
     await session.client.close();
     session.log.clear();
+    session.presence.show(undefined);
     const ui = this.#ui;
     ui.who.hidden = true;
     ui.chatView.hidden = true;
@@ -346,6 +353,11 @@ export class DemoApp {
     });
     client.on('notice', (notice) => {
       if (this.#session === session) this.#showNotice(session, notice);
+    });
+    client.on('presence', (update) => {
+      if (this.#session === session && update.channel === session.channel) {
+        session.presence.show(client.presence(update.channel));
+      }
     });
     client.on('gap', (event) => {
       if (this.#session !== session || event.channel !== session.channel) return;
@@ -413,6 +425,7 @@ export class DemoApp {
     this.#ui.roomTitle.textContent = `# ${channel}`;
     document.title = `#${channel} · game-chat`;
     log.clear();
+    session.presence.show(undefined);
     const header = log.marker(`Joining #${channel}…`);
     this.#renderRecent();
     // One connection for every channel: leave (unsubscribe), then join (subscribe, history).
@@ -490,7 +503,7 @@ export class DemoApp {
     this.#updateCounter();
     try {
       if (parsed.kind === 'say') await client.send(channel as string, text.value.text);
-      else await client.whisper(parsed.to, text.value.text);
+      else await client.whisper(session.presence.resolve(parsed.to), text.value.text);
     } catch (error) {
       // Give the text back, unless the player has started typing something else.
       if (ui.message.value === '') {
@@ -502,6 +515,16 @@ export class DemoApp {
         log.notice(`Not sent: ${errorText(error)}`, 'error');
       }
     }
+  }
+
+  /** Tab in `/w ka` completes a member's id (`/w Kai `). */
+  #completeWhisper(event: KeyboardEvent): void {
+    const completed =
+      event.key === 'Tab' && this.#session?.presence.complete(this.#ui.message.value);
+    if (!completed) return;
+    event.preventDefault();
+    this.#ui.message.value = completed;
+    this.#updateCounter();
   }
 
   #whisperTo(player: Sender): void {
