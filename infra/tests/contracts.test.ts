@@ -731,7 +731,7 @@ describe('alarms for every silent-loss path (review O1)', () => {
     expect(Object.keys(rules)).toEqual(Object.keys(RULE_FILES));
   });
 
-  test('the filter: dropped events, destination failures, event age maximum, by FunctionName', async () => {
+  test('the filter (dropped events, destination failures, event age maximum) and the presence function (dropped events, destination failures), by FunctionName', async () => {
     const alarms = (await load('modules/monitoring')).locals.async_alarms as Record<
       string,
       HclBody
@@ -740,7 +740,9 @@ describe('alarms for every silent-loss path (review O1)', () => {
     expect(watched.sort()).toEqual([
       ['AsyncEventAge', 'Maximum', { FunctionName: '${local.filter_function_name}' }],
       ['AsyncEventsDropped', 'Sum', { FunctionName: '${local.filter_function_name}' }],
+      ['AsyncEventsDropped', 'Sum', { FunctionName: '${local.presence_function_name}' }],
       ['DestinationDeliveryFailures', 'Sum', { FunctionName: '${local.filter_function_name}' }],
+      ['DestinationDeliveryFailures', 'Sum', { FunctionName: '${local.presence_function_name}' }],
     ]);
     // AsyncEventAge is reported in milliseconds.
     expect(alarms['message-filter-async-event-age']?.threshold).toBe(

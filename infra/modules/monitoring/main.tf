@@ -102,7 +102,8 @@ locals {
     }
   ]...)
 
-  filter_function_name = var.function_names["message-filter"]
+  filter_function_name   = var.function_names["message-filter"]
+  presence_function_name = var.function_names["presence"]
   async_alarms = {
     "message-filter-async-events-dropped" = {
       description = "Lambda dropped filter events without running them (AsyncEventsDropped): maximum event age or retries exhausted with no destination, or the function's concurrency at 0. Those messages are lost."
@@ -131,6 +132,24 @@ locals {
       # AsyncEventAge is in milliseconds.
       threshold = var.async_event_age_seconds * 1000
       periods   = 1
+    }
+    "presence-async-events-dropped" = {
+      description = "Lambda dropped lifecycle events without running the presence function (AsyncEventsDropped): some joins or leaves were never counted. Members of the affected channels are wrong until they reconnect or their lease (CHAT_PRESENCE_STALE_SECONDS) ends."
+      namespace   = "AWS/Lambda"
+      metric      = "AsyncEventsDropped"
+      dimensions  = { FunctionName = local.presence_function_name }
+      statistic   = "Sum"
+      threshold   = 0
+      periods     = 1
+    }
+    "presence-destination-delivery-failures" = {
+      description = "Lambda could not put failed lifecycle events into the failed-events queue (DestinationDeliveryFailures): check the queue's key policy and the role."
+      namespace   = "AWS/Lambda"
+      metric      = "DestinationDeliveryFailures"
+      dimensions  = { FunctionName = local.presence_function_name }
+      statistic   = "Sum"
+      threshold   = 0
+      periods     = 1
     }
   }
 
