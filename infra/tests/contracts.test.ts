@@ -732,22 +732,24 @@ describe('alarms for every silent-loss path (review O1)', () => {
   });
 
   test('the filter (dropped events, destination failures, event age maximum) and the presence function (dropped events, destination failures), by FunctionName', async () => {
-    const alarms = (await load('modules/monitoring')).locals.async_alarms as Record<
-      string,
-      HclBody
-    >;
-    const watched = Object.values(alarms).map((a) => [a.metric, a.statistic, a.dimensions]);
-    expect(watched.sort()).toEqual([
-      ['AsyncEventAge', 'Maximum', { FunctionName: '${local.filter_function_name}' }],
-      ['AsyncEventsDropped', 'Sum', { FunctionName: '${local.filter_function_name}' }],
-      ['AsyncEventsDropped', 'Sum', { FunctionName: '${local.presence_function_name}' }],
-      ['DestinationDeliveryFailures', 'Sum', { FunctionName: '${local.filter_function_name}' }],
-      ['DestinationDeliveryFailures', 'Sum', { FunctionName: '${local.presence_function_name}' }],
+    const locals = (await load('modules/monitoring')).locals;
+    expect(Object.keys(locals.async_losses as HclBody).sort()).toEqual([
+      'message-filter',
+      'presence',
     ]);
+    const template = String(locals.async_alarms);
+    expect(template).toContain('for key, lost in local.async_losses');
+    for (const metric of ['AsyncEventsDropped', 'DestinationDeliveryFailures']) {
+      expect(template).toContain(`metric      = "${metric}"`);
+    }
+    expect(
+      template.match(/dimensions {2}= \{ FunctionName = var\.function_names\[key\] \}/g),
+    ).toHaveLength(2);
+    expect(template).toContain('"message-filter-async-event-age" = {');
+    expect(template).toContain('metric      = "AsyncEventAge"');
+    expect(template).toContain('dimensions  = { FunctionName = local.filter_function_name }');
     // AsyncEventAge is reported in milliseconds.
-    expect(alarms['message-filter-async-event-age']?.threshold).toBe(
-      '${var.async_event_age_seconds * 1000}',
-    );
+    expect(template).toContain('threshold = var.async_event_age_seconds * 1000');
   });
 
   test('query alarms run the query itself as their only metric', async () => {

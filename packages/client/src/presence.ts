@@ -2,12 +2,7 @@ import type { PresenceEvent, PresenceMember } from '@game-chat/protocol/presence
 import type { MemberList } from './api.js';
 
 /** A joined channel's presence: a broadcast, or the snapshot a join (or reconnect) read. */
-export interface PresenceUpdate {
-  readonly channel: string;
-  readonly count: number;
-  readonly joined: readonly PresenceMember[];
-  readonly left: readonly { readonly id: string }[];
-}
+export type PresenceUpdate = Omit<PresenceEvent, 'v' | 'kind'>;
 
 /** What the SDK knows of a joined channel's members. */
 export interface PresenceSnapshot {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChatClient, ChatError, type PresenceUpdate } from '../src/client.js';
+import type { ChatClient, PresenceUpdate } from '../src/client.js';
 import { type LocalStack, Players, startStack } from './support/stack.js';
-import { nextEvent, waitUntil } from './support/wait.js';
+import { nextEvent, rejection, waitUntil } from './support/wait.js';
 
 /** Presence through the local stack: IoT lifecycle events, the presence bundle, the HTTP API. */
 
@@ -15,15 +15,6 @@ afterAll(async () => {
   await players?.closeAll();
   await stack?.stop();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<ChatError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ChatError);
-  return error as ChatError;
-}
 
 const ids = (client: ChatClient, channel: string) =>
   (client.presence(channel)?.members ?? []).map((member) => member.id).sort();

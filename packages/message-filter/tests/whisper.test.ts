@@ -44,7 +44,7 @@ describe('whispers', () => {
 
   it('to oneself are published once', async () => {
     await h.invoke(ruleEvent('chat/whisper/alice', { text: 'note to self' }));
-    expect(h.recorder.published.map((p) => p.topic)).toEqual(['chat/inbox/alice']);
+    expect(h.recorder.published.map((p) => p.topic)).toEqual(['chat/inbox/ivy']);
   });
 
   it('are published once when the rule event is redelivered', async () => {
@@ -65,32 +65,36 @@ describe('whispers', () => {
 
   it('to a player with no live connection are refused with offline, and nothing reaches them', async () => {
     const outcome = await h.invoke(
-      ruleEvent('chat/whisper/carol', { text: 'hi', clientMsgId: 'o1' }),
+      ruleEvent('chat/whisper/carol', { text: 'hi', clientMsgId: 'o1' }, { clientId: 'ivy' }),
     );
     expect(outcome).toEqual({ status: 'refused', code: 'offline' });
-    expect(notices(h.recorder)).toEqual([
+    expect(notices(h.recorder, 'ivy')).toEqual([
       expect.objectContaining({
         code: 'offline',
         clientMsgId: 'o1',
         detail: 'carol is not online',
       }),
     ]);
-    expect(h.recorder.published.map((p) => p.topic)).toEqual(['chat/inbox/alice']);
+    expect(h.recorder.published.map((p) => p.topic)).toEqual(['chat/inbox/ivy']);
   });
 
   it('to another case of an online player id are refused: ids are case-sensitive', async () => {
     // What a new user tries: `/w Bob` while the player's id is `bob`.
-    const outcome = await h.invoke(ruleEvent('chat/whisper/Bob', { text: 'hi' }));
+    const outcome = await h.invoke(
+      ruleEvent('chat/whisper/Bob', { text: 'hi' }, { clientId: 'jo' }),
+    );
     expect(outcome).toEqual({ status: 'refused', code: 'offline' });
     expect(h.recorder.published.some((p) => p.topic === 'chat/inbox/Bob')).toBe(false);
   });
 
   it('resent after the recipient came online are delivered', async () => {
-    await h.invoke(ruleEvent('chat/whisper/dana', { text: 'later', clientMsgId: 'o2' }));
-    expect(notices(h.recorder).map((n) => n.code)).toEqual(['offline']);
+    // Its own sender: alice's rate limit is spent by the tests above.
+    const from = { clientId: 'gus' };
+    await h.invoke(ruleEvent('chat/whisper/dana', { text: 'later', clientMsgId: 'o2' }, from));
+    expect(notices(h.recorder, 'gus').map((n) => n.code)).toEqual(['offline']);
     await h.online('dana');
     const resent = await h.invoke(
-      ruleEvent('chat/whisper/dana', { text: 'later', clientMsgId: 'o2' }),
+      ruleEvent('chat/whisper/dana', { text: 'later', clientMsgId: 'o2' }, from),
     );
     expect(resent.status).toBe('published');
     expect(h.recorder.published.filter((p) => p.topic === 'chat/inbox/dana')).toHaveLength(1);

@@ -1,4 +1,5 @@
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { freshBundleUrl, withEnvironment } from '@game-chat/testing/lambda-bundle';
 import { lambdaContext } from '@game-chat/testing/lambda-context';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
@@ -19,19 +20,11 @@ export type Invoke = (event: APIGatewayProxyEventV2) => Promise<ApiResponse>;
  * reads its settings once, at import, as a Lambda container does at cold start.
  */
 export async function loadBundle(instance: string, env: Record<string, string>): Promise<Invoke> {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  let module: {
+  const { handler } = await withEnvironment<{
     handler: (event: unknown, context: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
-  };
-  try {
-    module = await import(`${pathToFileURL(bundlePath).href}?instance=${instance}`);
-  } finally {
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
-  }
+  }>(env, () => import(freshBundleUrl(bundlePath, instance)));
   return async (event) => {
-    const result = await module.handler(event, lambdaContext({ functionName: 'chat-api' }));
+    const result = await handler(event, lambdaContext({ functionName: 'chat-api' }));
     const text = result.body ?? '';
     return {
       status: result.statusCode ?? 200,

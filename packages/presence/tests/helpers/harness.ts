@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
 import { type ChatStore, createChatStore } from '@game-chat/chat-store/store';
 import type { PresenceEvent } from '@game-chat/protocol/presence';
@@ -7,6 +7,7 @@ import {
   type DataPlaneRecorder,
   startDataPlaneRecorder,
 } from '@game-chat/testing/data-plane-recorder';
+import { freshBundleUrl, withEnvironment } from '@game-chat/testing/lambda-bundle';
 import { lambdaContext } from '@game-chat/testing/lambda-context';
 import { redisForTests } from '@game-chat/testing/redis-server';
 import type { PresenceOutcome } from '../../src/presence.js';
@@ -25,30 +26,20 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A fresh copy of the bundle, its settings in the environment while it loads (a cold start). */
-async function loadBundle(env: Record<string, string>): Promise<Handler> {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    const module = await import(`${pathToFileURL(bundlePath).href}?instance=${randomUUID()}`);
-    return module.handler as Handler;
-  } finally {
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
-  }
-}
-
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
   const server = await redisForTests();
   const recorder = await startDataPlaneRecorder();
   const prefix = `p${randomUUID().slice(0, 8)}`;
-  const handler = await loadBundle({
-    REDIS_URL: server.url,
-    IOT_DATA_ENDPOINT: recorder.endpoint,
-    CHAT_REDIS_KEY_PREFIX: prefix,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    ...env,
-  });
+  const { handler } = await withEnvironment<{ handler: Handler }>(
+    {
+      REDIS_URL: server.url,
+      IOT_DATA_ENDPOINT: recorder.endpoint,
+      CHAT_REDIS_KEY_PREFIX: prefix,
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      ...env,
+    },
+    () => import(freshBundleUrl(bundlePath)),
+  );
   const redis = createRedisClient({ url: server.url });
   const store = createChatStore({ client: redis, keyPrefix: prefix });
   return {
