@@ -44,7 +44,7 @@ describe('whispers', () => {
 
   it('to oneself are published once', async () => {
     await h.invoke(ruleEvent('chat/whisper/alice', { text: 'note to self' }));
-    expect(h.recorder.published.map((p) => p.topic)).toEqual(['chat/inbox/ivy']);
+    expect(h.recorder.published.map((p) => p.topic)).toEqual(['chat/inbox/alice']);
   });
 
   it('are published once when the rule event is redelivered', async () => {
