@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const SECTIONS = ['history', 'filter', 'end-to-end', 'cold-start'] as const;
+export const SECTIONS = ['history', 'filter', 'end-to-end', 'cold-start', 'presence'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -19,9 +19,10 @@ export class UsageError extends Error {
   }
 }
 
-export const USAGE = `Usage: pnpm bench [-- [--full] [--only history,filter,end-to-end,cold-start]]
+export const USAGE = `Usage: pnpm bench [-- [--full] [--only history,filter,end-to-end,cold-start,presence]]
 
-  --full        also the large sizes (1M history messages, 1,000 players end to end)
+  --full        also the large sizes (1M history messages, 1,000 players end to end,
+                10,000 players across 100 channels for presence)
   --only LIST   run only these sections (comma-separated)
 Results: apps/bench/results/{quick,full}.json and .md, and the history chart .svg.`;
 

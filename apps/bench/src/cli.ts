@@ -9,6 +9,7 @@ import { benchEndToEnd } from './end-to-end.js';
 import { benchFilter } from './filter.js';
 import { benchHistory } from './history.js';
 import { describeMachine } from './machine.js';
+import { benchPresence } from './presence.js';
 import { historyChart, renderSummary } from './summary.js';
 import type { BenchResults } from './targets.js';
 
@@ -30,6 +31,15 @@ function sizes(full: boolean) {
     players: full ? [100, 500, 1000] : [100, 500],
     endToEndSeconds: full ? 30 : 15,
     coldStartRuns: full ? 15 : 7,
+    presence: full
+      ? [
+          { players: 1000, channels: 1 },
+          { players: 10_000, channels: 100 },
+        ]
+      : [
+          { players: 1000, channels: 1 },
+          { players: 2000, channels: 20 },
+        ],
   };
 }
 
@@ -60,6 +70,8 @@ async function runSection(
         return { filter: await benchFilter({ ...server, runs: plan.filterRuns }) };
       case 'cold-start':
         return { coldStart: await benchColdStart({ ...server, runs: plan.coldStartRuns }) };
+      case 'presence':
+        return { presence: await benchPresence({ ...server, scenarios: plan.presence }) };
     }
   } finally {
     await redis.stop();
@@ -113,6 +125,9 @@ try {
   const parsed = parseBenchArgs(process.argv.slice(2));
   if (parsed.help) console.log(USAGE);
   else await bench(parsed);
+  // The presence section runs its bundle in this process, and the bundle keeps its Redis
+  // connection open as a Lambda container does: let the results flush, then end.
+  setTimeout(() => process.exit(), 1000).unref();
 } catch (error) {
   if (error instanceof UsageError) {
     console.error(`${error.message}\n\n${USAGE}`);

@@ -3,6 +3,7 @@ import type { EndToEndResult } from './end-to-end.js';
 import type { FilterResult } from './filter.js';
 import type { HistoryResult } from './history.js';
 import type { Machine } from './machine.js';
+import type { PresenceResult } from './presence.js';
 
 export interface BenchResults {
   readonly mode: 'quick' | 'full';
@@ -16,6 +17,7 @@ export interface BenchResults {
   readonly filter?: FilterResult;
   readonly endToEnd?: EndToEndResult;
   readonly coldStart?: ColdStartResult[];
+  readonly presence?: PresenceResult;
 }
 
 export interface TargetCheck {
