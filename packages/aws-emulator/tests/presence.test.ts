@@ -1,9 +1,11 @@
+import { once } from 'node:events';
+import { createConnection, createServer, type Socket } from 'node:net';
 import type { PresenceEvent } from '@game-chat/protocol/presence';
 import { endAll, type Received, record, subscribe, waitFor } from '@game-chat/testing/mqtt-client';
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalStack, type LocalStack } from '../src/stack.js';
-import { joinAs } from './helpers/chat.js';
+import { connectSigned, joinAs } from './helpers/chat.js';
 
 /**
  * Presence through the local stack: real MQTT clients, the broker's lifecycle events through the
@@ -46,6 +48,36 @@ async function enter(playerId: string, channel: string, clientId = playerId): Pr
   return client;
 }
 
+/**
+ * A TCP hop to the broker that can go silent: bytes stop flowing both ways and no socket closes,
+ * as when a phone loses its network. Only the broker's keep-alive can notice.
+ */
+async function silentHop(port: number) {
+  const sockets: Socket[] = [];
+  let silent = false;
+  const server = createServer((client) => {
+    const upstream = createConnection({ host: '127.0.0.1', port });
+    sockets.push(client, upstream);
+    client.on('data', (chunk) => silent || upstream.write(chunk));
+    upstream.on('data', (chunk) => silent || client.write(chunk));
+    client.on('error', () => undefined);
+    upstream.on('error', () => undefined);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  return {
+    url: `mqtt://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+    goSilent: () => {
+      silent = true;
+    },
+    close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
+
 describe('presence through the local stack', () => {
   it('counts three players within 2 s, a second tab once, and drops a cut socket', async () => {
     const town = await watch('Presence1');
@@ -81,4 +113,29 @@ describe('presence through the local stack', () => {
     await waitFor('a count of 19', () => lobby.count() === 19, 2000);
     expect(lobby.members()).not.toContain('burst0');
   });
+
+  it('drops a player whose network went silent within 1.5 × the keep-alive (30 s at least on IoT)', async () => {
+    const hall = await watch('Presence3');
+    await enter('olga', 'Presence3');
+    const hop = await silentHop(Number(new URL(stack.urls.mqtt).port));
+    try {
+      const credentials = await stack.issueSignedToken('pavel', { name: 'pavel' });
+      const pavel = await connectSigned(hop.url, credentials, {
+        clientId: 'pavel',
+        keepalive: 30,
+        // The client must not notice either: no reconnect, no close of its own.
+        reconnectPeriod: 0,
+      });
+      await subscribe(pavel, 'chat/room/Presence3');
+      await waitFor('two members', () => hall.count() === 2, 3000);
+      hop.goSilent();
+      const silentAt = Date.now();
+      await waitFor('pavel to leave', () => hall.members().join() === 'olga', 60_000);
+      // IoT closes a connection after 1.5 × its keep-alive without traffic.
+      expect(Date.now() - silentAt).toBeLessThan(1.5 * 30_000 + 5_000);
+      expect(hall.count()).toBe(1);
+    } finally {
+      hop.close();
+    }
+  }, 90_000);
 });
