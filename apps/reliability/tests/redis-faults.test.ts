@@ -164,7 +164,7 @@ describe("outages under steady SDK traffic, on AWS's Lambda schedule", () => {
     const report = await traffic.stop();
     console.info('Redis killed for 40 s', report);
     expectEverySendSettledOnce(report);
-    // Longer than a send's 20 s: the first sends of the outage gave up, typed `unavailable`.
+    // Longer than a send's 25 s: the first sends of the outage gave up, typed `unavailable`.
     expect(report.rejected.unavailable).toBeGreaterThan(0);
     // Nothing else: no rate_limited for messages sent within the limits.
     expect(

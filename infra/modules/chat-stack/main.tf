@@ -42,6 +42,8 @@ module "cache" {
   replica_count               = var.cache.replica_count
   snapshot_retention_days     = var.cache.snapshot_retention_days
   apply_immediately           = var.cache.apply_immediately
+  auth_token_version          = var.cache.auth_token_version
+  auth_token_update_strategy  = var.cache.auth_token_update_strategy
   secret_recovery_window_days = var.secret_recovery_window_days
 }
 

@@ -83,14 +83,16 @@ variable "network" {
 }
 
 variable "cache" {
-  description = "Settings of the chat-cache module: `engine`, `engine_version`, `node_type`, `replica_count`, `snapshot_retention_days`, `apply_immediately`."
+  description = "Settings of the chat-cache module: `engine`, `engine_version`, `node_type`, `replica_count`, `snapshot_retention_days`, `apply_immediately`, and the AUTH token rotation's `auth_token_version` and `auth_token_update_strategy` (steps in modules/chat-cache/README.md)."
   type = object({
-    engine                  = optional(string)
-    engine_version          = optional(string)
-    node_type               = optional(string)
-    replica_count           = optional(number)
-    snapshot_retention_days = optional(number)
-    apply_immediately       = optional(bool)
+    engine                     = optional(string)
+    engine_version             = optional(string)
+    node_type                  = optional(string)
+    replica_count              = optional(number)
+    snapshot_retention_days    = optional(number)
+    apply_immediately          = optional(bool)
+    auth_token_version         = optional(number)
+    auth_token_update_strategy = optional(string)
   })
   default  = {}
   nullable = false
