@@ -32,6 +32,12 @@ export interface StoreEntry {
   readonly targetId?: string;
 }
 
+/** How long a channel keeps its messages and how many at most: its class (or the defaults). */
+export interface ChannelRetention {
+  readonly retentionSeconds: number;
+  readonly maxMessages: number;
+}
+
 export interface AppendOptions {
   /** The channel's rate limit (burst = rate), counted by `receivedAt`; absent or 0: none. */
   readonly channelRatePerSecond?: number;

@@ -6,6 +6,7 @@ export type {
   AppendOptions,
   AppendResult,
   ChannelLog,
+  ChannelRetention,
   RecentResult,
   StoreEntry,
 } from './channel-log.js';
