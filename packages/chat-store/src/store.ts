@@ -7,6 +7,7 @@ export type {
   AppendResult,
   ChannelLog,
   ChannelRetention,
+  RecentOptions,
   RecentResult,
   StoreEntry,
 } from './channel-log.js';
