@@ -1,3 +1,4 @@
+import { MAX_CHANNEL_MESSAGES, MAX_RETENTION_SECONDS } from '@game-chat/protocol/limits';
 import type { ChannelRetention } from './channel-log.js';
 import type { RedisConnection } from './connection.js';
 import { StoreInputError } from './errors.js';
@@ -36,10 +37,6 @@ export interface StoreSettings {
  */
 const META_LIFETIME_MS = 60 * 60 * 1000;
 const KEY_PREFIX_PATTERN = /^[A-Za-z0-9_:.-]{1,64}$/;
-/** A class window beyond a month is refused: history that long belongs in a database. */
-export const MAX_RETENTION_SECONDS = 30 * 86_400;
-/** The most messages one channel may keep. */
-export const MAX_CHANNEL_MESSAGES = 10_000;
 
 export function metaTtlFor(windowMs: number): number {
   return Math.max(META_LIFETIME_MS, 2 * windowMs);

@@ -1,4 +1,4 @@
-import { compareMessageIds } from '@game-chat/protocol/payloads';
+import { type ChatMessage, compareMessageIds } from '@game-chat/protocol/payloads';
 import type { TestRedis } from '@game-chat/testing/redis-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bob, channel, chat, isolatedStore, player, until } from './helpers.js';
@@ -299,7 +299,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
     it("applies the class's cap on append, reads and recovery", async () => {
       const { store } = setup({ historyMax: 200 });
       const small = { retentionSeconds: 3600, maxMessages: 3 };
-      const sent = [];
+      const sent: ChatMessage[] = [];
       for (let i = 0; i < 6; i++) {
         const result = await store.append(channel('party-1'), chat(`m${i}`), { retention: small });
         if (result.status === 'stored') sent.push(result.message);
@@ -319,7 +319,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
     it('remembers deleted counters up to the class cap, not the default one', async () => {
       const { store } = setup({ historyMax: 2 });
       const long = { retentionSeconds: 86_400, maxMessages: 100 };
-      const sent = [];
+      const sent: ChatMessage[] = [];
       for (let i = 0; i < 6; i++) {
         const result = await store.append(channel('guild-del'), chat(`m${i}`), { retention: long });
         if (result.status === 'stored') sent.push(result.message);
@@ -397,7 +397,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
 
     it('says hasMore exactly when an older message is left', async () => {
       const { store } = setup();
-      const ids = [];
+      const ids: string[] = [];
       for (let i = 0; i < 4; i++) ids.push((await appendOk(store, 'Edge', `m${i}`)).id);
       const read = (limit: number, before?: string) =>
         store.recent(channel('Edge'), { limit, ...(before && { before }) });
@@ -415,7 +415,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
 
     it('says hasMore for an `after` page when newer messages are left', async () => {
       const { store } = setup();
-      const ids = [];
+      const ids: string[] = [];
       for (let i = 0; i < 4; i++) ids.push((await appendOk(store, 'Fwd', `m${i}`)).id);
       const after = (limit: number) =>
         store.recent(channel('Fwd'), { limit, after: ids[0] as string });
@@ -425,7 +425,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
 
     it('hides messages past the window or the cap from a before page', async () => {
       const { store } = setup({ historyMax: 2 });
-      const ids = [];
+      const ids: string[] = [];
       for (let i = 0; i < 5; i++) ids.push((await appendOk(store, 'Hide', `m${i}`)).id);
       expect(
         await store.recent(channel('Hide'), { limit: 10, before: ids[4] as string }),

@@ -1,4 +1,5 @@
 import type { ChannelRetention } from '@game-chat/chat-store/store';
+import { MAX_CHANNEL_MESSAGES, MAX_RETENTION_SECONDS } from '@game-chat/protocol/limits';
 
 /**
  * Channel classes (`CHAT_CHANNEL_CLASSES`): ordered rules `pattern=window/cap`, such as
@@ -20,9 +21,9 @@ export interface ChannelClass extends ChannelRetention {
 }
 
 /** The longest window a class may keep: beyond a month, history belongs in a database. */
-export const MAX_CLASS_WINDOW_SECONDS = 30 * 86_400;
+export const MAX_CLASS_WINDOW_SECONDS = MAX_RETENTION_SECONDS;
 /** The same cap bounds as `CHAT_HISTORY_MAX`. */
-export const MAX_CLASS_MESSAGES = 10_000;
+export const MAX_CLASS_MESSAGES = MAX_CHANNEL_MESSAGES;
 /** More rules than this is a sign of one class per channel, which patterns are not for. */
 export const MAX_CHANNEL_CLASSES = 32;
 

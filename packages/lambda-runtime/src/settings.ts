@@ -1,6 +1,7 @@
 import {
   DEFAULT_MAX_TEXT_LENGTH,
   DEFAULT_TOPIC_PREFIX,
+  MAX_CHANNEL_MESSAGES,
   MAX_TEXT_LENGTH_LIMIT,
 } from '@game-chat/protocol/limits';
 import { TOPIC_PREFIX_PATTERN } from '@game-chat/protocol/topics';
@@ -121,7 +122,7 @@ export const SETTINGS = [
     key: 'historyMax',
     kind: 'integer',
     min: 1,
-    max: 10_000,
+    max: MAX_CHANNEL_MESSAGES,
     default: 200,
     usedBy: PUBLISHERS,
     terraform: { functions: 'history_max', stack: 'chat.history_max' },
