@@ -1,5 +1,6 @@
 import type { Summary } from '@game-chat/load-kit/stats';
 import { formatCount, formatMs, lineChartSvg } from './chart.js';
+import { type GuildsResult, PER_GUILDS } from './guilds.js';
 import type { HistoryResult } from './history.js';
 import { type BenchResults, checkTargets } from './targets.js';
 
@@ -259,6 +260,53 @@ export function renderSummary(results: BenchResults): string {
     ...(results.filter ? [filterSection(results.filter), ''] : []),
     ...(results.endToEnd ? [endToEndSection(results.endToEnd), ''] : []),
     ...(results.coldStart ? [coldStartSection(results.coldStart), ''] : []),
+    ...(results.guilds ? [guildsSection(results.guilds), ''] : []),
+  ].join('\n');
+}
+
+function guildsSection(guilds: GuildsResult): string {
+  const pageRow = (label: string, pages: GuildsResult['pagesAlone']) => [
+    label,
+    latency(pages.atNewest),
+    latency(pages.atThousandth),
+    `${pages.depthRatio.toFixed(2)}×`,
+  ];
+  const per = int(PER_GUILDS);
+  return [
+    '## Channel classes: guild channels',
+    '',
+    `Class \`${guilds.guildClass}\`. One guild channel of ${int(guilds.longChannel.messages)} messages: ` +
+      `${int(guilds.longChannel.streamBytesPerMessage)} bytes per message in its stream, ` +
+      `${int(guilds.longChannel.bytesPerMessage)} with its meta and de-duplication records (\`MEMORY USAGE\`).`,
+    '',
+    `Page reads of ${guilds.pageSize} messages, p50 / p99 in ms (client side, loopback):`,
+    '',
+    table(
+      ['long channel', 'newest page', 'page at the 1,000th message', 'deep ÷ newest'],
+      [
+        pageRow('alone', guilds.pagesAlone),
+        pageRow(`among ${int(guilds.guilds)} guilds`, guilds.pagesAmongGuilds),
+      ],
+    ),
+    '',
+    `Deep page among the guilds ÷ alone: ${guilds.otherChannelsRatio.toFixed(2)}×.`,
+    '',
+    table(
+      [`Redis memory per ${per} guilds`, 'bytes'],
+      [
+        [
+          `${guilds.messagesPerGuild} messages each, \`used_memory\` growth (de-dup records included)`,
+          mib(guilds.usedMemoryPer10kGuilds),
+        ],
+        [
+          `${guilds.messagesPerGuild} messages each, stream and meta only`,
+          mib(guilds.atRestPer10kGuilds),
+        ],
+        ['at the class cap (1,000 each), from the long channel', mib(guilds.fullPer10kGuilds)],
+      ],
+    ),
+    '',
+    `Loaded ${int(guilds.guilds * guilds.messagesPerGuild)} messages into ${int(guilds.guilds)} guilds in ${guilds.loadSeconds.toFixed(1)} s.`,
   ].join('\n');
 }
 

@@ -1,6 +1,7 @@
 import type { ColdStartResult } from './cold-start.js';
 import type { EndToEndResult } from './end-to-end.js';
 import type { FilterResult } from './filter.js';
+import type { GuildsResult } from './guilds.js';
 import type { HistoryResult } from './history.js';
 import type { Machine } from './machine.js';
 
@@ -16,6 +17,7 @@ export interface BenchResults {
   readonly filter?: FilterResult;
   readonly endToEnd?: EndToEndResult;
   readonly coldStart?: ColdStartResult[];
+  readonly guilds?: GuildsResult;
 }
 
 export interface TargetCheck {

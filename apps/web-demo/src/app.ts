@@ -27,6 +27,7 @@ import { el } from './dom.js';
 import type { Elements } from './elements.js';
 import { playerIdFromName } from './player-id.js';
 import { DEFAULT_CHANNEL, readRecentChannels, rememberChannel } from './recent-channels.js';
+import { Scrollback } from './scrollback.js';
 import { type DemoSettings, readSettings } from './settings.js';
 import { RateMeter } from './stats.js';
 import { type KeyValueStore, loadJson, STORAGE_KEYS, saveJson } from './storage.js';
@@ -47,6 +48,8 @@ interface Session {
   readonly client: ChatClient;
   readonly settings: DemoSettings;
   readonly log: ChatLog;
+  /** Loads older messages when the log is scrolled to its top. */
+  readonly scrollback: Scrollback;
   readonly channelRate: RateMeter;
   readonly statsTimer: ReturnType<typeof setInterval>;
   /** The channel shown; set when a join starts, so a later join wins over an earlier one. */
@@ -253,17 +256,19 @@ export class DemoApp {
     const ui = this.#ui;
     const role = client.role ?? 'player';
     const playerId = client.playerId ?? '';
+    const log = new ChatLog({
+      list: ui.log,
+      playerId,
+      canModerate: canModerate(role),
+      onWhisperTo: (player) => this.#whisperTo(player),
+      onDelete: (message) => void this.#delete(message),
+      onMute: (player) => void this.#mute(player),
+    });
     const session: Session = {
       client,
       settings,
-      log: new ChatLog({
-        list: ui.log,
-        playerId,
-        canModerate: canModerate(role),
-        onWhisperTo: (player) => this.#whisperTo(player),
-        onDelete: (message) => void this.#delete(message),
-        onMute: (player) => void this.#mute(player),
-      }),
+      log,
+      scrollback: new Scrollback({ list: ui.log, log, client, describe: errorText }),
       channelRate: new RateMeter(),
       statsTimer: setInterval(() => this.#renderStats(), STATS_EVERY_MS),
       channel: undefined,
@@ -310,6 +315,7 @@ export class DemoApp {
     const session = this.#session;
     if (!session) return;
     this.#session = undefined;
+    session.scrollback.close();
     clearInterval(session.statsTimer);
     await session.swarm?.stop();
     await session.client.close();
@@ -409,6 +415,7 @@ export class DemoApp {
     if (channel === session.channel) return;
     const previous = session.channel;
     session.channel = channel;
+    session.scrollback.follow(undefined);
     this.#ui.channel.value = channel;
     this.#ui.roomTitle.textContent = `# ${channel}`;
     document.title = `#${channel} · game-chat`;
@@ -421,6 +428,7 @@ export class DemoApp {
       const history = await client.join(channel);
       if (session.channel !== channel) return;
       log.add(history);
+      session.scrollback.follow(channel);
       header.textContent =
         history.length === 0
           ? `#${channel}: no recent messages, say hi!`

@@ -78,6 +78,7 @@ module "functions" {
   topic_prefix            = var.topic_prefix
   history_seconds         = var.chat.history_seconds
   history_max             = var.chat.history_max
+  channel_classes         = var.chat.channel_classes
   max_text                = var.chat.max_text
   rate_burst              = var.chat.rate_burst
   rate_per_second         = var.chat.rate_per_second

@@ -123,7 +123,7 @@ variable "functions" {
 }
 
 variable "chat" {
-  description = "Chat settings of SPEC §6, validated by the chat-functions module: `history_seconds`, `history_max`, `max_text`, `rate_burst`, `rate_per_second`, `channel_rate_per_second`, `profanity`, `history_require_auth`, `redis_key_prefix`."
+  description = "Chat settings of SPEC §6, validated by the chat-functions module: `history_seconds`, `history_max`, `max_text`, `rate_burst`, `rate_per_second`, `channel_rate_per_second`, `profanity`, `history_require_auth`, `redis_key_prefix`, `channel_classes` (a list of `{ pattern, window, cap }`)."
   type = object({
     history_seconds         = optional(number)
     history_max             = optional(number)
@@ -134,6 +134,11 @@ variable "chat" {
     profanity               = optional(string)
     history_require_auth    = optional(bool)
     redis_key_prefix        = optional(string)
+    channel_classes = optional(list(object({
+      pattern = string
+      window  = string
+      cap     = number
+    })))
   })
   default  = {}
   nullable = false

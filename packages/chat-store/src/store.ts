@@ -6,6 +6,8 @@ export type {
   AppendOptions,
   AppendResult,
   ChannelLog,
+  ChannelRetention,
+  RecentOptions,
   RecentResult,
   StoreEntry,
 } from './channel-log.js';

@@ -1,4 +1,9 @@
 import {
+  HISTORY_LIMIT_DEFAULT,
+  HISTORY_LIMIT_MAX,
+  HISTORY_LIMIT_MIN,
+} from '@game-chat/protocol/limits';
+import {
   type ChannelName,
   channelAllowed,
   formatClientId,
@@ -11,7 +16,7 @@ import { normalizeText } from '@game-chat/protocol/text';
 import { type ChatTopics, createTopics } from '@game-chat/protocol/topics';
 import { ChatApi, type MuteResult, type UnmuteResult } from './api.js';
 import { backoffDelay, startDelay } from './backoff.js';
-import { ChannelSubscription, type GapEvent } from './channel-subscription.js';
+import { ChannelSubscription, type GapEvent, type OlderMessages } from './channel-subscription.js';
 import { type Link, openLink } from './connection.js';
 import {
   type ConnectionEvent,
@@ -38,7 +43,7 @@ import { TokenSource } from './token-source.js';
 export type { SignedToken } from '@game-chat/protocol/custom-auth';
 export type { ChatMessage, Notice } from '@game-chat/protocol/payloads';
 export type { MuteResult, UnmuteResult } from './api.js';
-export type { GapEvent } from './channel-subscription.js';
+export type { GapEvent, OlderMessages } from './channel-subscription.js';
 export type { ConnectionEvent, ConnectionReason, ConnectionState } from './connection-state.js';
 export { ChatError, type ChatErrorCode } from './errors.js';
 export {
@@ -212,6 +217,7 @@ export class ChatClient {
       name,
       capacity: this.#options.maxMessagesPerChannel,
       history: (after, caughtUp) => this.#api.historySince(name, after, caughtUp),
+      olderPage: (query) => this.#api.history(name, query),
       deliver: (message, emit) => this.#deliver(name, message, emit),
       gap: (event) => this.#events.emit('gap', event),
     });
@@ -225,6 +231,33 @@ export class ChatClient {
         void link.unsubscribe(this.#topics.room(name));
       }
       this.#assertOpen(); // Closed meanwhile: that is why it failed.
+      throw asChatError(error);
+    }
+  }
+
+  /**
+   * Scrollback for a joined channel: reads the `limit` (1-200, default 50) messages just older
+   * than the oldest it holds and merges them into its timeline, each once, so `messages(channel)`
+   * starts earlier. Resolves with the visible ones added, oldest first, and `hasMore: false` once
+   * the channel's first kept message is reached. Rejects `not_joined`, `invalid` (a bad limit,
+   * nothing sent), or with the API's error.
+   */
+  async loadOlder(channel: string, options: { limit?: number } = {}): Promise<OlderMessages> {
+    this.#assertOpen();
+    const name = validOrThrow(validateChannel(channel));
+    const limit = options.limit ?? HISTORY_LIMIT_DEFAULT;
+    if (!Number.isInteger(limit) || limit < HISTORY_LIMIT_MIN || limit > HISTORY_LIMIT_MAX) {
+      throw new ChatError(
+        'invalid',
+        `limit must be a whole number ${HISTORY_LIMIT_MIN}-${HISTORY_LIMIT_MAX}`,
+      );
+    }
+    const joined = this.#channels.get(name);
+    if (!joined)
+      throw new ChatError('not_joined', `join channel ${name} before loading older messages`);
+    try {
+      return await joined.loadOlder(limit);
+    } catch (error) {
       throw asChatError(error);
     }
   }

@@ -116,30 +116,58 @@ describe('ChatApi', () => {
     ]);
   });
 
-  it('follows pages until a short one, and stops early once caught up with live messages', async () => {
+  it('follows `after` pages while hasMore, and stops early once caught up with live messages', async () => {
     const pages = new Map<string | null, string[]>([
-      [null, Array.from({ length: 200 }, (_, n) => `1-${n}`)],
+      ['0-0', Array.from({ length: 200 }, (_, n) => `1-${n}`)],
       ['1-199', Array.from({ length: 200 }, (_, n) => `2-${n}`)],
       ['2-199', ['3-0']],
     ]);
     answer = (request, response) => {
       const after = new URL(request.url ?? '', baseUrl).searchParams.get('after');
-      json(200, { messages: (pages.get(after) ?? []).map(message), recovered: true })(
+      const ids = pages.get(after) ?? [];
+      json(200, { messages: ids.map(message), recovered: true, hasMore: ids.length === 200 })(
         request,
         response,
       );
     };
-    const all = await api().historySince('Town', undefined);
+    const all = await api().historySince('Town', '0-0');
     expect(all.messages).toHaveLength(401);
     expect(requests.map((request) => request.url)).toEqual([
-      '/channels/Town/messages?limit=200',
+      '/channels/Town/messages?after=0-0&limit=200',
       '/channels/Town/messages?after=1-199&limit=200',
       '/channels/Town/messages?after=2-199&limit=200',
     ]);
 
     requests = [];
-    const early = await api().historySince('Town', undefined, (lastId) => lastId === '1-199');
+    const early = await api().historySince('Town', '0-0', (lastId) => lastId === '1-199');
     expect(early.messages).toHaveLength(200);
+    expect(requests).toHaveLength(1);
+  });
+
+  it('reads one newest page on join: it ends at the newest message, older ones are scrollback', async () => {
+    answer = json(200, {
+      messages: Array.from({ length: 200 }, (_, n) => message(`1-${n}`)),
+      recovered: true,
+      hasMore: true,
+    });
+    expect((await api().historySince('Town', undefined)).messages).toHaveLength(200);
+    expect(requests.map((request) => request.url)).toEqual(['/channels/Town/messages?limit=200']);
+  });
+
+  it('reads a before page with the class fields and hasMore', async () => {
+    answer = json(200, {
+      channel: 'guild-1',
+      messages: [message('5-1')],
+      retentionSeconds: 604_800,
+      maxMessages: 1000,
+      recovered: true,
+      hasMore: true,
+    });
+    const page = await api().history('guild-1', { before: '5-2', limit: 1 });
+    expect(page).toMatchObject({ retentionSeconds: 604_800, maxMessages: 1000, hasMore: true });
+    expect(requests[0]?.url).toBe('/channels/guild-1/messages?before=5-2&limit=1');
+    const refused = await failure(api().history('guild-1', { before: 'oldest' }));
+    expect(refused).toMatchObject({ code: 'invalid', message: /^before must be a message id/ });
     expect(requests).toHaveLength(1);
   });
 

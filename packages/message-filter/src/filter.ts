@@ -1,4 +1,5 @@
 import type { Admission, ChatStore } from '@game-chat/chat-store/store';
+import { createRetentionResolver } from '@game-chat/lambda-runtime/channel-classes';
 import type { ChatConfig } from '@game-chat/lambda-runtime/config';
 import type { Publisher } from '@game-chat/lambda-runtime/publisher';
 import {
@@ -29,6 +30,9 @@ export type FilterConfig = Pick<
   | 'channelRatePerSecond'
   | 'retryBudgetMs'
   | 'maxEventAgeSeconds'
+  | 'channelClasses'
+  | 'historySeconds'
+  | 'historyMax'
 >;
 
 /** Where dropped events and outages are reported; the Powertools logger fits. */
@@ -113,6 +117,7 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
   const { store, publisher, config, profanity, log } = deps;
   const topics = createTopics(config.topicPrefix);
   const rate = { burst: config.rateBurst, perSecond: config.ratePerSecond };
+  const retentionOf = createRetentionResolver(config);
 
   function notice(code: NoticeCode, detail: string, extra: NoticeExtra): Notice {
     return {
@@ -165,7 +170,11 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
           ...(clientMsgId === undefined ? {} : { clientMsgId }),
           ...(moderated ? { moderated } : {}),
         },
-        { channelRatePerSecond: config.channelRatePerSecond, receivedAt: event.receivedAt },
+        {
+          retention: retentionOf(channel),
+          channelRatePerSecond: config.channelRatePerSecond,
+          receivedAt: event.receivedAt,
+        },
       ),
     );
     if (appended.status === 'rate_limited') {

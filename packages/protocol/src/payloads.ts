@@ -243,19 +243,32 @@ export function toServerMessage(value: unknown): Result<ServerMessage> {
   return ok(message as unknown as ChatMessage);
 }
 
-/** `GET /channels/{channel}/messages?after=&limit=` (SPEC §5). */
+/**
+ * `GET /channels/{channel}/messages?after=|before=&limit=` (SPEC §5): the newest page, the page
+ * just older than `before` (scrollback) or the page just newer than `after` (recovery); never
+ * both cursors.
+ */
 export interface HistoryQuery {
   readonly channel: string;
   readonly after: string | undefined;
+  readonly before: string | undefined;
   readonly limit: number;
 }
 
 export interface HistoryResponse {
   readonly channel: string;
   readonly messages: readonly ChatMessage[];
+  /** The channel's window (its class, or `CHAT_HISTORY_SECONDS`). */
   readonly retentionSeconds: number;
+  /** The channel's cap (its class, or `CHAT_HISTORY_MAX`). */
+  readonly maxMessages: number;
   /** False when messages after `after` have already expired: the client missed some. */
   readonly recovered: boolean;
+  /**
+   * More messages lie beyond the page in the direction it reads: older ones for the newest page
+   * and `before` pages, newer ones for `after` pages.
+   */
+  readonly hasMore: boolean;
 }
 
 /** A `limit` query parameter: at most three ASCII digits, within the page size bounds. */
@@ -267,13 +280,19 @@ function parseLimit(limit: unknown): number | undefined {
 
 export function parseHistoryQuery(
   channel: unknown,
-  query: { readonly after?: unknown; readonly limit?: unknown } = {},
+  query: { readonly after?: unknown; readonly before?: unknown; readonly limit?: unknown } = {},
 ): Result<HistoryQuery> {
   const checkedChannel = validateChannel(channel);
   if (!checkedChannel.ok) return checkedChannel;
-  const { after, limit } = query;
+  const { after, before, limit } = query;
   if (after !== undefined && !isMessageId(after)) {
     return fail('invalid', 'after must be a message id such as 1764081600123-0');
+  }
+  if (before !== undefined && !isMessageId(before)) {
+    return fail('invalid', 'before must be a message id such as 1764081600123-0');
+  }
+  if (after !== undefined && before !== undefined) {
+    return fail('invalid', 'after and before cannot be used together: page one way at a time');
   }
   const pageSize = limit === undefined ? HISTORY_LIMIT_DEFAULT : parseLimit(limit);
   if (pageSize === undefined) {
@@ -282,7 +301,7 @@ export function parseHistoryQuery(
       `limit must be a whole number ${HISTORY_LIMIT_MIN}-${HISTORY_LIMIT_MAX}`,
     );
   }
-  return ok({ channel: checkedChannel.value, after, limit: pageSize });
+  return ok({ channel: checkedChannel.value, after, before, limit: pageSize });
 }
 
 /** `POST /channels/{channel}/announcements` body: `{ "text": "..." }`. */

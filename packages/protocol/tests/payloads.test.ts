@@ -549,7 +549,10 @@ describe('toServerMessage', () => {
 
 describe('parseHistoryQuery', () => {
   it('defaults to the newest 50 messages without after', () => {
-    const expected = { ok: true, value: { channel: 'Town137', after: undefined, limit: 50 } };
+    const expected = {
+      ok: true,
+      value: { channel: 'Town137', after: undefined, before: undefined, limit: 50 },
+    };
     expect(parseHistoryQuery('Town137')).toEqual(expected);
     expect(parseHistoryQuery('Town137', {})).toEqual(expected);
   });
@@ -598,8 +601,37 @@ describe('parseHistoryQuery', () => {
     expect(expectOk(parseHistoryQuery('Town137', { after, limit: '10' }))).toEqual({
       channel: 'Town137',
       after,
+      before: undefined,
       limit: 10,
     });
+  });
+
+  it('accepts before=id for the page just older than it', () => {
+    expect(expectOk(parseHistoryQuery('guild-1', { before: '1764081600123-7' }))).toEqual({
+      channel: 'guild-1',
+      after: undefined,
+      before: '1764081600123-7',
+      limit: 50,
+    });
+  });
+
+  it.each([
+    ['a time without a sequence', '1764081600123'],
+    ['an empty value', ''],
+    ['a word', 'oldest'],
+    ['a repeated parameter', ['1-1', '1-2']],
+  ])('refuses before as %s, naming it', (_what, before) => {
+    expect(parseHistoryQuery('Town137', { before })).toEqual({
+      ok: false,
+      code: 'invalid',
+      message: 'before must be a message id such as 1764081600123-0',
+    });
+  });
+
+  it('refuses after and before together', () => {
+    const result = parseHistoryQuery('Town137', { after: '1-1', before: '2-2' });
+    expectFailure(result, 'invalid');
+    expect(result.ok ? '' : result.message).toMatch(/after and before/);
   });
 
   it.each([
@@ -626,8 +658,8 @@ describe('parseHistoryQuery', () => {
 
   it('never throws on arbitrary parameters', () => {
     fc.assert(
-      fc.property(anyValue, anyValue, anyValue, (channel, after, limit) => {
-        expectWellFormed(parseHistoryQuery(channel, { after, limit }));
+      fc.property(anyValue, anyValue, anyValue, anyValue, (channel, after, before, limit) => {
+        expectWellFormed(parseHistoryQuery(channel, { after, before, limit }));
       }),
     );
   });
