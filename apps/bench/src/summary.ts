@@ -1,5 +1,6 @@
 import type { Summary } from '@game-chat/load-kit/stats';
 import { formatCount, formatMs, lineChartSvg } from './chart.js';
+import type { ColdStartTimes } from './cold-start.js';
 import type { HistoryResult } from './history.js';
 import { type BenchResults, checkTargets } from './targets.js';
 
@@ -203,20 +204,30 @@ function ruleFailures(stats: unknown): string {
 }
 
 function coldStartSection(results: NonNullable<BenchResults['coldStart']>): string {
-  const rows = results.map((bundle) => [
+  const row = (name: string, times: ColdStartTimes, zip: string) => [
+    name,
+    kib(times.bundleBytes),
+    kib(times.gzipBytes),
+    zip,
+    `${ms(times.importMs, 1)} / ${ms(times.importCpuMs, 1)}`,
+    `${ms(times.firstInvokeMs, 1)} / ${ms(times.firstInvokeCpuMs, 1)}`,
+    ms(times.secondInvokeMs, 1),
+    times.succeeded ? 'yes' : '**no**',
+  ];
+  const rows = results.flatMap((bundle) => [
+    row(bundle.name, bundle, kib(bundle.zipBytes)),
+    row(`${bundle.name} at ${bundle.baseline.commit}`, bundle.baseline, '-'),
+  ]);
+  const ratios = results.map((bundle) => [
     bundle.name,
-    kib(bundle.bundleBytes),
-    kib(bundle.gzipBytes),
-    kib(bundle.zipBytes),
-    ms(bundle.importMs, 1),
-    ms(bundle.firstInvokeMs, 1),
-    ms(bundle.secondInvokeMs, 1),
-    bundle.succeeded ? 'yes' : '**no**',
+    `${ms(bundle.coldStart.wall, 0)} / ${ms(bundle.baselineColdStart.wall, 0)} ms`,
+    `${ms(bundle.coldStart.cpu, 0)} / ${ms(bundle.baselineColdStart.cpu, 0)} ms`,
+    `${ms(bundle.ratio.wall)} / ${ms(bundle.ratio.cpu)}`,
   ]);
   return [
     '## Cold start',
     '',
-    `Each bundle in a fresh Node process, ${results[0]?.runs ?? 0} runs, medians. Node itself takes ${ms(results[0]?.bootMs ?? Number.NaN, 0)} ms to reach the first line.`,
+    `Each bundle in a fresh Node process, ${results[0]?.runs ?? 0} runs, medians, alternating with the same function's bundle built at ${results[0]?.baseline.commit ?? '-'} (\`apps/bench/baselines/\`). Times are wall / CPU ms. Node itself takes ${ms(results[0]?.bootMs ?? Number.NaN, 0)} ms to reach the first line.`,
     '',
     table(
       [
@@ -231,6 +242,10 @@ function coldStartSection(results: NonNullable<BenchResults['coldStart']>): stri
       ],
       rows,
     ),
+    '',
+    'Import plus first invocation against the baseline, same run (medians of the per-run sums):',
+    '',
+    table(['bundle', 'wall, now / baseline', 'CPU, now / baseline', 'ratio wall / CPU'], ratios),
   ].join('\n');
 }
 

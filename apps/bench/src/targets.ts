@@ -1,4 +1,4 @@
-import type { ColdStartResult } from './cold-start.js';
+import { BASELINE_COMMIT, type ColdStartResult } from './cold-start.js';
 import type { EndToEndResult } from './end-to-end.js';
 import type { FilterResult } from './filter.js';
 import type { HistoryResult } from './history.js';
@@ -31,6 +31,8 @@ const ROUND_TRIPS = 2;
 const E2E_PLAYERS = 500;
 const E2E_P99_MS = 50;
 const IMPORT_MS = 50;
+/** Issue 17: import plus first invocation at most half of the baseline's, same run. */
+const COLD_START_RATIO = 0.5;
 
 const notMeasured = (target: string): TargetCheck => ({
   target,
@@ -97,6 +99,16 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
           met: filterBundle.importMs < IMPORT_MS,
         }
       : notMeasured(importTarget),
+  );
+  const coldStart = `Cold start (import + first invocation) of the filter at most ${COLD_START_RATIO}× its ${BASELINE_COMMIT} bundle's, same run (wall)`;
+  checks.push(
+    filterBundle
+      ? {
+          target: coldStart,
+          measured: `${filterBundle.ratio.wall.toFixed(2)}× wall (${filterBundle.coldStart.wall.toFixed(0)} vs ${filterBundle.baselineColdStart.wall.toFixed(0)} ms), ${filterBundle.ratio.cpu.toFixed(2)}× CPU (${filterBundle.coldStart.cpu.toFixed(0)} vs ${filterBundle.baselineColdStart.cpu.toFixed(0)} ms)`,
+          met: filterBundle.ratio.wall <= COLD_START_RATIO,
+        }
+      : notMeasured(coldStart),
   );
   return checks;
 }

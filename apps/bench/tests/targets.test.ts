@@ -50,7 +50,7 @@ const base: BenchResults = { mode: 'quick', startedAt: '2025-11-25T00:00:00.000Z
 describe('checkTargets', () => {
   it('marks every target as not measured when nothing ran', () => {
     const checks = checkTargets(base);
-    expect(checks).toHaveLength(5);
+    expect(checks).toHaveLength(6);
     expect(checks.every((check) => check.met === undefined)).toBe(true);
   });
 
@@ -94,23 +94,32 @@ describe('checkTargets', () => {
         ...base,
         filter: { roundTripsPerMessage: trips, monitoredMessages: 200 },
         endToEnd: { runs: [report(p99, lost)] },
-        coldStart: [{ name: 'message-filter', importMs, runs: 7 }],
+        coldStart: [
+          {
+            name: 'message-filter',
+            importMs,
+            runs: 7,
+            coldStart: { wall: importMs * 4, cpu: importMs * 2 },
+            baselineColdStart: { wall: 400, cpu: 200 },
+            ratio: { wall: importMs / 100, cpu: importMs / 100 },
+          },
+        ],
       }) as unknown as BenchResults;
     expect(
       checkTargets(results(20, 0, 30, 2))
         .slice(2)
         .map((c) => c.met),
-    ).toEqual([true, true, true]);
+    ).toEqual([true, true, true, true]);
     expect(
       checkTargets(results(60, 0, 30, 3))
         .slice(2)
         .map((c) => c.met),
-    ).toEqual([false, false, true]);
+    ).toEqual([false, false, true, true]);
     expect(
       checkTargets(results(20, 1, 80, 2))
         .slice(2)
         .map((c) => c.met),
-    ).toEqual([true, false, false]);
+    ).toEqual([true, false, false, false]);
   });
 });
 
