@@ -29,7 +29,7 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  conditions: ['source'],
+  conditions: ['source', 'module'],
   mainFields: ['module', 'main'],
   legalComments: 'none',
   metafile: true,
