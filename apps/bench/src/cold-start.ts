@@ -1,14 +1,13 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { issuePlayerToken } from '@game-chat/auth/tokens';
 import { median } from '@game-chat/load-kit/stats';
 import { startDataPlaneRecorder } from '@game-chat/testing/data-plane-recorder';
+import { BASELINE_COMMIT, withBaselines } from './baselines.js';
 import { authorizerEvent, historyEvent, ruleEvent, SAMPLE_PLAYER } from './sample-events.js';
 
 export interface ColdStartCost {
@@ -47,13 +46,6 @@ export interface ColdStartResult extends ColdStartTimes {
   /** `coldStart` over `baselineColdStart` (below 1: faster). */
   readonly ratio: ColdStartCost;
 }
-
-/**
- * The commit whose bundles (`baselines/<function>-<commit>.mjs.gz`, built there with
- * `pnpm build`) every run measures beside the current ones: issue 17's "today".
- */
-export const BASELINE_COMMIT = 'fa4da4a';
-const BASELINES = fileURLToPath(new URL('../baselines/', import.meta.url));
 
 const PROBE = fileURLToPath(new URL('./cold-start-probe.js', import.meta.url));
 const TOKEN_SECRET = 'bench-cold-start-secret-of-at-least-32-bytes';
@@ -115,14 +107,6 @@ function timesOf(name: string, bundle: string, probes: readonly Probe[]): ColdSt
   };
 }
 
-/** Unpacks the baseline bundle of `name` into `dir`; returns its path. */
-async function unpackBaseline(name: string, dir: string): Promise<string> {
-  const file = `${name}-${BASELINE_COMMIT}.mjs`;
-  const path = join(dir, file);
-  await writeFile(path, gunzipSync(readFileSync(join(BASELINES, `${file}.gz`))));
-  return path;
-}
-
 /**
  * Size, import time and first invocation of each Lambda bundle and of its baseline, `runs`
  * fresh processes each, alternating (which goes first alternates too), so that the machine's
@@ -134,7 +118,6 @@ export async function benchColdStart(options: {
   readonly log: (line: string) => void;
 }): Promise<ColdStartResult[]> {
   const recorder = await startDataPlaneRecorder();
-  const baselineDir = await mkdtemp(join(tmpdir(), 'bench-baseline-'));
   const token = await issuePlayerToken(
     { sub: SAMPLE_PLAYER, name: 'Cold Start' },
     { secret: TOKEN_SECRET },
@@ -149,56 +132,60 @@ export async function benchColdStart(options: {
   };
   const functions = [
     // A new player per event: the per-player rate limit must not refuse the runs.
-    { name: 'message-filter', event: () => ruleEvent(`coldstart${randomUUID().slice(0, 8)}`) },
-    { name: 'authorizer', event: () => authorizerEvent(token) },
-    { name: 'chat-api', event: () => historyEvent(token) },
+    {
+      name: 'message-filter' as const,
+      event: () => ruleEvent(`coldstart${randomUUID().slice(0, 8)}`),
+    },
+    { name: 'authorizer' as const, event: () => authorizerEvent(token) },
+    { name: 'chat-api' as const, event: () => historyEvent(token) },
   ];
   const results: ColdStartResult[] = [];
   try {
-    for (const fn of functions) {
-      options.log(`cold start: ${fn.name} and its ${BASELINE_COMMIT} baseline x${options.runs}`);
-      const bundle = fileURLToPath(import.meta.resolve(`@game-chat/${fn.name}/bundle`));
-      const baselineBundle = await unpackBaseline(fn.name, baselineDir);
-      const zip = join(dirname(bundle), 'lambda.zip');
-      const current: Probe[] = [];
-      const baseline: Probe[] = [];
-      const run = async (path: string, into: Probe[]) => {
-        const events = JSON.stringify([fn.event(), fn.event()]);
-        into.push(await probe(path, { ...env, COLD_START_EVENTS: events }));
-      };
-      for (let index = 0; index < options.runs; index++) {
-        if (index % 2 === 0) {
-          await run(bundle, current);
-          await run(baselineBundle, baseline);
-        } else {
-          await run(baselineBundle, baseline);
-          await run(bundle, current);
+    await withBaselines(async (baselinePath) => {
+      for (const fn of functions) {
+        options.log(`cold start: ${fn.name} and its ${BASELINE_COMMIT} baseline x${options.runs}`);
+        const bundle = fileURLToPath(import.meta.resolve(`@game-chat/${fn.name}/bundle`));
+        const baselineBundle = baselinePath(fn.name);
+        const zip = join(dirname(bundle), 'lambda.zip');
+        const current: Probe[] = [];
+        const baseline: Probe[] = [];
+        const run = async (path: string, into: Probe[]) => {
+          const events = JSON.stringify([fn.event(), fn.event()]);
+          into.push(await probe(path, { ...env, COLD_START_EVENTS: events }));
+        };
+        for (let index = 0; index < options.runs; index++) {
+          if (index % 2 === 0) {
+            await run(bundle, current);
+            await run(baselineBundle, baseline);
+          } else {
+            await run(baselineBundle, baseline);
+            await run(bundle, current);
+          }
         }
+        const now = timesOf(fn.name, bundle, current);
+        const before = timesOf(fn.name, baselineBundle, baseline);
+        const cost = (probes: readonly Probe[]): ColdStartCost => ({
+          wall: median(probes.map((p) => p.importMs + p.firstInvokeMs)),
+          cpu: median(probes.map((p) => p.importCpuMs + p.firstInvokeCpuMs)),
+        });
+        const [coldStart, baselineColdStart] = [cost(current), cost(baseline)];
+        results.push({
+          name: fn.name,
+          ...now,
+          zipBytes: statSync(zip).size,
+          runs: options.runs,
+          baseline: { commit: BASELINE_COMMIT, ...before },
+          coldStart,
+          baselineColdStart,
+          ratio: {
+            wall: coldStart.wall / baselineColdStart.wall,
+            cpu: coldStart.cpu / baselineColdStart.cpu,
+          },
+        });
       }
-      const now = timesOf(fn.name, bundle, current);
-      const before = timesOf(fn.name, baselineBundle, baseline);
-      const cost = (probes: readonly Probe[]): ColdStartCost => ({
-        wall: median(probes.map((p) => p.importMs + p.firstInvokeMs)),
-        cpu: median(probes.map((p) => p.importCpuMs + p.firstInvokeCpuMs)),
-      });
-      const [coldStart, baselineColdStart] = [cost(current), cost(baseline)];
-      results.push({
-        name: fn.name,
-        ...now,
-        zipBytes: statSync(zip).size,
-        runs: options.runs,
-        baseline: { commit: BASELINE_COMMIT, ...before },
-        coldStart,
-        baselineColdStart,
-        ratio: {
-          wall: coldStart.wall / baselineColdStart.wall,
-          cpu: coldStart.cpu / baselineColdStart.cpu,
-        },
-      });
-    }
+    });
   } finally {
     await recorder.stop();
-    await rm(baselineDir, { recursive: true, force: true });
   }
   return results;
 }

@@ -1,6 +1,7 @@
 import type { Summary } from '@game-chat/load-kit/stats';
 import { formatCount, formatMs, lineChartSvg } from './chart.js';
 import type { ColdStartTimes } from './cold-start.js';
+import type { FilterRun } from './filter.js';
 import type { HistoryResult } from './history.js';
 import { type BenchResults, checkTargets } from './targets.js';
 
@@ -96,7 +97,8 @@ function historySection(history: HistoryResult): string {
 }
 
 function filterSection(results: NonNullable<BenchResults['filter']>): string {
-  const rows = results.runs.map((run) => [
+  const row = (run: FilterRun, bundle: string) => [
+    bundle,
     String(run.concurrency),
     int(run.messages),
     int(run.messagesPerSecond),
@@ -107,17 +109,31 @@ function filterSection(results: NonNullable<BenchResults['filter']>): string {
       .join(', '),
     String(run.scriptsPerMessage),
     ms(run.commandsPerMessage, 1),
-    int(run.redisUsecPerMessage),
-  ]);
-  const { plain, pipelined } = results.xaddCeiling;
+    `${int(run.redisUsecPerMessage)} / ${int(run.redisCpuUsecPerMessage)}`,
+  ];
+  const rows = results.runs.flatMap((run, index) => {
+    const baseline = results.baselineRuns[index];
+    return baseline ? [row(run, 'now'), row(baseline, results.baselineCommit)] : [row(run, 'now')];
+  });
+  const { plain, pipelined, usecPerXadd, cpuUsecPerXadd } = results.xaddCeiling;
+  const ratios = results.runs.map((run, index) => {
+    const baseline = results.baselineRuns[index];
+    return [
+      String(run.concurrency),
+      baseline ? `${ms(run.cpuMsPerMessage)} / ${ms(baseline.cpuMsPerMessage)} ms` : '-',
+      baseline ? `${ms(run.cpuMsPerMessage / baseline.cpuMsPerMessage)}×` : '-',
+      `${ms(run.redisUsecPerMessage / usecPerXadd, 1)}× / ${ms(run.redisCpuUsecPerMessage / cpuUsecPerXadd, 1)}×`,
+    ];
+  });
   return [
     '## Message filter throughput',
     '',
     'The message-filter bundle in one Node process (one Lambda container), a real redis-server and a real HTTP Data Plane endpoint; one new player per message, spread over ' +
-      `${results.channels} channels, so no rate limit applies.`,
+      `${results.channels} channels, so no rate limit applies. Each run is repeated with the bundle built at ${results.baselineCommit}, in a container of its own, right after.`,
     '',
     table(
       [
+        'bundle',
         'concurrent invocations',
         'messages',
         'messages/s',
@@ -126,14 +142,24 @@ function filterSection(results: NonNullable<BenchResults['filter']>): string {
         'outcomes',
         'scripts per message',
         'Redis commands per message (inside scripts too)',
-        'Redis µs per message',
+        'Redis µs per message (commandstats / server CPU)',
       ],
       rows,
     ),
     '',
+    table(
+      [
+        'concurrent invocations',
+        'filter CPU per message, now / baseline',
+        'ratio',
+        'Redis per message over a bare XADD (commandstats / server CPU)',
+      ],
+      ratios,
+    ),
+    '',
     `Round trips per message (requests the filter sent, counted with \`MONITOR\`): **${results.roundTripsPerMessage}**.`,
     '',
-    `Ceiling, \`redis-benchmark\` XADD on the same Redis in the same run (50 clients): ${int(plain.requestsPerSecond)} req/s (p50 ${plain.p50Ms} ms); pipelined 16: ${int(pipelined.requestsPerSecond)} req/s.`,
+    `Ceiling, \`redis-benchmark\` XADD on the same Redis in the same run (50 clients): ${int(plain.requestsPerSecond)} req/s (p50 ${plain.p50Ms} ms), ${ms(usecPerXadd, 1)} µs per XADD in commandstats, ${ms(cpuUsecPerXadd, 1)} µs of server CPU per XADD; pipelined 16: ${int(pipelined.requestsPerSecond)} req/s.`,
   ].join('\n');
 }
 

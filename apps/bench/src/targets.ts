@@ -1,4 +1,5 @@
-import { BASELINE_COMMIT, type ColdStartResult } from './cold-start.js';
+import { BASELINE_COMMIT } from './baselines.js';
+import type { ColdStartResult } from './cold-start.js';
 import type { EndToEndResult } from './end-to-end.js';
 import type { FilterResult } from './filter.js';
 import type { HistoryResult } from './history.js';
@@ -33,6 +34,8 @@ const E2E_P99_MS = 50;
 const IMPORT_MS = 50;
 /** Issue 17: import plus first invocation at most half of the baseline's, same run. */
 const COLD_START_RATIO = 0.5;
+/** Issue 17: filter CPU per accepted message at one concurrent invocation. */
+const FILTER_CPU_MS = 0.4;
 
 const notMeasured = (target: string): TargetCheck => ({
   target,
@@ -109,6 +112,18 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
           met: filterBundle.ratio.wall <= COLD_START_RATIO,
         }
       : notMeasured(coldStart),
+  );
+  const filterCpu = `Filter CPU at most ${FILTER_CPU_MS} ms per accepted message at 1 concurrent invocation`;
+  const single = results.filter?.runs.find((run) => run.concurrency === 1);
+  const singleBaseline = results.filter?.baselineRuns.find((run) => run.concurrency === 1);
+  checks.push(
+    single
+      ? {
+          target: filterCpu,
+          measured: `${single.cpuMsPerMessage.toFixed(2)} ms${singleBaseline ? ` (${BASELINE_COMMIT}: ${singleBaseline.cpuMsPerMessage.toFixed(2)} ms, ${(single.cpuMsPerMessage / singleBaseline.cpuMsPerMessage).toFixed(2)}×)` : ''}`,
+          met: single.cpuMsPerMessage <= FILTER_CPU_MS,
+        }
+      : notMeasured(filterCpu),
   );
   return checks;
 }

@@ -50,7 +50,7 @@ const base: BenchResults = { mode: 'quick', startedAt: '2025-11-25T00:00:00.000Z
 describe('checkTargets', () => {
   it('marks every target as not measured when nothing ran', () => {
     const checks = checkTargets(base);
-    expect(checks).toHaveLength(6);
+    expect(checks).toHaveLength(7);
     expect(checks.every((check) => check.met === undefined)).toBe(true);
   });
 
@@ -92,7 +92,12 @@ describe('checkTargets', () => {
     const results = (p99: number, lost: number, importMs: number, trips: number) =>
       ({
         ...base,
-        filter: { roundTripsPerMessage: trips, monitoredMessages: 200 },
+        filter: {
+          roundTripsPerMessage: trips,
+          monitoredMessages: 200,
+          runs: [{ concurrency: 1, cpuMsPerMessage: importMs / 100 }],
+          baselineRuns: [{ concurrency: 1, cpuMsPerMessage: 1.1 }],
+        },
         endToEnd: { runs: [report(p99, lost)] },
         coldStart: [
           {
@@ -109,17 +114,17 @@ describe('checkTargets', () => {
       checkTargets(results(20, 0, 30, 2))
         .slice(2)
         .map((c) => c.met),
-    ).toEqual([true, true, true, true]);
+    ).toEqual([true, true, true, true, true]);
     expect(
       checkTargets(results(60, 0, 30, 3))
         .slice(2)
         .map((c) => c.met),
-    ).toEqual([false, false, true, true]);
+    ).toEqual([false, false, true, true, true]);
     expect(
       checkTargets(results(20, 1, 80, 2))
         .slice(2)
         .map((c) => c.met),
-    ).toEqual([true, false, false, false]);
+    ).toEqual([true, false, false, false, false]);
   });
 });
 
