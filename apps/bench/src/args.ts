@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const SECTIONS = ['history', 'filter', 'end-to-end', 'cold-start'] as const;
+export const SECTIONS = ['history', 'filter', 'end-to-end', 'fan-out', 'cold-start'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -19,7 +19,7 @@ export class UsageError extends Error {
   }
 }
 
-export const USAGE = `Usage: pnpm bench [-- [--full] [--only history,filter,end-to-end,cold-start]]
+export const USAGE = `Usage: pnpm bench [-- [--full] [--only history,filter,end-to-end,fan-out,cold-start]]
 
   --full        also the large sizes (1M history messages, 1,000 players end to end)
   --only LIST   run only these sections (comma-separated)

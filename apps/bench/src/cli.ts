@@ -6,6 +6,7 @@ import { startRedisServer } from '@game-chat/testing/redis-server';
 import { type BenchOptions, parseBenchArgs, type Section, USAGE, UsageError } from './args.js';
 import { benchColdStart } from './cold-start.js';
 import { benchEndToEnd } from './end-to-end.js';
+import { benchFanOut } from './fan-out.js';
 import { benchFilter } from './filter.js';
 import { benchHistory } from './history.js';
 import { describeMachine } from './machine.js';
@@ -30,6 +31,8 @@ function sizes(full: boolean) {
     players: full ? [100, 500, 1000] : [100, 500],
     endToEndSeconds: full ? 30 : 15,
     coldStartRuns: full ? 15 : 7,
+    // One room of 100 players, 5 messages/s: 500 deliveries/s.
+    fanOut: { players: 100, rate: 5, durationSeconds: full ? 30 : 10 },
   };
 }
 
@@ -49,6 +52,10 @@ async function runSection(
         log,
       }),
     };
+  }
+  if (section === 'fan-out') {
+    // The local stack starts its own redis-server; the bare aedes needs none.
+    return { fanOut: await benchFanOut({ ...plan.fanOut, log }) };
   }
   const redis = await startRedisServer();
   try {

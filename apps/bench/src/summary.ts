@@ -229,6 +229,46 @@ function ruleFailures(stats: unknown): string {
   return `${failed} / ${retried}`;
 }
 
+function fanOutSection(result: NonNullable<BenchResults['fanOut']>): string {
+  const { report } = result.stack;
+  return [
+    '## Fan-out in one room',
+    '',
+    `${result.players} players in one room of the local stack (its own process), ${result.messagesPerSecond} messages/s for ${result.durationSeconds} s, every player subscribed at QoS 1; beside it a bare aedes broker (no policies, hooks or frame guard) delivering the same number of messages to as many QoS 1 subscribers. CPU of the broker's process per delivery while sending.`,
+    '',
+    table(
+      [
+        'broker',
+        'messages',
+        'deliveries',
+        'lost',
+        'latency p50 / p95 / p99 ms',
+        'CPU ms per delivery',
+      ],
+      [
+        [
+          'local stack',
+          int(report.sends.confirmed),
+          int(report.deliveries.received),
+          int(report.deliveries.lost),
+          `${ms(report.latencyMs.p50, 1)} / ${ms(report.latencyMs.p95, 1)} / ${ms(report.latencyMs.p99, 1)}`,
+          ms(result.stack.cpuMsPerDelivery, 3),
+        ],
+        [
+          'bare aedes',
+          int(result.aedes.messages),
+          int(result.aedes.deliveries),
+          '-',
+          '-',
+          ms(result.aedes.cpuMsPerDelivery, 3),
+        ],
+      ],
+    ),
+    '',
+    `Stack over bare aedes, CPU per delivery: **${ms(result.ratio, 1)}×**.`,
+  ].join('\n');
+}
+
 function coldStartSection(results: NonNullable<BenchResults['coldStart']>): string {
   const row = (name: string, times: ColdStartTimes, zip: string) => [
     name,
@@ -299,6 +339,7 @@ export function renderSummary(results: BenchResults): string {
     ...(results.history ? [historySection(results.history), ''] : []),
     ...(results.filter ? [filterSection(results.filter), ''] : []),
     ...(results.endToEnd ? [endToEndSection(results.endToEnd), ''] : []),
+    ...(results.fanOut ? [fanOutSection(results.fanOut), ''] : []),
     ...(results.coldStart ? [coldStartSection(results.coldStart), ''] : []),
   ].join('\n');
 }

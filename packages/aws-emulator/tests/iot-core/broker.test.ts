@@ -523,6 +523,86 @@ describe('connection lifetime', () => {
     }
   });
 
+  it('applies a refreshed policy to the next delivery on an existing subscription', async () => {
+    const events: unknown[] = [];
+    const refreshing = await startBroker({
+      host: '127.0.0.1',
+      mqttPort: 0,
+      wsPort: 0,
+      customAuth: CUSTOM_AUTH,
+      authorize: async (event) => {
+        events.push(event);
+        const granted = (await fakeAuthorizer().authorize(event)) as Record<string, unknown>;
+        if (events.length === 1) return { ...granted, refreshAfterInSeconds: 1 };
+        // The refresh takes the room away: Receive on the inbox only.
+        const inboxOnly = playerPolicy('alice');
+        return {
+          ...granted,
+          policyDocuments: [
+            {
+              ...inboxOnly,
+              Statement: inboxOnly.Statement.map((statement) =>
+                statement.Action === 'iot:Receive'
+                  ? { ...statement, Resource: [statement.Resource[1]] }
+                  : statement,
+              ),
+            },
+          ],
+        };
+      },
+      location: LOCAL_AWS,
+      log: createLogger({ mode: 'silent' }),
+      authorizerLimits: { ...AUTHORIZER_LIMITS, minSeconds: 1 },
+    });
+    try {
+      const alice = await connect(refreshing.mqttUrl, asPlayer('alice'));
+      const got = record(alice);
+      await subscribe(alice, ['chat/room/Town1', 'chat/inbox/alice']);
+      // The first delivery on the room topic: the broker now holds a "yes" for it.
+      await refreshing.publish({
+        topic: 'chat/room/Town1',
+        payload: Buffer.from('before'),
+        qos: 1,
+        retain: false,
+      });
+      await waitFor('the room message before the refresh', () => got.length === 1);
+      await waitFor('the refresh', () => events.length === 2, 4000);
+      // Let the broker apply the authorizer's answer: a delivery to the inbox proves it did.
+      await waitFor(
+        'a delivery under the new policy',
+        async () => {
+          await refreshing.publish({
+            topic: 'chat/inbox/alice',
+            payload: Buffer.from('probe'),
+            qos: 1,
+            retain: false,
+          });
+          return got.some((message) => message.payload.toString() === 'probe');
+        },
+        4000,
+      );
+      await refreshing.publish({
+        topic: 'chat/room/Town1',
+        payload: Buffer.from('after'),
+        qos: 1,
+        retain: false,
+      });
+      await refreshing.publish({
+        topic: 'chat/inbox/alice',
+        payload: Buffer.from('last'),
+        qos: 1,
+        retain: false,
+      });
+      await waitFor('the last inbox message', () =>
+        got.some((message) => message.payload.toString() === 'last'),
+      );
+      expect(got.map((message) => message.payload.toString())).not.toContain('after');
+      expect(got[0]?.payload.toString()).toBe('before');
+    } finally {
+      await refreshing.close();
+    }
+  });
+
   it('refuses an authorizer answer outside IoT limits', async () => {
     const invalid = await startBroker({
       host: '127.0.0.1',

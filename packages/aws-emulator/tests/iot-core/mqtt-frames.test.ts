@@ -193,4 +193,43 @@ describe('guardConnection', () => {
     expect(guarded.destroyed).toBe(true);
     expect(inner.destroyed).toBe(true);
   });
+
+  it('passes a corked packet on as one write of its pieces, in order', async () => {
+    const writes: Buffer[][] = [];
+    const inner = new Duplex({
+      read() {},
+      writev(chunks, callback) {
+        writes.push(chunks.map(({ chunk }) => chunk as Buffer));
+        callback();
+      },
+    });
+    const guarded = guardConnection(inner, {
+      maxRemainingLength: 1000,
+      maxUnsentBytes: 10_000,
+      inspect: () => 'pass',
+      onViolation: () => {},
+    });
+    // As mqtt-packet writes a PUBLISH: header, length, topic, payload on a corked stream.
+    guarded.cork();
+    for (const piece of ['0', '1', '2', '3']) guarded.write(Buffer.from(piece));
+    process.nextTick(() => guarded.uncork());
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes.map((pieces) => Buffer.concat(pieces).toString())).toEqual(['0123']);
+    // And the output of a client that does not read still counts against the limit.
+    const slow = new Duplex({ read() {}, writev() {} });
+    const violations: ConnectionViolation[] = [];
+    const guardedSlow = guardConnection(slow, {
+      maxRemainingLength: 1000,
+      maxUnsentBytes: 10_000,
+      inspect: () => 'pass',
+      onViolation: (violation) => violations.push(violation),
+    });
+    for (let packet = 0; packet < 3; packet++) {
+      guardedSlow.cork();
+      guardedSlow.write(Buffer.alloc(2000));
+      guardedSlow.write(Buffer.alloc(2000));
+      guardedSlow.uncork();
+    }
+    expect(violations.map((violation) => violation.code)).toEqual(['slow_consumer']);
+  });
 });
