@@ -494,25 +494,33 @@ describe('connection lifetime', () => {
     await closed(alice, 3000);
   });
 
-  it('asks the authorizer again after refreshAfterInSeconds and disconnects when it refuses', async () => {
+  /**
+   * A broker whose authorizer grants the fake player's answer with a 1 s refresh, and answers
+   * every refresh with `onRefresh` (given that first answer); `events` has every call.
+   */
+  async function refreshingBroker(onRefresh: (granted: Record<string, unknown>) => unknown) {
     const events: unknown[] = [];
-    const refreshing = await startBroker({
+    const broker = await startBroker({
       host: '127.0.0.1',
       mqttPort: 0,
       wsPort: 0,
       customAuth: CUSTOM_AUTH,
       authorize: async (event) => {
         events.push(event);
-        if (events.length > 1) return { isAuthenticated: false };
-        return {
-          ...((await fakeAuthorizer().authorize(event)) as object),
-          refreshAfterInSeconds: 1,
-        };
+        const granted = (await fakeAuthorizer().authorize(event)) as Record<string, unknown>;
+        return events.length === 1 ? { ...granted, refreshAfterInSeconds: 1 } : onRefresh(granted);
       },
       location: LOCAL_AWS,
       log: createLogger({ mode: 'silent' }),
       authorizerLimits: { ...AUTHORIZER_LIMITS, minSeconds: 1 },
     });
+    return { broker, events };
+  }
+
+  it('asks the authorizer again after refreshAfterInSeconds and disconnects when it refuses', async () => {
+    const { broker: refreshing, events } = await refreshingBroker(() => ({
+      isAuthenticated: false,
+    }));
     try {
       const alice = await connect(refreshing.mqttUrl, asPlayer('alice'));
       await closed(alice, 3000);
@@ -524,36 +532,21 @@ describe('connection lifetime', () => {
   });
 
   it('applies a refreshed policy to the next delivery on an existing subscription', async () => {
-    const events: unknown[] = [];
-    const refreshing = await startBroker({
-      host: '127.0.0.1',
-      mqttPort: 0,
-      wsPort: 0,
-      customAuth: CUSTOM_AUTH,
-      authorize: async (event) => {
-        events.push(event);
-        const granted = (await fakeAuthorizer().authorize(event)) as Record<string, unknown>;
-        if (events.length === 1) return { ...granted, refreshAfterInSeconds: 1 };
-        // The refresh takes the room away: Receive on the inbox only.
-        const inboxOnly = playerPolicy('alice');
-        return {
-          ...granted,
-          policyDocuments: [
-            {
-              ...inboxOnly,
-              Statement: inboxOnly.Statement.map((statement) =>
-                statement.Action === 'iot:Receive'
-                  ? { ...statement, Resource: [statement.Resource[1]] }
-                  : statement,
-              ),
-            },
-          ],
-        };
-      },
-      location: LOCAL_AWS,
-      log: createLogger({ mode: 'silent' }),
-      authorizerLimits: { ...AUTHORIZER_LIMITS, minSeconds: 1 },
-    });
+    // The refresh takes the room away: Receive on the inbox only.
+    const inboxOnly = playerPolicy('alice');
+    const { broker: refreshing, events } = await refreshingBroker((granted) => ({
+      ...granted,
+      policyDocuments: [
+        {
+          ...inboxOnly,
+          Statement: inboxOnly.Statement.map((statement) =>
+            statement.Action === 'iot:Receive'
+              ? { ...statement, Resource: [statement.Resource[1]] }
+              : statement,
+          ),
+        },
+      ],
+    }));
     try {
       const alice = await connect(refreshing.mqttUrl, asPlayer('alice'));
       const got = record(alice);
