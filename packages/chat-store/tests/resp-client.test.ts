@@ -25,7 +25,7 @@ function encodeReply(reply: RespReply): string {
   return `*${reply.length}\r\n${reply.map(encodeReply).join('')}`;
 }
 
-const replyArbitrary: fc.Arbitrary<RespReply> = fc.letrec((tie) => ({
+const replyArbitrary: fc.Arbitrary<RespReply> = fc.letrec<{ reply: RespReply }>((tie) => ({
   reply: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     fc.string({ unit: 'binary' }),
