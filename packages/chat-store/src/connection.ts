@@ -132,8 +132,9 @@ function openNode(options: ClientSettings): Transport {
 function openCluster(options: ClientSettings): Transport {
   const url = new URL(options.url);
   let lastError: unknown;
-  // Loaded only for a cluster URL: node-redis is most of a bundle's start-up cost.
-  const client = import('@redis/client').then(({ createCluster, ErrorReply }) => ({
+  // Loaded only for a cluster URL: node-redis is most of a bundle's start-up cost. A CommonJS
+  // package, so its exports are the default export (also as a chunk of a Lambda bundle).
+  const client = import('@redis/client').then(({ default: { createCluster, ErrorReply } }) => ({
     ErrorReply,
     cluster: createCluster({
       rootNodes: [{ url: `${url.protocol}//${url.host}` }],
