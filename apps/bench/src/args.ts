@@ -1,6 +1,13 @@
 import { parseArgs } from 'node:util';
 
-export const SECTIONS = ['history', 'filter', 'end-to-end', 'cold-start', 'guilds'] as const;
+export const SECTIONS = [
+  'history',
+  'filter',
+  'end-to-end',
+  'fan-out',
+  'cold-start',
+  'guilds',
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -19,7 +26,7 @@ export class UsageError extends Error {
   }
 }
 
-export const USAGE = `Usage: pnpm bench [-- [--full] [--only history,filter,end-to-end,cold-start,guilds]]
+export const USAGE = `Usage: pnpm bench [-- [--full] [--only history,filter,end-to-end,fan-out,cold-start,guilds]]
 
   --full        also the large sizes (1M history messages, 1,000 players end to end,
                 100,000 guild channels)

@@ -13,6 +13,7 @@ import {
 } from './args.js';
 import { benchColdStart } from './cold-start.js';
 import { benchEndToEnd } from './end-to-end.js';
+import { benchFanOut } from './fan-out.js';
 import { benchFilter } from './filter.js';
 import { benchGuilds } from './guilds.js';
 import { benchHistory } from './history.js';
@@ -39,6 +40,8 @@ function sizes(full: boolean) {
     endToEndSeconds: full ? 30 : 15,
     coldStartRuns: full ? 15 : 7,
     guilds: full ? 100_000 : 10_000,
+    // One room of 100 players, 5 messages/s: 500 deliveries/s.
+    fanOut: { players: 100, rate: 5, durationSeconds: full ? 30 : 10 },
   };
 }
 
@@ -60,6 +63,10 @@ async function runSection(
         log,
       }),
     };
+  }
+  if (section === 'fan-out') {
+    // The local stack starts its own redis-server; the bare aedes needs none.
+    return { fanOut: await benchFanOut({ ...plan.fanOut, log }) };
   }
   const redis = await startRedisServer();
   try {

@@ -91,6 +91,17 @@ export async function infoNumber(
   return Number(match[1]);
 }
 
+/** CPU time the server has used (`used_cpu_user` + `used_cpu_sys` of `INFO cpu`), µs. */
+export async function serverCpuUsec(redis: RedisConnection): Promise<number> {
+  const info = String(await redis.command(['INFO', 'cpu']));
+  const field = (name: string) => {
+    const match = new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info);
+    if (!match) throw new Error(`INFO cpu has no ${name}`);
+    return Number(match[1]) * 1e6;
+  };
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
 /** A command in the Redis protocol, as `redis-cli --pipe` reads it. */
 export function encodeCommand(args: readonly string[]): string {
   let resp = `*${args.length}\r\n`;

@@ -1,5 +1,7 @@
+import { BASELINE_COMMIT } from './baselines.js';
 import type { ColdStartResult } from './cold-start.js';
 import type { EndToEndResult } from './end-to-end.js';
+import type { FanOutResult } from './fan-out.js';
 import type { FilterResult } from './filter.js';
 import type { GuildsResult } from './guilds.js';
 import type { HistoryResult } from './history.js';
@@ -16,6 +18,7 @@ export interface BenchResults {
   readonly history?: HistoryResult;
   readonly filter?: FilterResult;
   readonly endToEnd?: EndToEndResult;
+  readonly fanOut?: FanOutResult;
   readonly coldStart?: ColdStartResult[];
   readonly guilds?: GuildsResult;
 }
@@ -33,6 +36,12 @@ const ROUND_TRIPS = 2;
 const E2E_PLAYERS = 500;
 const E2E_P99_MS = 50;
 const IMPORT_MS = 50;
+/** Issue 17: import plus first invocation at most half of the baseline's, same run. */
+const COLD_START_RATIO = 0.5;
+/** Issue 17: filter CPU per accepted message at one concurrent invocation. */
+const FILTER_CPU_MS = 0.4;
+/** Issue 17: the local stack's CPU per delivery in a crowded room. */
+const DELIVERY_CPU_MS = 0.2;
 
 const notMeasured = (target: string): TargetCheck => ({
   target,
@@ -99,6 +108,39 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
           met: filterBundle.importMs < IMPORT_MS,
         }
       : notMeasured(importTarget),
+  );
+  const coldStart = `Cold start (import + first invocation) of the filter at most ${COLD_START_RATIO}× its ${BASELINE_COMMIT} bundle's, same run (wall)`;
+  checks.push(
+    filterBundle
+      ? {
+          target: coldStart,
+          measured: `${filterBundle.ratio.wall.toFixed(2)}× wall (${filterBundle.coldStart.wall.toFixed(0)} vs ${filterBundle.baselineColdStart.wall.toFixed(0)} ms), ${filterBundle.ratio.cpu.toFixed(2)}× CPU (${filterBundle.coldStart.cpu.toFixed(0)} vs ${filterBundle.baselineColdStart.cpu.toFixed(0)} ms)`,
+          met: filterBundle.ratio.wall <= COLD_START_RATIO,
+        }
+      : notMeasured(coldStart),
+  );
+  const filterCpu = `Filter CPU at most ${FILTER_CPU_MS} ms per accepted message at 1 concurrent invocation`;
+  const single = results.filter?.runs.find((run) => run.concurrency === 1);
+  const singleBaseline = results.filter?.baselineRuns.find((run) => run.concurrency === 1);
+  checks.push(
+    single
+      ? {
+          target: filterCpu,
+          measured: `${single.cpuMsPerMessage.toFixed(2)} ms${singleBaseline ? ` (${BASELINE_COMMIT}: ${singleBaseline.cpuMsPerMessage.toFixed(2)} ms, ${(single.cpuMsPerMessage / singleBaseline.cpuMsPerMessage).toFixed(2)}×)` : ''}`,
+          met: single.cpuMsPerMessage <= FILTER_CPU_MS,
+        }
+      : notMeasured(filterCpu),
+  );
+  const delivery = `Local stack CPU at most ${DELIVERY_CPU_MS} ms per delivery (one room, bare aedes QoS 1 beside it)`;
+  const fanOut = results.fanOut;
+  checks.push(
+    fanOut
+      ? {
+          target: delivery,
+          measured: `${fanOut.stack.cpuMsPerDelivery.toFixed(3)} ms; bare aedes ${fanOut.aedes.cpuMsPerDelivery.toFixed(3)} ms (${fanOut.ratio.toFixed(1)}×)`,
+          met: fanOut.stack.cpuMsPerDelivery <= DELIVERY_CPU_MS,
+        }
+      : notMeasured(delivery),
   );
   return checks;
 }

@@ -50,7 +50,7 @@ const base: BenchResults = { mode: 'quick', startedAt: '2025-11-25T00:00:00.000Z
 describe('checkTargets', () => {
   it('marks every target as not measured when nothing ran', () => {
     const checks = checkTargets(base);
-    expect(checks).toHaveLength(5);
+    expect(checks).toHaveLength(8);
     expect(checks.every((check) => check.met === undefined)).toBe(true);
   });
 
@@ -92,25 +92,71 @@ describe('checkTargets', () => {
     const results = (p99: number, lost: number, importMs: number, trips: number) =>
       ({
         ...base,
-        filter: { roundTripsPerMessage: trips, monitoredMessages: 200 },
+        filter: {
+          roundTripsPerMessage: trips,
+          monitoredMessages: 200,
+          runs: [{ concurrency: 1, cpuMsPerMessage: importMs / 100 }],
+          baselineRuns: [{ concurrency: 1, cpuMsPerMessage: 1.1 }],
+        },
         endToEnd: { runs: [report(p99, lost)] },
-        coldStart: [{ name: 'message-filter', importMs, runs: 7 }],
+        coldStart: [
+          {
+            name: 'message-filter',
+            importMs,
+            runs: 7,
+            coldStart: { wall: importMs * 4, cpu: importMs * 2 },
+            baselineColdStart: { wall: 400, cpu: 200 },
+            ratio: { wall: importMs / 100, cpu: importMs / 100 },
+          },
+        ],
       }) as unknown as BenchResults;
     expect(
       checkTargets(results(20, 0, 30, 2))
         .slice(2)
         .map((c) => c.met),
-    ).toEqual([true, true, true]);
+    ).toEqual([true, true, true, true, true, undefined]);
     expect(
       checkTargets(results(60, 0, 30, 3))
         .slice(2)
         .map((c) => c.met),
-    ).toEqual([false, false, true]);
+    ).toEqual([false, false, true, true, true, undefined]);
     expect(
       checkTargets(results(20, 1, 80, 2))
         .slice(2)
         .map((c) => c.met),
-    ).toEqual([true, false, false]);
+    ).toEqual([true, false, false, false, false, undefined]);
+  });
+});
+
+describe('issue 17 targets', () => {
+  const fanOut = (stackMs: number, aedesMs: number) => ({
+    players: 100,
+    messagesPerSecond: 5,
+    durationSeconds: 10,
+    stack: {
+      report: {
+        sends: { confirmed: 50 },
+        deliveries: { received: 5000, lost: 0 },
+        latencyMs: { ...summarize([1]), p50: 20, p95: 80, p99: 120 },
+      },
+      cpuMsPerDelivery: stackMs,
+    },
+    aedes: { messages: 50, deliveries: 5000, cpuMsPerDelivery: aedesMs },
+    ratio: stackMs / aedesMs,
+  });
+  const results = (stackMs: number) =>
+    ({ ...base, fanOut: fanOut(stackMs, 0.08) }) as unknown as BenchResults;
+
+  it('judges the stack CPU per delivery and shows it beside bare aedes', () => {
+    const [met] = checkTargets(results(0.15)).slice(-1);
+    expect(met).toMatchObject({ met: true, measured: '0.150 ms; bare aedes 0.080 ms (1.9×)' });
+    expect(checkTargets(results(0.25)).at(-1)?.met).toBe(false);
+    const markdown = renderSummary(results(0.15));
+    expect(markdown).toContain('## Fan-out in one room');
+    expect(markdown).toMatch(
+      /\| local stack +\| 50 +\| 5,000 +\| 0 +\| 20\.0 \/ 80\.0 \/ 120\.0 +\| 0\.150 +\|/,
+    );
+    expect(markdown).toContain('Stack over bare aedes, CPU per delivery: **1.9×**.');
   });
 });
 

@@ -7,7 +7,9 @@ import type { LambdaHandler } from './invoke.js';
  * Loads the Lambda bundles, the very files Terraform zips (`packages/<fn>/dist/handler.mjs`).
  * They read their settings from `process.env` at import time, like a Lambda cold start, so the
  * environment is set first. Each load imports a fresh module instance (a distinct URL), so two
- * stacks in one process never share a bundle configured for the other.
+ * stacks in one process never share a bundle configured for the other. Its chunks (library code
+ * shared with dynamic imports, scripts/bundle-lambda.mjs) load once per process: they read no
+ * settings when they load.
  */
 
 export const FUNCTIONS = {

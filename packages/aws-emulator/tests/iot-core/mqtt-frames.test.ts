@@ -170,27 +170,61 @@ describe('countSubscribeFilters', () => {
   });
 });
 
+/** A guard in front of `inner` with a 10,000-byte unsent limit; `violations` it reported. */
+function guarded(inner: Duplex) {
+  const violations: ConnectionViolation[] = [];
+  const guard = guardConnection(inner, {
+    maxRemainingLength: 1000,
+    maxUnsentBytes: 10_000,
+    inspect: () => 'pass',
+    onViolation: (violation) => violations.push(violation),
+  });
+  return { guard, violations };
+}
+
 describe('guardConnection', () => {
   it('never pushes a client that does not read back on the broker, and drops it past the limit', async () => {
     // A connection whose peer never reads: no write ever completes.
     const inner = new Duplex({ read() {}, write() {} });
-    const violations: ConnectionViolation[] = [];
-    const guarded = guardConnection(inner, {
-      maxRemainingLength: 1000,
-      maxUnsentBytes: 10_000,
-      inspect: () => 'pass',
-      onViolation: (violation) => violations.push(violation),
-    });
+    const { guard, violations } = guarded(inner);
     const called: number[] = [];
-    for (let i = 0; i < 2; i++) guarded.write(Buffer.alloc(4000), () => called.push(i));
+    for (let i = 0; i < 2; i++) guard.write(Buffer.alloc(4000), () => called.push(i));
     // The broker sees its writes done though the peer reads nothing...
     await new Promise((resolve) => setImmediate(resolve));
     expect(called).toEqual([0, 1]);
     expect(violations).toEqual([]);
     // ...until the queued output passes the limit: then the connection is dropped.
-    guarded.write(Buffer.alloc(4000));
+    guard.write(Buffer.alloc(4000));
     expect(violations.map((violation) => violation.code)).toEqual(['slow_consumer']);
-    expect(guarded.destroyed).toBe(true);
+    expect(guard.destroyed).toBe(true);
     expect(inner.destroyed).toBe(true);
+  });
+
+  it('passes a corked packet on as one write of its pieces, in order', async () => {
+    const writes: Buffer[][] = [];
+    const { guard } = guarded(
+      new Duplex({
+        read() {},
+        writev(chunks, callback) {
+          writes.push(chunks.map(({ chunk }) => chunk as Buffer));
+          callback();
+        },
+      }),
+    );
+    // As mqtt-packet writes a PUBLISH: header, length, topic, payload on a corked stream.
+    guard.cork();
+    for (const piece of ['0', '1', '2', '3']) guard.write(Buffer.from(piece));
+    process.nextTick(() => guard.uncork());
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes.map((pieces) => Buffer.concat(pieces).toString())).toEqual(['0123']);
+    // And the output of a client that does not read still counts against the limit.
+    const slow = guarded(new Duplex({ read() {}, writev() {} }));
+    for (let packet = 0; packet < 3; packet++) {
+      slow.guard.cork();
+      slow.guard.write(Buffer.alloc(2000));
+      slow.guard.write(Buffer.alloc(2000));
+      slow.guard.uncork();
+    }
+    expect(slow.violations.map((violation) => violation.code)).toEqual(['slow_consumer']);
   });
 });
