@@ -8,6 +8,7 @@ import {
   customAuthUsername,
 } from '@game-chat/protocol/custom-auth';
 import type { ChatMessage, ServerMessage } from '@game-chat/protocol/payloads';
+import { publishPacket } from '@game-chat/testing/mqtt-packets';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -19,7 +20,6 @@ import {
   subscribe,
   waitFor,
 } from '../src/harness.js';
-import { publishPacket } from '../src/mqtt-packets.js';
 import { type RawConnection, rawConnect } from '../src/raw-mqtt.js';
 import { nowSeconds, signedUsername, signJwt, unsignedJwt } from '../src/tokens.js';
 

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import type { LocalStack } from '@game-chat/aws-emulator';
 import { forEachLimited } from '@game-chat/load-kit/concurrency';
+import { PACKET, publishPacket, subscribePacket } from '@game-chat/testing/mqtt-packets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import {
@@ -12,7 +13,6 @@ import {
   waitFor,
   watchProcessErrors,
 } from '../src/harness.js';
-import { PACKET, publishPacket, subscribePacket } from '../src/mqtt-packets.js';
 import { openRawConnection, type RawConnection, rawConnect } from '../src/raw-mqtt.js';
 import { signedUsername } from '../src/tokens.js';
 

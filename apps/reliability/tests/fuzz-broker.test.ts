@@ -1,15 +1,5 @@
 import type { LocalStack } from '@game-chat/aws-emulator';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
-import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Chatter,
-  type StackUnderTest,
-  startChatter,
-  startStack,
-  waitFor,
-  watchProcessErrors,
-} from '../src/harness.js';
 import {
   connectPacket,
   disconnectPacket,
@@ -21,7 +11,17 @@ import {
   publishPacket,
   subscribePacket,
   unsubscribePacket,
-} from '../src/mqtt-packets.js';
+} from '@game-chat/testing/mqtt-packets';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Chatter,
+  type StackUnderTest,
+  startChatter,
+  startStack,
+  waitFor,
+  watchProcessErrors,
+} from '../src/harness.js';
 import { openRawConnection, type RawConnection, rawConnect } from '../src/raw-mqtt.js';
 import { newKeys, snapshotKeyspace, without } from '../src/redis-snapshot.js';
 import { signedUsername } from '../src/tokens.js';

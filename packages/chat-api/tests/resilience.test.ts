@@ -5,6 +5,7 @@ import {
   type DataPlaneRecorder,
   startDataPlaneRecorder,
 } from '@game-chat/testing/data-plane-recorder';
+import { routedEvent } from '@game-chat/testing/http-api-event';
 import {
   type RedisServer,
   redisForTests,
@@ -14,7 +15,6 @@ import {
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiResponse, type Invoke, loadBundle } from './helpers/bundle.js';
-import { routedEvent } from './helpers/http-event.js';
 
 const SECRET = 'chat-api-resilience-secret-long-enough';
 const STACK_TRACE = /\bat .+[(:]\d+|node_modules|\.m?[jt]s:\d+|Error:/;
