@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EmulatorError } from '../errors.js';
 import { checkTopicFilter } from '../iot-core/topics.js';
 
 /**
@@ -9,14 +10,12 @@ import { checkTopicFilter } from '../iot-core/topics.js';
  * and parentheses. Anything else is a parse error that says so.
  */
 
-export class RuleSqlError extends Error {
-  readonly code = 'rule_sql_invalid';
+export class RuleSqlError extends EmulatorError<'rule_sql_invalid'> {
   constructor(
     message: string,
     readonly position: number,
   ) {
-    super(`${message} (at character ${position + 1})`);
-    this.name = 'RuleSqlError';
+    super('rule_sql_invalid', `${message} (at character ${position + 1})`);
   }
 }
 
@@ -251,19 +250,19 @@ class Parser {
   }
 
   #or(): Expr {
-    let left = this.#and();
-    while (this.#isKeyword('or')) {
-      this.#next();
-      left = { kind: 'or', left, right: this.#and() };
-    }
-    return left;
+    return this.#leftAssociative('or', () => this.#and());
   }
 
   #and(): Expr {
-    let left = this.#not();
-    while (this.#isKeyword('and')) {
+    return this.#leftAssociative('and', () => this.#not());
+  }
+
+  /** `operand (keyword operand)*`, grouped to the left: `a OR b OR c` is `(a OR b) OR c`. */
+  #leftAssociative(keyword: 'or' | 'and', operand: () => Expr): Expr {
+    let left = operand();
+    while (this.#isKeyword(keyword)) {
       this.#next();
-      left = { kind: 'and', left, right: this.#not() };
+      left = { kind: keyword, left, right: operand() };
     }
     return left;
   }
