@@ -1,6 +1,11 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { freePort } from '@game-chat/testing/redis-server';
+import { rejectionOf } from '@game-chat/testing/rejection';
+import {
+  jsonAnswer as json,
+  type StubAnswer,
+  type StubHttpServer,
+  startStubHttpServer,
+} from '@game-chat/testing/stub-http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ChatApi } from '../src/api.js';
 import { ChatError } from '../src/errors.js';
@@ -17,36 +22,20 @@ interface Recorded {
   readonly body: string;
 }
 
-let server: Server;
+let server: StubHttpServer;
 let baseUrl: string;
 let requests: Recorded[] = [];
-let answer: (request: IncomingMessage, response: ServerResponse) => void;
+let answer: StubAnswer;
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
-    request.on('end', () => {
-      requests.push({
-        method: request.method ?? '',
-        url: request.url ?? '',
-        authorization: request.headers.authorization,
-        body,
-      });
-      answer(request, response);
-    });
+  server = await startStubHttpServer(({ method, url, headers, body }, response) => {
+    requests.push({ method, url, authorization: headers.authorization, body });
+    answer({ method, url, headers, body }, response);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = server.url;
 });
 
-afterAll(() => {
-  server.closeAllConnections();
-  server.close();
-});
+afterAll(() => server.close());
 
 beforeEach(() => {
   requests = [];
@@ -62,19 +51,7 @@ function api(timeoutMs = 2_000): ChatApi {
   });
 }
 
-function json(status: number, body: unknown) {
-  return (_request: IncomingMessage, response: ServerResponse) =>
-    response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-async function failure(promise: Promise<unknown>): Promise<ChatError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ChatError);
-  return error as ChatError;
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, ChatError);
 
 function message(id: string) {
   return {
@@ -123,7 +100,7 @@ describe('ChatApi', () => {
       ['2-199', ['3-0']],
     ]);
     answer = (request, response) => {
-      const after = new URL(request.url ?? '', baseUrl).searchParams.get('after');
+      const after = new URL(request.url, baseUrl).searchParams.get('after');
       json(200, { messages: (pages.get(after) ?? []).map(message), recovered: true })(
         request,
         response,
@@ -175,11 +152,7 @@ describe('ChatApi', () => {
   });
 
   it('reports network when nothing listens', async () => {
-    const spare = createServer().listen(0, '127.0.0.1');
-    await once(spare, 'listening');
-    const { port } = spare.address() as AddressInfo;
-    spare.close();
-    await once(spare, 'close');
+    const port = await freePort();
     const closed = new ChatApi({
       apiUrl: `http://127.0.0.1:${port}`,
       getToken: async () => 't',

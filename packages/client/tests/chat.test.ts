@@ -1,3 +1,4 @@
+import { rejectionOf } from '@game-chat/testing/rejection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ChatClientOptions,
@@ -25,14 +26,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function rejection(promise: Promise<unknown>): Promise<ChatError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ChatError);
-  return error as ChatError;
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, ChatError);
 
 describe('two players chatting over the local stack', () => {
   it('send resolves with the server message, and the other player gets the same one', async () => {

@@ -1,4 +1,5 @@
 import type { ChatMessage, Notice } from '@game-chat/protocol/payloads';
+import { rejectionOf } from '@game-chat/testing/rejection';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ChatError } from '../src/errors.js';
 import { PendingSends } from '../src/pending.js';
@@ -29,14 +30,7 @@ function notice(overrides: Partial<Notice> = {}): Notice {
   };
 }
 
-async function settledError(promise: Promise<unknown>): Promise<ChatError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ChatError);
-  return error as ChatError;
-}
+const settledError = (promise: Promise<unknown>) => rejectionOf(promise, ChatError);
 
 afterEach(() => {
   vi.useRealTimers();
