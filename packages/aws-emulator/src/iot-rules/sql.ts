@@ -239,12 +239,7 @@ class Parser {
     const expr = this.#or();
     if (this.#isKeyword('as')) {
       this.#next();
-      const alias = this.#current;
-      if (alias.type !== 'word' || KEYWORDS.has(alias.text.toLowerCase())) {
-        this.#fail('a name after AS');
-      }
-      this.#next();
-      return { kind: 'value', expr, name: alias.text };
+      return { kind: 'value', expr, name: this.#name('a name after AS') };
     }
     return { kind: 'value', expr, name: defaultName(expr, start) };
   }
@@ -314,14 +309,17 @@ class Parser {
     const path: string[] = [];
     while (this.#isSymbol('.')) {
       this.#next();
-      const part = this.#current;
-      if (part.type !== 'word' || KEYWORDS.has(part.text.toLowerCase())) {
-        this.#fail('a field name after "."');
-      }
-      this.#next();
-      path.push(part.text);
+      path.push(this.#name('a field name after "."'));
     }
     return path;
+  }
+
+  /** A word that is not a keyword (an alias, a part of a field path); else fails expecting `what`. */
+  #name(what: string): string {
+    const token = this.#current;
+    if (token.type !== 'word' || KEYWORDS.has(token.text.toLowerCase())) this.#fail(what);
+    this.#next();
+    return token.text;
   }
 
   #call(name: string, at: number): Expr {
