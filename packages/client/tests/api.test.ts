@@ -9,6 +9,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ChatApi } from '../src/api.js';
 import { ChatError } from '../src/errors.js';
+import { chatMessage } from './support/messages.js';
 
 /**
  * A real HTTP server with canned answers: these tests check how the SDK reads answers and
@@ -53,29 +54,17 @@ function api(timeoutMs = 2_000): ChatApi {
 
 const failure = (promise: Promise<unknown>) => rejectionOf(promise, ChatError);
 
-function message(id: string) {
-  return {
-    v: 1,
-    id,
-    kind: 'chat',
-    channel: 'Town',
-    from: { id: 'a', name: 'A' },
-    text: 'hi',
-    sentAt: 1,
-  };
-}
-
 describe('ChatApi', () => {
   it('reads a history page with the bearer token and drops malformed entries', async () => {
     answer = json(200, {
       channel: 'Town',
       messages: [
-        message('5-1'),
+        chatMessage('5-1'),
         { v: 1, id: 'nope' },
         null,
         '{"v":1}',
         { v: 1, kind: 'notice', code: 'muted', detail: 'a notice is no history' },
-        message('5-2'),
+        chatMessage('5-2'),
       ],
       retentionSeconds: 30,
       recovered: false,
@@ -101,7 +90,7 @@ describe('ChatApi', () => {
     ]);
     answer = (request, response) => {
       const after = new URL(request.url, baseUrl).searchParams.get('after');
-      json(200, { messages: (pages.get(after) ?? []).map(message), recovered: true })(
+      json(200, { messages: (pages.get(after) ?? []).map(chatMessage), recovered: true })(
         request,
         response,
       );
@@ -163,9 +152,9 @@ describe('ChatApi', () => {
   });
 
   it('sends moderation requests with their bodies and reads the answers', async () => {
-    const deletion = { ...message('18-0'), kind: 'delete', text: '', targetId: '17-3' };
+    const deletion = { ...chatMessage('18-0'), kind: 'delete', text: '', targetId: '17-3' };
     const answers = [
-      json(201, { message: { ...message('17-9'), kind: 'system' } }),
+      json(201, { message: { ...chatMessage('17-9'), kind: 'system' } }),
       json(200, { playerId: 'bob', muted: true, until: 1_900_000_000_000 }),
       json(200, { message: deletion }),
       json(200, { playerId: 'bob', muted: false, wasMuted: true }),
