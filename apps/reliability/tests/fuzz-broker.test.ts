@@ -1,5 +1,5 @@
 import type { LocalStack } from '@game-chat/aws-emulator';
-import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
+import type { RedisConnection } from '@game-chat/chat-store/connection';
 import {
   connectPacket,
   disconnectPacket,
@@ -14,17 +14,11 @@ import {
 } from '@game-chat/testing/mqtt-packets';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Chatter,
-  type StackUnderTest,
-  startChatter,
-  startStack,
-  waitFor,
-  watchProcessErrors,
-} from '../src/harness.js';
+import { waitFor } from '../src/harness.js';
 import { openRawConnection, type RawConnection, rawConnect } from '../src/raw-mqtt.js';
 import { newKeys, snapshotKeyspace, without } from '../src/redis-snapshot.js';
 import { signedUsername } from '../src/tokens.js';
+import { fuzzSuite } from './support/fuzz-suite.js';
 
 /**
  * The broker under random and malformed MQTT over raw TCP: wrong lengths, topics that are not
@@ -33,11 +27,9 @@ import { signedUsername } from '../src/tokens.js';
  * players keep chatting, nothing is stored, and the process sees no unhandled error.
  */
 
-const processErrors = watchProcessErrors();
-let sut: StackUnderTest;
+const suite = fuzzSuite({ chatterIntervalMs: 1100 });
 let stack: LocalStack;
 let redis: RedisConnection;
-let chatter: Chatter;
 let canary: RawConnection;
 /** The user name carrying the player `fuzzer`'s signed token. */
 let fuzzerUsername: string;
@@ -47,9 +39,7 @@ const opened: RawConnection[] = [];
 const EXPECTED_KEYS = /:profile$|\{(Lobby|chatterA|chatterB)\}/;
 
 beforeAll(async () => {
-  sut = await startStack();
-  stack = sut.stack;
-  redis = createRedisClient({ url: stack.redisUrl });
+  ({ stack, redis } = suite);
   fuzzerUsername = signedUsername(stack, await stack.issueToken('fuzzer'), 'fuzzer');
   const connected = await rawConnect(stack.urls.mqtt, {
     clientId: 'canary',
@@ -58,16 +48,11 @@ beforeAll(async () => {
   });
   expect(connected.returnCode).toBe(0);
   canary = connected.connection;
-  chatter = await startChatter(stack, { channel: 'Lobby', intervalMs: 1100 });
 });
 
-afterAll(async () => {
-  processErrors.stop();
+afterAll(() => {
   for (const connection of opened) connection.destroy();
   canary?.destroy();
-  await chatter?.stop();
-  await redis?.close();
-  await sut?.stop();
 });
 
 /** The broker still serves an existing connection: PINGREQ gets its PINGRESP. */
@@ -312,15 +297,10 @@ describe('random packets', () => {
 
 describe('the well-behaved players', () => {
   it('kept chatting during all of it, and the broker took no hit', async () => {
-    await waitFor('a few chatter messages', () => chatter.confirmed() >= 3);
-    const report = await chatter.stop();
-    expect(report.failed).toEqual({});
-    expect(report.missing).toEqual([]);
-    expect(report.duplicates).toBe(0);
-    console.info('chatter during broker fuzzing', report.latency);
+    await suite.expectPlayersUnharmed('broker fuzzing');
     expect(canary.isClosed()).toBe(false);
     await canaryAnswers();
-    expect(processErrors.errors).toEqual([]);
+    expect(suite.processErrors).toEqual([]);
     console.info('broker stats after fuzzing', stack.stats().broker);
   });
 });
