@@ -21,6 +21,13 @@ export interface StackUnderTest {
   stop(): Promise<void>;
 }
 
+/** Player and channel rate limits out of the way, for suites that send more than players would. */
+export const RATE_LIMITS_OFF = {
+  CHAT_RATE_BURST: '1000',
+  CHAT_RATE_PER_SECOND: '1000',
+  CHAT_CHANNEL_RATE_PER_SECOND: '1000',
+} as const;
+
 /** A local stack with silent logs and its own Redis, on AWS's Lambda schedule unless told. */
 export async function startStack(
   options: Omit<LocalStackOptions, 'log'> & { redis?: RedisServer } = {},

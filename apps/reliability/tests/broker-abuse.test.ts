@@ -8,6 +8,7 @@ import {
   endMqttClients,
   type LatencySummary,
   probeLatency,
+  RATE_LIMITS_OFF,
   type StackUnderTest,
   startStack,
   waitFor,
@@ -61,14 +62,8 @@ beforeAll(async () => {
         '(run it with `pnpm test`, which raises the soft limit to the hard one, or `ulimit -n 8192`)',
     );
   }
-  sut = await startStack({
-    // The probe and the slow-consumer flood send more than a chat player would.
-    settings: {
-      CHAT_RATE_BURST: '1000',
-      CHAT_RATE_PER_SECOND: '1000',
-      CHAT_CHANNEL_RATE_PER_SECOND: '1000',
-    },
-  });
+  // The probe and the slow-consumer flood send more than a chat player would.
+  sut = await startStack({ settings: RATE_LIMITS_OFF });
   stack = sut.stack;
   await probe('baseline');
 });
