@@ -162,29 +162,21 @@ describe('PendingSends', () => {
       expect(pending.size).toBe(0);
     });
 
-    it('rejects at once when a resend could not be answered in the time left', async () => {
+    it.each([
+      // The server took 8.5 s to answer; 2 s of waiting, another 8.5 s and a 1 s margin would
+      // reach the 20 s.
+      ['rejects at once when a resend could not be answered in the time left', 20_000, 8500],
+      ['rejects with unavailable at once when no resend fits in the time left', 5_000, 3500],
+    ])('%s', async (_name, sendTimeoutMs, answeredAfterMs) => {
       vi.useFakeTimers();
-      const pending = new PendingSends(20_000, () => 0);
+      const pending = new PendingSends(sendTimeoutMs, () => 0);
       const send = pending.wait('m1', { kind: 'chat', channel: 'Town' }, () => {
         throw new Error('must not resend');
       });
-      // The server took 8.5 s to answer; 2 s of waiting, another 8.5 s and a 1 s margin would
-      // reach the 20 s.
-      vi.advanceTimersByTime(8500);
+      vi.advanceTimersByTime(answeredAfterMs);
       pending.answer(unavailable(2000));
       expect((await settledError(send)).code).toBe('unavailable');
       expect(pending.size).toBe(0);
-    });
-
-    it('rejects with unavailable at once when no resend fits in the time left', async () => {
-      vi.useFakeTimers();
-      const pending = new PendingSends(5_000, () => 0);
-      const send = pending.wait('m1', { kind: 'chat', channel: 'Town' }, () => {
-        throw new Error('must not resend');
-      });
-      vi.advanceTimersByTime(3500);
-      pending.answer(unavailable(2000));
-      expect((await settledError(send)).code).toBe('unavailable');
     });
 
     it('waits for a connection to resend, within the time left', async () => {
