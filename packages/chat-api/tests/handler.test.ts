@@ -340,17 +340,21 @@ describe('POST /channels/{channel}/announcements', () => {
     expect(recorder.published).toEqual([]);
   });
 
+  /** A moderator's announcement of `text` in `channel`. */
+  const announce = async (channel: string, text: string) =>
+    invoke(
+      routedEvent(
+        ANNOUNCE,
+        { channel },
+        { headers: await bearer('mod', 'moderator'), body: JSON.stringify({ text }) },
+      ),
+    );
+
   it('retries a Data Plane blip inside the request: 201, published once', async () => {
     const channel = freshChannel();
     recorder.failNext(2, 503, 'ServiceUnavailableException');
 
-    const response = await invoke(
-      routedEvent(
-        ANNOUNCE,
-        { channel },
-        { headers: await bearer('mod', 'moderator'), body: '{"text":"after a blip"}' },
-      ),
-    );
+    const response = await announce(channel, 'after a blip');
 
     expect(response.status).toBe(201);
     const published = await recorder.waitFor((p) => p.topic === `chat/room/${channel}`);
@@ -362,13 +366,7 @@ describe('POST /channels/{channel}/announcements', () => {
     const channel = freshChannel();
     recorder.failNext(1000);
 
-    const response = await invoke(
-      routedEvent(
-        ANNOUNCE,
-        { channel },
-        { headers: await bearer('mod', 'moderator'), body: '{"text":"into the void"}' },
-      ),
-    );
+    const response = await announce(channel, 'into the void');
 
     expectError(response, 503, 'publish_unavailable');
     const { messages } = await store.recent(channel as ChannelName, { limit: 10 });
@@ -385,13 +383,7 @@ describe('POST /channels/{channel}/announcements', () => {
     // One refusal: a retry would have gone through and answered 201.
     recorder.failNext(1, 400, 'InvalidRequestException');
 
-    const response = await invoke(
-      routedEvent(
-        ANNOUNCE,
-        { channel },
-        { headers: await bearer('mod', 'moderator'), body: '{"text":"refused"}' },
-      ),
-    );
+    const response = await announce(channel, 'refused');
 
     expectError(response, 503, 'publish_unavailable');
     expect(response.json.error.message).toMatch(/announcement was stored/);

@@ -77,6 +77,11 @@ describe('parseJsonObject', () => {
     expect(parseJsonObject(utf8(text))).toEqual(parseJsonObject(text));
   });
 
+  /** The test that `parseJsonObject` refuses `raw` as invalid, saying `message`. */
+  const refusedSaying = (message: string) => (_what: string, raw: string) => {
+    expect(parseJsonObject(raw)).toEqual({ ok: false, code: 'invalid', message });
+  };
+
   it.each([
     ['a string', '"hello"'],
     ['a number', '42'],
@@ -84,13 +89,7 @@ describe('parseJsonObject', () => {
     ['a boolean', 'true'],
     ['an empty array', '[]'],
     ['an array holding a valid payload', '[{"text":"hi"}]'],
-  ])('refuses %s as JSON that is not an object', (_what, raw) => {
-    expect(parseJsonObject(raw)).toEqual({
-      ok: false,
-      code: 'invalid',
-      message: 'payload must be a JSON object',
-    });
-  });
+  ])('refuses %s as JSON that is not an object', refusedSaying('payload must be a JSON object'));
 
   it.each([
     ['empty input', ''],
@@ -99,13 +98,7 @@ describe('parseJsonObject', () => {
     ['a trailing comma', '{"text":"hi",}'],
     ['NaN', 'NaN'],
     ['two objects', '{"a":1}{"b":2}'],
-  ])('refuses %s as not JSON', (_what, raw) => {
-    expect(parseJsonObject(raw)).toMatchObject({
-      ok: false,
-      code: 'invalid',
-      message: 'payload is not valid JSON',
-    });
-  });
+  ])('refuses %s as not JSON', refusedSaying('payload is not valid JSON'));
 
   it.each(INVALID_UTF8)('refuses bytes with %s as not UTF-8', (_what, raw) => {
     expect(parseJsonObject(withBytes('{"text":"', raw, '"}'))).toMatchObject({
