@@ -48,17 +48,26 @@ const bearer = async (sub: string, role: Role = 'player', extra = {}) => ({
   authorization: `Bearer ${await token(sub, role, extra)}`,
 });
 
-async function announce(channel: string, text: string) {
-  const response = await invoke(
+/** A moderator's announcement of `text` in `channel`, as the API answers it. */
+const announcement = async (channel: string, text: string) =>
+  invoke(
     routedEvent(
       ANNOUNCE,
       { channel },
       { headers: await bearer('mod', 'moderator'), body: JSON.stringify({ text }) },
     ),
   );
+
+/** An announcement that must be stored and published (201); its message. */
+async function announce(channel: string, text: string) {
+  const response = await announcement(channel, text);
   expect(response.status).toBe(201);
   return response.json.message as { id: string; text: string };
 }
+
+/** The channel's history after `id`, as a player reads it. */
+const historyAfter = async (channel: string, id: string) =>
+  invoke(routedEvent(LIST, { channel }, { headers: await bearer('alice'), query: `after=${id}` }));
 
 const baseEnv = () => ({
   REDIS_URL: redis.url,
@@ -144,13 +153,7 @@ describe('GET /channels/{channel}/messages', () => {
     const first = await announce(channel, 'one');
     await announce(channel, 'two');
 
-    const response = await invoke(
-      routedEvent(
-        LIST,
-        { channel },
-        { headers: await bearer('alice'), query: `after=${first.id}` },
-      ),
-    );
+    const response = await historyAfter(channel, first.id);
 
     expect(response.json.messages.map((m: { text: string }) => m.text)).toEqual(['two']);
     expect(response.json.recovered).toBe(true);
@@ -161,13 +164,7 @@ describe('GET /channels/{channel}/messages', () => {
     const first = await announce(channel, 'm0');
     for (let i = 1; i <= HISTORY_MAX + 1; i++) await announce(channel, `m${i}`);
 
-    const response = await invoke(
-      routedEvent(
-        LIST,
-        { channel },
-        { headers: await bearer('alice'), query: `after=${first.id}` },
-      ),
-    );
+    const response = await historyAfter(channel, first.id);
 
     expect(response.json.recovered).toBe(false);
     expect(response.json.messages).toHaveLength(HISTORY_MAX);
@@ -340,21 +337,11 @@ describe('POST /channels/{channel}/announcements', () => {
     expect(recorder.published).toEqual([]);
   });
 
-  /** A moderator's announcement of `text` in `channel`. */
-  const announce = async (channel: string, text: string) =>
-    invoke(
-      routedEvent(
-        ANNOUNCE,
-        { channel },
-        { headers: await bearer('mod', 'moderator'), body: JSON.stringify({ text }) },
-      ),
-    );
-
   it('retries a Data Plane blip inside the request: 201, published once', async () => {
     const channel = freshChannel();
     recorder.failNext(2, 503, 'ServiceUnavailableException');
 
-    const response = await announce(channel, 'after a blip');
+    const response = await announcement(channel, 'after a blip');
 
     expect(response.status).toBe(201);
     const published = await recorder.waitFor((p) => p.topic === `chat/room/${channel}`);
@@ -366,7 +353,7 @@ describe('POST /channels/{channel}/announcements', () => {
     const channel = freshChannel();
     recorder.failNext(1000);
 
-    const response = await announce(channel, 'into the void');
+    const response = await announcement(channel, 'into the void');
 
     expectError(response, 503, 'publish_unavailable');
     const { messages } = await store.recent(channel as ChannelName, { limit: 10 });
@@ -383,7 +370,7 @@ describe('POST /channels/{channel}/announcements', () => {
     // One refusal: a retry would have gone through and answered 201.
     recorder.failNext(1, 400, 'InvalidRequestException');
 
-    const response = await announce(channel, 'refused');
+    const response = await announcement(channel, 'refused');
 
     expectError(response, 503, 'publish_unavailable');
     expect(response.json.error.message).toMatch(/announcement was stored/);
@@ -415,13 +402,7 @@ describe('DELETE /channels/{channel}/messages/{id}', () => {
     });
     const published = await recorder.waitFor((p) => p.topic === `chat/room/${channel}`);
     expect(published.json()).toEqual(response.json.message);
-    const history = await invoke(
-      routedEvent(
-        LIST,
-        { channel },
-        { headers: await bearer('alice'), query: `after=${before.id}` },
-      ),
-    );
+    const history = await historyAfter(channel, before.id);
     expect(history.json.messages.map((m: { kind: string }) => m.kind)).toEqual(['delete']);
     expect(history.json.messages[0].targetId).toBe(doomed.id);
   });

@@ -3,20 +3,15 @@ import { rejectionOf } from '@game-chat/testing/rejection';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ChatError } from '../src/errors.js';
 import { PendingSends } from '../src/pending.js';
+import { chatMessage } from './support/messages.js';
 
-function delivered(overrides: Partial<ChatMessage> = {}): ChatMessage {
-  return {
-    v: 1,
-    id: '10-1',
-    kind: 'chat',
-    channel: 'Town',
-    from: { id: 'alice', name: 'Alice' },
-    text: 'hi',
-    sentAt: 10,
-    clientMsgId: 'm1',
-    ...overrides,
-  };
-}
+const delivered = (overrides: Partial<ChatMessage> = {}): ChatMessage => ({
+  ...chatMessage('10-1'),
+  channel: 'Town',
+  text: 'hi',
+  clientMsgId: 'm1',
+  ...overrides,
+});
 
 function notice(overrides: Partial<Notice> = {}): Notice {
   return {
