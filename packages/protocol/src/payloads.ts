@@ -10,7 +10,7 @@ import {
   PROTOCOL_VERSION,
 } from './limits.js';
 import { validateChannel } from './names.js';
-import { fail, ok, type Result } from './result.js';
+import { fail, jsonObjectFromText, ok, type Result } from './result.js';
 import { normalizeText } from './text.js';
 
 export type JsonObject = { readonly [key: string]: unknown };
@@ -53,16 +53,7 @@ export function parseJsonObject(
       return fail('invalid', 'payload is not valid UTF-8');
     }
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return fail('invalid', 'payload is not valid JSON');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return fail('invalid', 'payload must be a JSON object');
-  }
-  return ok(value as JsonObject);
+  return jsonObjectFromText(text, 'payload') as Result<JsonObject>;
 }
 
 const CLIENT_MSG_ID = /^[\x21-\x7E]{1,64}$/;

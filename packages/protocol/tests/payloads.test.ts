@@ -16,6 +16,7 @@ import {
   toServerMessage,
   validateClientMsgId,
 } from '../src/payloads.js';
+import { itRefusesEach } from './refusals.js';
 import {
   anyString,
   anyValue,
@@ -76,6 +77,11 @@ describe('parseJsonObject', () => {
     expect(parseJsonObject(utf8(text))).toEqual(parseJsonObject(text));
   });
 
+  /** The test that `parseJsonObject` refuses `raw` as invalid, saying `message`. */
+  const refusedSaying = (message: string) => (_what: string, raw: string) => {
+    expect(parseJsonObject(raw)).toEqual({ ok: false, code: 'invalid', message });
+  };
+
   it.each([
     ['a string', '"hello"'],
     ['a number', '42'],
@@ -83,13 +89,7 @@ describe('parseJsonObject', () => {
     ['a boolean', 'true'],
     ['an empty array', '[]'],
     ['an array holding a valid payload', '[{"text":"hi"}]'],
-  ])('refuses %s as JSON that is not an object', (_what, raw) => {
-    expect(parseJsonObject(raw)).toEqual({
-      ok: false,
-      code: 'invalid',
-      message: 'payload must be a JSON object',
-    });
-  });
+  ])('refuses %s as JSON that is not an object', refusedSaying('payload must be a JSON object'));
 
   it.each([
     ['empty input', ''],
@@ -98,13 +98,7 @@ describe('parseJsonObject', () => {
     ['a trailing comma', '{"text":"hi",}'],
     ['NaN', 'NaN'],
     ['two objects', '{"a":1}{"b":2}'],
-  ])('refuses %s as not JSON', (_what, raw) => {
-    expect(parseJsonObject(raw)).toMatchObject({
-      ok: false,
-      code: 'invalid',
-      message: 'payload is not valid JSON',
-    });
-  });
+  ])('refuses %s as not JSON', refusedSaying('payload is not valid JSON'));
 
   it.each(INVALID_UTF8)('refuses bytes with %s as not UTF-8', (_what, raw) => {
     expect(parseJsonObject(withBytes('{"text":"', raw, '"}'))).toMatchObject({
@@ -183,7 +177,7 @@ describe('validateClientMsgId', () => {
     expect(validateClientMsgId(input)).toEqual({ ok: true, value: input });
   });
 
-  it.each([
+  itRefusesEach('refuses a clientMsgId that is %s', validateClientMsgId, 'invalid', [
     ['empty', ''],
     ['65 characters', 'c'.repeat(65)],
     ['with a space', 'a b'],
@@ -193,9 +187,7 @@ describe('validateClientMsgId', () => {
     ['null', null],
     ['infinite', Number.POSITIVE_INFINITY],
     ['an array', ['a']],
-  ])('refuses a clientMsgId that is %s', (_what, input) => {
-    expectFailure(validateClientMsgId(input), 'invalid');
-  });
+  ]);
 });
 
 describe('parseSendPayload', () => {
@@ -238,7 +230,7 @@ describe('parseSendPayload', () => {
     expectFailure(parseSendPayload(json({ text: null, message: 'hello' })), 'invalid');
   });
 
-  it.each([
+  itRefusesEach('refuses a payload with %s as invalid', parseSendPayload, 'invalid', [
     ['no text at all', '{}'],
     ['only a clientMsgId', '{"clientMsgId":"a"}'],
     ['a numeric text', '{"text":42}'],
@@ -255,9 +247,7 @@ describe('parseSendPayload', () => {
     ['a JSON array', '[{"text":"hi"}]'],
     ['a JSON string', '"hi"'],
     ['not JSON', 'hi'],
-  ])('refuses a payload with %s as invalid', (_what, raw) => {
-    expectFailure(parseSendPayload(raw), 'invalid');
-  });
+  ]);
 
   it.each(INVALID_UTF8)('refuses bytes with %s as invalid', (_what, raw) => {
     expectFailure(parseSendPayload(withBytes('{"text":"hi', raw, '"}')), 'invalid');
@@ -438,7 +428,7 @@ describe('parseServerMessage', () => {
     expect(parseServerMessage(json(large)).ok).toBe(true);
   });
 
-  it.each([
+  itRefusesEach('refuses %s', parseServerMessage, 'invalid', [
     ['a newer protocol version', json({ ...chat, v: 2 })],
     ['a version given as a string', json({ ...chat, v: '1' })],
     ['no version', json({ ...chat, v: undefined })],
@@ -472,9 +462,7 @@ describe('parseServerMessage', () => {
     ['a JSON array', json([chat])],
     ['null', 'null'],
     ['not JSON', 'hello'],
-  ])('refuses %s', (_what, raw) => {
-    expectFailure(parseServerMessage(raw), 'invalid');
-  });
+  ]);
 
   it.each(INVALID_UTF8)('refuses bytes with %s', (_what, raw) => {
     expectFailure(parseServerMessage(withBytes(json(chat).slice(0, -1), raw, '}')), 'invalid');
@@ -513,7 +501,7 @@ describe('toServerMessage', () => {
     expect(checked.ok && checked.value).toBe(value);
   });
 
-  it.each([
+  itRefusesEach('refuses %s', toServerMessage, 'invalid', [
     ['undefined', undefined],
     ['null', null],
     ['a string of JSON', json(chat)],
@@ -522,9 +510,7 @@ describe('toServerMessage', () => {
       'a kind inherited from the prototype',
       Object.assign(Object.create({ kind: 'chat' }), chat, { kind: undefined }),
     ],
-  ])('refuses %s', (_what, value) => {
-    expectFailure(toServerMessage(value), 'invalid');
-  });
+  ]);
 
   it('answers as parseServerMessage does for the same JSON, whatever the value', () => {
     const field = fc.oneof(fc.jsonValue(), fc.constantFrom(1, 'chat', 'notice', 'delete', '1-0'));
@@ -741,14 +727,12 @@ describe('parseMuteBody', () => {
     expectFailure(parseMuteBody(`{"seconds":${seconds}}`), 'invalid');
   });
 
-  it.each([
+  itRefusesEach('refuses a body with %s', parseMuteBody, 'invalid', [
     ['missing seconds', '{"reason":"spam"}'],
     ['seconds under __proto__', '{"__proto__":{"seconds":600}}'],
     ['a JSON array', '[{"seconds":600}]'],
     ['not JSON', 'seconds=600'],
-  ])('refuses a body with %s', (_what, raw) => {
-    expectFailure(parseMuteBody(raw), 'invalid');
-  });
+  ]);
 
   it.each([
     ['null', null, 'invalid'],
