@@ -36,7 +36,7 @@ import {
   randomHex,
   resolveOptions,
 } from './options.js';
-import { PendingSends, type PendingTarget } from './pending.js';
+import { attemptExpiresInMs, PendingSends, type PendingTarget } from './pending.js';
 import type { TokenClaims } from './token.js';
 import { TokenSource } from './token-source.js';
 
@@ -621,14 +621,17 @@ export class ChatClient {
   #publish(topic: string, text: string, target: PendingTarget): Promise<ChatMessage> {
     this.#onlineLink();
     const clientMsgId = randomHex(16);
-    const payload = JSON.stringify({ text, clientMsgId });
+    const { timeoutMs } = this.#pending;
+    const deadline = Date.now() + timeoutMs;
     // A publish lost with its connection is settled by the catch-up after the reconnect
     // (history carries clientMsgId), or else by the timeout. A resend (after an `unavailable`
-    // notice) is the same payload, so the server stores it once.
+    // notice) has the same clientMsgId, so the server stores it once; each attempt says how long
+    // the send still waits, so the server never stores it after `send()` gave up.
     const send = (): boolean => {
       const status = this.#status;
       if (status.kind !== 'online') return false;
-      status.link.publish(topic, payload);
+      const expiresInMs = attemptExpiresInMs(deadline, timeoutMs, Date.now());
+      status.link.publish(topic, JSON.stringify({ text, clientMsgId, expiresInMs }));
       return true;
     };
     const delivered = this.#pending.wait(clientMsgId, target, send);

@@ -2,7 +2,7 @@ import type { ChatMessage, Notice } from '@game-chat/protocol/payloads';
 import { rejectionOf } from '@game-chat/testing/rejection';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ChatError } from '../src/errors.js';
-import { PendingSends } from '../src/pending.js';
+import { attemptExpiresInMs, PendingSends } from '../src/pending.js';
 import { chatMessage } from './support/messages.js';
 
 const delivered = (overrides: Partial<ChatMessage> = {}): ChatMessage => ({
@@ -189,5 +189,21 @@ describe('PendingSends', () => {
       expect(resent).toBe(1);
       pending.abandon(new ChatError('closed', 'done'));
     });
+  });
+});
+
+describe('attemptExpiresInMs', () => {
+  it('gives an attempt the time the send has left, less a second for its trip', () => {
+    expect(attemptExpiresInMs(125_000, 25_000, 100_000)).toBe(24_000);
+    expect(attemptExpiresInMs(125_000, 25_000, 115_500)).toBe(8_500);
+  });
+
+  it('keeps the margin to a quarter of a short timeout', () => {
+    expect(attemptExpiresInMs(2_000, 2_000, 0)).toBe(1_500);
+  });
+
+  it('stays within what the server takes: 1 ms to an hour', () => {
+    expect(attemptExpiresInMs(10_000, 25_000, 12_000)).toBe(1);
+    expect(attemptExpiresInMs(10 * 3_600_000, 10 * 3_600_000, 0)).toBe(3_600_000);
   });
 });

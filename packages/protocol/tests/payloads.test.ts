@@ -194,7 +194,13 @@ describe('parseSendPayload', () => {
   it('reads the SPEC shape', () => {
     expect(parseSendPayload(json({ text: 'hello', clientMsgId: 'a1b2c3' }))).toEqual({
       ok: true,
-      value: { text: 'hello', length: 5, clientMsgId: 'a1b2c3', legacy: false },
+      value: {
+        text: 'hello',
+        length: 5,
+        clientMsgId: 'a1b2c3',
+        expiresInMs: undefined,
+        legacy: false,
+      },
     });
   });
 
@@ -202,7 +208,13 @@ describe('parseSendPayload', () => {
     const raw = utf8(json({ text: '  cafe\u0301 😀\n' }));
     expect(parseSendPayload(raw)).toEqual({
       ok: true,
-      value: { text: 'café 😀', length: 6, clientMsgId: undefined, legacy: false },
+      value: {
+        text: 'café 😀',
+        length: 6,
+        clientMsgId: undefined,
+        expiresInMs: undefined,
+        legacy: false,
+      },
     });
   });
 
@@ -210,7 +222,13 @@ describe('parseSendPayload', () => {
     const raw = json({ message: 'hello', publish_id: 'p-1', channel: 'Elsewhere/+/#' });
     expect(parseSendPayload(raw)).toEqual({
       ok: true,
-      value: { text: 'hello', length: 5, clientMsgId: undefined, legacy: true },
+      value: {
+        text: 'hello',
+        length: 5,
+        clientMsgId: undefined,
+        expiresInMs: undefined,
+        legacy: true,
+      },
     });
   });
 
@@ -242,6 +260,12 @@ describe('parseSendPayload', () => {
     ['text hidden under constructor', '{"constructor":{"text":"hi"}}'],
     ['a bad clientMsgId', '{"text":"hi","clientMsgId":"a b"}'],
     ['an infinite clientMsgId', '{"text":"hi","clientMsgId":1e400}'],
+    ['a zero expiresInMs', '{"text":"hi","expiresInMs":0}'],
+    ['a negative expiresInMs', '{"text":"hi","expiresInMs":-5}'],
+    ['a fractional expiresInMs', '{"text":"hi","expiresInMs":1.5}'],
+    ['an expiresInMs over an hour', '{"text":"hi","expiresInMs":3600001}'],
+    ['an infinite expiresInMs', '{"text":"hi","expiresInMs":1e400}'],
+    ['a string expiresInMs', '{"text":"hi","expiresInMs":"5000"}'],
     ['an escaped lone surrogate', '{"text":"hi \\ud800"}'],
     ['an escaped control character', '{"text":"hi \\u001b[2J"}'],
     ['a JSON array', '[{"text":"hi"}]'],
@@ -259,6 +283,14 @@ describe('parseSendPayload', () => {
     ['only zero-width and bidi characters', '\u200B\u202E'],
   ])('refuses %s as empty', (_what, text) => {
     expectFailure(parseSendPayload(json({ text })), 'empty');
+  });
+
+  it('reads expiresInMs from 1 ms to an hour', () => {
+    for (const expiresInMs of [1, 24_000, 3_600_000]) {
+      expect(expectOk(parseSendPayload(json({ text: 'hi', expiresInMs }))).expiresInMs).toBe(
+        expiresInMs,
+      );
+    }
   });
 
   it('takes an inherited clientMsgId for absent, not from the prototype', () => {
