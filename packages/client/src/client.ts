@@ -631,6 +631,8 @@ export class ChatClient {
       const status = this.#status;
       if (status.kind !== 'online') return false;
       const expiresInMs = attemptExpiresInMs(deadline, timeoutMs, Date.now());
+      // Too late to be answered in time: the timeout settles the send.
+      if (expiresInMs === undefined) return true;
       status.link.publish(topic, JSON.stringify({ text, clientMsgId, expiresInMs }));
       return true;
     };
