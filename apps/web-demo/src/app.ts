@@ -662,6 +662,7 @@ export class DemoApp {
     ui.statSent.textContent = String(stats.sent);
     ui.statRefused.textContent = String(stats.refused);
     const failed = stats.failed > 0 ? ` · ${stats.failed} failed: ${stats.lastError ?? ''}` : '';
-    ui.botsNote.textContent = `${stats.connected} of ${stats.target} bots online in #${stats.channel}${failed}`;
+    const lost = stats.lost > 0 ? ` · ${stats.lost} lost` : '';
+    ui.botsNote.textContent = `${stats.connected} of ${stats.target} bots online in #${stats.channel}${failed}${lost}`;
   }
 }

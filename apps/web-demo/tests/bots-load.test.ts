@@ -1,0 +1,156 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_BOTS } from '../src/bots.js';
+import { type LocalStack, launchChromium, Player, startDemoStack } from './support/browser.js';
+
+/**
+ * The playtest of issue 17: the bots panel at 200 bots and 20 messages/s in the tester's room.
+ * It asserts behaviour only (every bot online, messages flowing, the tester's own messages
+ * shown) and reports the figures (console and `test-results/bots-load.json`), which depend on
+ * the machine and what else runs on it: no wall-clock assertion.
+ */
+const BOTS = MAX_BOTS;
+const RATE = 20;
+/** Sends after all bots are online: the panel's percentiles cover the latest 500 sends. */
+const MEASURED_SENDS = 500;
+/** The tester's own messages, spread over the measured sends. */
+const OWN_MESSAGES = 3;
+const RESULTS = fileURLToPath(new URL('../test-results/bots-load.json', import.meta.url));
+
+let stack: LocalStack;
+let browser: Browser;
+
+beforeAll(async () => {
+  stack = await startDemoStack();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+function eventually<T>(read: () => Promise<T>, timeout: number) {
+  return expect.poll(read, { timeout, interval: 100 });
+}
+
+const stat = async (page: Page, id: string) =>
+  (await page.locator(`#stat-${id}`).textContent()) ?? '';
+const count = async (page: Page, id: string) => Number(await stat(page, id));
+const millis = (text: string) => (/^(\d+) ms$/.exec(text)?.[1] ?? null) as string | null;
+
+/**
+ * Types `text`, presses Enter and resolves with the time in the page from the Enter key to
+ * its row in the log (a MutationObserver, so Playwright's own round trips are not counted).
+ */
+async function ownMessageDelay(page: Page, text: string): Promise<number> {
+  const box = page.getByRole('textbox', { name: 'Message' });
+  await box.fill(text);
+  await page.evaluate((expected) => {
+    const scope = window as unknown as { ownRowShown?: Promise<number> };
+    const input = document.querySelector('#message') as HTMLElement;
+    const log = document.querySelector('[role="log"]') as HTMLElement;
+    scope.ownRowShown = new Promise((resolve) => {
+      let pressedAt: number | undefined;
+      const onKey = (event: KeyboardEvent) => {
+        if (event.key === 'Enter') pressedAt = performance.now();
+      };
+      input.addEventListener('keydown', onKey, { capture: true });
+      const watcher = new MutationObserver((records) => {
+        const shown = records.some((record) =>
+          [...record.addedNodes].some(
+            (node) =>
+              node instanceof HTMLElement &&
+              node.querySelector('.msg__text')?.textContent === expected,
+          ),
+        );
+        if (!shown || pressedAt === undefined) return;
+        watcher.disconnect();
+        input.removeEventListener('keydown', onKey, { capture: true });
+        resolve(performance.now() - pressedAt);
+      });
+      watcher.observe(log, { childList: true, subtree: true });
+    });
+  }, text);
+  await box.press('Enter');
+  return page.evaluate(() => (window as unknown as { ownRowShown: Promise<number> }).ownRowShown);
+}
+
+describe(`bots panel: ${BOTS} bots at ${RATE} messages/s in one room`, () => {
+  it('connects every bot, keeps messages flowing and shows the tester’s own messages; reports the figures', async () => {
+    const tester = await Player.signIn(browser, stack, 'Tess', { channel: 'Arena' });
+    const { page } = tester;
+    // Main-thread tasks over 50 ms: how often the page could not respond at once.
+    await page.evaluate(() => {
+      const scope = window as unknown as { longTasks: number[] };
+      scope.longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) scope.longTasks.push(entry.duration);
+      }).observe({ type: 'longtask' });
+    });
+    await page.getByText('Playtest bots', { exact: true }).click();
+    await page.getByRole('spinbutton', { name: 'Number of bots' }).fill(String(BOTS));
+    await page.getByRole('spinbutton', { name: 'Messages per second' }).fill(String(RATE));
+    const started = performance.now();
+    await page.getByRole('button', { name: 'Start bots' }).click();
+
+    await eventually(() => count(page, 'connected'), 240_000).toBe(BOTS);
+    const connectSeconds = (performance.now() - started) / 1000;
+    const sentWhenAllOnline = await count(page, 'sent');
+    const measuredFrom = performance.now();
+
+    const ownDelays: number[] = [];
+    for (let n = 1; n <= OWN_MESSAGES; n++) {
+      // Spread over the measured sends: wait for the bots' traffic, not for a time.
+      const due = sentWhenAllOnline + Math.round((n * MEASURED_SENDS) / (OWN_MESSAGES + 1));
+      await eventually(() => count(page, 'sent'), 120_000).toBeGreaterThanOrEqual(due);
+      ownDelays.push(await ownMessageDelay(page, `tester message ${n} amid the bots`));
+    }
+    await eventually(() => count(page, 'sent'), 120_000).toBeGreaterThanOrEqual(
+      sentWhenAllOnline + MEASURED_SENDS,
+    );
+    const measuredSeconds = (performance.now() - measuredFrom) / 1000;
+
+    const figures = {
+      bots: BOTS,
+      ratePerSecond: RATE,
+      connected: await count(page, 'connected'),
+      secondsToConnectAll: Number(connectSeconds.toFixed(1)),
+      botLatencyP50Ms: Number(millis(await stat(page, 'p50'))),
+      botLatencyP95Ms: Number(millis(await stat(page, 'p95'))),
+      ownMessageMs: ownDelays.map((delay) => Math.round(delay)),
+      pageMessagesPerSecond: Number(await stat(page, 'rate')),
+      sentPerSecond: Number(
+        (((await count(page, 'sent')) - sentWhenAllOnline) / measuredSeconds).toFixed(1),
+      ),
+      sent: await count(page, 'sent'),
+      refused: await count(page, 'refused'),
+      note: await page.locator('#bots-note').textContent(),
+      longTasksOver50Ms: await page.evaluate(() => {
+        const tasks = (window as unknown as { longTasks: number[] }).longTasks;
+        return { count: tasks.length, maxMs: Math.round(Math.max(0, ...tasks)) };
+      }),
+      loadAverage: loadavg().map((load) => Number(load.toFixed(1))),
+    };
+    mkdirSync(fileURLToPath(new URL('../test-results/', import.meta.url)), { recursive: true });
+    writeFileSync(RESULTS, `${JSON.stringify(figures, null, 2)}\n`);
+    console.log(`bots panel figures (${RESULTS}):\n${JSON.stringify(figures, null, 2)}`);
+
+    // Behaviour, not speed: every bot online, none failed, bot messages reach the page and are
+    // timed by the observer, and the tester's own messages were shown.
+    expect(figures.connected).toBe(BOTS);
+    expect(figures.note).not.toMatch(/failed/);
+    expect(millis(await stat(page, 'p95'))).not.toBeNull();
+    expect(figures.pageMessagesPerSecond).toBeGreaterThan(0);
+    expect(ownDelays).toHaveLength(OWN_MESSAGES);
+    const senders = await tester.log.locator('li.msg--chat .msg__from').allTextContents();
+    expect(new Set(senders).size).toBeGreaterThan(10);
+
+    await page.getByRole('button', { name: 'Stop bots' }).click();
+    await eventually(() => stat(page, 'connected'), 60_000).toBe('0');
+    tester.expectClean();
+  }, 480_000);
+});
