@@ -42,6 +42,12 @@ export interface BotStats {
   readonly observedPerSecond: number;
   /** From `post()` until the observer received the message from the channel. */
   readonly latency: LatencySummary;
+  /**
+   * The first leg of `latency`: from `post()` until the filter stored the message (its
+   * `sentAt`, the Redis stream id's time); the rest is the way back out to the observer.
+   * Meaningful when the page and Redis share a clock (a local stack).
+   */
+  readonly toServer: LatencySummary;
   /** Why the last bot failed, for the panel. */
   readonly lastError: string | undefined;
 }
@@ -49,6 +55,8 @@ export interface BotStats {
 /** A message a bot sent that the observer has not seen yet. */
 interface InFlight {
   readonly sentAt: number;
+  /** `sentAt` on the wall clock, to compare with the server's stamp. */
+  readonly sentAtEpochMs: number;
   /** Known once the broker took it (PUBACK): refusals and deliveries name it. */
   clientMsgId: string | undefined;
 }
@@ -75,6 +83,7 @@ export class BotSwarm {
   readonly #bots: Bot[] = [];
   readonly #byPlayer = new Map<string, Bot>();
   readonly #latency = new LatencyRecorder();
+  readonly #toServer = new LatencyRecorder();
   readonly #observed = new RateMeter();
   readonly #pacer: Pacer;
   readonly #run = Math.random().toString(36).slice(2, 6);
@@ -142,6 +151,7 @@ export class BotSwarm {
       lost: this.#lost,
       observedPerSecond: this.#observed.perSecond(performance.now()),
       latency: this.#latency.summary(),
+      toServer: this.#toServer.summary(),
       lastError: this.#lastError,
     };
   }
@@ -222,7 +232,7 @@ export class BotSwarm {
   }
 
   async #say(bot: Bot, now: number): Promise<void> {
-    const inFlight: InFlight = { sentAt: now, clientMsgId: undefined };
+    const inFlight: InFlight = { sentAt: now, sentAtEpochMs: Date.now(), clientMsgId: undefined };
     bot.inFlight = inFlight;
     this.#sent += 1;
     try {
@@ -244,6 +254,7 @@ export class BotSwarm {
     const now = performance.now();
     bot.inFlight = undefined;
     this.#latency.record(now - inFlight.sentAt);
+    this.#toServer.record(message.sentAt - inFlight.sentAtEpochMs);
     this.#observed.record(now);
   }
 

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -32,6 +32,34 @@ afterAll(async () => {
   await browser?.close();
   await stack?.stop();
 });
+
+/**
+ * CPU seconds used so far by this process and everything it started (the stack runs in it;
+ * Redis and Chromium are its children), from /proc (Linux; clock ticks of 10 ms).
+ */
+function cpuSecondsOfTestTree(): number {
+  const stats = new Map<number, { parent: number; ticks: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // Ended meanwhile.
+    }
+    // Fields after the command name (which may hold spaces), from field 3 (state) on.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+    stats.set(Number(entry), { parent: Number(fields[1]), ticks });
+  }
+  const inTree = (pid: number): boolean => {
+    for (let at = pid; at > 1; at = stats.get(at)?.parent ?? 0) if (at === process.pid) return true;
+    return false;
+  };
+  let ticks = 0;
+  for (const [pid, stat] of stats) if (inTree(pid)) ticks += stat.ticks;
+  return ticks / 100;
+}
 
 function eventually<T>(read: () => Promise<T>, timeout: number) {
   return expect.poll(read, { timeout, interval: 100 });
@@ -81,7 +109,10 @@ async function ownMessageDelay(page: Page, text: string): Promise<number> {
 
 describe(`bots panel: ${BOTS} bots at ${RATE} messages/s in one room`, () => {
   it('connects every bot, keeps messages flowing and shows the tester’s own messages; reports the figures', async () => {
-    const tester = await Player.signIn(browser, stack, 'Tess', { channel: 'Arena' });
+    const tester = await Player.signIn(browser, stack, 'Tess', {
+      channel: 'Arena',
+      routeWebSockets: false,
+    });
     const { page } = tester;
     // Main-thread tasks over 50 ms: how often the page could not respond at once.
     await page.evaluate(() => {
@@ -101,6 +132,7 @@ describe(`bots panel: ${BOTS} bots at ${RATE} messages/s in one room`, () => {
     const connectSeconds = (performance.now() - started) / 1000;
     const sentWhenAllOnline = await count(page, 'sent');
     const measuredFrom = performance.now();
+    const cpuFrom = cpuSecondsOfTestTree();
 
     const ownDelays: number[] = [];
     for (let n = 1; n <= OWN_MESSAGES; n++) {
@@ -113,6 +145,7 @@ describe(`bots panel: ${BOTS} bots at ${RATE} messages/s in one room`, () => {
       sentWhenAllOnline + MEASURED_SENDS,
     );
     const measuredSeconds = (performance.now() - measuredFrom) / 1000;
+    const cpuSeconds = cpuSecondsOfTestTree() - cpuFrom;
 
     const figures = {
       bots: BOTS,
@@ -121,6 +154,7 @@ describe(`bots panel: ${BOTS} bots at ${RATE} messages/s in one room`, () => {
       secondsToConnectAll: Number(connectSeconds.toFixed(1)),
       botLatencyP50Ms: Number(millis(await stat(page, 'p50'))),
       botLatencyP95Ms: Number(millis(await stat(page, 'p95'))),
+      botUntilStoredP95Ms: Number(millis(await stat(page, 'p95-stored'))),
       ownMessageMs: ownDelays.map((delay) => Math.round(delay)),
       pageMessagesPerSecond: Number(await stat(page, 'rate')),
       sentPerSecond: Number(
@@ -133,6 +167,8 @@ describe(`bots panel: ${BOTS} bots at ${RATE} messages/s in one room`, () => {
         const tasks = (window as unknown as { longTasks: number[] }).longTasks;
         return { count: tasks.length, maxMs: Math.round(Math.max(0, ...tasks)) };
       }),
+      // Stack, Redis and Chromium together, while measuring: the share of one core they used.
+      testCpuPercentOfOneCore: Math.round((100 * cpuSeconds) / measuredSeconds),
       loadAverage: loadavg().map((load) => Number(load.toFixed(1))),
     };
     mkdirSync(fileURLToPath(new URL('../test-results/', import.meta.url)), { recursive: true });
