@@ -190,3 +190,39 @@ describe(`bots panel: ${BOTS} bots at ${RATE} messages/s in one room`, () => {
     tester.expectClean();
   }, 480_000);
 });
+
+describe('bots panel: refusals', () => {
+  let limited: LocalStack;
+  beforeAll(async () => {
+    limited = await startDemoStack({ CHAT_CHANNEL_RATE_PER_SECOND: '2' });
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  it('counts messages the server refuses; the bots wait and keep talking', async () => {
+    const tester = await Player.signIn(browser, limited, 'Rae', {
+      channel: 'Busy',
+      routeWebSockets: false,
+    });
+    const { page } = tester;
+    await page.getByText('Playtest bots', { exact: true }).click();
+    await page.getByRole('spinbutton', { name: 'Number of bots' }).fill('10');
+    await page.getByRole('spinbutton', { name: 'Messages per second' }).fill('10');
+    await page.getByRole('button', { name: 'Start bots' }).click();
+
+    await eventually(() => count(page, 'connected'), 60_000).toBe(10);
+    // The channel takes 2 of the 10 messages/s: the rest come back as rate limit notices.
+    await eventually(() => count(page, 'refused'), 30_000).toBeGreaterThanOrEqual(10);
+    expect(await page.locator('#bots-note').textContent()).toMatch(/^10 of 10 bots online/);
+    const refused = await count(page, 'refused');
+    const shown = (await tester.texts()).length;
+    // Refused bots talk again after retryAfterMs: accepted messages keep arriving and are timed.
+    await eventually(async () => (await tester.texts()).length, 30_000).toBeGreaterThan(shown + 4);
+    await eventually(() => count(page, 'refused'), 30_000).toBeGreaterThan(refused);
+    expect(millis(await stat(page, 'p95'))).not.toBeNull();
+    await page.getByRole('button', { name: 'Stop bots' }).click();
+    await eventually(() => stat(page, 'connected'), 30_000).toBe('0');
+    tester.expectClean();
+  }, 180_000);
+});
