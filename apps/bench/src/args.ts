@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { type CommandLine, UsageError } from '@game-chat/load-kit/command-line';
 
 export const SECTIONS = [
   'history',
@@ -16,15 +17,9 @@ export interface BenchOptions {
   readonly sections: readonly Section[];
 }
 
-export type ParsedBenchArgs = { readonly help: true } | ({ readonly help: false } & BenchOptions);
+export type ParsedBenchArgs = CommandLine<BenchOptions>;
 
-export class UsageError extends Error {
-  readonly code = 'usage';
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError };
 
 export const USAGE = `Usage: pnpm bench [-- [--full] [--only history,filter,end-to-end,fan-out,cold-start,guilds]]
 

@@ -8,6 +8,7 @@ import { issuePlayerToken } from '@game-chat/auth/tokens';
 import { median } from '@game-chat/load-kit/stats';
 import { startDataPlaneRecorder } from '@game-chat/testing/data-plane-recorder';
 import { BASELINE_COMMIT, withBaselines } from './baselines.js';
+import { childOutput } from './child-output.js';
 import { authorizerEvent, historyEvent, ruleEvent, SAMPLE_PLAYER } from './sample-events.js';
 
 export interface ColdStartCost {
@@ -60,28 +61,16 @@ interface Probe {
   firstResult: unknown;
 }
 
-function probe(bundle: string, env: Record<string, string>): Promise<Probe> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PROBE, bundle], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      // The handlers log JSON lines too; the probe's line is the last one.
-      const line = stdout.trim().split('\n').at(-1) ?? '';
-      if (code === 0 && line.startsWith('{"bootMs"')) resolve(JSON.parse(line) as Probe);
-      else reject(new Error(`cold-start probe of ${bundle} failed (${code}): ${stderr.trim()}`));
-    });
+async function probe(bundle: string, env: Record<string, string>): Promise<Probe> {
+  const child = spawn(process.execPath, [PROBE, bundle], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const { code, stdout, stderr } = await childOutput(child);
+  // The handlers log JSON lines too; the probe's line is the last one.
+  const line = stdout.trim().split('\n').at(-1) ?? '';
+  if (code === 0 && line.startsWith('{"bootMs"')) return JSON.parse(line) as Probe;
+  throw new Error(`cold-start probe of ${bundle} failed (${code}): ${stderr.trim()}`);
 }
 
 /** Whether the answer shows real work rather than a refusal. */

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { RedisConnection } from '@game-chat/chat-store/connection';
+import { childOutput } from './child-output.js';
 
 /** One line of `INFO commandstats`. */
 export interface CommandStat {
@@ -122,18 +123,11 @@ export function pipeCommands(
     const child = spawn('redis-cli', args, {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
+    childOutput(child).then(({ code, stdout, stderr }) => {
+      const output = `${stdout}${stderr}`;
       if (code === 0 && /errors: 0,/.test(output)) resolve();
       else reject(new Error(`redis-cli --pipe failed (${code}): ${output.trim()}`));
-    });
+    }, reject);
     const iterator = commands[Symbol.iterator]();
     // Write in chunks and respect back-pressure: a million commands do not fit one string.
     const writeMore = () => {
@@ -187,26 +181,14 @@ export function parseRedisBenchmarkCsv(csv: string): RedisBenchmarkRow[] {
 }
 
 /** Runs `redis-benchmark --csv` with these arguments and returns its rows. */
-export function redisBenchmark(
+export async function redisBenchmark(
   port: number,
   args: readonly string[],
 ): Promise<RedisBenchmarkRow[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('redis-benchmark', ['-p', String(port), '--csv', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code === 0) resolve(parseRedisBenchmarkCsv(stdout));
-      else reject(new Error(`redis-benchmark failed (${code}): ${stderr.trim()}`));
-    });
+  const child = spawn('redis-benchmark', ['-p', String(port), '--csv', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const { code, stdout, stderr } = await childOutput(child);
+  if (code === 0) return parseRedisBenchmarkCsv(stdout);
+  throw new Error(`redis-benchmark failed (${code}): ${stderr.trim()}`);
 }

@@ -3,7 +3,7 @@ import { formatCount, formatMs, lineChartSvg } from './chart.js';
 import type { ColdStartTimes } from './cold-start.js';
 import type { FilterRun } from './filter.js';
 import { type GuildsResult, PER_GUILDS } from './guilds.js';
-import type { HistoryResult } from './history.js';
+import type { HistoryResult, ReadStats } from './history.js';
 import { type BenchResults, checkTargets } from './targets.js';
 
 const ms = (value: number, digits = 2) => (Number.isNaN(value) ? '-' : value.toFixed(digits));
@@ -394,42 +394,28 @@ function guildsSection(guilds: GuildsResult): string {
 
 /** History latency against the number of stored messages, both designs. */
 export function historyChart(history: HistoryResult): string {
-  const series = (pick: (point: HistoryResult['points'][number]) => number) =>
+  type Point = HistoryResult['points'][number];
+  const series = (pick: (point: Point) => number) =>
     history.points.map((point) => ({ x: point.messages, y: pick(point) }));
+  /** A read's p50 line and its dashed p99 line, in one colour. */
+  const lines = (label: string, color: string, reads: (point: Point) => ReadStats) => ({
+    p50: { label: `${label}p50`, color, points: series((p) => reads(p).latencyMs.p50) },
+    p99: {
+      label: `${label}p99`,
+      color,
+      dashed: true,
+      points: series((p) => reads(p).latencyMs.p99),
+    },
+  });
+  const original = lines('original SCAN+GET ', '#c0392b', (p) => p.original);
+  const project = lines('project, limit 200, ', '#1f6fb2', (p) => p.project);
+  const fixed = lines('project, limit 10, ', '#27ae60', (p) => p.projectFixed);
   return lineChartSvg({
     title: 'History read latency against stored messages (1,000 channels)',
     xLabel: 'messages stored in total',
     yLabel: 'latency per read',
     formatX: formatCount,
     formatY: formatMs,
-    series: [
-      {
-        label: 'original SCAN+GET p50',
-        color: '#c0392b',
-        points: series((p) => p.original.latencyMs.p50),
-      },
-      {
-        label: 'original SCAN+GET p99',
-        color: '#c0392b',
-        dashed: true,
-        points: series((p) => p.original.latencyMs.p99),
-      },
-      {
-        label: 'project, limit 200, p50',
-        color: '#1f6fb2',
-        points: series((p) => p.project.latencyMs.p50),
-      },
-      {
-        label: 'project, limit 200, p99',
-        color: '#1f6fb2',
-        dashed: true,
-        points: series((p) => p.project.latencyMs.p99),
-      },
-      {
-        label: 'project, limit 10, p50',
-        color: '#27ae60',
-        points: series((p) => p.projectFixed.latencyMs.p50),
-      },
-    ],
+    series: [original.p50, original.p99, project.p50, project.p99, fixed.p50],
   });
 }

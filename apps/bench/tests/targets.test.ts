@@ -47,6 +47,12 @@ function point(messages: number, projectMs: number, originalMs: number): History
 
 const base: BenchResults = { mode: 'quick', startedAt: '2025-11-25T00:00:00.000Z', machine };
 
+/** A history run over these points, 1,000 channels as the benchmark measures. */
+const historyOf = (...points: HistoryPoint[]): BenchResults => ({
+  ...base,
+  history: { channels: 1000, ttlSeconds: 3600, historyMax: 200, points },
+});
+
 describe('checkTargets', () => {
   it('marks every target as not measured when nothing ran', () => {
     const checks = checkTargets(base);
@@ -55,28 +61,14 @@ describe('checkTargets', () => {
   });
 
   it('judges history speed-up at 100k and flatness over the sizes measured', () => {
-    const met = checkTargets({
-      ...base,
-      history: {
-        channels: 1000,
-        ttlSeconds: 3600,
-        historyMax: 200,
-        points: [point(10_000, 0.4, 5), point(100_000, 0.5, 80)],
-      },
-    });
+    const met = checkTargets(historyOf(point(10_000, 0.4, 5), point(100_000, 0.5, 80)));
     expect(met[0]).toMatchObject({ met: true, measured: '160× (80.0 ms vs 0.50 ms)' });
     expect(met[1]?.met).toBe(true);
     expect(met[1]?.measured).toContain('quick run');
 
-    const missed = checkTargets({
-      ...base,
-      history: {
-        channels: 1000,
-        ttlSeconds: 3600,
-        historyMax: 200,
-        points: [point(10_000, 0.4, 5), point(100_000, 1, 80), point(1_000_000, 0.9, 900)],
-      },
-    });
+    const missed = checkTargets(
+      historyOf(point(10_000, 0.4, 5), point(100_000, 1, 80), point(1_000_000, 0.9, 900)),
+    );
     expect(missed[0]?.met).toBe(false);
     expect(missed[1]).toMatchObject({ met: false, measured: '2.25× from 10,000 to 1,000,000' });
   });
@@ -161,15 +153,7 @@ describe('issue 17 targets', () => {
 });
 
 describe('renderSummary and historyChart', () => {
-  const results: BenchResults = {
-    ...base,
-    history: {
-      channels: 1000,
-      ttlSeconds: 3600,
-      historyMax: 200,
-      points: [point(10_000, 0.4, 5), point(100_000, 0.5, 80)],
-    },
-  };
+  const results = historyOf(point(10_000, 0.4, 5), point(100_000, 0.5, 80));
 
   it('writes the machine, the targets and a table row per size', () => {
     const markdown = renderSummary(results);

@@ -28,7 +28,7 @@ import type { Elements } from './elements.js';
 import { playerIdFromName } from './player-id.js';
 import { DEFAULT_CHANNEL, readRecentChannels, rememberChannel } from './recent-channels.js';
 import { Scrollback } from './scrollback.js';
-import { type DemoSettings, readSettings } from './settings.js';
+import { connectionOptions, type DemoSettings, readSettings } from './settings.js';
 import { RateMeter } from './stats.js';
 import { type KeyValueStore, loadJson, STORAGE_KEYS, saveJson } from './storage.js';
 
@@ -223,12 +223,7 @@ export class DemoApp {
     try {
       settings = this.#formSettings();
       client = createChatClient({
-        endpoint: settings.endpoint,
-        apiUrl: settings.apiUrl,
-        authorizerName: settings.authorizerName,
-        tokenKeyName: settings.tokenKeyName,
-        topicPrefix: settings.topicPrefix,
-        maxTextLength: settings.maxTextLength,
+        ...connectionOptions(settings),
         reconnect: RECONNECT,
         ...this.#credentials(settings),
       });

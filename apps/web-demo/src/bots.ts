@@ -7,7 +7,7 @@ import {
 } from '@game-chat/client';
 import { botName, randomLine } from './bot-lines.js';
 import { fetchDevToken } from './dev-token.js';
-import type { DemoSettings } from './settings.js';
+import { connectionOptions, type DemoSettings } from './settings.js';
 import { LatencyRecorder, type LatencySummary, Pacer, RateMeter } from './stats.js';
 
 export const MAX_BOTS = 200;
@@ -159,12 +159,7 @@ export class BotSwarm {
   #client(playerId: string, name: string): ChatClient {
     const { settings } = this.#options;
     return createChatClient({
-      endpoint: settings.endpoint,
-      apiUrl: settings.apiUrl,
-      authorizerName: settings.authorizerName,
-      tokenKeyName: settings.tokenKeyName,
-      topicPrefix: settings.topicPrefix,
-      maxTextLength: settings.maxTextLength,
+      ...connectionOptions(settings),
       getToken: () =>
         fetchDevToken(settings.devTokenUrl as string, { playerId, name, role: 'player' }),
     });

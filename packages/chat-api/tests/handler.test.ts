@@ -7,10 +7,10 @@ import {
   type DataPlaneRecorder,
   startDataPlaneRecorder,
 } from '@game-chat/testing/data-plane-recorder';
+import { routedEvent } from '@game-chat/testing/http-api-event';
 import { redisForTests, type TestRedis } from '@game-chat/testing/redis-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Invoke, loadBundle } from './helpers/bundle.js';
-import { routedEvent } from './helpers/http-event.js';
 
 const SECRET = 'chat-api-test-secret-long-enough-for-hs256';
 const HISTORY_MAX = 5;
@@ -50,17 +50,26 @@ const bearer = async (sub: string, role: Role = 'player', extra = {}) => ({
   authorization: `Bearer ${await token(sub, role, extra)}`,
 });
 
-async function announce(channel: string, text: string) {
-  const response = await invoke(
+/** A moderator's announcement of `text` in `channel`, as the API answers it. */
+const announcement = async (channel: string, text: string) =>
+  invoke(
     routedEvent(
       ANNOUNCE,
       { channel },
       { headers: await bearer('mod', 'moderator'), body: JSON.stringify({ text }) },
     ),
   );
+
+/** An announcement that must be stored and published (201); its message. */
+async function announce(channel: string, text: string) {
+  const response = await announcement(channel, text);
   expect(response.status).toBe(201);
   return response.json.message as { id: string; text: string };
 }
+
+/** The channel's history after `id`, as a player reads it. */
+const historyAfter = async (channel: string, id: string) =>
+  invoke(routedEvent(LIST, { channel }, { headers: await bearer('alice'), query: `after=${id}` }));
 
 const baseEnv = () => ({
   REDIS_URL: redis.url,
@@ -154,13 +163,7 @@ describe('GET /channels/{channel}/messages', () => {
     const first = await announce(channel, 'one');
     await announce(channel, 'two');
 
-    const response = await invoke(
-      routedEvent(
-        LIST,
-        { channel },
-        { headers: await bearer('alice'), query: `after=${first.id}` },
-      ),
-    );
+    const response = await historyAfter(channel, first.id);
 
     expect(response.json.messages.map((m: { text: string }) => m.text)).toEqual(['two']);
     expect(response.json.recovered).toBe(true);
@@ -171,13 +174,7 @@ describe('GET /channels/{channel}/messages', () => {
     const first = await announce(channel, 'm0');
     for (let i = 1; i <= HISTORY_MAX + 1; i++) await announce(channel, `m${i}`);
 
-    const response = await invoke(
-      routedEvent(
-        LIST,
-        { channel },
-        { headers: await bearer('alice'), query: `after=${first.id}` },
-      ),
-    );
+    const response = await historyAfter(channel, first.id);
 
     expect(response.json.recovered).toBe(false);
     expect(response.json.messages).toHaveLength(HISTORY_MAX);
@@ -403,13 +400,7 @@ describe('POST /channels/{channel}/announcements', () => {
     const channel = freshChannel();
     recorder.failNext(2, 503, 'ServiceUnavailableException');
 
-    const response = await invoke(
-      routedEvent(
-        ANNOUNCE,
-        { channel },
-        { headers: await bearer('mod', 'moderator'), body: '{"text":"after a blip"}' },
-      ),
-    );
+    const response = await announcement(channel, 'after a blip');
 
     expect(response.status).toBe(201);
     const published = await recorder.waitFor((p) => p.topic === `chat/room/${channel}`);
@@ -421,13 +412,7 @@ describe('POST /channels/{channel}/announcements', () => {
     const channel = freshChannel();
     recorder.failNext(1000);
 
-    const response = await invoke(
-      routedEvent(
-        ANNOUNCE,
-        { channel },
-        { headers: await bearer('mod', 'moderator'), body: '{"text":"into the void"}' },
-      ),
-    );
+    const response = await announcement(channel, 'into the void');
 
     expectError(response, 503, 'publish_unavailable');
     const { messages } = await store.recent(channel as ChannelName, { limit: 10 });
@@ -444,13 +429,7 @@ describe('POST /channels/{channel}/announcements', () => {
     // One refusal: a retry would have gone through and answered 201.
     recorder.failNext(1, 400, 'InvalidRequestException');
 
-    const response = await invoke(
-      routedEvent(
-        ANNOUNCE,
-        { channel },
-        { headers: await bearer('mod', 'moderator'), body: '{"text":"refused"}' },
-      ),
-    );
+    const response = await announcement(channel, 'refused');
 
     expectError(response, 503, 'publish_unavailable');
     expect(response.json.error.message).toMatch(/announcement was stored/);
@@ -482,13 +461,7 @@ describe('DELETE /channels/{channel}/messages/{id}', () => {
     });
     const published = await recorder.waitFor((p) => p.topic === `chat/room/${channel}`);
     expect(published.json()).toEqual(response.json.message);
-    const history = await invoke(
-      routedEvent(
-        LIST,
-        { channel },
-        { headers: await bearer('alice'), query: `after=${before.id}` },
-      ),
-    );
+    const history = await historyAfter(channel, before.id);
     expect(history.json.messages.map((m: { kind: string }) => m.kind)).toEqual(['delete']);
     expect(history.json.messages[0].targetId).toBe(doomed.id);
   });

@@ -1,26 +1,18 @@
 import { type ChatMessage, compareMessageIds } from '@game-chat/protocol/payloads';
 import type { TestRedis } from '@game-chat/testing/redis-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bob, channel, chat, isolatedStore, player, until } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { bob, channel, chat, isolatedStore, player, redisForBlock, until } from './helpers.js';
 
 /**
  * What the store promises, whatever Redis it runs on: run against a single node
  * (store.test.ts) and a Redis Cluster (store-cluster.test.ts) with the same expectations.
  */
 export function describeStoreContract(start: () => Promise<TestRedis>): void {
-  let redis: TestRedis;
-  const opened: Array<{ close(): Promise<void> }> = [];
-  beforeAll(async () => {
-    redis = await start();
-  }, 30_000);
-  afterAll(async () => {
-    await Promise.all(opened.map((client) => client.close()));
-    await redis?.stop();
-  });
+  const block = redisForBlock(start);
 
   function setup(options: Parameters<typeof isolatedStore>[1] = {}) {
-    const context = isolatedStore(redis.url, options);
-    opened.push(context.client);
+    const context = isolatedStore(block.redis.url, options);
+    block.track(context.client);
     return context;
   }
 

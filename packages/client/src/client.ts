@@ -36,7 +36,7 @@ import {
   randomHex,
   resolveOptions,
 } from './options.js';
-import { PendingSends, type PendingTarget } from './pending.js';
+import { attemptExpiresInMs, PendingSends, type PendingTarget } from './pending.js';
 import type { TokenClaims } from './token.js';
 import { TokenSource } from './token-source.js';
 
@@ -301,7 +301,7 @@ export class ChatClient {
    * costs the broker no deliveries. Resolves with the message's `clientMsgId` once the broker
    * has taken it (MQTT PUBACK), not when it is delivered; the server's refusal (`rate_limited`,
    * `muted`, `unavailable`, ...) comes later as a `notice` event with that `clientMsgId`, and
-   * nothing is resent. Rejects with a validation code for bad arguments (nothing is sent),
+   * nothing is resent. The message carries no `expiresInMs`: nobody waits for it. Rejects with a validation code for bad arguments (nothing is sent),
    * `forbidden` (the token does not allow the channel), `not_connected`, `closed`, or `timeout`
    * (no PUBACK within `sendTimeoutMs`).
    */
@@ -667,14 +667,17 @@ export class ChatClient {
   #publish(topic: string, text: string, target: PendingTarget): Promise<ChatMessage> {
     this.#onlineLink();
     const clientMsgId = randomHex(16);
-    const payload = JSON.stringify({ text, clientMsgId });
+    const { timeoutMs } = this.#pending;
+    const deadline = Date.now() + timeoutMs;
     // A publish lost with its connection is settled by the catch-up after the reconnect
     // (history carries clientMsgId), or else by the timeout. A resend (after an `unavailable`
-    // notice) is the same payload, so the server stores it once.
+    // notice) has the same clientMsgId, so the server stores it once; each attempt says how long
+    // the send still waits, so the server never stores it after `send()` gave up.
     const send = (): boolean => {
       const status = this.#status;
       if (status.kind !== 'online') return false;
-      status.link.publish(topic, payload);
+      const expiresInMs = attemptExpiresInMs(deadline, timeoutMs, Date.now());
+      status.link.publish(topic, JSON.stringify({ text, clientMsgId, expiresInMs }));
       return true;
     };
     const delivered = this.#pending.wait(clientMsgId, target, send);

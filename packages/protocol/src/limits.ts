@@ -14,6 +14,8 @@ export const MAX_TEXT_LENGTH_LIMIT = 4000;
 /** Largest payload accepted on the `send` and `whisper` topics, in bytes. */
 export const MAX_PAYLOAD_BYTES = 8 * 1024;
 export const MAX_CLIENT_MSG_ID_LENGTH = 64;
+/** Longest `expiresInMs` a send may carry: an hour is far beyond any send timeout. */
+export const MAX_EXPIRES_IN_MS = 60 * 60 * 1000;
 export const DEFAULT_TOPIC_PREFIX = 'chat';
 /** History page size bounds (SPEC §5). */
 export const HISTORY_LIMIT_MIN = 1;

@@ -1,4 +1,5 @@
 import { Duplex } from 'node:stream';
+import { EmulatorError } from '../errors.js';
 
 /**
  * Splits an inbound MQTT byte stream into whole packets before aedes parses them, so the broker
@@ -24,15 +25,9 @@ export interface MqttFrame {
 }
 
 /** A connection broke a protocol rule or a quota; `code` says which. */
-export class ConnectionViolation extends Error {
-  constructor(
-    readonly code: 'packet_too_large' | 'malformed_packet' | 'too_many_filters' | 'slow_consumer',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ConnectionViolation';
-  }
-}
+export class ConnectionViolation extends EmulatorError<
+  'packet_too_large' | 'malformed_packet' | 'too_many_filters' | 'slow_consumer'
+> {}
 
 export class MqttFrameSplitter {
   #chunks: Buffer[] = [];

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { EmulatorError } from '../errors.js';
 import type { LambdaHandler } from './invoke.js';
 
 /**
@@ -22,11 +23,9 @@ export type FunctionKey = keyof typeof FUNCTIONS;
 export type Bundles = Readonly<Record<FunctionKey, LambdaHandler>>;
 
 /** A bundle is missing or does not export a handler: the message says how to build it. */
-export class BundleError extends Error {
-  readonly code = 'bundle_unavailable';
+export class BundleError extends EmulatorError<'bundle_unavailable'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'BundleError';
+    super('bundle_unavailable', message);
   }
 }
 

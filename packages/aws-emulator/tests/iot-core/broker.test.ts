@@ -38,12 +38,18 @@ const published: PublishedMessage[] = [];
 let clock = 1_000_000;
 let broker: Broker;
 
+/** What every broker here shares: free ports, the test authorizer's keys, the local AWS. */
+const BROKER_BASE = {
+  host: '127.0.0.1',
+  mqttPort: 0,
+  wsPort: 0,
+  customAuth: CUSTOM_AUTH,
+  location: LOCAL_AWS,
+} as const;
+
 beforeAll(async () => {
   broker = await startBroker({
-    host: '127.0.0.1',
-    mqttPort: 0,
-    wsPort: 0,
-    customAuth: CUSTOM_AUTH,
+    ...BROKER_BASE,
     authorize: (event) => {
       // `admin:` gets every permission, to test the broker's own rules without the policy's.
       if (event.token?.startsWith('admin:')) {
@@ -58,7 +64,6 @@ beforeAll(async () => {
       return authorizer.authorize(event);
     },
     onMessage: (message) => published.push(message),
-    location: LOCAL_AWS,
     log: createLogger({ mode: process.env.DEBUG_BROKER ? 'pretty' : 'silent', level: 'debug' }),
     now: () => clock,
   });
@@ -477,12 +482,8 @@ describe('connection lifetime', () => {
   let shortLived: Broker;
   beforeAll(async () => {
     shortLived = await startBroker({
-      host: '127.0.0.1',
-      mqttPort: 0,
-      wsPort: 0,
-      customAuth: CUSTOM_AUTH,
+      ...BROKER_BASE,
       authorize: fakeAuthorizer({ disconnectAfterInSeconds: 1 }).authorize,
-      location: LOCAL_AWS,
       log: createLogger({ mode: 'silent' }),
       authorizerLimits: { ...AUTHORIZER_LIMITS, minSeconds: 1 },
     });

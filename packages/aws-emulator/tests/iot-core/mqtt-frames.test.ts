@@ -1,4 +1,5 @@
 import { Duplex } from 'node:stream';
+import { packet as encodePacket, mqttString } from '@game-chat/testing/mqtt-packets';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,24 +11,9 @@ import {
   MqttFrameSplitter,
 } from '../../src/iot-core/mqtt-frames.js';
 
-/** Encodes one packet: first byte, remaining length (MQTT varint), body. */
-function encode(firstByte: number, body: Uint8Array): Buffer {
-  const length: number[] = [];
-  let rest = body.length;
-  do {
-    let byte = rest % 128;
-    rest = Math.floor(rest / 128);
-    if (rest > 0) byte |= 0x80;
-    length.push(byte);
-  } while (rest > 0);
-  return Buffer.concat([Buffer.from([firstByte, ...length]), body]);
-}
-
-/** An MQTT string: two length bytes, then the bytes (a string is taken as UTF-8). */
-function mqttString(value: string | Uint8Array): Buffer {
-  const bytes = Buffer.from(value);
-  return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
-}
+/** Encodes one packet: first byte (type and flags), remaining length (MQTT varint), body. */
+const encode = (firstByte: number, body: Uint8Array): Buffer =>
+  encodePacket(firstByte >> 4, body, { flags: firstByte & 0x0f });
 
 function frame(type: number, firstByte: number, body: Buffer): MqttFrame {
   const bytes = encode(firstByte, body);
@@ -41,7 +27,11 @@ function subscribePacket(filters: Topic[]): MqttFrame {
 }
 
 function unsubscribePacket(filters: Topic[]): MqttFrame {
-  return frame(10, 0xa2, Buffer.concat([Buffer.from([0, 1]), ...filters.map(mqttString)]));
+  return frame(
+    10,
+    0xa2,
+    Buffer.concat([Buffer.from([0, 1]), ...filters.map((filter) => mqttString(filter))]),
+  );
 }
 
 function publishPacket(topic: Topic): MqttFrame {

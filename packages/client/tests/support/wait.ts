@@ -1,3 +1,4 @@
+import { waitFor } from '@game-chat/testing/wait';
 import type { ChatClient, ChatClientEvents } from '../../src/client.js';
 
 /**
@@ -25,14 +26,10 @@ export function nextEvent<E extends keyof ChatClientEvents & string>(
 }
 
 /** Polls `condition` until it holds, or fails after `timeoutMs`. */
-export async function waitUntil(
+export function waitUntil(
   condition: () => boolean | Promise<boolean>,
   what: string,
   timeoutMs = 10_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  return waitFor(what, condition, timeoutMs);
 }
