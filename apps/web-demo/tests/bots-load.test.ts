@@ -175,10 +175,10 @@ describe(`bots panel: ${BOTS} bots at ${RATE} messages/s in one room`, () => {
     writeFileSync(RESULTS, `${JSON.stringify(figures, null, 2)}\n`);
     console.log(`bots panel figures (${RESULTS}):\n${JSON.stringify(figures, null, 2)}`);
 
-    // Behaviour, not speed: every bot online, none failed, bot messages reach the page and are
-    // timed by the observer, and the tester's own messages were shown.
+    // Behaviour, not speed: every bot online, none failed, no message lost, bot messages reach
+    // the page and are timed by the observer, and the tester's own messages were shown.
     expect(figures.connected).toBe(BOTS);
-    expect(figures.note).not.toMatch(/failed/);
+    expect(figures.note).not.toMatch(/failed|lost/);
     expect(millis(await stat(page, 'p95'))).not.toBeNull();
     expect(figures.pageMessagesPerSecond).toBeGreaterThan(0);
     expect(ownDelays).toHaveLength(OWN_MESSAGES);
