@@ -655,7 +655,7 @@ export class DemoApp {
     ui.statConnected.textContent = String(stats.connected);
     ui.statP50.textContent = ms(stats.latency.p50);
     ui.statP95.textContent = ms(stats.latency.p95);
-    ui.statP95Stored.textContent = ms(stats.toServer.p95);
+    ui.statP95Stored.textContent = ms(stats.untilStored.p95);
     ui.statSent.textContent = String(stats.sent);
     ui.statRefused.textContent = String(stats.refused);
     const failed = stats.failed > 0 ? ` · ${stats.failed} failed: ${stats.lastError ?? ''}` : '';

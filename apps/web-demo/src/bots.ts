@@ -8,7 +8,7 @@ import {
 import { botName, randomLine } from './bot-lines.js';
 import { fetchDevToken } from './dev-token.js';
 import { connectionOptions, type DemoSettings } from './settings.js';
-import { LatencyRecorder, type LatencySummary, Pacer, RateMeter } from './stats.js';
+import { LatencyRecorder, type LatencySummary, Pacer } from './stats.js';
 
 export const MAX_BOTS = 200;
 /** Bots connecting at once: enough to fill 200 quickly, few enough not to stall the page. */
@@ -38,8 +38,6 @@ export interface BotStats {
   readonly refused: number;
   /** Sent, neither refused nor seen by the observer within `LOST_AFTER_MS`. */
   readonly lost: number;
-  /** Bots' messages the observer received per second, over the last 5 s. */
-  readonly observedPerSecond: number;
   /** From `post()` until the observer received the message from the channel. */
   readonly latency: LatencySummary;
   /**
@@ -47,7 +45,7 @@ export interface BotStats {
    * `sentAt`, the Redis stream id's time); the rest is the way back out to the observer.
    * Meaningful when the page and Redis share a clock (a local stack).
    */
-  readonly toServer: LatencySummary;
+  readonly untilStored: LatencySummary;
   /** Why the last bot failed, for the panel. */
   readonly lastError: string | undefined;
 }
@@ -83,8 +81,7 @@ export class BotSwarm {
   readonly #bots: Bot[] = [];
   readonly #byPlayer = new Map<string, Bot>();
   readonly #latency = new LatencyRecorder();
-  readonly #toServer = new LatencyRecorder();
-  readonly #observed = new RateMeter();
+  readonly #untilStored = new LatencyRecorder();
   readonly #pacer: Pacer;
   readonly #run = Math.random().toString(36).slice(2, 6);
   readonly #observer: ChatClient;
@@ -149,9 +146,8 @@ export class BotSwarm {
       sent: this.#sent,
       refused: this.#refused,
       lost: this.#lost,
-      observedPerSecond: this.#observed.perSecond(performance.now()),
       latency: this.#latency.summary(),
-      toServer: this.#toServer.summary(),
+      untilStored: this.#untilStored.summary(),
       lastError: this.#lastError,
     };
   }
@@ -249,8 +245,7 @@ export class BotSwarm {
     const now = performance.now();
     bot.inFlight = undefined;
     this.#latency.record(now - inFlight.sentAt);
-    this.#toServer.record(message.sentAt - inFlight.sentAtEpochMs);
-    this.#observed.record(now);
+    this.#untilStored.record(message.sentAt - inFlight.sentAtEpochMs);
   }
 
   #refusedNotice(bot: Bot, notice: Notice): void {
