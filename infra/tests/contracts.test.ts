@@ -238,8 +238,11 @@ describe('functions', () => {
     const bundler = readFileSync(join(repoDir, 'scripts', 'bundle-lambda.mjs'), 'utf8');
     expect(bundler).toContain("const outDir = join(packageDir, 'dist');");
     expect(bundler).toContain("const zipPath = join(outDir, 'lambda.zip');");
-    expect(bundler).toContain("outfile: join(outDir, 'handler.mjs'),");
-    expect(bundler).toContain("const files = ['handler.mjs', 'handler.mjs.map']");
+    // handler.mjs at the zip's root, beside the chunks it imports (every output goes in).
+    expect(bundler).toContain("entryPoints: { handler: join(packageDir, 'src', 'handler.ts') },");
+    expect(bundler).toContain('outdir: outDir,');
+    expect(bundler).toContain("outExtension: { '.js': '.mjs' },");
+    expect(bundler).toContain('const files = Object.keys(result.metafile.outputs)');
 
     const fn = resource(await load('modules/chat-functions'), 'aws_lambda_function', 'this');
     expect(fn.filename).toBe('${var.packages_dir}/${each.key}/dist/lambda.zip');
@@ -668,6 +671,14 @@ describe('network (review m4, m5, m10)', () => {
     expect(conditions).toContain(
       '${var.create_vpc || alltrue([for vpc in data.aws_vpc.existing : vpc.enable_dns_support && vpc.enable_dns_hostnames])}',
     );
+  });
+
+  test('m1: an environment rotates the cache AUTH token through the stack, without editing a module', async () => {
+    const call = (await load('modules/chat-stack')).modules.cache as HclBody;
+    expect(call).toMatchObject({
+      auth_token_version: '${var.cache.auth_token_version}',
+      auth_token_update_strategy: '${var.cache.auth_token_update_strategy}',
+    });
   });
 
   test('m10: the Secrets Manager endpoint lets through only reads of this account', async () => {

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { createRedisClient } from '@game-chat/chat-store/connection';
 import type { PresenceEvent } from '@game-chat/protocol/presence';
 import { startDataPlaneRecorder } from '@game-chat/testing/data-plane-recorder';
-import { freshBundleUrl, withEnvironment } from '@game-chat/testing/lambda-bundle';
-import { lambdaContext } from '@game-chat/testing/lambda-context';
+import { loadLambdaBundle } from '@game-chat/testing/lambda-bundle';
 import { commandStats, commandStatsDelta, totalUsec } from './redis-tools.js';
 
 /**
@@ -45,12 +43,10 @@ export interface PresenceResult {
   readonly scenarios: PresenceScenarioResult[];
 }
 
-type Handler = (event: unknown, context: unknown) => Promise<unknown>;
-
 const CONCURRENCY = 200;
 const INTERVAL_MS = 1000;
 
-const bundlePath = createRequire(import.meta.url).resolve('@game-chat/presence/bundle');
+const bundle = import.meta.resolve('@game-chat/presence/bundle');
 
 function lifecycleEvent(
   eventType: string,
@@ -90,22 +86,21 @@ export async function benchPresence(options: {
 }): Promise<PresenceResult> {
   const redis = createRedisClient({ url: options.redisUrl });
   const recorder = await startDataPlaneRecorder();
-  const context = lambdaContext({ functionName: 'presence' });
   const results: PresenceScenarioResult[] = [];
   try {
     for (const scenario of options.scenarios) {
       const prefix = `bp${randomUUID().slice(0, 6)}`;
-      const { handler } = await withEnvironment<{ handler: Handler }>(
-        {
+      const invoke = await loadLambdaBundle({
+        bundle: new URL(bundle),
+        functionName: 'presence',
+        env: {
           REDIS_URL: options.redisUrl,
           IOT_DATA_ENDPOINT: recorder.endpoint,
           CHAT_REDIS_KEY_PREFIX: prefix,
           CHAT_PRESENCE_INTERVAL_MS: String(INTERVAL_MS),
           POWERTOOLS_LOG_LEVEL: 'SILENT',
         },
-        () => import(freshBundleUrl(bundlePath)),
-      );
-      const invoke = (event: unknown) => handler(event, context);
+      });
       const players = Array.from({ length: scenario.players }, (_, i) => ({
         clientId: `p${i}`,
         session: randomUUID(),

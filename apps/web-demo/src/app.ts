@@ -28,7 +28,8 @@ import type { Elements } from './elements.js';
 import { playerIdFromName } from './player-id.js';
 import { PresencePanel } from './presence-panel.js';
 import { DEFAULT_CHANNEL, readRecentChannels, rememberChannel } from './recent-channels.js';
-import { type DemoSettings, readSettings } from './settings.js';
+import { Scrollback } from './scrollback.js';
+import { connectionOptions, type DemoSettings, readSettings } from './settings.js';
 import { RateMeter } from './stats.js';
 import { type KeyValueStore, loadJson, STORAGE_KEYS, saveJson } from './storage.js';
 
@@ -49,6 +50,8 @@ interface Session {
   readonly settings: DemoSettings;
   readonly log: ChatLog;
   readonly presence: PresencePanel;
+  /** Loads older messages when the log is scrolled to its top. */
+  readonly scrollback: Scrollback;
   readonly channelRate: RateMeter;
   readonly statsTimer: ReturnType<typeof setInterval>;
   /** The channel shown; set when a join starts, so a later join wins over an earlier one. */
@@ -223,12 +226,7 @@ export class DemoApp {
     try {
       settings = this.#formSettings();
       client = createChatClient({
-        endpoint: settings.endpoint,
-        apiUrl: settings.apiUrl,
-        authorizerName: settings.authorizerName,
-        tokenKeyName: settings.tokenKeyName,
-        topicPrefix: settings.topicPrefix,
-        maxTextLength: settings.maxTextLength,
+        ...connectionOptions(settings),
         reconnect: RECONNECT,
         ...this.#credentials(settings),
       });
@@ -256,17 +254,19 @@ export class DemoApp {
     const ui = this.#ui;
     const role = client.role ?? 'player';
     const playerId = client.playerId ?? '';
+    const log = new ChatLog({
+      list: ui.log,
+      playerId,
+      canModerate: canModerate(role),
+      onWhisperTo: (player) => this.#whisperTo(player),
+      onDelete: (message) => void this.#delete(message),
+      onMute: (player) => void this.#mute(player),
+    });
     const session: Session = {
       client,
       settings,
-      log: new ChatLog({
-        list: ui.log,
-        playerId,
-        canModerate: canModerate(role),
-        onWhisperTo: (player) => this.#whisperTo(player),
-        onDelete: (message) => void this.#delete(message),
-        onMute: (player) => void this.#mute(player),
-      }),
+      log,
+      scrollback: new Scrollback({ list: ui.log, log, client, describe: errorText }),
       presence: new PresencePanel({ count: ui.roomCount, list: ui.members }, (member) =>
         this.#whisperTo(member),
       ),
@@ -316,6 +316,7 @@ export class DemoApp {
     const session = this.#session;
     if (!session) return;
     this.#session = undefined;
+    session.scrollback.close();
     clearInterval(session.statsTimer);
     await session.swarm?.stop();
     await session.client.close();
@@ -421,6 +422,7 @@ export class DemoApp {
     if (channel === session.channel) return;
     const previous = session.channel;
     session.channel = channel;
+    session.scrollback.follow(undefined);
     this.#ui.channel.value = channel;
     this.#ui.roomTitle.textContent = `# ${channel}`;
     document.title = `#${channel} · game-chat`;
@@ -434,6 +436,7 @@ export class DemoApp {
       const history = await client.join(channel);
       if (session.channel !== channel) return;
       log.add(history);
+      session.scrollback.follow(channel);
       header.textContent =
         history.length === 0
           ? `#${channel}: no recent messages, say hi!`
@@ -654,6 +657,7 @@ export class DemoApp {
       [ui.statRate, '0.0'],
       [ui.statP50, '–'],
       [ui.statP95, '–'],
+      [ui.statP95Stored, '–'],
       [ui.statSent, '0'],
       [ui.statRefused, '0'],
       [ui.botsNote, ''],
@@ -674,9 +678,11 @@ export class DemoApp {
     ui.statConnected.textContent = String(stats.connected);
     ui.statP50.textContent = ms(stats.latency.p50);
     ui.statP95.textContent = ms(stats.latency.p95);
+    ui.statP95Stored.textContent = ms(stats.untilStored.p95);
     ui.statSent.textContent = String(stats.sent);
     ui.statRefused.textContent = String(stats.refused);
     const failed = stats.failed > 0 ? ` · ${stats.failed} failed: ${stats.lastError ?? ''}` : '';
-    ui.botsNote.textContent = `${stats.connected} of ${stats.target} bots online in #${stats.channel}${failed}`;
+    const lost = stats.lost > 0 ? ` · ${stats.lost} lost` : '';
+    ui.botsNote.textContent = `${stats.connected} of ${stats.target} bots online in #${stats.channel}${failed}${lost}`;
   }
 }

@@ -12,8 +12,9 @@ export interface PresencePanelElements {
 const PARTIAL_WHISPER = /^(\/(?:w|whisper|msg))\s+(\S*)$/i;
 
 /**
- * Who is in the shown channel: the count in the header, the members panel (bots included: they
- * are players too), and whisper targets for the composer. It draws what the SDK knows
+ * Who is in the shown channel: the count in the header, the members panel (players subscribed
+ * to its room: the bots' observer, not the bots, which post without joining), and whisper
+ * targets for the composer. It draws what the SDK knows
  * (`client.presence(channel)`); it keeps no presence logic of its own.
  */
 export class PresencePanel {

@@ -239,7 +239,7 @@ describe('web demo in Chromium against the local stack', () => {
     hana.expectClean();
   });
 
-  it('shows who is here: live count, members with bots, and /w by name in any case', async () => {
+  it('shows who is here: live count, members (the bot observer, not the bots), /w by name in any case', async () => {
     const kai = await signIn('Kai', { channel: 'Hall' });
     const count = (player: Player) => player.page.locator('#room-count').textContent();
     const members = (player: Player) =>
@@ -263,14 +263,18 @@ describe('web demo in Chromium against the local stack', () => {
     await lia.say('/w nobody hello?');
     await lia.log.locator('li.notice').filter({ hasText: 'nobody is not online' }).waitFor();
 
-    // Bots are players: they appear, and leave, in the count and the list.
+    // Bots post without joining, so they are not members; their observer joins, so it is one.
     const { page } = kai;
     await page.getByText('Playtest bots', { exact: true }).click();
     await page.getByRole('spinbutton', { name: 'Number of bots' }).fill('3');
-    await page.getByRole('spinbutton', { name: 'Messages per second' }).fill('0.5');
+    await page.getByRole('spinbutton', { name: 'Messages per second' }).fill('3');
     await page.getByRole('button', { name: 'Start bots' }).click();
-    await eventually(() => count(lia), 20_000).toBe('5 here');
-    await eventually(async () => (await members(lia)).length, 20_000).toBe(5);
+    await eventually(() => page.locator('#stat-connected').textContent(), 20_000).toBe('3');
+    // The bots are online and talking in the channel, and still only the observer was added.
+    await eventually(async () => (await lia.texts()).length, 20_000).toBeGreaterThanOrEqual(3);
+    await eventually(() => members(lia), 20_000).toEqual(['Bot observer', 'Kai', 'Lia']);
+    expect(await count(lia)).toBe('3 here');
+    await eventually(() => count(kai)).toBe('3 here');
     await kai.screenshot('members');
     await page.getByRole('button', { name: 'Stop bots' }).click();
     await eventually(() => count(lia), 20_000).toBe('2 here');
@@ -425,7 +429,10 @@ describe('web demo on a stack with a short history window', () => {
   let shortStack: LocalStack;
 
   beforeAll(async () => {
-    shortStack = await startDemoStack({ CHAT_HISTORY_SECONDS: String(SHORT_HISTORY_SECONDS) });
+    shortStack = await startDemoStack({
+      CHAT_HISTORY_SECONDS: String(SHORT_HISTORY_SECONDS),
+      CHAT_CHANNEL_CLASSES: 'guild-*=1h/1000',
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -460,4 +467,38 @@ describe('web demo on a stack with a short history window', () => {
     await quinn.screenshot('reconnect');
     quinn.expectClean();
   });
+
+  it('scrolling to the top loads older messages, down to a marker at the true start', async () => {
+    const channel = 'guild-scroll';
+    const token = await shortStack.issueToken('herald', { role: 'moderator' });
+    const texts = Array.from({ length: 260 }, (_, i) => `m${i}`);
+    for (const text of texts) {
+      const response = await fetch(`${shortStack.urls.api}/channels/${channel}/announcements`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ text }),
+      });
+      expect(response.status).toBe(201);
+    }
+    const reader = await signIn('Reader', { channel }, shortStack);
+    const shown = () => reader.log.locator('li.msg .msg__text').allTextContents();
+    // The join shows the SDK's newest page (200); the guild window outlasts the town one.
+    expect(await shown()).toEqual(texts.slice(-200));
+    expect(await reader.marker(/^Start of #/).count()).toBe(0);
+
+    await eventually(async () => {
+      await reader.log.evaluate((list) => {
+        list.scrollTop = 0;
+      });
+      return reader.marker(`Start of #${channel}: nothing older is kept`).count();
+    }, 20_000).toBe(1);
+    expect(await shown()).toEqual(texts);
+    // The marker sits right above the first message.
+    const next = await reader
+      .marker(/^Start of #/)
+      .evaluate((row) => row.nextElementSibling?.querySelector('.msg__text')?.textContent);
+    expect(next).toBe('m0');
+    await reader.screenshot('scrollback-start');
+    reader.expectClean();
+  }, 60_000);
 });

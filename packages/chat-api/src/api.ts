@@ -1,5 +1,5 @@
 import type { TokenVerifier } from '@game-chat/auth/tokens';
-import type { ChatStore } from '@game-chat/chat-store/store';
+import type { ChannelRetention, ChatStore } from '@game-chat/chat-store/store';
 import type { HttpAnswerableError } from '@game-chat/lambda-runtime/middleware';
 import type { Publisher } from '@game-chat/lambda-runtime/publisher';
 import { createRetryBudget } from '@game-chat/lambda-runtime/retry';
@@ -46,6 +46,8 @@ export interface ChatApiDeps {
   readonly requireAuth: boolean;
   /** `CHAT_MAX_TEXT`, for announcements. */
   readonly maxTextLength: number;
+  /** A channel's window and cap: its class (`CHAT_CHANNEL_CLASSES`) or the history settings. */
+  readonly retentionOf: (channel: ChannelName) => ChannelRetention;
 }
 
 /** What the invocation allows: Lambda's `context.getRemainingTimeInMillis`. */
@@ -165,15 +167,26 @@ const operations: Record<Operation, (context: RequestContext) => Promise<[number
   async listMessages(context) {
     const channel = requireChannel(context);
     const query = context.event.queryStringParameters ?? {};
-    const parsed = parseHistoryQuery(channel, { after: query.after, limit: query.limit });
+    const parsed = parseHistoryQuery(channel, {
+      after: query.after,
+      before: query.before,
+      limit: query.limit,
+    });
     if (!parsed.ok) throw fromFailure(parsed);
-    const { after, limit } = parsed.value;
-    const recent = await context.deps.store.recent(channel, { ...(after && { after }), limit });
+    const { after, before, limit } = parsed.value;
+    const recent = await context.deps.store.recent(channel, {
+      ...(after && { after }),
+      ...(before && { before }),
+      limit,
+      retention: context.deps.retentionOf(channel),
+    });
     const response: HistoryResponse = {
       channel,
       messages: recent.messages,
       retentionSeconds: recent.retentionSeconds,
+      maxMessages: recent.maxMessages,
       recovered: recent.recovered,
+      hasMore: recent.hasMore,
     };
     return [200, response];
   },
@@ -194,7 +207,8 @@ const operations: Record<Operation, (context: RequestContext) => Promise<[number
     const id = context.parameters.id;
     if (!isMessageId(id))
       throw new ApiError('invalid', 'id must be a message id such as 1764081600123-0');
-    if (!(await context.deps.store.remove(channel, id))) {
+    const retention = context.deps.retentionOf(channel);
+    if (!(await context.deps.store.remove(channel, id, { retention }))) {
       throw new ApiError('not_found', `no message ${id} in channel ${channel}`);
     }
     // Stored too, so a client that reconnects with `after` learns of the removal.
@@ -264,8 +278,12 @@ async function appendAndPublish(
   what: 'announcement' | 'deletion',
   entry: { kind: 'system' | 'delete'; text: string; targetId?: string },
 ): Promise<ChatMessage> {
-  const { store, publisher, topics } = context.deps;
-  const appended = await store.append(channel, { ...entry, from: SYSTEM_SENDER });
+  const { store, publisher, topics, retentionOf } = context.deps;
+  const appended = await store.append(
+    channel,
+    { ...entry, from: SYSTEM_SENDER },
+    { retention: retentionOf(channel) },
+  );
   // Only the filter passes a channel rate limit; without one append always stores.
   if (appended.status === 'rate_limited') throw new Error('append refused: rate_limited');
   const { message } = appended;

@@ -7,10 +7,10 @@ import {
   type DataPlaneRecorder,
   startDataPlaneRecorder,
 } from '@game-chat/testing/data-plane-recorder';
+import { routedEvent } from '@game-chat/testing/http-api-event';
 import { redisForTests, type TestRedis } from '@game-chat/testing/redis-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Invoke, loadBundle } from './helpers/bundle.js';
-import { routedEvent } from './helpers/http-event.js';
 
 const SECRET = 'chat-api-test-secret-long-enough-for-hs256';
 const keyPrefix = `pres-${randomUUID().slice(0, 8)}`;

@@ -12,7 +12,7 @@ import { StoreInputError } from './errors.js';
 import * as inputs from './inputs.js';
 import { channelKeyBase } from './keys.js';
 import { APPEND, CLOCK_AND_COUNTER, RECENT, REMOVE } from './scripts.js';
-import type { StoreSettings } from './settings.js';
+import { checkRetention, metaTtlFor, type StoreSettings } from './settings.js';
 
 /** Who a stored message is from: a player, or the system (announcements, deletions). */
 export interface EntrySender {
@@ -33,7 +33,15 @@ export interface StoreEntry {
   readonly targetId?: string;
 }
 
+/** How long a channel keeps its messages and how many at most: its class (or the defaults). */
+export interface ChannelRetention {
+  readonly retentionSeconds: number;
+  readonly maxMessages: number;
+}
+
 export interface AppendOptions {
+  /** The channel's class; default: the store's `historySeconds` / `historyMax`. */
+  readonly retention?: ChannelRetention;
   /** The channel's rate limit (burst = rate), counted by `receivedAt`; absent or 0: none. */
   readonly channelRatePerSecond?: number;
   /** When IoT received the message (epoch ms), which the channel limit charges; default now. */
@@ -45,21 +53,45 @@ export type AppendResult =
   | { readonly status: 'stored' | 'duplicate'; readonly message: ChatMessage }
   | { readonly status: 'rate_limited'; readonly retryAfterMs: number };
 
-export interface RecentResult {
+/**
+ * A page of a channel: the newest `limit` messages (neither cursor), the `limit` just older than
+ * `before` (scrollback), or the oldest `limit` newer than `after` (recovery). Ids are exclusive.
+ */
+export interface RecentOptions {
+  readonly after?: string;
+  readonly before?: string;
+  readonly limit: number;
+  /** The channel's class; default: the store's `historySeconds` / `historyMax`. */
+  readonly retention?: ChannelRetention;
+}
+
+export interface RecentResult extends ChannelRetention {
   /** Oldest first. */
   readonly messages: ChatMessage[];
   /** False when messages after `after` have expired or were trimmed: the reader missed some. */
   readonly recovered: boolean;
-  readonly retentionSeconds: number;
+  /**
+   * More messages lie beyond this page in the direction it reads: older ones for the newest
+   * page and `before` pages, newer ones for `after` pages.
+   */
+  readonly hasMore: boolean;
 }
 
 /** A channel's slot: its bounded stream of messages, de-duplication, rate limit and meta. */
 export interface ChannelLog {
   /** Channel slot: de-duplicate, channel rate limit, store, trim, expire. */
   append(channel: ChannelName, entry: StoreEntry, options?: AppendOptions): Promise<AppendResult>;
-  /** Without `after`: the newest `limit` messages; with it: the oldest `limit` after it. */
-  recent(channel: ChannelName, options: { after?: string; limit: number }): Promise<RecentResult>;
-  remove(channel: ChannelName, id: string): Promise<boolean>;
+  /** One page: see RecentOptions. `after` and `before` together are refused. */
+  recent(channel: ChannelName, options: RecentOptions): Promise<RecentResult>;
+  remove(
+    channel: ChannelName,
+    id: string,
+    options?: { readonly retention?: ChannelRetention },
+  ): Promise<boolean>;
+}
+
+function retentionOf(bounds: Bounds): ChannelRetention {
+  return { retentionSeconds: bounds.retentionSeconds, maxMessages: bounds.maxMessages };
 }
 
 /** Far above any configurable text limit; only a bound on what may reach Redis. */
@@ -105,9 +137,22 @@ function toMessage(channel: string, id: string, fields: readonly RedisReply[]): 
   };
 }
 
+/** A class's bounds as the channel scripts take them. */
+interface Bounds extends ChannelRetention {
+  readonly windowMs: number;
+  /** How long the channel's `meta` (and its deleted counters) outlive its last message. */
+  readonly metaTtlMs: number;
+}
+
 export function createChannelLog(settings: StoreSettings): ChannelLog {
-  const { client, keyPrefix, historySeconds, historyMax, windowMs, dedupeWindowMs, metaTtlMs } =
-    settings;
+  const { client, keyPrefix, dedupeWindowMs } = settings;
+  const defaults = settings.retention;
+
+  function boundsOf(retention: ChannelRetention = defaults): Bounds {
+    if (retention !== defaults) checkRetention(retention);
+    const windowMs = retention.retentionSeconds * 1000;
+    return { ...retention, windowMs, metaTtlMs: metaTtlFor(windowMs) };
+  }
 
   const channelKeys = (channel: ChannelName) => {
     const base = channelKeyBase(keyPrefix, channel);
@@ -121,37 +166,50 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
   };
 
   /**
-   * The newest page, read on every join: a plain XREVRANGE pipelined with the slot's clock and
-   * counter (one round trip). Inside a script the same read costs several times the Redis CPU,
-   * because every entry is copied into Lua tables and back. The window and the count cap are
-   * applied here, with the clock of the channel's own node.
+   * The newest page (read on every join), or the page just older than `before` (scrollback):
+   * one XREVRANGE of at most `limit + 1` entries from the cursor, pipelined with the slot's clock
+   * and counter (one round trip), so its cost depends on the page size only, not on the
+   * channel's length or on other channels. Inside a script the same read costs several times the
+   * Redis CPU, because every entry is copied into Lua tables and back. The window and the count
+   * cap are applied here, with the clock of the channel's own node: expired and capped entries
+   * are the oldest, so they can only end the page.
    */
-  async function newestPage(
+  async function olderPage(
     keys: ReturnType<typeof channelKeys>,
     channel: ChannelName,
     limit: number,
+    before: string | undefined,
+    bounds: Bounds,
   ): Promise<RecentResult> {
+    const end = before === undefined ? '+' : `(${before}`;
     const [clock, newest] = await Promise.all([
       client.evalScript(CLOCK_AND_COUNTER, [keys.meta], []),
-      client.command(['XREVRANGE', keys.log, '+', '-', 'COUNT', String(limit)]),
+      client.command(['XREVRANGE', keys.log, end, '-', 'COUNT', String(limit + 1)]),
     ]);
     const [now, counter] = asArray(clock);
-    const cutoff = Number(now) - windowMs;
-    const capped = counter === null || counter === undefined ? 0 : Number(counter) - historyMax;
+    const cutoff = Number(now) - bounds.windowMs;
+    const capped =
+      counter === null || counter === undefined ? 0 : Number(counter) - bounds.maxMessages;
     const messages: ChatMessage[] = [];
+    let hasMore = false;
     for (const entry of asArray(newest)) {
       const [id, fields] = asArray(entry);
       const [ms = '0', seq = '0'] = String(id).split('-');
       if (Number(ms) < cutoff || Number(seq) <= capped) break;
+      if (messages.length === limit) {
+        hasMore = true;
+        break;
+      }
       messages.push(toMessage(channel, String(id), asArray(fields ?? [])));
     }
-    return { messages: messages.reverse(), recovered: true, retentionSeconds: historySeconds };
+    return { messages: messages.reverse(), recovered: true, hasMore, ...retentionOf(bounds) };
   }
 
   return {
     async append(channel, entry, appendOptions = {}) {
       const keys = channelKeys(channel);
       checkEntry(entry);
+      const bounds = boundsOf(appendOptions.retention);
       const channelRate = appendOptions.channelRatePerSecond ?? 0;
       if (channelRate !== 0) inputs.checkRate(channelRate, 'channelRatePerSecond');
       const reply = asArray(
@@ -159,10 +217,10 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
           APPEND,
           [keys.log, ...keys.dedupe, keys.rate, keys.meta],
           [
-            String(windowMs),
-            String(historyMax),
+            String(bounds.windowMs),
+            String(bounds.maxMessages),
             String(channelRate),
-            String(metaTtlMs),
+            String(bounds.metaTtlMs),
             entry.clientMsgId === undefined ? '' : `c:${entry.from.id}:${entry.clientMsgId}`,
             entry.ingestId === undefined ? '' : `i:${entry.ingestId}`,
             String(dedupeWindowMs),
@@ -181,20 +239,27 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
       };
     },
 
-    async recent(channel, { after, limit }) {
+    async recent(channel, { after, before, limit, retention }) {
       const keys = channelKeys(channel);
       inputs.positiveInteger(limit, 'limit', 1000);
-      if (after === undefined) return newestPage(keys, channel, limit);
+      const bounds = boundsOf(retention);
+      if (after !== undefined && before !== undefined) {
+        throw new StoreInputError('after and before cannot be used together');
+      }
+      if (after === undefined) {
+        const cursor = before === undefined ? undefined : inputs.messageId(before);
+        return olderPage(keys, channel, limit, cursor, bounds);
+      }
       const [afterMs = '', afterSeq = ''] = inputs.messageId(after).split('-');
-      const [entries, recovered] = asArray(
+      const [entries, recovered, hasMore] = asArray(
         await client.evalScript(
           RECENT,
           [keys.log, keys.meta, keys.deleted],
           [
-            String(windowMs),
-            String(historyMax),
+            String(bounds.windowMs),
+            String(bounds.maxMessages),
             String(limit),
-            String(metaTtlMs),
+            String(bounds.metaTtlMs),
             afterMs,
             afterSeq,
           ],
@@ -204,17 +269,23 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
         const [id, fields] = asArray(entry);
         return toMessage(channel, String(id), asArray(fields ?? []));
       });
-      return { messages, recovered: recovered === 1, retentionSeconds: historySeconds };
+      return {
+        messages,
+        recovered: recovered === 1,
+        hasMore: hasMore === 1,
+        ...retentionOf(bounds),
+      };
     },
 
-    async remove(channel, id) {
+    async remove(channel, id, options = {}) {
       const keys = channelKeys(channel);
       const checkedId = inputs.messageId(id);
+      const bounds = boundsOf(options.retention);
       const counter = checkedId.slice(checkedId.indexOf('-') + 1);
       const removed = await client.evalScript(
         REMOVE,
         [keys.log, keys.deleted],
-        [checkedId, counter, String(historyMax), String(metaTtlMs)],
+        [checkedId, counter, String(bounds.maxMessages), String(bounds.metaTtlMs)],
       );
       return removed === 1;
     },

@@ -7,6 +7,8 @@ export type {
   AppendOptions,
   AppendResult,
   ChannelLog,
+  ChannelRetention,
+  RecentOptions,
   RecentResult,
   StoreEntry,
 } from './channel-log.js';

@@ -1,4 +1,9 @@
 import {
+  HISTORY_LIMIT_DEFAULT,
+  HISTORY_LIMIT_MAX,
+  HISTORY_LIMIT_MIN,
+} from '@game-chat/protocol/limits';
+import {
   type ChannelName,
   channelAllowed,
   formatClientId,
@@ -12,7 +17,7 @@ import { normalizeText } from '@game-chat/protocol/text';
 import { type ChatTopics, createTopics } from '@game-chat/protocol/topics';
 import { ChatApi, type MemberList, type MuteResult, type UnmuteResult } from './api.js';
 import { backoffDelay, startDelay } from './backoff.js';
-import { ChannelSubscription, type GapEvent } from './channel-subscription.js';
+import { ChannelSubscription, type GapEvent, type OlderMessages } from './channel-subscription.js';
 import { type Link, openLink } from './connection.js';
 import {
   type ConnectionEvent,
@@ -32,7 +37,7 @@ import {
   randomHex,
   resolveOptions,
 } from './options.js';
-import { PendingSends, type PendingTarget } from './pending.js';
+import { attemptExpiresInMs, PendingSends, type PendingTarget } from './pending.js';
 import { ChannelPresence, type PresenceSnapshot, type PresenceUpdate } from './presence.js';
 import type { TokenClaims } from './token.js';
 import { TokenSource } from './token-source.js';
@@ -40,7 +45,7 @@ import { TokenSource } from './token-source.js';
 export type { SignedToken } from '@game-chat/protocol/custom-auth';
 export type { ChatMessage, Notice } from '@game-chat/protocol/payloads';
 export type { MemberList, MuteResult, UnmuteResult } from './api.js';
-export type { GapEvent } from './channel-subscription.js';
+export type { GapEvent, OlderMessages } from './channel-subscription.js';
 export type { ConnectionEvent, ConnectionReason, ConnectionState } from './connection-state.js';
 export { ChatError, type ChatErrorCode } from './errors.js';
 export {
@@ -49,6 +54,12 @@ export {
   type PlayerToken,
 } from './options.js';
 export type { PresenceSnapshot, PresenceUpdate } from './presence.js';
+
+/** A message `post` handed to the broker; the server's refusal would carry its `clientMsgId`. */
+export interface PostedMessage {
+  readonly channel: string;
+  readonly clientMsgId: string;
+}
 
 /** A moderator removed message `targetId`: drop it from view. */
 export interface DeleteEvent {
@@ -227,6 +238,7 @@ export class ChatClient {
       name,
       capacity: this.#options.maxMessagesPerChannel,
       history: (after, caughtUp) => this.#api.historySince(name, after, caughtUp),
+      olderPage: (query) => this.#api.history(name, query),
       deliver: (message, emit) => this.#deliver(name, message, emit),
       gap: (event) => this.#events.emit('gap', event),
     });
@@ -248,6 +260,33 @@ export class ChatClient {
         void link.unsubscribe(this.#topics.presence(name));
       }
       this.#assertOpen(); // Closed meanwhile: that is why it failed.
+      throw asChatError(error);
+    }
+  }
+
+  /**
+   * Scrollback for a joined channel: reads the `limit` (1-200, default 50) messages just older
+   * than the oldest it holds and merges them into its timeline, each once, so `messages(channel)`
+   * starts earlier. Resolves with the visible ones added, oldest first, and `hasMore: false` once
+   * the channel's first kept message is reached. Rejects `not_joined`, `invalid` (a bad limit,
+   * nothing sent), or with the API's error.
+   */
+  async loadOlder(channel: string, options: { limit?: number } = {}): Promise<OlderMessages> {
+    this.#assertOpen();
+    const name = validOrThrow(validateChannel(channel));
+    const limit = options.limit ?? HISTORY_LIMIT_DEFAULT;
+    if (!Number.isInteger(limit) || limit < HISTORY_LIMIT_MIN || limit > HISTORY_LIMIT_MAX) {
+      throw new ChatError(
+        'invalid',
+        `limit must be a whole number ${HISTORY_LIMIT_MIN}-${HISTORY_LIMIT_MAX}`,
+      );
+    }
+    const joined = this.#channels.get(name);
+    if (!joined)
+      throw new ChatError('not_joined', `join channel ${name} before loading older messages`);
+    try {
+      return await joined.loadOlder(limit);
+    } catch (error) {
       throw asChatError(error);
     }
   }
@@ -282,6 +321,46 @@ export class ChatClient {
       throw new ChatError('not_joined', `join channel ${name} before sending to it`);
     }
     return this.#publish(this.#topics.send(name), body.text, { kind: 'chat', channel: name });
+  }
+
+  /**
+   * Sends a chat message to a channel without joining it, for senders that need not read the
+   * channel (bots, game servers): the connection receives nothing of the channel, so the sender
+   * costs the broker no deliveries. Resolves with the message's `clientMsgId` once the broker
+   * has taken it (MQTT PUBACK), not when it is delivered; the server's refusal (`rate_limited`,
+   * `muted`, `unavailable`, ...) comes later as a `notice` event with that `clientMsgId`, and
+   * nothing is resent. The message carries no `expiresInMs`: nobody waits for it. Rejects with a validation code for bad arguments (nothing is sent),
+   * `forbidden` (the token does not allow the channel), `not_connected`, `closed`, or `timeout`
+   * (no PUBACK within `sendTimeoutMs`).
+   */
+  async post(channel: string, text: string): Promise<PostedMessage> {
+    this.#assertOpen();
+    const name = this.#allowedChannel(channel);
+    const body = validOrThrow(normalizeText(text, this.#options.maxTextLength));
+    const link = this.#onlineLink();
+    const clientMsgId = randomHex(16);
+    const payload = JSON.stringify({ text: body.text, clientMsgId });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new ChatError(
+            'timeout',
+            `no PUBACK from the broker in ${this.#options.sendTimeoutMs} ms`,
+          ),
+        );
+      }, this.#options.sendTimeoutMs);
+      link.publish(this.#topics.send(name), payload, (error) => {
+        clearTimeout(timer);
+        if (!error) resolve({ channel: name, clientMsgId });
+        else
+          reject(
+            new ChatError(
+              'not_connected',
+              `the publish did not reach the broker: ${error.message}`,
+            ),
+          );
+      });
+    });
   }
 
   /** Whispers to a player; settles like `send`, with the whisper as delivered. */
@@ -661,14 +740,19 @@ export class ChatClient {
   #publish(topic: string, text: string, target: PendingTarget): Promise<ChatMessage> {
     this.#onlineLink();
     const clientMsgId = randomHex(16);
-    const payload = JSON.stringify({ text, clientMsgId });
+    const { timeoutMs } = this.#pending;
+    const deadline = Date.now() + timeoutMs;
     // A publish lost with its connection is settled by the catch-up after the reconnect
     // (history carries clientMsgId), or else by the timeout. A resend (after an `unavailable`
-    // notice) is the same payload, so the server stores it once.
+    // notice) has the same clientMsgId, so the server stores it once; each attempt says how long
+    // the send still waits, so the server never stores it after `send()` gave up.
     const send = (): boolean => {
       const status = this.#status;
       if (status.kind !== 'online') return false;
-      status.link.publish(topic, payload);
+      const expiresInMs = attemptExpiresInMs(deadline, timeoutMs, Date.now());
+      // Too late to be answered in time: the timeout settles the send.
+      if (expiresInMs === undefined) return true;
+      status.link.publish(topic, JSON.stringify({ text, clientMsgId, expiresInMs }));
       return true;
     };
     const delivered = this.#pending.wait(clientMsgId, target, send);

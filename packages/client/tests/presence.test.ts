@@ -1,7 +1,8 @@
+import { rejectionOf } from '@game-chat/testing/rejection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatClient, PresenceUpdate } from '../src/client.js';
+import { type ChatClient, ChatError, type PresenceUpdate } from '../src/client.js';
 import { type LocalStack, Players, startStack } from './support/stack.js';
-import { nextEvent, rejection, waitUntil } from './support/wait.js';
+import { nextEvent, waitUntil } from './support/wait.js';
 
 /** Presence through the local stack: IoT lifecycle events, the presence bundle, the HTTP API. */
 
@@ -15,6 +16,8 @@ afterAll(async () => {
   await players?.closeAll();
   await stack?.stop();
 });
+
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, ChatError);
 
 const ids = (client: ChatClient, channel: string) =>
   (client.presence(channel)?.members ?? []).map((member) => member.id).sort();

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
 import { type ChatStore, createChatStore } from '@game-chat/chat-store/store';
 import { loadConfig } from '@game-chat/lambda-runtime/config';
@@ -9,16 +8,11 @@ import {
   type RecordedPublish,
   startDataPlaneRecorder,
 } from '@game-chat/testing/data-plane-recorder';
-import { freshBundleUrl, withEnvironment } from '@game-chat/testing/lambda-bundle';
-import { lambdaContext } from '@game-chat/testing/lambda-context';
+import { loadLambdaBundle } from '@game-chat/testing/lambda-bundle';
 import { redisForTests, startRedisServer } from '@game-chat/testing/redis-server';
 import type { Context } from 'aws-lambda';
 import type { ChatRuleEvent } from '../../src/event.js';
 import type { FilterOutcome } from '../../src/filter.js';
-
-const bundlePath = fileURLToPath(new URL('../../dist/handler.mjs', import.meta.url));
-
-type Handler = (event: unknown, context: unknown) => Promise<FilterOutcome>;
 
 export interface Harness {
   /** Invokes the bundle with a Lambda context (30 s left unless `context` says otherwise). */
@@ -58,10 +52,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     CHAT_REDIS_KEY_PREFIX: prefix,
     ...options.env,
   };
-  const { handler } = await withEnvironment<{ handler: Handler }>(
+  const invoke = await loadLambdaBundle<unknown, FilterOutcome>({
+    bundle: new URL('../../dist/handler.mjs', import.meta.url),
+    functionName: 'message-filter',
     env,
-    () => import(freshBundleUrl(bundlePath)),
-  );
+  });
   const redis = createRedisClient({ url });
   // The bundle's own reading of the same settings, so both sides use one window and cap.
   const config = loadConfig(env);
@@ -72,8 +67,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     historyMax: config.historyMax,
   });
   return {
-    invoke: (event, context = {}) =>
-      handler(event, lambdaContext({ functionName: 'message-filter', ...context })),
+    invoke,
     recorder,
     store,
     redis,

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
 import { type ChatStore, createChatStore } from '@game-chat/chat-store/store';
 import type { PresenceEvent } from '@game-chat/protocol/presence';
@@ -7,13 +6,9 @@ import {
   type DataPlaneRecorder,
   startDataPlaneRecorder,
 } from '@game-chat/testing/data-plane-recorder';
-import { freshBundleUrl, withEnvironment } from '@game-chat/testing/lambda-bundle';
-import { lambdaContext } from '@game-chat/testing/lambda-context';
+import { loadLambdaBundle } from '@game-chat/testing/lambda-bundle';
 import { redisForTests } from '@game-chat/testing/redis-server';
 import type { PresenceOutcome } from '../../src/presence.js';
-
-const bundlePath = fileURLToPath(new URL('../../dist/handler.mjs', import.meta.url));
-type Handler = (event: unknown, context: unknown) => Promise<PresenceOutcome>;
 
 export interface Harness {
   invoke(event: unknown): Promise<PresenceOutcome>;
@@ -30,20 +25,21 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const server = await redisForTests();
   const recorder = await startDataPlaneRecorder();
   const prefix = `p${randomUUID().slice(0, 8)}`;
-  const { handler } = await withEnvironment<{ handler: Handler }>(
-    {
+  const invoke = await loadLambdaBundle<unknown, PresenceOutcome>({
+    bundle: new URL('../../dist/handler.mjs', import.meta.url),
+    functionName: 'presence',
+    env: {
       REDIS_URL: server.url,
       IOT_DATA_ENDPOINT: recorder.endpoint,
       CHAT_REDIS_KEY_PREFIX: prefix,
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       ...env,
     },
-    () => import(freshBundleUrl(bundlePath)),
-  );
+  });
   const redis = createRedisClient({ url: server.url });
   const store = createChatStore({ client: redis, keyPrefix: prefix });
   return {
-    invoke: (event) => handler(event, lambdaContext({ functionName: 'presence' })),
+    invoke: (event) => invoke(event),
     recorder,
     store,
     redis,
