@@ -114,6 +114,7 @@ export class ChatApi {
       messages,
       retentionSeconds: Number(response.retentionSeconds),
       recovered: response.recovered !== false,
+      slowModeSeconds: Number(response.slowModeSeconds) || 0,
     };
   }
 

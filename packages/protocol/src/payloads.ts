@@ -19,7 +19,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
 /** Reads an own property only, so `constructor` or `__proto__` never come from the prototype. */
-function own(object: JsonObject, key: string): unknown {
+export function own(object: JsonObject, key: string): unknown {
   return Object.hasOwn(object, key) ? object[key] : undefined;
 }
 
@@ -145,6 +145,8 @@ export interface ChatMessage {
   readonly moderated?: true;
   /** The message a `delete` event removes. */
   readonly targetId?: string;
+  /** On the `system` message that announces a slow mode change: the new interval (0: off). */
+  readonly slowModeSeconds?: number;
 }
 
 /**
@@ -256,6 +258,8 @@ export interface HistoryResponse {
   readonly retentionSeconds: number;
   /** False when messages after `after` have already expired: the client missed some. */
   readonly recovered: boolean;
+  /** The channel's slow mode: one message per player per this many seconds; 0 when off. */
+  readonly slowModeSeconds: number;
 }
 
 /** A `limit` query parameter: at most three ASCII digits, within the page size bounds. */

@@ -28,6 +28,7 @@ describe('notice codes', () => {
       'blocked',
       'forbidden',
       'unavailable',
+      'ignored',
     ]);
   });
 
@@ -56,6 +57,8 @@ describe('API error codes', () => {
     ['store_unavailable', 503],
     // Stored, but not published live within the request: not to be sent again.
     ['publish_unavailable', 503],
+    ['conflict', 409],
+    ['rate_limited', 429],
   ] as const)('answers %s with HTTP %i as SPEC §5 says', (code, status) => {
     expect(API_ERROR_STATUS[code]).toBe(status);
   });
