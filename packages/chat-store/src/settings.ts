@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_BLOCKS, DEFAULT_REPORT_RETENTION_DAYS } from '@game-chat/protocol/limits';
 import type { RedisConnection } from './connection.js';
 import { StoreInputError } from './errors.js';
 import { positiveInteger } from './inputs.js';
@@ -16,6 +17,10 @@ export interface ChatStoreOptions {
   readonly historyMax?: number;
   /** `CHAT_REDIS_KEY_PREFIX` */
   readonly keyPrefix?: string;
+  /** Most players one player may block (`CHAT_MAX_BLOCKS`). */
+  readonly maxBlocks?: number;
+  /** How long a report is kept (`CHAT_REPORT_RETENTION_DAYS`). */
+  readonly reportRetentionDays?: number;
 }
 
 /** The options checked once, with the durations every part of the store derives from them. */
@@ -30,10 +35,15 @@ export interface StoreSettings {
   readonly dedupeWindowMs: number;
   /** How long a channel's `meta` outlives its last message. */
   readonly metaTtlMs: number;
+  readonly maxBlocks: number;
+  readonly reportRetentionMs: number;
 }
 
 /** `meta` outlives a quiet channel by an hour, so `recovered` can still be answered. */
 const META_LIFETIME_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Ten years: past that a retention is a mistake, not a policy. */
+const MAX_REPORT_RETENTION_DAYS = 3650;
 const KEY_PREFIX_PATTERN = /^[A-Za-z0-9_:.-]{1,64}$/;
 
 export function resolveSettings(options: ChatStoreOptions): StoreSettings {
@@ -53,5 +63,12 @@ export function resolveSettings(options: ChatStoreOptions): StoreSettings {
     windowMs,
     dedupeWindowMs: Math.max(historySeconds, dedupeSeconds) * 1000,
     metaTtlMs: Math.max(META_LIFETIME_MS, 2 * windowMs),
+    maxBlocks: positiveInteger(options.maxBlocks ?? DEFAULT_MAX_BLOCKS, 'maxBlocks'),
+    reportRetentionMs:
+      positiveInteger(
+        options.reportRetentionDays ?? DEFAULT_REPORT_RETENTION_DAYS,
+        'reportRetentionDays',
+        MAX_REPORT_RETENTION_DAYS,
+      ) * DAY_MS,
   };
 }

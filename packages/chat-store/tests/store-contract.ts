@@ -2,6 +2,7 @@ import { compareMessageIds } from '@game-chat/protocol/payloads';
 import type { TestRedis } from '@game-chat/testing/redis-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bob, channel, chat, isolatedStore, player, until } from './helpers.js';
+import { describeSafetyContract } from './safety-contract.js';
 
 /**
  * What the store promises, whatever Redis it runs on: run against a single node
@@ -246,7 +247,12 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
         async () => (await store.recent(channel('Old'), { limit: 10 })).messages.length === 0,
       );
       const missed = await store.recent(channel('Old'), { limit: 10, after: first.id });
-      expect(missed).toEqual({ messages: [], recovered: false, retentionSeconds: 1 });
+      expect(missed).toEqual({
+        messages: [],
+        recovered: false,
+        retentionSeconds: 1,
+        slowModeSeconds: 0,
+      });
       expect(second.id.split('-')[1]).toBe('2');
     });
 
@@ -584,4 +590,6 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       ).rejects.toThrow(/receivedAt/);
     });
   });
+
+  describeSafetyContract(setup);
 }
