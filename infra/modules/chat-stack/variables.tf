@@ -121,7 +121,7 @@ variable "functions" {
 }
 
 variable "chat" {
-  description = "Chat settings of SPEC §6, validated by the chat-functions module: `history_seconds`, `history_max`, `max_text`, `rate_burst`, `rate_per_second`, `channel_rate_per_second`, `profanity`, `history_require_auth`, `redis_key_prefix`."
+  description = "Chat settings of SPEC §6, validated by the chat-functions module: `history_seconds`, `history_max`, `max_text`, `rate_burst`, `rate_per_second`, `channel_rate_per_second`, `profanity`, `history_require_auth`, `redis_key_prefix`, `max_blocks`, `report_retention_days`."
   type = object({
     history_seconds         = optional(number)
     history_max             = optional(number)
@@ -132,6 +132,8 @@ variable "chat" {
     profanity               = optional(string)
     history_require_auth    = optional(bool)
     redis_key_prefix        = optional(string)
+    max_blocks              = optional(number)
+    report_retention_days   = optional(number)
   })
   default  = {}
   nullable = false

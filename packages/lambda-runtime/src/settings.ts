@@ -1,5 +1,7 @@
 import {
+  DEFAULT_MAX_BLOCKS,
   DEFAULT_MAX_TEXT_LENGTH,
+  DEFAULT_REPORT_RETENTION_DAYS,
   DEFAULT_TOPIC_PREFIX,
   MAX_TEXT_LENGTH_LIMIT,
 } from '@game-chat/protocol/limits';
@@ -261,6 +263,28 @@ export const SETTINGS = [
     usedBy: TOKEN_READERS,
     terraform: { functions: 'token_secret_arn', stack: 'tokens.secret_arn' },
     doc: 'Secrets Manager secret holding the HS256 token secret, read at cold start into `CHAT_TOKEN_SECRET` (unless that is set)',
+  },
+  {
+    env: 'CHAT_MAX_BLOCKS',
+    key: 'maxBlocks',
+    kind: 'integer',
+    min: 1,
+    max: 10_000,
+    default: DEFAULT_MAX_BLOCKS,
+    usedBy: ['chat-api'],
+    terraform: { functions: 'max_blocks', stack: 'chat.max_blocks' },
+    doc: 'most players one player may block',
+  },
+  {
+    env: 'CHAT_REPORT_RETENTION_DAYS',
+    key: 'reportRetentionDays',
+    kind: 'integer',
+    min: 1,
+    max: 3650,
+    default: DEFAULT_REPORT_RETENTION_DAYS,
+    usedBy: ['chat-api'],
+    terraform: { functions: 'report_retention_days', stack: 'chat.report_retention_days' },
+    doc: 'how long a player report and its evidence are kept',
   },
 ] as const satisfies readonly Setting[];
 

@@ -43,6 +43,8 @@ describe('loadConfig', () => {
       CHAT_REDIS_KEY_PREFIX: 'gc:prod',
       CHAT_RETRY_BUDGET_MS: '5000',
       CHAT_MAX_EVENT_AGE_SECONDS: '600',
+      CHAT_MAX_BLOCKS: '50',
+      CHAT_REPORT_RETENTION_DAYS: '90',
     });
     expect(config).toEqual({
       redisUrl: 'rediss://:pw@cache.example.com:6379',
@@ -62,6 +64,8 @@ describe('loadConfig', () => {
       redisKeyPrefix: 'gc:prod',
       retryBudgetMs: 5000,
       maxEventAgeSeconds: 600,
+      maxBlocks: 50,
+      reportRetentionDays: 90,
     });
   });
 

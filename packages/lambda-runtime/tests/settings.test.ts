@@ -61,6 +61,8 @@ describe('the SETTINGS table', () => {
       redisKeyPrefix: 'gc',
       retryBudgetMs: 8000,
       maxEventAgeSeconds: 300,
+      maxBlocks: 500,
+      reportRetentionDays: 30,
     });
   });
 
