@@ -1,5 +1,4 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { issuePlayerToken } from '@game-chat/auth/tokens';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
 import { type ChatStore, createChatStore } from '@game-chat/chat-store/store';
 import type { ChannelName, PlayerId, Role } from '@game-chat/protocol/names';
@@ -11,8 +10,8 @@ import { redisForTests, type TestRedis } from '@game-chat/testing/redis-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Invoke, loadBundle } from './helpers/bundle.js';
 import { routedEvent } from './helpers/http-event.js';
+import { bearer, expectError, SECRET, token } from './helpers/requests.js';
 
-const SECRET = 'chat-api-test-secret-long-enough-for-hs256';
 const HISTORY_MAX = 5;
 const MAX_TEXT = 50;
 const keyPrefix = `hist-${randomUUID().slice(0, 8)}`;
@@ -32,21 +31,6 @@ const UNMUTE = 'DELETE /players/{playerId}/mute';
 
 /** A channel no other test has touched. */
 const freshChannel = () => `Town${++channelCount}x${Date.now() % 100000}`;
-
-function token(
-  sub: string,
-  role: Role = 'player',
-  extra: { channels?: string[]; ttl?: number } = {},
-) {
-  return issuePlayerToken(
-    { sub, role, ...(extra.channels && { channels: extra.channels }) },
-    { secret: SECRET },
-    { expiresInSeconds: extra.ttl ?? 600 },
-  );
-}
-const bearer = async (sub: string, role: Role = 'player', extra = {}) => ({
-  authorization: `Bearer ${await token(sub, role, extra)}`,
-});
 
 async function announce(channel: string, text: string) {
   const response = await invoke(
@@ -84,15 +68,6 @@ afterAll(async () => {
 });
 
 beforeEach(() => recorder.clear());
-
-function expectError(
-  response: { status: number; json: unknown; text: string },
-  status: number,
-  code: string,
-) {
-  expect(response.status).toBe(status);
-  expect(response.json).toEqual({ error: { code, message: expect.any(String) } });
-}
 
 describe('GET /channels/{channel}/messages', () => {
   it('answers an empty channel with the SPEC shape, leaving CORS to API Gateway', async () => {
