@@ -82,7 +82,13 @@ describe('GET /channels/{channel}/messages', () => {
     );
 
     expect(response.status).toBe(200);
-    expect(response.json).toEqual({ channel, messages: [], retentionSeconds: 30, recovered: true });
+    expect(response.json).toEqual({
+      channel,
+      messages: [],
+      retentionSeconds: 30,
+      recovered: true,
+      slowModeSeconds: 0,
+    });
     expect(response.headers['content-type']).toBe('application/json');
     expect(
       Object.keys(response.headers).filter((name) => name.startsWith('access-control-')),
