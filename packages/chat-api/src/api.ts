@@ -24,6 +24,7 @@ import {
   parseMuteBody,
   SYSTEM_SENDER,
 } from '@game-chat/protocol/payloads';
+import type { Failure } from '@game-chat/protocol/result';
 import {
   isReportId,
   parseReportBody,
@@ -32,7 +33,6 @@ import {
   parseSlowModeBody,
   type Report,
 } from '@game-chat/protocol/safety';
-import type { Failure } from '@game-chat/protocol/result';
 import type { ChatTopics } from '@game-chat/protocol/topics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type MatchedRoute, resolveRoute } from './routes.js';

@@ -22,8 +22,8 @@ import {
   REPORT_REASONS,
   type Report,
   type ReportReason,
-  type ReportsPage,
   type ReportStatus,
+  type ReportsPage,
   type ResolutionAction,
 } from '@game-chat/protocol/safety';
 import { normalizeText } from '@game-chat/protocol/text';
