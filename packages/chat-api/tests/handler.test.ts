@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
 import { type ChatStore, createChatStore } from '@game-chat/chat-store/store';
-import type { ChannelName, PlayerId, Role } from '@game-chat/protocol/names';
+import type { ChannelName, PlayerId } from '@game-chat/protocol/names';
 import {
   type DataPlaneRecorder,
   startDataPlaneRecorder,
@@ -10,7 +10,7 @@ import { redisForTests, type TestRedis } from '@game-chat/testing/redis-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Invoke, loadBundle } from './helpers/bundle.js';
 import { routedEvent } from './helpers/http-event.js';
-import { bearer, expectError, SECRET, token } from './helpers/requests.js';
+import { bearer, expectError, SECRET } from './helpers/requests.js';
 
 const HISTORY_MAX = 5;
 const MAX_TEXT = 50;
