@@ -58,6 +58,11 @@ export interface Reports {
     readonly after?: string | undefined;
   }): Promise<ReportsPage>;
   resolveReport(reportId: string, resolution: NewResolution): Promise<ResolveResult>;
+  /**
+   * Deletes reports older than the retention, with their duplicate markers (done after each new
+   * report and before each listing). Reports carry no TTL, so that the cache never evicts them.
+   */
+  pruneReports(): Promise<number>;
 }
 
 function checkReportId(reportId: unknown): string {
@@ -105,6 +110,35 @@ export function createReports(settings: StoreSettings): Reports {
     rate: (reporter: PlayerId) => `${base}:rate:${reporter}`,
     sequence: `${base}:seq`,
   };
+
+  async function pruneReports(): Promise<number> {
+    const cutoff = String((Date.now() - reportRetentionMs) * 1000);
+    const expired = await Promise.all(
+      (['open', 'resolved'] as const).map(async (status) => {
+        const ids = asArray(
+          await client.command(['ZRANGE', keys.index(status), '-inf', `(${cutoff}`, 'BYSCORE']),
+        ).map(String);
+        return { status, ids };
+      }),
+    );
+    const all = expired.flatMap(({ ids }) => ids);
+    if (all.length === 0) return 0;
+    const markers = await Promise.all(
+      all.map((id) => client.command(['HGET', keys.report(id), 'marker'])),
+    );
+    await Promise.all([
+      ...all.map((id, i) => {
+        const marker = markers[i];
+        return client.command(
+          typeof marker === 'string' ? ['DEL', keys.report(id), marker] : ['DEL', keys.report(id)],
+        );
+      }),
+      ...expired
+        .filter(({ ids }) => ids.length > 0)
+        .map(({ status, ids }) => client.command(['ZREM', keys.index(status), ...ids])),
+    ]);
+    return all.length;
+  }
 
   async function getReport(reportId: string): Promise<Report | null> {
     const reply = asArray(await client.command(['HGETALL', keys.report(checkReportId(reportId))]));
@@ -162,7 +196,6 @@ export function createReports(settings: StoreSettings): Reports {
           ],
           [
             reportId,
-            String(reportRetentionMs),
             String(REPORTS_PER_WINDOW),
             String(REPORT_RATE_WINDOW_SECONDS * 1000),
             ...fields,
@@ -171,13 +204,16 @@ export function createReports(settings: StoreSettings): Reports {
       );
       if (status === 'rate_limited') return { status, retryAfterMs: Number(first) };
       if (status === 'duplicate') return { status, reportId: String(first) };
+      await pruneReports();
       return { status: 'created', reportId, createdAt: Number(second) };
     },
 
     getReport,
+    pruneReports,
 
     async listReports({ status, limit, after }) {
       inputs.positiveInteger(limit, 'limit', 1000);
+      await pruneReports();
       const ids = await indexPage(status, limit, after);
       const replies = await Promise.all(
         ids.map((id) => client.command(['HGETALL', keys.report(id)])),

@@ -365,35 +365,31 @@ return 'ok'
 
 /**
  * KEYS: report, open, resolved, duplicate marker, reporter's rate, sequence.
- * ARGV: reportId, retentionMs, rate max, rate windowMs, then the report's field/value pairs.
- * Stores a report for `retentionMs`: one per reporter and message (the duplicate marker), at most
- * `rate max` per reporter per window. The indexes are scored by creation time in microseconds
- * (ms * 1000 + a sequence), so reports made in one millisecond keep their order; entries past
- * the retention are dropped from them here.
+ * ARGV: reportId, rate max, rate windowMs, then the report's field/value pairs.
+ * Stores a report: one per reporter and message (the duplicate marker), at most `rate max` per
+ * reporter per window. The indexes are scored by creation time in microseconds (ms * 1000 + a
+ * sequence), so reports made in one millisecond keep their order. Reports and their markers get
+ * no TTL: under the cache's `volatile-ttl` policy only keys with one can be evicted, and
+ * evidence must not be. The store deletes them after the retention itself (`pruneReports`).
  * → {'created', reportId, createdAt} | {'duplicate', reportId} | {'rate_limited', retryAfterMs}
  */
 export const CREATE_REPORT = defineLuaScript(`${HELPERS}
 local now = now_ms()
-local retention = tonumber(ARGV[2])
-local window = tonumber(ARGV[4])
+local window = tonumber(ARGV[3])
 local existing = redis.call('GET', KEYS[4])
 if existing then return {'duplicate', existing} end
 redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', fmt(now - window))
-if redis.call('ZCARD', KEYS[5]) >= tonumber(ARGV[3]) then
+if redis.call('ZCARD', KEYS[5]) >= tonumber(ARGV[2]) then
   local oldest = redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')
   return {'rate_limited', fmt(math.max(1, tonumber(oldest[2]) + window - now))}
 end
 redis.call('ZADD', KEYS[5], now, ARGV[1])
 redis.call('PEXPIRE', KEYS[5], window)
 local score = now * 1000 + redis.call('INCR', KEYS[6]) % 1000
-local fields = {'createdAt', fmt(now), 'score', fmt(score), 'status', 'open'}
-for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
+local fields = {'createdAt', fmt(now), 'score', fmt(score), 'status', 'open', 'marker', KEYS[4]}
+for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('PEXPIRE', KEYS[1], retention)
-redis.call('SET', KEYS[4], ARGV[1], 'PX', retention)
-for _, index in ipairs({KEYS[2], KEYS[3]}) do
-  redis.call('ZREMRANGEBYSCORE', index, '-inf', fmt((now - retention) * 1000))
-end
+redis.call('SET', KEYS[4], ARGV[1])
 redis.call('ZADD', KEYS[2], fmt(score), ARGV[1])
 return {'created', ARGV[1], fmt(now)}
 `);

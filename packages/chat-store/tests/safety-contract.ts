@@ -201,11 +201,37 @@ export function describeSafetyContract(setup: Setup): void {
         createdAt: created.createdAt,
         evidence,
       });
-      const ttl = Number(
-        await client.command(['PTTL', `${prefix}:rp:{reports}:r:${created.reportId}`]),
+      // No TTL: the cache's volatile-ttl policy can never evict a report or its marker.
+      const base = `${prefix}:rp:{reports}`;
+      expect(await client.command(['PTTL', `${base}:r:${created.reportId}`])).toBe(-1);
+      expect(await client.command(['PTTL', `${base}:dup:alice:Rp:${evidence.message.id}`])).toBe(
+        -1,
       );
-      expect(ttl).toBeGreaterThan(29 * 24 * 3600 * 1000);
-      expect(ttl).toBeLessThanOrEqual(30 * 24 * 3600 * 1000);
+    });
+
+    it('deletes reports past the retention, with their duplicate markers', async () => {
+      const { store, client, prefix } = setup({ reportRetentionDays: 30 });
+      const evidence = await evidenceOf(store, 'RpOld');
+      const report = () =>
+        store.createReport({
+          reporter: alice,
+          channel: channel('RpOld'),
+          reason: 'spam',
+          evidence,
+        });
+      const created = await report();
+      if (created.status !== 'created') throw new Error(created.status);
+      // As if it had been made 31 days ago: its index score is its creation time.
+      const base = `${prefix}:rp:{reports}`;
+      const old = (Date.now() - 31 * 24 * 3600 * 1000) * 1000;
+      await client.command(['ZADD', `${base}:open`, 'XX', String(old), created.reportId]);
+      expect((await store.listReports({ status: 'open', limit: 10 })).reports).toEqual([]);
+      expect(await store.getReport(created.reportId)).toBeNull();
+      expect(
+        await client.command(['EXISTS', `${base}:dup:alice:RpOld:${evidence.message.id}`]),
+      ).toBe(0);
+      // The marker went with it: the same message may be reported again.
+      expect((await report()).status).toBe('created');
     });
 
     it('takes one report per reporter per message, and rate-limits a reporter', async () => {
