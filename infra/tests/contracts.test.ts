@@ -430,6 +430,21 @@ describe('cache', () => {
     );
   });
 
+  test('keeps player reports: nothing without a TTL is evicted, and prod takes snapshots', async () => {
+    // Reports, their duplicate markers and block lists carry no TTL (docs: infra/README.md,
+    // "Player reports"); only an allkeys-* policy could evict them.
+    const config = await load('modules/chat-cache');
+    const parameters = config.variables.parameters as HclBody;
+    expect((parameters.default as HclBody)['maxmemory-policy']).toBe('volatile-ttl');
+    expect(blocks(parameters, 'validation').map((v) => String(v.condition)).join('\n')).toContain(
+      '^(volatile-(ttl|lru|lfu|random)|noeviction)$',
+    );
+    const prod = only(Object.values((await load('envs/prod')).modules), 'one module');
+    const cache = prod.cache as HclBody;
+    expect(Number(cache.snapshot_retention_days)).toBeGreaterThanOrEqual(1);
+    expect(Number(cache.replica_count)).toBeGreaterThanOrEqual(1);
+  });
+
   test('keeps the token in Secrets Manager, alphanumeric within the 16-128 AUTH limit', async () => {
     const config = await load('modules/chat-cache');
     const token = resource(config, 'random_password', 'auth_token');
