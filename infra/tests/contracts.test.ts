@@ -436,9 +436,11 @@ describe('cache', () => {
     const config = await load('modules/chat-cache');
     const parameters = config.variables.parameters as HclBody;
     expect((parameters.default as HclBody)['maxmemory-policy']).toBe('volatile-ttl');
-    expect(blocks(parameters, 'validation').map((v) => String(v.condition)).join('\n')).toContain(
-      '^(volatile-(ttl|lru|lfu|random)|noeviction)$',
-    );
+    expect(
+      blocks(parameters, 'validation')
+        .map((v) => String(v.condition))
+        .join('\n'),
+    ).toContain('^(volatile-(ttl|lru|lfu|random)|noeviction)$');
     const prod = only(Object.values((await load('envs/prod')).modules), 'one module');
     const cache = prod.cache as HclBody;
     expect(Number(cache.snapshot_retention_days)).toBeGreaterThanOrEqual(1);
