@@ -267,8 +267,8 @@ export class ChatLog {
   }
 }
 
-/** A small moderator button; `label` is what it shows, `name` what a screen reader says. */
-function actionButton(label: string, name: string, onClick: () => void): HTMLButtonElement {
+/** A small action button; `label` is what it shows, `name` what a screen reader says. */
+export function actionButton(label: string, name: string, onClick: () => void): HTMLButtonElement {
   const button = el(
     'button',
     { className: 'action-button', attrs: { type: 'button', 'aria-label': name } },

@@ -1,5 +1,5 @@
 import type { ChatClient, ChatMessage, Report, ResolutionAction } from '@game-chat/client';
-import type { Tone } from './chat-log.js';
+import { actionButton, type Tone } from './chat-log.js';
 import { el } from './dom.js';
 
 const DEFAULT_MUTE_SECONDS = 600;
@@ -73,10 +73,10 @@ export class ReportsPanel {
       el(
         'div',
         { className: 'row' },
-        button('Dismiss', 'Dismiss report', resolve('dismiss')),
-        button('Delete', 'Delete reported message', resolve('delete')),
+        actionButton('Dismiss', 'Dismiss report', resolve('dismiss')),
+        actionButton('Delete', 'Delete reported message', resolve('delete')),
         mute,
-        button('Mute', 'Mute reported player', resolve('mute')),
+        actionButton('Mute', 'Mute reported player', resolve('mute')),
       ),
     );
   }
@@ -115,14 +115,4 @@ function evidenceRow(message: ChatMessage, reported: boolean): HTMLLIElement {
     el('span', { className: 'evidence__from' }, message.from.name),
     el('span', { className: 'evidence__text' }, message.text),
   );
-}
-
-function button(label: string, name: string, onClick: () => void): HTMLButtonElement {
-  const element = el(
-    'button',
-    { className: 'action-button', attrs: { type: 'button', 'aria-label': name } },
-    label,
-  );
-  element.addEventListener('click', onClick);
-  return element;
 }

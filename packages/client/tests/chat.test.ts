@@ -7,7 +7,7 @@ import {
   type SignedToken,
 } from '../src/client.js';
 import { type LocalStack, Players, startStack } from './support/stack.js';
-import { nextEvent } from './support/wait.js';
+import { nextEvent, rejection } from './support/wait.js';
 
 /** The server's text limit, lower than the SDK's default, so the server's check is reached. */
 const SERVER_MAX_TEXT = 40;
@@ -24,15 +24,6 @@ afterAll(async () => {
   await players?.closeAll();
   await stack?.stop();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<ChatError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ChatError);
-  return error as ChatError;
-}
 
 describe('two players chatting over the local stack', () => {
   it('send resolves with the server message, and the other player gets the same one', async () => {

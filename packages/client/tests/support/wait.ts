@@ -1,4 +1,5 @@
-import type { ChatClient, ChatClientEvents } from '../../src/client.js';
+import { expect } from 'vitest';
+import { type ChatClient, type ChatClientEvents, ChatError } from '../../src/client.js';
 
 /**
  * Resolves with the first `event` the client emits that matches `accept`; rejects after
@@ -35,4 +36,14 @@ export async function waitUntil(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** The `ChatError` a promise rejects with; fails the test when it resolves or rejects otherwise. */
+export async function rejection(promise: Promise<unknown>): Promise<ChatError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(ChatError);
+  return error as ChatError;
 }
