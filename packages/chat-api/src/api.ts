@@ -380,7 +380,11 @@ const operations: Record<Operation, (context: RequestContext) => Promise<[number
       after: query.after,
     });
     if (!parsed.ok) throw fromFailure(parsed);
-    return [200, await context.deps.store.listReports(parsed.value)];
+    const page = await context.deps.store.listReports(parsed.value);
+    // A moderator whose token names channels sees only their reports (a page may come out short).
+    const { channels } = requireCaller(context);
+    const reports = page.reports.filter((report) => channelAllowed(report.channel, channels));
+    return [200, { ...page, reports }];
   },
 
   async resolveReport(context) {
@@ -390,6 +394,9 @@ const operations: Record<Operation, (context: RequestContext) => Promise<[number
     if (!parsed.ok) throw fromFailure(parsed);
     const report = await context.deps.store.getReport(reportId);
     if (!report) throw new ApiError('not_found', `no report ${reportId}, or it has expired`);
+    if (!channelAllowed(report.channel, requireCaller(context).channels)) {
+      throw new ApiError('forbidden', `the token does not allow channel ${report.channel}`);
+    }
     if (report.status !== 'open') {
       throw new ApiError('conflict', `report ${reportId} was resolved before`);
     }

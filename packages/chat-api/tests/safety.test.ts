@@ -282,6 +282,27 @@ describe('reports', () => {
     });
   });
 
+  it("keeps a moderator to the token's channels claim", async () => {
+    const channel = freshChannel();
+    const message = await post(channel, 'elsewhere');
+    const { json } = await call(REPORT, { channel, id: message.id }, alice, { reason: 'spam' });
+    const scoped = await bearer('mod2', 'moderator', { channels: ['Other'] });
+    const listed = await invoke(routedEvent(REPORTS, {}, { headers: scoped, query: 'limit=100' }));
+    expect(listed.json.reports.map((r: { channel: string }) => r.channel)).not.toContain(channel);
+    const refused = await invoke(
+      routedEvent(
+        RESOLVE,
+        { reportId: json.reportId },
+        {
+          headers: scoped,
+          body: JSON.stringify({ action: 'delete' }),
+        },
+      ),
+    );
+    expectError(refused, 403, 'forbidden');
+    expect((await call(LIST, { channel }, alice)).json.messages).toHaveLength(1);
+  });
+
   it('resolves with dismiss: nothing else happens', async () => {
     const channel = freshChannel();
     const message = await post(channel, 'gg', 'nice');
