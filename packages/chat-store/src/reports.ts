@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { REPORT_RATE_WINDOW_SECONDS, REPORTS_PER_WINDOW } from '@game-chat/protocol/limits';
+import {
+  MAX_MUTE_SECONDS,
+  MAX_REPORT_NOTE_LENGTH,
+  REPORT_RATE_WINDOW_SECONDS,
+  REPORTS_PER_WINDOW,
+} from '@game-chat/protocol/limits';
 import type { ChannelName, PlayerId } from '@game-chat/protocol/names';
 import {
   isReportId,
+  REPORT_REASONS,
+  RESOLUTION_ACTIONS,
   type Report,
   type ReportEvidence,
   type ReportReason,
@@ -11,6 +18,7 @@ import {
   type Resolution,
   type ResolutionAction,
 } from '@game-chat/protocol/safety';
+import { countCodePoints, hasLoneSurrogate } from '@game-chat/protocol/text';
 import { asArray, type RedisReply } from './connection.js';
 import { StoreInputError } from './errors.js';
 import * as inputs from './inputs.js';
@@ -68,6 +76,22 @@ export interface Reports {
 function checkReportId(reportId: unknown): string {
   if (!isReportId(reportId)) throw new StoreInputError('report id must be 16 hex digits');
   return reportId;
+}
+
+function checkNote(note: string | undefined): void {
+  if (
+    note !== undefined &&
+    (hasLoneSurrogate(note) || countCodePoints(note) > MAX_REPORT_NOTE_LENGTH)
+  ) {
+    throw new StoreInputError(
+      `note must be valid Unicode of at most ${MAX_REPORT_NOTE_LENGTH} characters`,
+    );
+  }
+}
+
+function checkOneOf(value: string, values: readonly string[], what: string): void {
+  if (!values.includes(value))
+    throw new StoreInputError(`${what} must be one of ${values.join(', ')}`);
 }
 
 function toReport(reportId: string, reply: readonly RedisReply[]): Report | null {
@@ -169,6 +193,8 @@ export function createReports(settings: StoreSettings): Reports {
   return {
     async createReport({ reporter, channel, reason, note, evidence }) {
       const messageId = inputs.messageId(evidence.message.id);
+      checkOneOf(reason, REPORT_REASONS, 'reason');
+      checkNote(note);
       const reportId = randomBytes(8).toString('hex');
       const fields = [
         'channel',
@@ -233,6 +259,9 @@ export function createReports(settings: StoreSettings): Reports {
 
     async resolveReport(reportId, { action, by, note, seconds }) {
       const id = checkReportId(reportId);
+      checkOneOf(action, RESOLUTION_ACTIONS, 'action');
+      checkNote(note);
+      if (seconds !== undefined) inputs.positiveInteger(seconds, 'seconds', MAX_MUTE_SECONDS);
       const fields = ['action', action, 'by', by];
       if (note !== undefined) fields.push('rnote', note);
       if (seconds !== undefined) fields.push('seconds', String(seconds));

@@ -322,6 +322,16 @@ export function describeSafetyContract(setup: Setup): void {
         store.listReports({ status: 'open', limit: 2, after: '0000000000000000' }),
       ).rejects.toThrow(/no report/);
       await expect(store.getReport('nope')).rejects.toThrow(/report id/);
+      const bad = { reporter: alice, channel: channel('RpList'), evidence };
+      await expect(store.createReport({ ...bad, reason: 'rude' as 'spam' })).rejects.toThrow(
+        /reason/,
+      );
+      await expect(
+        store.createReport({ ...bad, reason: 'spam', note: 'x'.repeat(501) }),
+      ).rejects.toThrow(/note/);
+      await expect(
+        store.resolveReport(ids[0] as string, { action: 'ban' as 'mute', by: player('m') }),
+      ).rejects.toThrow(/action/);
     });
   });
 }
