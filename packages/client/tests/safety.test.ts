@@ -126,7 +126,8 @@ describe('reports', () => {
       const { messages } = await reader.history('Arena');
       return !messages.some((m) => m.id === target.id);
     }, 'the reported message to leave history');
-    // ...and still in the report.
+    // ...so it can no longer be reported (404), and it is still in the report.
+    expect((await rejection(mod.report('Arena', target.id, 'hate'))).code).toBe('not_found');
     const page = await mod.reports({ status: 'open', limit: 100 });
     const report = page.reports.find((r) => r.reportId === reportId);
     expect(report).toMatchObject({
