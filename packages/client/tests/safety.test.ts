@@ -13,10 +13,12 @@ let players: Players;
 beforeAll(async () => {
   stack = await startStack({
     CHAT_HISTORY_SECONDS: String(HISTORY_SECONDS),
-    // Room for the filler messages that move the server's clock past the window.
-    CHAT_RATE_BURST: '100',
-    CHAT_RATE_PER_SECOND: '100',
-    CHAT_CHANNEL_RATE_PER_SECOND: '500',
+    // Room for the filler messages that move the server's clock past the window: only the
+    // window, never the count cap or a rate limit, may drop the reported message.
+    CHAT_HISTORY_MAX: '10000',
+    CHAT_RATE_BURST: '1000',
+    CHAT_RATE_PER_SECOND: '1000',
+    CHAT_CHANNEL_RATE_PER_SECOND: '5000',
   });
   players = new Players(stack);
 });
@@ -123,8 +125,9 @@ describe('reports', () => {
     const reader = historyOf('rose');
     await waitUntil(async () => {
       await reporter.send('Arena', 'tick');
-      const { messages } = await reader.history('Arena');
-      return !messages.some((m) => m.id === target.id);
+      // The oldest message after `before` still in history: the target, until it expires.
+      const { messages } = await reader.history('Arena', { after: before.id, limit: 1 });
+      return messages[0]?.id !== target.id;
     }, 'the reported message to leave history');
     // ...so it can no longer be reported (404), and it is still in the report.
     expect((await rejection(mod.report('Arena', target.id, 'hate'))).code).toBe('not_found');
