@@ -1,15 +1,9 @@
-import { defineConfig } from 'vitest/config';
+import { defineChatVitestConfig } from '@game-chat/vitest-config';
 
-export default defineConfig({
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
-  test: {
-    include: ['tests/**/*.test.ts'],
-    // The browser tests share one local stack and one Chromium per file; files run one at a
-    // time so two Chromiums never compete for the 2 cores of a CI machine.
-    fileParallelism: false,
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    server: { deps: { external: [/\/dist\/handler\.mjs/] } },
-  },
+export default defineChatVitestConfig({
+  // The browser tests share one local stack and one Chromium per file; files run one at a
+  // time so two Chromiums never compete for the 2 cores of a CI machine.
+  fileParallelism: false,
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
 });

@@ -669,6 +669,14 @@ describe('network (review m4, m5, m10)', () => {
     );
   });
 
+  test('m1: an environment rotates the cache AUTH token through the stack, without editing a module', async () => {
+    const call = (await load('modules/chat-stack')).modules.cache as HclBody;
+    expect(call).toMatchObject({
+      auth_token_version: '${var.cache.auth_token_version}',
+      auth_token_update_strategy: '${var.cache.auth_token_update_strategy}',
+    });
+  });
+
   test('m10: the Secrets Manager endpoint lets through only reads of this account', async () => {
     const config = await load('modules/network');
     expect(resource(config, 'aws_vpc_endpoint', 'secretsmanager').policy).toBe(

@@ -4,6 +4,11 @@
  * its validation accepts what the function accepts, chat-stack passes it through without a
  * default of its own, and each function gets exactly the settings it reads.
  */
+import {
+  MAX_CHANNEL_CLASSES,
+  MAX_CLASS_MESSAGES,
+  MAX_CLASS_WINDOW_SECONDS,
+} from '@game-chat/lambda-runtime/channel-classes';
 import { CHAT_FUNCTIONS, SETTINGS, type Setting } from '@game-chat/lambda-runtime/settings';
 import { describe, expect, test } from 'vitest';
 import { blocks, type HclBody, type HclValue, isBody, type TfConfig } from './hcl.js';
@@ -31,7 +36,8 @@ function conditions(body: HclBody): string {
 /** `optional(number, 10)` attributes of an object type: name → [type, default text]. */
 function optionalAttributes(type: HclValue | undefined): Map<string, [string, string | undefined]> {
   const attributes = new Map<string, [string, string | undefined]>();
-  for (const match of String(type).matchAll(/(\w+)\s*=\s*optional\((\w+)(?:,\s*([^)]+))?\)/g)) {
+  // `optional(list(object({...})))` has no default either: the type's name is followed by `(`.
+  for (const match of String(type).matchAll(/(\w+)\s*=\s*optional\((\w+)(?:,\s*([^)]+))?[()]/g)) {
     attributes.set(match[1] as string, [match[2] as string, match[3]]);
   }
   return attributes;
@@ -71,6 +77,10 @@ describe('Terraform variables of the Lambda settings (chat-functions)', () => {
       const body = variable(await load('modules/chat-functions'), row.terraform.functions);
       if (row.default === undefined) {
         expect(body.default ?? null).toBeNull();
+      } else if (row.kind === 'channel-classes') {
+        // A list of objects in Terraform; its empty default renders as the blank setting.
+        expect(body.default).toEqual([]);
+        expect(body.nullable).toBe(false);
       } else {
         expect(body.default).toEqual(row.default);
         expect(body.nullable).toBe(false);
@@ -101,6 +111,15 @@ describe('Terraform variables of the Lambda settings (chat-functions)', () => {
         case 'pattern':
           expect(condition).toContain(`can(regex("${row.pattern.source}", ${v}))`);
           break;
+        case 'channel-classes':
+          // The bounds of ./channel-classes, and its overlap rule (see the test below).
+          expect(condition).toContain(`length(${v}) <= ${MAX_CHANNEL_CLASSES}`);
+          expect(condition).toContain('can(regex("^[A-Za-z0-9_-]{1,64}\\\\*?$", c.pattern))');
+          expect(condition).toContain('can(regex("^[0-9]{1,9}[smhd]$", c.window))');
+          expect(condition).toContain(`<= ${MAX_CLASS_WINDOW_SECONDS}`);
+          expect(condition).toContain(`c.cap >= 1 && c.cap <= ${MAX_CLASS_MESSAGES}`);
+          expect(condition).toContain(`startswith(c.pattern, trimsuffix(${v}[j].pattern, "*"))`);
+          break;
         default:
           // URLs, keys and ARNs: Terraform checks their shape its own way (e.g. no password
           // in redis_url), never more loosely than a string.
@@ -123,6 +142,13 @@ describe('Terraform variables of the Lambda settings (chat-functions)', () => {
       expect(expression, row.env).toContain(from);
       if (from === 'var.') expect(expression, row.env).toContain(`var.${row.terraform.functions}`);
     }
+  });
+
+  test('CHAT_CHANNEL_CLASSES is the list of classes written as pattern=window/cap rules, in order', async () => {
+    const environment = environmentOf(await load('modules/chat-functions'), 'message-filter');
+    expect(environment.get('CHAT_CHANNEL_CLASSES')).toBe(
+      '${join(",", [for c in var.channel_classes : "${c.pattern}=${c.window}/${c.cap}"])}',
+    );
   });
 
   test('no function gets CORS settings: API Gateway answers CORS', async () => {

@@ -2,60 +2,49 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import {
-  checkDocumented,
-  checkIam,
-  checkModuleCalls,
-  checkQueueEncryption,
-  checkRedisLambdasInVpc,
-  checkReferences,
-  checkSchema,
-  checkSecretsHidden,
-  checkSecretVersionsWriteOnly,
-  checkUnusedAndNaming,
-} from './checks.js';
+import * as checks from './checks.js';
 import { blocks } from './hcl.js';
 import { ENVS, FOLDERS, infraDir, load, MODULES, schema } from './paths.js';
 
 describe.each(FOLDERS)('%s', (folder) => {
   test('names only declared variables, locals, resources and data sources', async () => {
-    expect(await checkReferences(await load(folder), schema)).toEqual([]);
+    expect(await checks.checkReferences(await load(folder), schema)).toEqual([]);
   });
 
   test('passes modules only their variables, every required one, and reads existing outputs', async () => {
-    expect(await checkModuleCalls(await load(folder), load)).toEqual([]);
+    expect(await checks.checkModuleCalls(await load(folder), load)).toEqual([]);
   });
 
   test('declares nothing it does not use, and names everything in snake_case', async () => {
-    expect(await checkUnusedAndNaming(await load(folder))).toEqual([]);
+    expect(await checks.checkUnusedAndNaming(await load(folder))).toEqual([]);
   });
 
   test('types and describes every variable and describes every output', async () => {
-    expect(checkDocumented(await load(folder))).toEqual([]);
+    expect(checks.checkDocumented(await load(folder))).toEqual([]);
   });
 
   test('uses only arguments and blocks of the aws provider schema, and all required ones', async () => {
-    expect(checkSchema(await load(folder), schema)).toEqual([]);
+    expect(checks.checkSchema(await load(folder), schema)).toEqual([]);
   });
 
   test('grants no IAM wildcard where a narrower action or resource exists', async () => {
-    expect(checkIam(await load(folder))).toEqual([]);
+    expect(checks.checkIam(await load(folder))).toEqual([]);
   });
 
   test('shows no secret in outputs or Lambda environments', async () => {
-    expect(await checkSecretsHidden(await load(folder))).toEqual([]);
+    expect(await checks.checkSecretsHidden(await load(folder))).toEqual([]);
   });
 
   test('runs every Lambda that uses Redis inside the VPC', async () => {
-    expect(await checkRedisLambdasInVpc(await load(folder))).toEqual([]);
+    expect(await checks.checkRedisLambdasInVpc(await load(folder))).toEqual([]);
   });
 
   test('writes secret versions write-only, so neither state nor plan holds them', async () => {
-    expect(checkSecretVersionsWriteOnly(await load(folder))).toEqual([]);
+    expect(checks.checkSecretVersionsWriteOnly(await load(folder))).toEqual([]);
   });
 
   test('leaves SSE-SQS null on a queue under a customer managed key', async () => {
-    expect(checkQueueEncryption(await load(folder))).toEqual([]);
+    expect(checks.checkQueueEncryption(await load(folder))).toEqual([]);
   });
 });
 

@@ -134,21 +134,17 @@ describe('.github/workflows/deploy.yml', () => {
 
   test('m12: dev and prod queue apart; applies are never cancelled, PR plans replace older ones', () => {
     expect(workflow.concurrency).toBeUndefined();
-    expect(job('deploy-dev').concurrency).toEqual({
-      group: 'deploy-dev',
-      'cancel-in-progress': false,
-    });
-    expect(job('plan-prod').concurrency).toEqual({
-      group: 'plan-prod',
-      'cancel-in-progress': false,
-    });
-    expect(job('deploy-prod').concurrency).toEqual({
-      group: 'deploy-prod',
-      'cancel-in-progress': false,
-    });
-    expect(job('plan-dev').concurrency).toEqual({
-      group: 'plan-dev-${{ github.ref }}',
-      'cancel-in-progress': true,
-    });
+    const expected: [name: string, group: string, cancelInProgress: boolean][] = [
+      ['deploy-dev', 'deploy-dev', false],
+      ['plan-prod', 'plan-prod', false],
+      ['deploy-prod', 'deploy-prod', false],
+      ['plan-dev', 'plan-dev-${{ github.ref }}', true],
+    ];
+    for (const [name, group, cancelInProgress] of expected) {
+      expect(job(name).concurrency, name).toEqual({
+        group,
+        'cancel-in-progress': cancelInProgress,
+      });
+    }
   });
 });

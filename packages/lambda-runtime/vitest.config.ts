@@ -1,12 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { defineChatVitestConfig, HANG_GUARDS } from '@game-chat/vitest-config';
 
-export default defineConfig({
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
-  test: {
-    // Hang guards, not performance limits: CI machines are small and often busy.
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
-    include: ['tests/**/*.test.ts'],
-  },
-});
+export default defineChatVitestConfig(HANG_GUARDS);

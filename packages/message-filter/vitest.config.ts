@@ -1,14 +1,7 @@
-import { defineConfig } from 'vitest/config';
+import { defineChatVitestConfig } from '@game-chat/vitest-config';
 
-export default defineConfig({
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
-  test: {
-    include: ['tests/**/*.test.ts'],
-    // Property tests run a thousand events through the bundle; leave room for a busy machine.
-    testTimeout: 30_000,
-    globalSetup: ['tests/global-setup.ts'],
-    // Node itself loads the bundle, as Lambda does, instead of vitest's transform pipeline.
-    server: { deps: { external: [/\/dist\/handler\.mjs/] } },
-  },
+export default defineChatVitestConfig({
+  // Property tests run a thousand events through the bundle; leave room for a busy machine.
+  testTimeout: 30_000,
+  globalSetup: ['tests/global-setup.ts'],
 });

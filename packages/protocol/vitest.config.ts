@@ -1,18 +1,11 @@
-import { defineConfig } from 'vitest/config';
+import { defineChatVitestConfig, HANG_GUARDS } from '@game-chat/vitest-config';
 
-export default defineConfig({
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
-  test: {
-    // Hang guards, not performance limits: CI machines are small and often busy.
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
-    include: ['tests/**/*.test.ts'],
-    coverage: {
-      provider: 'v8',
-      include: ['src/**/*.ts'],
-      exclude: ['src/**/*.d.ts'],
-      thresholds: { lines: 95, functions: 95, branches: 90, statements: 95 },
-    },
+export default defineChatVitestConfig({
+  ...HANG_GUARDS,
+  coverage: {
+    provider: 'v8',
+    include: ['src/**/*.ts'],
+    exclude: ['src/**/*.d.ts'],
+    thresholds: { lines: 95, functions: 95, branches: 90, statements: 95 },
   },
 });

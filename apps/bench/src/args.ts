@@ -1,29 +1,33 @@
 import { parseArgs } from 'node:util';
+import { type CommandLine, UsageError } from '@game-chat/load-kit/command-line';
 
-export const SECTIONS = ['history', 'filter', 'end-to-end', 'cold-start'] as const;
+export const SECTIONS = [
+  'history',
+  'filter',
+  'end-to-end',
+  'fan-out',
+  'cold-start',
+  'guilds',
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
-  /** The large sizes too: 1M messages of history, 1,000 players end to end. */
+  /** The large sizes too: 1M messages of history, 1,000 players end to end, 100,000 guilds. */
   readonly full: boolean;
   readonly sections: readonly Section[];
 }
 
-export type ParsedBenchArgs = { readonly help: true } | ({ readonly help: false } & BenchOptions);
+export type ParsedBenchArgs = CommandLine<BenchOptions>;
 
-export class UsageError extends Error {
-  readonly code = 'usage';
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError };
 
-export const USAGE = `Usage: pnpm bench [-- [--full] [--only history,filter,end-to-end,cold-start]]
+export const USAGE = `Usage: pnpm bench [-- [--full] [--only history,filter,end-to-end,fan-out,cold-start,guilds]]
 
-  --full        also the large sizes (1M history messages, 1,000 players end to end)
+  --full        also the large sizes (1M history messages, 1,000 players end to end,
+                100,000 guild channels)
   --only LIST   run only these sections (comma-separated)
-Results: apps/bench/results/{quick,full}.json and .md, and the history chart .svg.`;
+Results: apps/bench/results/{quick,full}.json and .md, and the history chart .svg
+(with --only: {quick,full}-{sections}.*, so a partial run never replaces a whole one).`;
 
 export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
   let values: { full?: boolean; only?: string; help?: boolean };

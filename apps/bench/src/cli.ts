@@ -3,10 +3,19 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startRedisServer } from '@game-chat/testing/redis-server';
-import { type BenchOptions, parseBenchArgs, type Section, USAGE, UsageError } from './args.js';
+import {
+  type BenchOptions,
+  parseBenchArgs,
+  SECTIONS,
+  type Section,
+  USAGE,
+  UsageError,
+} from './args.js';
 import { benchColdStart } from './cold-start.js';
 import { benchEndToEnd } from './end-to-end.js';
+import { benchFanOut } from './fan-out.js';
 import { benchFilter } from './filter.js';
+import { benchGuilds } from './guilds.js';
 import { benchHistory } from './history.js';
 import { describeMachine } from './machine.js';
 import { historyChart, renderSummary } from './summary.js';
@@ -30,10 +39,15 @@ function sizes(full: boolean) {
     players: full ? [100, 500, 1000] : [100, 500],
     endToEndSeconds: full ? 30 : 15,
     coldStartRuns: full ? 15 : 7,
+    guilds: full ? 100_000 : 10_000,
+    // One room of 100 players, 5 messages/s: 500 deliveries/s.
+    fanOut: { players: 100, rate: 5, durationSeconds: full ? 30 : 10 },
   };
 }
 
 const log = (line: string) => console.error(`[bench] ${line}`);
+/** Messages in each of the many guild channels: a quiet day's chat (the long one holds 1,000). */
+const GUILD_MESSAGES = 10;
 
 /** Each section gets a redis-server of its own: no data or counters carry over. */
 async function runSection(
@@ -50,6 +64,10 @@ async function runSection(
       }),
     };
   }
+  if (section === 'fan-out') {
+    // The local stack starts its own redis-server; the bare aedes needs none.
+    return { fanOut: await benchFanOut({ ...plan.fanOut, log }) };
+  }
   const redis = await startRedisServer();
   try {
     const server = { redisUrl: redis.url, port: redis.port, log };
@@ -60,21 +78,37 @@ async function runSection(
         return { filter: await benchFilter({ ...server, runs: plan.filterRuns }) };
       case 'cold-start':
         return { coldStart: await benchColdStart({ ...server, runs: plan.coldStartRuns }) };
+      case 'guilds':
+        return {
+          guilds: await benchGuilds({
+            ...server,
+            guilds: plan.guilds,
+            messagesPerGuild: GUILD_MESSAGES,
+          }),
+        };
     }
   } finally {
     await redis.stop();
   }
 }
 
-async function writeResults(results: BenchResults): Promise<string[]> {
-  const { mode } = results;
+/**
+ * `{mode}.json` and `.md` for a run of every section; a run of some (`--only`) writes
+ * `{mode}-{sections}.*` instead, so it never replaces a whole run's numbers with fewer.
+ */
+async function writeResults(
+  results: BenchResults,
+  sections: readonly Section[],
+): Promise<string[]> {
+  const name =
+    sections.length === SECTIONS.length ? results.mode : `${results.mode}-${sections.join('-')}`;
   await mkdir(RESULTS, { recursive: true });
-  const written = [`${mode}.json`, `${mode}.md`];
-  await writeFile(`${RESULTS}${mode}.json`, `${JSON.stringify(results, null, 2)}\n`);
-  await writeFile(`${RESULTS}${mode}.md`, renderSummary(results));
+  const written = [`${name}.json`, `${name}.md`];
+  await writeFile(`${RESULTS}${name}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(`${RESULTS}${name}.md`, renderSummary(results));
   if (results.history) {
-    await writeFile(`${RESULTS}${mode}-history.svg`, historyChart(results.history));
-    written.push(`${mode}-history.svg`);
+    await writeFile(`${RESULTS}${name}-history.svg`, historyChart(results.history));
+    written.push(`${name}-history.svg`);
   }
   return written;
 }
@@ -101,10 +135,10 @@ async function bench(options: BenchOptions): Promise<void> {
       ...(failed.length > 0 ? { failedSections: failed } : {}),
     };
     // After every section: a run cut short still leaves what it measured.
-    await writeResults(results);
+    await writeResults(results, options.sections);
   }
   if (failed.length > 0) process.exitCode = 1;
-  const written = await writeResults(results);
+  const written = await writeResults(results, options.sections);
   console.log(renderSummary(results));
   log(`wrote ${written.map((file) => `apps/bench/results/${file}`).join(', ')}`);
 }

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { forEachLimited } from '@game-chat/load-kit/concurrency';
 import { summarize } from '@game-chat/load-kit/stats';
 import { lambdaContext } from '@game-chat/testing/lambda-context';
@@ -11,8 +12,11 @@ import type { FilterRunReply, FilterRunRequest } from './filter.js';
 
 type Handler = (event: unknown, context: unknown) => Promise<{ status: string }>;
 
-// A variable specifier: the bundle is plain JavaScript, imported as Lambda would run it.
-const bundle = '@game-chat/message-filter/bundle';
+// argv[2]: a bundle file (the baseline); without it the current build. A variable specifier:
+// the bundle is plain JavaScript, imported as Lambda would run it.
+const bundle = process.argv[2]
+  ? pathToFileURL(process.argv[2]).href
+  : '@game-chat/message-filter/bundle';
 const { handler } = (await import(bundle)) as { handler: Handler };
 const context = lambdaContext({ functionName: 'message-filter' });
 

@@ -5,12 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
 import type { Summary } from '@game-chat/load-kit/stats';
 import { startDataPlaneRecorder } from '@game-chat/testing/data-plane-recorder';
+import { BASELINE_COMMIT, withBaselines } from './baselines.js';
 import {
   type CommandStat,
   commandStats,
   commandStatsDelta,
   type RedisBenchmarkRow,
   redisBenchmark,
+  serverCpuUsec,
   totalUsec,
 } from './redis-tools.js';
 
@@ -47,12 +49,17 @@ export interface FilterRun {
   /** Every command Redis ran per message, inside scripts included. */
   readonly commandsPerMessage: number;
   readonly redisUsecPerMessage: number;
+  /** The server's CPU (`used_cpu_user` + `used_cpu_sys` delta) per message, µs. */
+  readonly redisCpuUsecPerMessage: number;
   readonly commands: Readonly<Record<string, number>>;
 }
 
 export interface FilterResult {
   readonly channels: number;
   readonly runs: FilterRun[];
+  /** The same runs with the baseline bundle (`BASELINE_COMMIT`), alternating with `runs`. */
+  readonly baselineRuns: FilterRun[];
+  readonly baselineCommit: string;
   /** Requests the filter's connection sent per message, counted with `MONITOR`. */
   readonly roundTripsPerMessage: number;
   readonly monitoredMessages: number;
@@ -60,6 +67,9 @@ export interface FilterResult {
   readonly xaddCeiling: {
     readonly plain: RedisBenchmarkRow;
     readonly pipelined: RedisBenchmarkRow;
+    /** Of the plain run: `INFO commandstats` µs per XADD and the server's CPU per XADD. */
+    readonly usecPerXadd: number;
+    readonly cpuUsecPerXadd: number;
   };
 }
 
@@ -146,40 +156,65 @@ export async function benchFilter(options: {
 }): Promise<FilterResult> {
   const recorder = await startDataPlaneRecorder();
   const redis = createRedisClient({ url: options.redisUrl, commandTimeoutMs: 30_000 });
-  const child = fork(WORKER, [], {
-    env: {
-      ...process.env,
-      REDIS_URL: options.redisUrl,
-      IOT_DATA_ENDPOINT: recorder.endpoint,
-      AWS_REGION: 'eu-west-1',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    },
-    // The handler logs a JSON line per message, as on Lambda; the benchmark does not show them.
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  try {
+  const children: ChildProcess[] = [];
+  /** A container of `bundle` (the current build without one), warmed. */
+  const startWorker = async (bundle?: string) => {
+    const child = fork(WORKER, bundle === undefined ? [] : [bundle], {
+      env: {
+        ...process.env,
+        REDIS_URL: options.redisUrl,
+        IOT_DATA_ENDPOINT: recorder.endpoint,
+        AWS_REGION: 'eu-west-1',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+      // The handler logs a JSON line per message, as on Lambda; the benchmark does not show them.
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    children.push(child);
     const [ready] = (await once(child, 'message')) as [FilterRunReply];
     if (ready.type !== 'ready') throw new Error('the filter worker did not start');
     // Warm: the connection opened, the scripts loaded, the HTTP agent connected.
     await request(child, { runId: 'warm', messages: 200, concurrency: 10, channels: CHANNELS });
-
-    const runs: FilterRun[] = [];
-    for (const [index, run] of options.runs.entries()) {
-      options.log(`filter: ${run.messages} messages at concurrency ${run.concurrency}`);
-      recorder.clear();
-      const before = await commandStats(redis);
-      const reply = await request(child, { runId: `r${index}`, channels: CHANNELS, ...run });
-      const delta = commandStatsDelta(before, await commandStats(redis));
-      runs.push({
-        concurrency: run.concurrency,
-        messages: run.messages,
-        messagesPerSecond: reply.messagesPerSecond,
-        cpuMsPerMessage: reply.cpuMsPerMessage,
-        latencyMs: reply.latencyMs,
-        outcomes: reply.outcomes,
-        ...perMessage(delta, run.messages),
-      });
-    }
+    return child;
+  };
+  const measure = async (
+    child: ChildProcess,
+    runId: string,
+    run: { concurrency: number; messages: number },
+  ): Promise<FilterRun> => {
+    recorder.clear();
+    const before = await commandStats(redis);
+    const cpuBefore = await serverCpuUsec(redis);
+    const reply = await request(child, { runId, channels: CHANNELS, ...run });
+    const cpu = (await serverCpuUsec(redis)) - cpuBefore;
+    const delta = commandStatsDelta(before, await commandStats(redis));
+    return {
+      concurrency: run.concurrency,
+      messages: run.messages,
+      messagesPerSecond: reply.messagesPerSecond,
+      cpuMsPerMessage: reply.cpuMsPerMessage,
+      latencyMs: reply.latencyMs,
+      outcomes: reply.outcomes,
+      ...perMessage(delta, run.messages),
+      redisCpuUsecPerMessage: cpu / run.messages,
+    };
+  };
+  try {
+    const { child, runs, baselineRuns } = await withBaselines(async (baselinePath) => {
+      const current = await startWorker();
+      const baseline = await startWorker(baselinePath('message-filter'));
+      const runs: FilterRun[] = [];
+      const baselineRuns: FilterRun[] = [];
+      for (const [index, run] of options.runs.entries()) {
+        options.log(
+          `filter: ${run.messages} messages at concurrency ${run.concurrency}, then the same with the ${BASELINE_COMMIT} bundle`,
+        );
+        runs.push(await measure(current, `r${index}`, run));
+        baselineRuns.push(await measure(baseline, `b${index}`, run));
+      }
+      baseline.kill();
+      return { child: current, runs, baselineRuns };
+    });
 
     options.log('filter: counting requests per message with MONITOR');
     const monitoredMessages = 200;
@@ -204,8 +239,13 @@ export async function benchFilter(options: {
       't',
       'hello from bot, see you at the gate',
     ];
-    const common = ['-n', '100000', '-c', '50', '-r', String(CHANNELS)];
+    const xadds = 100_000;
+    const common = ['-n', String(xadds), '-c', '50', '-r', String(CHANNELS)];
+    const statsBefore = await commandStats(redis);
+    const cpuBefore = await serverCpuUsec(redis);
     const [plain] = await redisBenchmark(options.port, [...common, ...xadd, ...fields]);
+    const cpuUsecPerXadd = ((await serverCpuUsec(redis)) - cpuBefore) / xadds;
+    const xaddStat = commandStatsDelta(statsBefore, await commandStats(redis)).get('xadd');
     const [pipelined] = await redisBenchmark(options.port, [
       ...common,
       '-P',
@@ -217,12 +257,19 @@ export async function benchFilter(options: {
     return {
       channels: CHANNELS,
       runs,
+      baselineRuns,
+      baselineCommit: BASELINE_COMMIT,
       roundTripsPerMessage: requests / monitoredMessages,
       monitoredMessages,
-      xaddCeiling: { plain, pipelined },
+      xaddCeiling: {
+        plain,
+        pipelined,
+        usecPerXadd: (xaddStat?.usec ?? Number.NaN) / (xaddStat?.calls ?? 1),
+        cpuUsecPerXadd,
+      },
     };
   } finally {
-    child.kill();
+    for (const child of children) child.kill();
     await redis.close();
     await recorder.stop();
   }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { RedisConnection } from '@game-chat/chat-store/connection';
+import { childOutput } from './child-output.js';
 
 /** One line of `INFO commandstats`. */
 export interface CommandStat {
@@ -91,6 +92,17 @@ export async function infoNumber(
   return Number(match[1]);
 }
 
+/** CPU time the server has used (`used_cpu_user` + `used_cpu_sys` of `INFO cpu`), µs. */
+export async function serverCpuUsec(redis: RedisConnection): Promise<number> {
+  const info = String(await redis.command(['INFO', 'cpu']));
+  const field = (name: string) => {
+    const match = new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info);
+    if (!match) throw new Error(`INFO cpu has no ${name}`);
+    return Number(match[1]) * 1e6;
+  };
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
 /** A command in the Redis protocol, as `redis-cli --pipe` reads it. */
 export function encodeCommand(args: readonly string[]): string {
   let resp = `*${args.length}\r\n`;
@@ -111,18 +123,11 @@ export function pipeCommands(
     const child = spawn('redis-cli', args, {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
+    childOutput(child).then(({ code, stdout, stderr }) => {
+      const output = `${stdout}${stderr}`;
       if (code === 0 && /errors: 0,/.test(output)) resolve();
       else reject(new Error(`redis-cli --pipe failed (${code}): ${output.trim()}`));
-    });
+    }, reject);
     const iterator = commands[Symbol.iterator]();
     // Write in chunks and respect back-pressure: a million commands do not fit one string.
     const writeMore = () => {
@@ -176,26 +181,14 @@ export function parseRedisBenchmarkCsv(csv: string): RedisBenchmarkRow[] {
 }
 
 /** Runs `redis-benchmark --csv` with these arguments and returns its rows. */
-export function redisBenchmark(
+export async function redisBenchmark(
   port: number,
   args: readonly string[],
 ): Promise<RedisBenchmarkRow[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('redis-benchmark', ['-p', String(port), '--csv', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code === 0) resolve(parseRedisBenchmarkCsv(stdout));
-      else reject(new Error(`redis-benchmark failed (${code}): ${stderr.trim()}`));
-    });
+  const child = spawn('redis-benchmark', ['-p', String(port), '--csv', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const { code, stdout, stderr } = await childOutput(child);
+  if (code === 0) return parseRedisBenchmarkCsv(stdout);
+  throw new Error(`redis-benchmark failed (${code}): ${stderr.trim()}`);
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { routedEvent } from '@game-chat/testing/http-api-event';
 
 /**
  * One typical event per Lambda, shaped as AWS delivers it (IoT rule SELECT output, IoT custom
@@ -43,38 +44,10 @@ export function authorizerEvent(token: string) {
 }
 
 /** `GET /channels/Town1/messages` with a bearer token, as API Gateway's HTTP API sends it. */
-export function historyEvent(token: string, now = new Date()) {
-  const rawPath = `/channels/${SAMPLE_CHANNEL}/messages`;
-  return {
-    version: '2.0',
-    routeKey: 'GET /channels/{channel}/messages',
-    rawPath,
-    rawQueryString: 'limit=50',
-    headers: {
-      authorization: `Bearer ${token}`,
-      host: 'abc123.execute-api.eu-west-1.amazonaws.com',
-      'user-agent': 'bench',
-    },
-    queryStringParameters: { limit: '50' },
-    pathParameters: { channel: SAMPLE_CHANNEL },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
-      domainPrefix: 'abc123',
-      http: {
-        method: 'GET',
-        path: rawPath,
-        protocol: 'HTTP/1.1',
-        sourceIp: '127.0.0.1',
-        userAgent: 'bench',
-      },
-      requestId: randomUUID(),
-      routeKey: 'GET /channels/{channel}/messages',
-      stage: '$default',
-      time: now.toISOString(),
-      timeEpoch: now.getTime(),
-    },
-    isBase64Encoded: false,
-  };
+export function historyEvent(token: string): ReturnType<typeof routedEvent> {
+  return routedEvent(
+    'GET /channels/{channel}/messages',
+    { channel: SAMPLE_CHANNEL },
+    { query: 'limit=50', headers: { authorization: `Bearer ${token}`, 'user-agent': 'bench' } },
+  );
 }

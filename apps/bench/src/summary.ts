@@ -1,6 +1,9 @@
 import type { Summary } from '@game-chat/load-kit/stats';
 import { formatCount, formatMs, lineChartSvg } from './chart.js';
-import type { HistoryResult } from './history.js';
+import type { ColdStartTimes } from './cold-start.js';
+import type { FilterRun } from './filter.js';
+import { type GuildsResult, PER_GUILDS } from './guilds.js';
+import type { HistoryResult, ReadStats } from './history.js';
 import { type BenchResults, checkTargets } from './targets.js';
 
 const ms = (value: number, digits = 2) => (Number.isNaN(value) ? '-' : value.toFixed(digits));
@@ -95,7 +98,8 @@ function historySection(history: HistoryResult): string {
 }
 
 function filterSection(results: NonNullable<BenchResults['filter']>): string {
-  const rows = results.runs.map((run) => [
+  const row = (run: FilterRun, bundle: string) => [
+    bundle,
     String(run.concurrency),
     int(run.messages),
     int(run.messagesPerSecond),
@@ -106,17 +110,31 @@ function filterSection(results: NonNullable<BenchResults['filter']>): string {
       .join(', '),
     String(run.scriptsPerMessage),
     ms(run.commandsPerMessage, 1),
-    int(run.redisUsecPerMessage),
-  ]);
-  const { plain, pipelined } = results.xaddCeiling;
+    `${int(run.redisUsecPerMessage)} / ${int(run.redisCpuUsecPerMessage)}`,
+  ];
+  const rows = results.runs.flatMap((run, index) => {
+    const baseline = results.baselineRuns[index];
+    return baseline ? [row(run, 'now'), row(baseline, results.baselineCommit)] : [row(run, 'now')];
+  });
+  const { plain, pipelined, usecPerXadd, cpuUsecPerXadd } = results.xaddCeiling;
+  const ratios = results.runs.map((run, index) => {
+    const baseline = results.baselineRuns[index];
+    return [
+      String(run.concurrency),
+      baseline ? `${ms(run.cpuMsPerMessage)} / ${ms(baseline.cpuMsPerMessage)} ms` : '-',
+      baseline ? `${ms(run.cpuMsPerMessage / baseline.cpuMsPerMessage)}×` : '-',
+      `${ms(run.redisUsecPerMessage / usecPerXadd, 1)}× / ${ms(run.redisCpuUsecPerMessage / cpuUsecPerXadd, 1)}×`,
+    ];
+  });
   return [
     '## Message filter throughput',
     '',
     'The message-filter bundle in one Node process (one Lambda container), a real redis-server and a real HTTP Data Plane endpoint; one new player per message, spread over ' +
-      `${results.channels} channels, so no rate limit applies.`,
+      `${results.channels} channels, so no rate limit applies. Each run is repeated with the bundle built at ${results.baselineCommit}, in a container of its own, right after.`,
     '',
     table(
       [
+        'bundle',
         'concurrent invocations',
         'messages',
         'messages/s',
@@ -125,14 +143,24 @@ function filterSection(results: NonNullable<BenchResults['filter']>): string {
         'outcomes',
         'scripts per message',
         'Redis commands per message (inside scripts too)',
-        'Redis µs per message',
+        'Redis µs per message (commandstats / server CPU)',
       ],
       rows,
     ),
     '',
+    table(
+      [
+        'concurrent invocations',
+        'filter CPU per message, now / baseline',
+        'ratio',
+        'Redis per message over a bare XADD (commandstats / server CPU)',
+      ],
+      ratios,
+    ),
+    '',
     `Round trips per message (requests the filter sent, counted with \`MONITOR\`): **${results.roundTripsPerMessage}**.`,
     '',
-    `Ceiling, \`redis-benchmark\` XADD on the same Redis in the same run (50 clients): ${int(plain.requestsPerSecond)} req/s (p50 ${plain.p50Ms} ms); pipelined 16: ${int(pipelined.requestsPerSecond)} req/s.`,
+    `Ceiling, \`redis-benchmark\` XADD on the same Redis in the same run (50 clients): ${int(plain.requestsPerSecond)} req/s (p50 ${plain.p50Ms} ms), ${ms(usecPerXadd, 1)} µs per XADD in commandstats, ${ms(cpuUsecPerXadd, 1)} µs of server CPU per XADD; pipelined 16: ${int(pipelined.requestsPerSecond)} req/s.`,
   ].join('\n');
 }
 
@@ -202,21 +230,71 @@ function ruleFailures(stats: unknown): string {
   return `${failed} / ${retried}`;
 }
 
+function fanOutSection(result: NonNullable<BenchResults['fanOut']>): string {
+  const { report } = result.stack;
+  return [
+    '## Fan-out in one room',
+    '',
+    `${result.players} players in one room of the local stack (its own process), ${result.messagesPerSecond} messages/s for ${result.durationSeconds} s, every player subscribed at QoS 1; beside it a bare aedes broker (no policies, hooks or frame guard) delivering the same number of messages to as many QoS 1 subscribers. CPU of the broker's process per delivery while sending.`,
+    '',
+    table(
+      [
+        'broker',
+        'messages',
+        'deliveries',
+        'lost',
+        'latency p50 / p95 / p99 ms',
+        'CPU ms per delivery',
+      ],
+      [
+        [
+          'local stack',
+          int(report.sends.confirmed),
+          int(report.deliveries.received),
+          int(report.deliveries.lost),
+          `${ms(report.latencyMs.p50, 1)} / ${ms(report.latencyMs.p95, 1)} / ${ms(report.latencyMs.p99, 1)}`,
+          ms(result.stack.cpuMsPerDelivery, 3),
+        ],
+        [
+          'bare aedes',
+          int(result.aedes.messages),
+          int(result.aedes.deliveries),
+          '-',
+          '-',
+          ms(result.aedes.cpuMsPerDelivery, 3),
+        ],
+      ],
+    ),
+    '',
+    `Stack over bare aedes, CPU per delivery: **${ms(result.ratio, 1)}×**.`,
+  ].join('\n');
+}
+
 function coldStartSection(results: NonNullable<BenchResults['coldStart']>): string {
-  const rows = results.map((bundle) => [
+  const row = (name: string, times: ColdStartTimes, zip: string) => [
+    name,
+    kib(times.bundleBytes),
+    kib(times.gzipBytes),
+    zip,
+    `${ms(times.importMs, 1)} / ${ms(times.importCpuMs, 1)}`,
+    `${ms(times.firstInvokeMs, 1)} / ${ms(times.firstInvokeCpuMs, 1)}`,
+    ms(times.secondInvokeMs, 1),
+    times.succeeded ? 'yes' : '**no**',
+  ];
+  const rows = results.flatMap((bundle) => [
+    row(bundle.name, bundle, kib(bundle.zipBytes)),
+    row(`${bundle.name} at ${bundle.baseline.commit}`, bundle.baseline, '-'),
+  ]);
+  const ratios = results.map((bundle) => [
     bundle.name,
-    kib(bundle.bundleBytes),
-    kib(bundle.gzipBytes),
-    kib(bundle.zipBytes),
-    ms(bundle.importMs, 1),
-    ms(bundle.firstInvokeMs, 1),
-    ms(bundle.secondInvokeMs, 1),
-    bundle.succeeded ? 'yes' : '**no**',
+    `${ms(bundle.coldStart.wall, 0)} / ${ms(bundle.baselineColdStart.wall, 0)} ms`,
+    `${ms(bundle.coldStart.cpu, 0)} / ${ms(bundle.baselineColdStart.cpu, 0)} ms`,
+    `${ms(bundle.ratio.wall)} / ${ms(bundle.ratio.cpu)}`,
   ]);
   return [
     '## Cold start',
     '',
-    `Each bundle in a fresh Node process, ${results[0]?.runs ?? 0} runs, medians. Node itself takes ${ms(results[0]?.bootMs ?? Number.NaN, 0)} ms to reach the first line.`,
+    `Each bundle in a fresh Node process, ${results[0]?.runs ?? 0} runs, medians, alternating with the same function's bundle built at ${results[0]?.baseline.commit ?? '-'} (\`apps/bench/baselines/\`). Times are wall / CPU ms. Node itself takes ${ms(results[0]?.bootMs ?? Number.NaN, 0)} ms to reach the first line.`,
     '',
     table(
       [
@@ -231,6 +309,10 @@ function coldStartSection(results: NonNullable<BenchResults['coldStart']>): stri
       ],
       rows,
     ),
+    '',
+    'Import plus first invocation against the baseline, same run (medians of the per-run sums):',
+    '',
+    table(['bundle', 'wall, now / baseline', 'CPU, now / baseline', 'ratio wall / CPU'], ratios),
   ].join('\n');
 }
 
@@ -258,48 +340,82 @@ export function renderSummary(results: BenchResults): string {
     ...(results.history ? [historySection(results.history), ''] : []),
     ...(results.filter ? [filterSection(results.filter), ''] : []),
     ...(results.endToEnd ? [endToEndSection(results.endToEnd), ''] : []),
+    ...(results.fanOut ? [fanOutSection(results.fanOut), ''] : []),
     ...(results.coldStart ? [coldStartSection(results.coldStart), ''] : []),
+    ...(results.guilds ? [guildsSection(results.guilds), ''] : []),
+  ].join('\n');
+}
+
+function guildsSection(guilds: GuildsResult): string {
+  const pageRow = (label: string, pages: GuildsResult['pagesAlone']) => [
+    label,
+    latency(pages.atNewest),
+    latency(pages.atThousandth),
+    `${pages.depthRatio.toFixed(2)}×`,
+  ];
+  const per = int(PER_GUILDS);
+  return [
+    '## Channel classes: guild channels',
+    '',
+    `Class \`${guilds.guildClass}\`. One guild channel of ${int(guilds.longChannel.messages)} messages: ` +
+      `${int(guilds.longChannel.streamBytesPerMessage)} bytes per message in its stream, ` +
+      `${int(guilds.longChannel.bytesPerMessage)} with its meta and de-duplication records (\`MEMORY USAGE\`).`,
+    '',
+    `Page reads of ${guilds.pageSize} messages, p50 / p99 in ms (client side, loopback):`,
+    '',
+    table(
+      ['long channel', 'newest page', 'page at the 1,000th message', 'deep ÷ newest'],
+      [
+        pageRow('alone', guilds.pagesAlone),
+        pageRow(`among ${int(guilds.guilds)} guilds`, guilds.pagesAmongGuilds),
+      ],
+    ),
+    '',
+    `Deep page among the guilds ÷ alone: ${guilds.otherChannelsRatio.toFixed(2)}×.`,
+    '',
+    table(
+      [`Redis memory per ${per} guilds`, 'bytes'],
+      [
+        [
+          `${guilds.messagesPerGuild} messages each, \`used_memory\` growth (de-dup records included)`,
+          mib(guilds.usedMemoryPer10kGuilds),
+        ],
+        [
+          `${guilds.messagesPerGuild} messages each, stream and meta only`,
+          mib(guilds.atRestPer10kGuilds),
+        ],
+        ['at the class cap (1,000 each), from the long channel', mib(guilds.fullPer10kGuilds)],
+      ],
+    ),
+    '',
+    `Loaded ${int(guilds.guilds * guilds.messagesPerGuild)} messages into ${int(guilds.guilds)} guilds in ${guilds.loadSeconds.toFixed(1)} s.`,
   ].join('\n');
 }
 
 /** History latency against the number of stored messages, both designs. */
 export function historyChart(history: HistoryResult): string {
-  const series = (pick: (point: HistoryResult['points'][number]) => number) =>
+  type Point = HistoryResult['points'][number];
+  const series = (pick: (point: Point) => number) =>
     history.points.map((point) => ({ x: point.messages, y: pick(point) }));
+  /** A read's p50 line and its dashed p99 line, in one colour. */
+  const lines = (label: string, color: string, reads: (point: Point) => ReadStats) => ({
+    p50: { label: `${label}p50`, color, points: series((p) => reads(p).latencyMs.p50) },
+    p99: {
+      label: `${label}p99`,
+      color,
+      dashed: true,
+      points: series((p) => reads(p).latencyMs.p99),
+    },
+  });
+  const original = lines('original SCAN+GET ', '#c0392b', (p) => p.original);
+  const project = lines('project, limit 200, ', '#1f6fb2', (p) => p.project);
+  const fixed = lines('project, limit 10, ', '#27ae60', (p) => p.projectFixed);
   return lineChartSvg({
     title: 'History read latency against stored messages (1,000 channels)',
     xLabel: 'messages stored in total',
     yLabel: 'latency per read',
     formatX: formatCount,
     formatY: formatMs,
-    series: [
-      {
-        label: 'original SCAN+GET p50',
-        color: '#c0392b',
-        points: series((p) => p.original.latencyMs.p50),
-      },
-      {
-        label: 'original SCAN+GET p99',
-        color: '#c0392b',
-        dashed: true,
-        points: series((p) => p.original.latencyMs.p99),
-      },
-      {
-        label: 'project, limit 200, p50',
-        color: '#1f6fb2',
-        points: series((p) => p.project.latencyMs.p50),
-      },
-      {
-        label: 'project, limit 200, p99',
-        color: '#1f6fb2',
-        dashed: true,
-        points: series((p) => p.project.latencyMs.p99),
-      },
-      {
-        label: 'project, limit 10, p50',
-        color: '#27ae60',
-        points: series((p) => p.projectFixed.latencyMs.p50),
-      },
-    ],
+    series: [original.p50, original.p99, project.p50, project.p99, fixed.p50],
   });
 }

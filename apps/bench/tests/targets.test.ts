@@ -47,36 +47,28 @@ function point(messages: number, projectMs: number, originalMs: number): History
 
 const base: BenchResults = { mode: 'quick', startedAt: '2025-11-25T00:00:00.000Z', machine };
 
+/** A history run over these points, 1,000 channels as the benchmark measures. */
+const historyOf = (...points: HistoryPoint[]): BenchResults => ({
+  ...base,
+  history: { channels: 1000, ttlSeconds: 3600, historyMax: 200, points },
+});
+
 describe('checkTargets', () => {
   it('marks every target as not measured when nothing ran', () => {
     const checks = checkTargets(base);
-    expect(checks).toHaveLength(5);
+    expect(checks).toHaveLength(8);
     expect(checks.every((check) => check.met === undefined)).toBe(true);
   });
 
   it('judges history speed-up at 100k and flatness over the sizes measured', () => {
-    const met = checkTargets({
-      ...base,
-      history: {
-        channels: 1000,
-        ttlSeconds: 3600,
-        historyMax: 200,
-        points: [point(10_000, 0.4, 5), point(100_000, 0.5, 80)],
-      },
-    });
+    const met = checkTargets(historyOf(point(10_000, 0.4, 5), point(100_000, 0.5, 80)));
     expect(met[0]).toMatchObject({ met: true, measured: '160× (80.0 ms vs 0.50 ms)' });
     expect(met[1]?.met).toBe(true);
     expect(met[1]?.measured).toContain('quick run');
 
-    const missed = checkTargets({
-      ...base,
-      history: {
-        channels: 1000,
-        ttlSeconds: 3600,
-        historyMax: 200,
-        points: [point(10_000, 0.4, 5), point(100_000, 1, 80), point(1_000_000, 0.9, 900)],
-      },
-    });
+    const missed = checkTargets(
+      historyOf(point(10_000, 0.4, 5), point(100_000, 1, 80), point(1_000_000, 0.9, 900)),
+    );
     expect(missed[0]?.met).toBe(false);
     expect(missed[1]).toMatchObject({ met: false, measured: '2.25× from 10,000 to 1,000,000' });
   });
@@ -92,38 +84,76 @@ describe('checkTargets', () => {
     const results = (p99: number, lost: number, importMs: number, trips: number) =>
       ({
         ...base,
-        filter: { roundTripsPerMessage: trips, monitoredMessages: 200 },
+        filter: {
+          roundTripsPerMessage: trips,
+          monitoredMessages: 200,
+          runs: [{ concurrency: 1, cpuMsPerMessage: importMs / 100 }],
+          baselineRuns: [{ concurrency: 1, cpuMsPerMessage: 1.1 }],
+        },
         endToEnd: { runs: [report(p99, lost)] },
-        coldStart: [{ name: 'message-filter', importMs, runs: 7 }],
+        coldStart: [
+          {
+            name: 'message-filter',
+            importMs,
+            runs: 7,
+            coldStart: { wall: importMs * 4, cpu: importMs * 2 },
+            baselineColdStart: { wall: 400, cpu: 200 },
+            ratio: { wall: importMs / 100, cpu: importMs / 100 },
+          },
+        ],
       }) as unknown as BenchResults;
     expect(
       checkTargets(results(20, 0, 30, 2))
         .slice(2)
         .map((c) => c.met),
-    ).toEqual([true, true, true]);
+    ).toEqual([true, true, true, true, true, undefined]);
     expect(
       checkTargets(results(60, 0, 30, 3))
         .slice(2)
         .map((c) => c.met),
-    ).toEqual([false, false, true]);
+    ).toEqual([false, false, true, true, true, undefined]);
     expect(
       checkTargets(results(20, 1, 80, 2))
         .slice(2)
         .map((c) => c.met),
-    ).toEqual([true, false, false]);
+    ).toEqual([true, false, false, false, false, undefined]);
+  });
+});
+
+describe('issue 17 targets', () => {
+  const fanOut = (stackMs: number, aedesMs: number) => ({
+    players: 100,
+    messagesPerSecond: 5,
+    durationSeconds: 10,
+    stack: {
+      report: {
+        sends: { confirmed: 50 },
+        deliveries: { received: 5000, lost: 0 },
+        latencyMs: { ...summarize([1]), p50: 20, p95: 80, p99: 120 },
+      },
+      cpuMsPerDelivery: stackMs,
+    },
+    aedes: { messages: 50, deliveries: 5000, cpuMsPerDelivery: aedesMs },
+    ratio: stackMs / aedesMs,
+  });
+  const results = (stackMs: number) =>
+    ({ ...base, fanOut: fanOut(stackMs, 0.08) }) as unknown as BenchResults;
+
+  it('judges the stack CPU per delivery and shows it beside bare aedes', () => {
+    const [met] = checkTargets(results(0.15)).slice(-1);
+    expect(met).toMatchObject({ met: true, measured: '0.150 ms; bare aedes 0.080 ms (1.9×)' });
+    expect(checkTargets(results(0.25)).at(-1)?.met).toBe(false);
+    const markdown = renderSummary(results(0.15));
+    expect(markdown).toContain('## Fan-out in one room');
+    expect(markdown).toMatch(
+      /\| local stack +\| 50 +\| 5,000 +\| 0 +\| 20\.0 \/ 80\.0 \/ 120\.0 +\| 0\.150 +\|/,
+    );
+    expect(markdown).toContain('Stack over bare aedes, CPU per delivery: **1.9×**.');
   });
 });
 
 describe('renderSummary and historyChart', () => {
-  const results: BenchResults = {
-    ...base,
-    history: {
-      channels: 1000,
-      ttlSeconds: 3600,
-      historyMax: 200,
-      points: [point(10_000, 0.4, 5), point(100_000, 0.5, 80)],
-    },
-  };
+  const results = historyOf(point(10_000, 0.4, 5), point(100_000, 0.5, 80));
 
   it('writes the machine, the targets and a table row per size', () => {
     const markdown = renderSummary(results);

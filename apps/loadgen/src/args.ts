@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { issuerVariables, PLAYER_TOKEN_KEY_VARIABLES } from '@game-chat/auth/issuer';
 import { SETTING_DEFAULTS } from '@game-chat/lambda-runtime/settings';
+import { type CommandLine, UsageError, valueOptions } from '@game-chat/load-kit/command-line';
 import type { LoadPlan } from '@game-chat/load-kit/run';
 import { DEFAULT_TOPIC_PREFIX } from '@game-chat/protocol/limits';
 import { validateTopicPrefix } from '@game-chat/protocol/topics';
@@ -29,16 +30,9 @@ export interface CliOptions {
   readonly progress: boolean;
 }
 
-export type ParsedCommandLine = { readonly help: true } | ({ readonly help: false } & CliOptions);
+export type ParsedCommandLine = CommandLine<CliOptions>;
 
-/** A bad command line; the message says which option and why. */
-export class UsageError extends Error {
-  readonly code = 'usage';
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError };
 
 export const USAGE = `Usage: pnpm loadgen [options]
 
@@ -71,21 +65,10 @@ Output:
   -h, --help`;
 
 const OPTIONS = {
-  players: { type: 'string' },
-  channels: { type: 'string' },
-  rate: { type: 'string' },
-  duration: { type: 'string' },
-  'connect-concurrency': { type: 'string' },
-  drain: { type: 'string' },
+  ...valueOptions('players', 'channels', 'rate', 'duration', 'connect-concurrency', 'drain'),
   setting: { type: 'string', multiple: true },
-  endpoint: { type: 'string' },
-  api: { type: 'string' },
-  'token-url': { type: 'string' },
-  secret: { type: 'string' },
-  authorizer: { type: 'string' },
-  'token-key-name': { type: 'string' },
-  'topic-prefix': { type: 'string' },
-  out: { type: 'string' },
+  ...valueOptions('endpoint', 'api', 'token-url', 'secret', 'authorizer', 'token-key-name'),
+  ...valueOptions('topic-prefix', 'out'),
   'no-progress': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

@@ -3,8 +3,10 @@ import { createLocalStack, type LocalStack, type LocalStackOptions } from '@game
 import { type ChatClient, ChatError, createChatClient } from '@game-chat/client';
 import { customAuthUrl, customAuthUsername } from '@game-chat/protocol/custom-auth';
 import type { Role } from '@game-chat/protocol/names';
+import { connect, endAll, subscribe } from '@game-chat/testing/mqtt-client';
 import { type RedisServer, startRedisServer } from '@game-chat/testing/redis-server';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { waitFor as pollUntil } from '@game-chat/testing/wait';
+import type { MqttClient } from 'mqtt';
 
 /**
  * What every suite of this package shares: a local stack on its own `redis-server` (so a test
@@ -18,6 +20,13 @@ export interface StackUnderTest {
   redis: RedisServer;
   stop(): Promise<void>;
 }
+
+/** Player and channel rate limits out of the way, for suites that send more than players would. */
+export const RATE_LIMITS_OFF = {
+  CHAT_RATE_BURST: '1000',
+  CHAT_RATE_PER_SECOND: '1000',
+  CHAT_CHANNEL_RATE_PER_SECOND: '1000',
+} as const;
 
 /** A local stack with silent logs and its own Redis, on AWS's Lambda schedule unless told. */
 export async function startStack(
@@ -41,41 +50,17 @@ export async function startStack(
   return underTest;
 }
 
-/** Polls `condition` until it holds; fails after `timeoutMs`, naming `what`. */
-export async function waitFor(
+/** Polls `condition` until it holds; fails after `timeoutMs`, naming `what`. Room for a stack. */
+export function waitFor(
   what: string,
   condition: () => boolean | Promise<boolean>,
   timeoutMs = 15_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  return pollUntil(what, condition, timeoutMs);
 }
 
-const mqttClients = new Set<MqttClient>();
-
-/** Connects an mqtt.js client; resolves on CONNACK 0, rejects with the refusal (`code`). */
-export function connectMqtt(url: string, options: IClientOptions): Promise<MqttClient> {
-  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...options });
-  mqttClients.add(client);
-  return new Promise((resolve, reject) => {
-    client.once('connect', () => resolve(client));
-    client.once('error', (error) => {
-      client.end(true);
-      reject(error);
-    });
-    client.once('close', () => reject(new Error('connection closed before CONNACK')));
-  });
-}
-
-/** Ends every mqtt.js client `connectMqtt` opened. */
-export async function endMqttClients(): Promise<void> {
-  await Promise.all([...mqttClients].map((client) => client.endAsync(true)));
-  mqttClients.clear();
-}
+/** mqtt.js clients: connect resolves on CONNACK 0, rejects with the refusal; no reconnects. */
+export { connect as connectMqtt, endAll as endMqttClients, subscribe };
 
 export interface PlayerOptions {
   readonly role?: Role;
@@ -101,22 +86,11 @@ export async function connectPlayer(
       : stack.signToken(options.token);
   const clientId = options.clientId ?? playerId;
   return options.transport === 'ws'
-    ? connectMqtt(customAuthUrl(stack.urls.ws, credentials), { clientId, username: '' })
-    : connectMqtt(stack.urls.mqtt, {
+    ? connect(customAuthUrl(stack.urls.ws, credentials), { clientId, username: '' })
+    : connect(stack.urls.mqtt, {
         clientId,
         username: customAuthUsername(clientId, credentials),
       });
-}
-
-/** Subscribes; resolves to the granted QoS per filter (128 = refused). */
-export async function subscribe(client: MqttClient, filters: string | string[]): Promise<number[]> {
-  try {
-    return (await client.subscribeAsync(filters, { qos: 1 })).map((grant) => grant.qos);
-  } catch (error) {
-    const granted = (error as { packet?: { granted?: number[] } }).packet?.granted;
-    if (granted === undefined) throw error;
-    return granted;
-  }
 }
 
 /** An SDK client for a player of the stack, with a token the stack issues. */

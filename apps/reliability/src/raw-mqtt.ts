@@ -5,7 +5,7 @@ import {
   PACKET,
   type ReceivedPacket,
   readPackets,
-} from './mqtt-packets.js';
+} from '@game-chat/testing/mqtt-packets';
 
 /**
  * A bare TCP connection to an MQTT broker that writes whatever bytes it is given and reads the

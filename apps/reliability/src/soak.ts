@@ -10,6 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
+import { valueOptions } from '@game-chat/load-kit/command-line';
 import { type LoadReport, runLoad } from '@game-chat/load-kit/run';
 import {
   type StackProcess,
@@ -230,15 +231,15 @@ function positive(name: string, value: string | undefined, fallback: number): nu
 export function parseSoakArgs(args: readonly string[]): SoakOptions & { out?: string } {
   const { values } = parseArgs({
     args: [...args],
-    options: {
-      minutes: { type: 'string' },
-      players: { type: 'string' },
-      channels: { type: 'string' },
-      rate: { type: 'string' },
-      'sample-seconds': { type: 'string' },
-      'history-seconds': { type: 'string' },
-      out: { type: 'string' },
-    },
+    options: valueOptions(
+      'minutes',
+      'players',
+      'channels',
+      'rate',
+      'sample-seconds',
+      'history-seconds',
+      'out',
+    ),
     strict: true,
   });
   return {

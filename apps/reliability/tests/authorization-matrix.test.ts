@@ -8,18 +8,19 @@ import {
   customAuthUsername,
 } from '@game-chat/protocol/custom-auth';
 import type { ChatMessage, ServerMessage } from '@game-chat/protocol/payloads';
+import { publishPacket } from '@game-chat/testing/mqtt-packets';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectMqtt,
   connectPlayer,
   endMqttClients,
+  RATE_LIMITS_OFF,
   type StackUnderTest,
   startStack,
   subscribe,
   waitFor,
 } from '../src/harness.js';
-import { publishPacket } from '../src/mqtt-packets.js';
 import { type RawConnection, rawConnect } from '../src/raw-mqtt.js';
 import { nowSeconds, signedUsername, signJwt, unsignedJwt } from '../src/tokens.js';
 
@@ -63,14 +64,8 @@ const mentions = (messages: readonly ServerMessage[], marker: string) =>
   messages.some((message) => JSON.stringify(message).includes(marker));
 
 beforeAll(async () => {
-  sut = await startStack({
-    // The matrix sends many messages from few players: rate limits are tested elsewhere.
-    settings: {
-      CHAT_RATE_BURST: '1000',
-      CHAT_RATE_PER_SECOND: '1000',
-      CHAT_CHANNEL_RATE_PER_SECOND: '1000',
-    },
-  });
+  // The matrix sends many messages from few players: rate limits are tested elsewhere.
+  sut = await startStack({ settings: RATE_LIMITS_OFF });
   stack = sut.stack;
   const watcher = await connectPlayer(stack, 'watcher');
   record(watcher, room);

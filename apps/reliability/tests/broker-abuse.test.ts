@@ -1,18 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import type { LocalStack } from '@game-chat/aws-emulator';
 import { forEachLimited } from '@game-chat/load-kit/concurrency';
+import { PACKET, publishPacket, subscribePacket } from '@game-chat/testing/mqtt-packets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import {
   endMqttClients,
   type LatencySummary,
   probeLatency,
+  RATE_LIMITS_OFF,
   type StackUnderTest,
   startStack,
   waitFor,
   watchProcessErrors,
 } from '../src/harness.js';
-import { PACKET, publishPacket, subscribePacket } from '../src/mqtt-packets.js';
 import { openRawConnection, type RawConnection, rawConnect } from '../src/raw-mqtt.js';
 import { signedUsername } from '../src/tokens.js';
 
@@ -61,14 +62,8 @@ beforeAll(async () => {
         '(run it with `pnpm test`, which raises the soft limit to the hard one, or `ulimit -n 8192`)',
     );
   }
-  sut = await startStack({
-    // The probe and the slow-consumer flood send more than a chat player would.
-    settings: {
-      CHAT_RATE_BURST: '1000',
-      CHAT_RATE_PER_SECOND: '1000',
-      CHAT_CHANNEL_RATE_PER_SECOND: '1000',
-    },
-  });
+  // The probe and the slow-consumer flood send more than a chat player would.
+  sut = await startStack({ settings: RATE_LIMITS_OFF });
   stack = sut.stack;
   await probe('baseline');
 });

@@ -1,22 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { LocalStack } from '@game-chat/aws-emulator';
-import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
+import type { RedisConnection } from '@game-chat/chat-store/connection';
 import { customAuthUsername } from '@game-chat/protocol/custom-auth';
 import { parseClientId } from '@game-chat/protocol/names';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type Invoke, loadBundle } from '../src/bundles.js';
-import {
-  type Chatter,
-  type StackUnderTest,
-  startChatter,
-  startStack,
-  waitFor,
-  watchProcessErrors,
-} from '../src/harness.js';
 import { rawConnect } from '../src/raw-mqtt.js';
 import { newKeys, snapshotKeyspace, without } from '../src/redis-snapshot.js';
 import { nowSeconds, signJwt, unsignedJwt } from '../src/tokens.js';
+import { fuzzSuite } from './support/fuzz-suite.js';
 
 /**
  * The custom authorizer under random tokens, passwords and client ids: straight into its bundle
@@ -27,27 +20,15 @@ import { nowSeconds, signJwt, unsignedJwt } from '../src/tokens.js';
 
 const SECRET = 'fuzz-authorizer-secret-that-is-long-enough';
 const PLAYERS = ['alice', 'bob', 'carol'] as const;
-const processErrors = watchProcessErrors();
-let sut: StackUnderTest;
+const suite = fuzzSuite({ stack: { tokenSecret: SECRET }, chatterIntervalMs: 1100 });
 let stack: LocalStack;
 let redis: RedisConnection;
-let chatter: Chatter;
 /** A genuine token per player. */
 const genuine: Record<string, string> = {};
 
 beforeAll(async () => {
-  sut = await startStack({ tokenSecret: SECRET });
-  stack = sut.stack;
-  redis = createRedisClient({ url: stack.redisUrl });
+  ({ stack, redis } = suite);
   for (const player of PLAYERS) genuine[player] = await stack.issueToken(player);
-  chatter = await startChatter(stack, { channel: 'Lobby', intervalMs: 1100 });
-});
-
-afterAll(async () => {
-  processErrors.stop();
-  await chatter?.stop();
-  await redis?.close();
-  await sut?.stop();
 });
 
 /** Flips one character of a token: the signature no longer matches. */
@@ -313,11 +294,6 @@ describe('random CONNECT packets through the broker', () => {
       { numRuns: 200 },
     );
     expect(accepted).toBeGreaterThan(5);
-    await waitFor('the chatter to get messages through', () => chatter.confirmed() >= 3);
-    const report = await chatter.stop();
-    expect(report.failed).toEqual({});
-    expect(report.missing).toEqual([]);
-    console.info('chatter during authorizer fuzzing', report.latency);
-    expect(processErrors.errors).toEqual([]);
+    await suite.expectPlayersUnharmed('authorizer fuzzing');
   });
 });

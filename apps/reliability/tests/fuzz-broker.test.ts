@@ -1,15 +1,5 @@
 import type { LocalStack } from '@game-chat/aws-emulator';
-import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
-import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Chatter,
-  type StackUnderTest,
-  startChatter,
-  startStack,
-  waitFor,
-  watchProcessErrors,
-} from '../src/harness.js';
+import type { RedisConnection } from '@game-chat/chat-store/connection';
 import {
   connectPacket,
   disconnectPacket,
@@ -21,10 +11,14 @@ import {
   publishPacket,
   subscribePacket,
   unsubscribePacket,
-} from '../src/mqtt-packets.js';
+} from '@game-chat/testing/mqtt-packets';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../src/harness.js';
 import { openRawConnection, type RawConnection, rawConnect } from '../src/raw-mqtt.js';
 import { newKeys, snapshotKeyspace, without } from '../src/redis-snapshot.js';
 import { signedUsername } from '../src/tokens.js';
+import { fuzzSuite } from './support/fuzz-suite.js';
 
 /**
  * The broker under random and malformed MQTT over raw TCP: wrong lengths, topics that are not
@@ -33,11 +27,9 @@ import { signedUsername } from '../src/tokens.js';
  * players keep chatting, nothing is stored, and the process sees no unhandled error.
  */
 
-const processErrors = watchProcessErrors();
-let sut: StackUnderTest;
+const suite = fuzzSuite({ chatterIntervalMs: 1100 });
 let stack: LocalStack;
 let redis: RedisConnection;
-let chatter: Chatter;
 let canary: RawConnection;
 /** The user name carrying the player `fuzzer`'s signed token. */
 let fuzzerUsername: string;
@@ -47,9 +39,7 @@ const opened: RawConnection[] = [];
 const EXPECTED_KEYS = /:profile$|\{(Lobby|chatterA|chatterB)\}/;
 
 beforeAll(async () => {
-  sut = await startStack();
-  stack = sut.stack;
-  redis = createRedisClient({ url: stack.redisUrl });
+  ({ stack, redis } = suite);
   fuzzerUsername = signedUsername(stack, await stack.issueToken('fuzzer'), 'fuzzer');
   const connected = await rawConnect(stack.urls.mqtt, {
     clientId: 'canary',
@@ -58,16 +48,11 @@ beforeAll(async () => {
   });
   expect(connected.returnCode).toBe(0);
   canary = connected.connection;
-  chatter = await startChatter(stack, { channel: 'Lobby', intervalMs: 1100 });
 });
 
-afterAll(async () => {
-  processErrors.stop();
+afterAll(() => {
   for (const connection of opened) connection.destroy();
   canary?.destroy();
-  await chatter?.stop();
-  await redis?.close();
-  await sut?.stop();
 });
 
 /** The broker still serves an existing connection: PINGREQ gets its PINGRESP. */
@@ -270,57 +255,54 @@ const hostilePacket = fc.oneof(
     .map(([type, flags, body]) => packet(type, body, { flags })),
 );
 
+/**
+ * 100 random sequences of 1-4 hostile packets, each on a fresh connection from `connect`; once
+ * the canary has answered and the connection is closed, `check` judges what came back and the
+ * keys that appeared since (profiles and the chatter's own left out).
+ */
+async function fuzzConnections(
+  connect: () => Promise<RawConnection>,
+  check: (received: RawConnection['received'], newKeys: string[]) => void,
+): Promise<void> {
+  const keyspace = async () => without(await snapshotKeyspace(redis, 'gc'), EXPECTED_KEYS);
+  await fc.assert(
+    fc.asyncProperty(fc.array(hostilePacket, { minLength: 1, maxLength: 4 }), async (packets) => {
+      const before = await keyspace();
+      const connection = await connect();
+      for (const bytes of packets) connection.send(bytes);
+      // The broker closes the connection or waits for the rest of a packet; either way the
+      // canary still gets its answer.
+      await canaryAnswers();
+      connection.destroy();
+      check(connection.received, newKeys(before, await keyspace()));
+    }),
+    { numRuns: 100 },
+  );
+}
+
 describe('random packets', () => {
   it('before CONNECT: never a CONNACK 0, never harm to others, nothing stored', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(hostilePacket, { minLength: 1, maxLength: 4 }), async (packets) => {
-        const before = without(await snapshotKeyspace(redis, 'gc'), EXPECTED_KEYS);
-        const connection = await open();
-        for (const bytes of packets) connection.send(bytes);
-        // The broker closes the connection or waits for the rest of a packet; either way the
-        // canary still gets its answer.
-        await canaryAnswers();
-        expect(connection.received.some((p) => p.type === PACKET.connack && p.body[1] === 0)).toBe(
-          false,
-        );
-        connection.destroy();
-        expect(
-          newKeys(before, without(await snapshotKeyspace(redis, 'gc'), EXPECTED_KEYS)),
-        ).toEqual([]);
-      }),
-      { numRuns: 100 },
-    );
+    await fuzzConnections(open, (received, keys) => {
+      expect(received.some((p) => p.type === PACKET.connack && p.body[1] === 0)).toBe(false);
+      expect(keys).toEqual([]);
+    });
     await canaryAnswers();
   });
 
   it('after a good CONNECT: the broker survives, others are unaffected, nothing is stored', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(hostilePacket, { minLength: 1, maxLength: 4 }), async (packets) => {
-        const before = without(await snapshotKeyspace(redis, 'gc'), EXPECTED_KEYS);
-        const connection = await openAuthenticated();
-        for (const bytes of packets) connection.send(bytes);
-        await canaryAnswers();
-        connection.destroy();
-        const after = without(await snapshotKeyspace(redis, 'gc'), EXPECTED_KEYS);
-        // A player's own state (rate bucket, notices' seen marks) may change; no channel may.
-        expect(newKeys(before, after).filter((key) => key.includes(':ch:'))).toEqual([]);
-      }),
-      { numRuns: 100 },
-    );
+    await fuzzConnections(openAuthenticated, (_received, keys) => {
+      // A player's own state (rate bucket, notices' seen marks) may change; no channel may.
+      expect(keys.filter((key) => key.includes(':ch:'))).toEqual([]);
+    });
   });
 });
 
 describe('the well-behaved players', () => {
   it('kept chatting during all of it, and the broker took no hit', async () => {
-    await waitFor('a few chatter messages', () => chatter.confirmed() >= 3);
-    const report = await chatter.stop();
-    expect(report.failed).toEqual({});
-    expect(report.missing).toEqual([]);
-    expect(report.duplicates).toBe(0);
-    console.info('chatter during broker fuzzing', report.latency);
+    await suite.expectPlayersUnharmed('broker fuzzing');
     expect(canary.isClosed()).toBe(false);
     await canaryAnswers();
-    expect(processErrors.errors).toEqual([]);
+    expect(suite.processErrors).toEqual([]);
     console.info('broker stats after fuzzing', stack.stats().broker);
   });
 });

@@ -1,23 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { LocalStack } from '@game-chat/aws-emulator';
-import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
+import type { RedisConnection } from '@game-chat/chat-store/connection';
 import { parseSendPayload, type ServerMessage } from '@game-chat/protocol/payloads';
 import fc from 'fast-check';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Invoke, loadBundle } from '../src/bundles.js';
-import {
-  type Chatter,
-  connectPlayer,
-  endMqttClients,
-  type StackUnderTest,
-  startChatter,
-  startStack,
-  subscribe,
-  waitFor,
-  watchProcessErrors,
-} from '../src/harness.js';
+import { connectPlayer, endMqttClients, startChatter, subscribe, waitFor } from '../src/harness.js';
 import { grownStreams, newKeys, snapshotKeyspace } from '../src/redis-snapshot.js';
+import { fuzzSuite } from './support/fuzz-suite.js';
 
 /**
  * The message filter under random rule events, through its bundle, wired to a running local
@@ -26,19 +17,17 @@ import { grownStreams, newKeys, snapshotKeyspace } from '../src/redis-snapshot.j
  */
 
 const PREFIX = 'fuzz';
-const processErrors = watchProcessErrors();
-let sut: StackUnderTest;
+const suite = fuzzSuite({
+  // The MQTT property sends ~100 messages from one player: the rate limit is not under test.
+  stack: { settings: { CHAT_RATE_BURST: '1000', CHAT_RATE_PER_SECOND: '1000' } },
+  chatterIntervalMs: 200,
+});
 let stack: LocalStack;
 let filter: Invoke;
 let redis: RedisConnection;
-let chatter: Chatter;
 
 beforeAll(async () => {
-  sut = await startStack({
-    // The MQTT property sends ~100 messages from one player: the rate limit is not under test.
-    settings: { CHAT_RATE_BURST: '1000', CHAT_RATE_PER_SECOND: '1000' },
-  });
-  stack = sut.stack;
+  ({ stack, redis } = suite);
   filter = await loadBundle('@game-chat/message-filter', {
     REDIS_URL: stack.redisUrl,
     IOT_DATA_ENDPOINT: stack.urls.iotData,
@@ -49,16 +38,9 @@ beforeAll(async () => {
     CHAT_PROFANITY: 'reject',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
-  redis = createRedisClient({ url: stack.redisUrl });
-  chatter = await startChatter(stack, { channel: 'Lobby', intervalMs: 200 });
 });
 
-afterAll(async () => {
-  processErrors.stop();
-  await endMqttClients();
-  await redis?.close();
-  await sut?.stop();
-});
+afterAll(() => endMqttClients());
 
 const validName = fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/);
 const hostileName = fc.oneof(
@@ -292,12 +274,8 @@ describe('random payloads over MQTT, through the broker and the rules engine', (
 
 describe('the well-behaved players', () => {
   it('kept chatting during all of it, and afterwards', async () => {
-    const report = await chatter.stop();
+    const report = await suite.expectPlayersUnharmed('filter fuzzing');
     expect(report.confirmed).toBeGreaterThan(5);
-    expect(report.failed).toEqual({});
-    expect(report.missing).toEqual([]);
-    expect(report.duplicates).toBe(0);
-    console.info('chatter during filter fuzzing', report.latency);
     const after = await startChatter(stack, {
       channel: 'Lobby2',
       intervalMs: 100,
@@ -306,6 +284,6 @@ describe('the well-behaved players', () => {
     });
     await waitFor('a message after the fuzzing', () => after.confirmed() >= 3);
     expect((await after.stop()).missing).toEqual([]);
-    expect(processErrors.errors).toEqual([]);
+    expect(suite.processErrors).toEqual([]);
   });
 });

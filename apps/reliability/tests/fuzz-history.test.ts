@@ -1,19 +1,12 @@
 import type { LocalStack } from '@game-chat/aws-emulator';
-import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
+import type { RedisConnection } from '@game-chat/chat-store/connection';
 import { ROUTE_KEYS } from '@game-chat/protocol/http';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type Invoke, loadBundle } from '../src/bundles.js';
-import {
-  type Chatter,
-  type StackUnderTest,
-  startChatter,
-  startStack,
-  waitFor,
-  watchProcessErrors,
-} from '../src/harness.js';
 import { grownStreams, newKeys, snapshotKeyspace, without } from '../src/redis-snapshot.js';
 import { nowSeconds, signJwt, unsignedJwt } from '../src/tokens.js';
+import { fuzzSuite } from './support/fuzz-suite.js';
 
 /**
  * The history API under random requests: over real HTTP through the local stack's API Gateway
@@ -23,11 +16,9 @@ import { nowSeconds, signJwt, unsignedJwt } from '../src/tokens.js';
  */
 
 const SECRET = 'fuzz-history-secret-that-is-long-enough-for-hs256';
-const processErrors = watchProcessErrors();
-let sut: StackUnderTest;
+const suite = fuzzSuite({ stack: { tokenSecret: SECRET }, chatterIntervalMs: 1100 });
 let stack: LocalStack;
 let redis: RedisConnection;
-let chatter: Chatter;
 let tokens: string[] = [];
 
 /** What a client may see from a healthy stack; never a 5xx. */
@@ -35,23 +26,13 @@ const STATUSES = [200, 201, 204, 400, 401, 403, 404, 413];
 const STACK_TRACE = /\bat .+[(:]\d+|node_modules|\.m?[jt]s:\d+|Error:|ECONN|redis/i;
 
 beforeAll(async () => {
-  sut = await startStack({ tokenSecret: SECRET });
-  stack = sut.stack;
-  redis = createRedisClient({ url: stack.redisUrl });
-  chatter = await startChatter(stack, { channel: 'Lobby', intervalMs: 1100 });
+  ({ stack, redis } = suite);
   tokens = await Promise.all([
     stack.issueToken('fz-player'),
     stack.issueToken('fz-mod', { role: 'moderator' }),
     stack.issueToken('fz-admin', { role: 'admin' }),
     stack.issueToken('fz-scoped', { role: 'admin', channels: ['Town*'] }),
   ]);
-});
-
-afterAll(async () => {
-  processErrors.stop();
-  await chatter?.stop();
-  await redis?.close();
-  await sut?.stop();
 });
 
 const authorization = fc.oneof(
@@ -332,12 +313,6 @@ describe('random routed events straight into the bundle', () => {
 
 describe('the well-behaved players', () => {
   it('kept chatting during all of it', async () => {
-    await waitFor('a few chatter messages', () => chatter.confirmed() >= 3);
-    const report = await chatter.stop();
-    expect(report.failed).toEqual({});
-    expect(report.missing).toEqual([]);
-    expect(report.duplicates).toBe(0);
-    console.info('chatter during history fuzzing', report.latency);
-    expect(processErrors.errors).toEqual([]);
+    await suite.expectPlayersUnharmed('history fuzzing');
   });
 });

@@ -143,28 +143,28 @@ describe("outages under steady SDK traffic, on AWS's Lambda schedule", () => {
 
   const rules = () => sut.stack.stats().rules.chat_send;
 
-  it('Redis killed for 5 s: the filter rides it out, every send resolves once', async () => {
-    const traffic = await chatting('Short');
+  /** Traffic in `channel` while Redis is killed for `ms`, until 8 more sends after it. */
+  async function redisKilled(channel: string, ms: number) {
+    const traffic = await chatting(channel);
     const before = { ...rules() };
-    await killRedisFor(5000);
+    await killRedisFor(ms);
     await afterRecovery(traffic, 8);
     const report = await traffic.stop();
-    console.info('Redis killed for 5 s', report);
+    console.info(`Redis killed for ${ms / 1000} s`, report);
     expectEverySendSettledOnce(report);
+    return { report, before };
+  }
+
+  it('Redis killed for 5 s: the filter rides it out, every send resolves once', async () => {
+    const { report, before } = await redisKilled('Short', 5000);
     expect(report.resolved).toBe(report.sent);
     // No Lambda retry was needed, and none was dropped.
     expect(rules()).toMatchObject({ failed: before.failed, discarded: 0, expired: 0 });
   });
 
   it('Redis killed for 40 s: early sends are told unavailable, the rest resolve once after it', async () => {
-    const traffic = await chatting('Long');
-    const before = { ...rules() };
-    await killRedisFor(40_000);
-    await afterRecovery(traffic, 8);
-    const report = await traffic.stop();
-    console.info('Redis killed for 40 s', report);
-    expectEverySendSettledOnce(report);
-    // Longer than a send's 20 s: the first sends of the outage gave up, typed `unavailable`.
+    const { report, before } = await redisKilled('Long', 40_000);
+    // Longer than a send's 25 s: the first sends of the outage gave up, typed `unavailable`.
     expect(report.rejected.unavailable).toBeGreaterThan(0);
     // Nothing else: no rate_limited for messages sent within the limits.
     expect(

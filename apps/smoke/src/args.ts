@@ -5,6 +5,7 @@ import {
   PLAYER_TOKEN_KEY_VARIABLES,
   SIGNING_KEY_VARIABLES,
 } from '@game-chat/auth/issuer';
+import { type CommandLine, UsageError, valueOptions } from '@game-chat/load-kit/command-line';
 import {
   DEFAULT_TOKEN_KEY_NAME,
   validateAuthorizerName,
@@ -30,16 +31,9 @@ export interface SmokeOptions {
   readonly stepTimeoutMs: number;
 }
 
-export type ParsedSmokeArgs = { readonly help: true } | ({ readonly help: false } & SmokeOptions);
+export type ParsedSmokeArgs = CommandLine<SmokeOptions>;
 
-/** A bad command line or outputs file; the message says which option or output, and why. */
-export class UsageError extends Error {
-  readonly code = 'usage';
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError };
 
 export const USAGE = `Usage: pnpm smoke -- --outputs FILE [options]
        pnpm smoke -- --endpoint WSS_URL --api URL [--authorizer NAME] [options]
@@ -68,14 +62,8 @@ Tokens:
   -h, --help`;
 
 const OPTIONS = {
-  outputs: { type: 'string' },
-  endpoint: { type: 'string' },
-  api: { type: 'string' },
-  authorizer: { type: 'string' },
-  'token-key-name': { type: 'string' },
-  'topic-prefix': { type: 'string' },
-  'token-url': { type: 'string' },
-  timeout: { type: 'string' },
+  ...valueOptions('outputs', 'endpoint', 'api', 'authorizer', 'token-key-name', 'topic-prefix'),
+  ...valueOptions('token-url', 'timeout'),
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -29,7 +29,8 @@ import { playerIdFromName } from './player-id.js';
 import { DEFAULT_CHANNEL, readRecentChannels, rememberChannel } from './recent-channels.js';
 import { askReport } from './report-dialog.js';
 import { ReportsPanel } from './reports-panel.js';
-import { type DemoSettings, readSettings } from './settings.js';
+import { Scrollback } from './scrollback.js';
+import { connectionOptions, type DemoSettings, readSettings } from './settings.js';
 import { SlowModeComposer } from './slow-mode.js';
 import { RateMeter } from './stats.js';
 import { type KeyValueStore, loadJson, STORAGE_KEYS, saveJson } from './storage.js';
@@ -50,6 +51,8 @@ interface Session {
   readonly client: ChatClient;
   readonly settings: DemoSettings;
   readonly log: ChatLog;
+  /** Loads older messages when the log is scrolled to its top. */
+  readonly scrollback: Scrollback;
   readonly channelRate: RateMeter;
   readonly statsTimer: ReturnType<typeof setInterval>;
   readonly slowMode: SlowModeComposer;
@@ -227,12 +230,7 @@ export class DemoApp {
     try {
       settings = this.#formSettings();
       client = createChatClient({
-        endpoint: settings.endpoint,
-        apiUrl: settings.apiUrl,
-        authorizerName: settings.authorizerName,
-        tokenKeyName: settings.tokenKeyName,
-        topicPrefix: settings.topicPrefix,
-        maxTextLength: settings.maxTextLength,
+        ...connectionOptions(settings),
         reconnect: RECONNECT,
         ...this.#credentials(settings),
       });
@@ -260,19 +258,21 @@ export class DemoApp {
     const ui = this.#ui;
     const role = client.role ?? 'player';
     const playerId = client.playerId ?? '';
+    const log = new ChatLog({
+      list: ui.log,
+      playerId,
+      canModerate: canModerate(role),
+      onWhisperTo: (player) => this.#whisperTo(player),
+      onDelete: (message) => void this.#delete(message),
+      onMute: (player) => void this.#mute(player),
+      onBlock: (player) => void this.#block(player),
+      onReport: (message) => void this.#report(message),
+    });
     const session: Session = {
       client,
       settings,
-      log: new ChatLog({
-        list: ui.log,
-        playerId,
-        canModerate: canModerate(role),
-        onWhisperTo: (player) => this.#whisperTo(player),
-        onDelete: (message) => void this.#delete(message),
-        onMute: (player) => void this.#mute(player),
-        onBlock: (player) => void this.#block(player),
-        onReport: (message) => void this.#report(message),
-      }),
+      log,
+      scrollback: new Scrollback({ list: ui.log, log, client, describe: errorText }),
       channelRate: new RateMeter(),
       statsTimer: setInterval(() => this.#renderStats(), STATS_EVERY_MS),
       slowMode: new SlowModeComposer(ui.slowMode, ui.send, client),
@@ -331,6 +331,7 @@ export class DemoApp {
     const session = this.#session;
     if (!session) return;
     this.#session = undefined;
+    session.scrollback.close();
     clearInterval(session.statsTimer);
     session.slowMode.stop();
     await session.swarm?.stop();
@@ -438,6 +439,7 @@ export class DemoApp {
     if (channel === session.channel) return;
     const previous = session.channel;
     session.channel = channel;
+    session.scrollback.follow(undefined);
     this.#ui.channel.value = channel;
     this.#ui.roomTitle.textContent = `# ${channel}`;
     session.slowMode.show(channel);
@@ -451,6 +453,7 @@ export class DemoApp {
       const history = await client.join(channel);
       if (session.channel !== channel) return;
       log.add(history);
+      session.scrollback.follow(channel);
       header.textContent =
         history.length === 0
           ? `#${channel}: no recent messages, say hi!`

@@ -1,7 +1,7 @@
 import { type ChatClient, ChatError, createChatClient } from '@game-chat/client';
 import { botName, randomLine } from './bot-lines.js';
 import { fetchDevToken } from './dev-token.js';
-import type { DemoSettings } from './settings.js';
+import { connectionOptions, type DemoSettings } from './settings.js';
 import { LatencyRecorder, type LatencySummary, Pacer } from './stats.js';
 
 export const MAX_BOTS = 200;
@@ -114,12 +114,7 @@ export class BotSwarm {
     const playerId = `bot-${this.#run}-${index}`;
     const name = botName(index);
     const client = createChatClient({
-      endpoint: settings.endpoint,
-      apiUrl: settings.apiUrl,
-      authorizerName: settings.authorizerName,
-      tokenKeyName: settings.tokenKeyName,
-      topicPrefix: settings.topicPrefix,
-      maxTextLength: settings.maxTextLength,
+      ...connectionOptions(settings),
       getToken: () =>
         fetchDevToken(settings.devTokenUrl as string, { playerId, name, role: 'player' }),
     });

@@ -19,7 +19,10 @@ export interface ChatLogOptions {
 
 export type Tone = 'info' | 'warn' | 'error';
 
-/** Rows kept in the page; older ones scroll away for good (the SDK keeps 200 per channel). */
+/**
+ * Rows kept in the page; older ones scroll away for good (the SDK keeps 200 per channel), apart
+ * from the older pages the player scrolled back to.
+ */
 const MAX_ROWS = 300;
 /** How close to the bottom (px) counts as "reading the latest", which keeps auto-scroll on. */
 const STICKY_BOTTOM_PX = 48;
@@ -45,6 +48,7 @@ export class ChatLog {
   readonly #timers = new Set<ReturnType<typeof setInterval>>();
   readonly #pending: ChatMessage[] = [];
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #maxRows = MAX_ROWS;
 
   constructor(options: ChatLogOptions) {
     this.#options = options;
@@ -58,6 +62,28 @@ export class ChatLog {
   add(messages: readonly ChatMessage[]): void {
     this.#pending.push(...messages);
     this.#flushTimer ??= setTimeout(() => this.#flush(), RENDER_BATCH_MS);
+  }
+
+  /**
+   * Adds a scrollback page above the rows shown (they are older), kept on top of the row limit,
+   * and keeps the rows in view where they were on screen.
+   */
+  addOlder(messages: readonly ChatMessage[]): void {
+    this.#flush();
+    const { list } = this.#options;
+    const fromBottom = list.scrollHeight - list.scrollTop;
+    this.#maxRows += this.#insert(messages);
+    list.scrollTop = list.scrollHeight - fromBottom;
+  }
+
+  /** The divider above the channel's first kept message: nothing older can be loaded. */
+  startMarker(text: string): HTMLLIElement {
+    this.#flush();
+    const row = el('li', { className: 'marker marker--start' }, text);
+    const { list } = this.#options;
+    list.insertBefore(row, list.querySelector('[data-id]'));
+    this.#maxRows += 1;
+    return row;
   }
 
   /** Drops a channel message a moderator deleted; `false` when it is not shown. */
@@ -121,7 +147,13 @@ export class ChatLog {
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers.clear();
     this.#rows.clear();
+    this.#maxRows = MAX_ROWS;
     this.#options.list.replaceChildren();
+  }
+
+  /** Shows the messages added so far now, rather than with the next batch. */
+  flush(): void {
+    this.#flush();
   }
 
   /** Shows the messages added so far. */
@@ -130,15 +162,23 @@ export class ChatLog {
     this.#flushTimer = undefined;
     if (this.#pending.length === 0) return;
     const stick = this.#atBottom();
-    for (const message of this.#pending.splice(0)) {
+    this.#insert(this.#pending.splice(0));
+    this.#trim();
+    if (stick) this.#scrollToEnd();
+  }
+
+  /** Adds the rows of messages not shown yet, in id order; returns how many. */
+  #insert(messages: readonly ChatMessage[]): number {
+    let added = 0;
+    for (const message of messages) {
       const key = keyOf(message);
       if (this.#rows.has(key) || message.kind === 'delete') continue;
       const row = this.#messageRow(message);
       this.#rows.set(key, row);
       this.#insertInOrder(row, message.id);
+      added += 1;
     }
-    this.#trim();
-    if (stick) this.#scrollToEnd();
+    return added;
   }
 
   #appendLocal(row: HTMLLIElement): HTMLLIElement {
@@ -168,7 +208,7 @@ export class ChatLog {
 
   #trim(): void {
     const { list } = this.#options;
-    while (list.childElementCount > MAX_ROWS) {
+    while (list.childElementCount > this.#maxRows) {
       const first = list.firstElementChild as HTMLElement;
       const id = first.dataset.key;
       if (id !== undefined) this.#rows.delete(id);

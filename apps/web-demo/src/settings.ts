@@ -23,6 +23,12 @@ export interface DemoSettings {
   readonly maxTextLength: number;
 }
 
+/** What the SDK connects with; the dev-token URL is the page's own business. */
+export function connectionOptions(settings: DemoSettings) {
+  const { endpoint, apiUrl, authorizerName, tokenKeyName, topicPrefix, maxTextLength } = settings;
+  return { endpoint, apiUrl, authorizerName, tokenKeyName, topicPrefix, maxTextLength };
+}
+
 /** A settings field the page cannot use; `field` names it. */
 export class SettingsError extends Error {
   readonly code = 'invalid_settings';

@@ -452,7 +452,10 @@ describe('web demo on a stack with a short history window', () => {
   let shortStack: LocalStack;
 
   beforeAll(async () => {
-    shortStack = await startDemoStack({ CHAT_HISTORY_SECONDS: String(SHORT_HISTORY_SECONDS) });
+    shortStack = await startDemoStack({
+      CHAT_HISTORY_SECONDS: String(SHORT_HISTORY_SECONDS),
+      CHAT_CHANNEL_CLASSES: 'guild-*=1h/1000',
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -487,4 +490,38 @@ describe('web demo on a stack with a short history window', () => {
     await quinn.screenshot('reconnect');
     quinn.expectClean();
   });
+
+  it('scrolling to the top loads older messages, down to a marker at the true start', async () => {
+    const channel = 'guild-scroll';
+    const token = await shortStack.issueToken('herald', { role: 'moderator' });
+    const texts = Array.from({ length: 260 }, (_, i) => `m${i}`);
+    for (const text of texts) {
+      const response = await fetch(`${shortStack.urls.api}/channels/${channel}/announcements`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ text }),
+      });
+      expect(response.status).toBe(201);
+    }
+    const reader = await signIn('Reader', { channel }, shortStack);
+    const shown = () => reader.log.locator('li.msg .msg__text').allTextContents();
+    // The join shows the SDK's newest page (200); the guild window outlasts the town one.
+    expect(await shown()).toEqual(texts.slice(-200));
+    expect(await reader.marker(/^Start of #/).count()).toBe(0);
+
+    await eventually(async () => {
+      await reader.log.evaluate((list) => {
+        list.scrollTop = 0;
+      });
+      return reader.marker(`Start of #${channel}: nothing older is kept`).count();
+    }, 20_000).toBe(1);
+    expect(await shown()).toEqual(texts);
+    // The marker sits right above the first message.
+    const next = await reader
+      .marker(/^Start of #/)
+      .evaluate((row) => row.nextElementSibling?.querySelector('.msg__text')?.textContent);
+    expect(next).toBe('m0');
+    await reader.screenshot('scrollback-start');
+    reader.expectClean();
+  }, 60_000);
 });

@@ -1,57 +1,40 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ChatError } from '@game-chat/client';
+import { freePort } from '@game-chat/testing/redis-server';
+import { rejectionOf } from '@game-chat/testing/rejection';
+import { type StubHttpServer, startStubHttpServer } from '@game-chat/testing/stub-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchDevToken } from '../src/dev-token.js';
 
 const SIGNED = { token: 'a.b.c', signature: 'c2lnbmF0dXJl' };
 
 /** A token endpoint that answers each path its own way, like a broken or strict backend. */
-let server: Server;
+let server: StubHttpServer;
 let base: string;
 const requests: unknown[] = [];
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
+  server = await startStubHttpServer((request, response) => {
+    requests.push({
+      path: request.url,
+      method: request.method,
+      body: JSON.parse(request.body || 'null'),
     });
-    request.on('end', () => {
-      requests.push({
-        path: request.url,
-        method: request.method,
-        body: JSON.parse(body || 'null'),
-      });
-      const send = (status: number, text: string) =>
-        response.writeHead(status, { 'content-type': 'application/json' }).end(text);
-      if (request.url === '/ok') send(200, JSON.stringify(SIGNED));
-      else if (request.url === '/unsigned') send(200, JSON.stringify({ token: 'a.b.c' }));
-      else if (request.url === '/invalid') {
-        send(400, JSON.stringify({ error: { code: 'invalid', message: 'name is too long' } }));
-      } else if (request.url === '/no-token') send(200, JSON.stringify({ nope: true }));
-      else if (request.url === '/html') send(502, '<html>bad gateway</html>');
-      else send(404, '');
-    });
+    const send = (status: number, text: string) =>
+      response.writeHead(status, { 'content-type': 'application/json' }).end(text);
+    if (request.url === '/ok') send(200, JSON.stringify(SIGNED));
+    else if (request.url === '/unsigned') send(200, JSON.stringify({ token: 'a.b.c' }));
+    else if (request.url === '/invalid') {
+      send(400, JSON.stringify({ error: { code: 'invalid', message: 'name is too long' } }));
+    } else if (request.url === '/no-token') send(200, JSON.stringify({ nope: true }));
+    else if (request.url === '/html') send(502, '<html>bad gateway</html>');
+    else send(404, '');
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.url;
 });
 
-afterAll(() => {
-  server.close();
-});
+afterAll(() => server.close());
 
-async function errorOf(promise: Promise<unknown>): Promise<ChatError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ChatError);
-  return error as ChatError;
-}
+const errorOf = (promise: Promise<unknown>) => rejectionOf(promise, ChatError);
 
 const request = { playerId: 'Zoe', name: 'Zoë', role: 'moderator' } as const;
 
@@ -81,11 +64,7 @@ describe('fetchDevToken', () => {
   });
 
   it('rejects with network when nothing listens', async () => {
-    const closed = createServer().listen(0, '127.0.0.1');
-    await once(closed, 'listening');
-    const { port } = closed.address() as AddressInfo;
-    closed.close();
-    await once(closed, 'close');
+    const port = await freePort();
     expect(
       (await errorOf(fetchDevToken(`http://127.0.0.1:${port}/dev/tokens`, request))).code,
     ).toBe('network');

@@ -181,7 +181,7 @@ variable "notification_topic_arn" {
 ################################################################################
 
 variable "auth_token_version" {
-  description = "Version of the AUTH token. Raising it generates a new token, writes it to the secret and sets it on the cache with `auth_token_update_strategy = ROTATE` (old and new both valid); infra/README.md has the rotation steps."
+  description = "Version of the AUTH token. Raising it generates a new token, writes it to the secret and sets it on the cache with `auth_token_update_strategy = ROTATE` (old and new both valid); this module's README has the rotation steps."
   type        = number
   nullable    = false
   default     = 1
@@ -193,7 +193,7 @@ variable "auth_token_version" {
 }
 
 variable "auth_token_update_strategy" {
-  description = "How a changed AUTH token is applied to the running cache (not used on create): `ROTATE` keeps the old token valid next to the new one, `SET` makes only the new one valid. Rotate with ROTATE, then finish with SET once every function has the new token (infra/README.md)."
+  description = "How a changed AUTH token is applied to the running cache (not used on create): `ROTATE` keeps the old token valid next to the new one, `SET` makes only the new one valid. Rotate with ROTATE, then finish with SET once every function has the new token (this module's README)."
   type        = string
   nullable    = false
   default     = "ROTATE"

@@ -34,6 +34,8 @@ locals {
     CHAT_HISTORY_SECONDS = tostring(var.history_seconds)
     CHAT_HISTORY_MAX     = tostring(var.history_max)
     CHAT_MAX_TEXT        = tostring(var.max_text)
+    # The list, in order, as the setting's `pattern=window/cap` rules (first match wins).
+    CHAT_CHANNEL_CLASSES = join(",", [for c in var.channel_classes : "${c.pattern}=${c.window}/${c.cap}"])
   }
 
   # The three functions, keyed by their package name (packages/<key>, packages/<key>/dist/lambda.zip).

@@ -280,6 +280,46 @@ variable "history_max" {
   }
 }
 
+variable "channel_classes" {
+  description = "`CHAT_CHANNEL_CLASSES`: ordered channel classes, each `{ pattern, window, cap }` (`{ pattern = \"guild-*\", window = \"7d\", cap = 1000 }`): channels matching `pattern` (a channel name, or a prefix and `*`) keep their messages for `window` (a number and s, m, h or d; at most 30d) and at most `cap` of them. The first match wins; a rule an earlier one covers is refused. Other channels use `history_seconds` and `history_max`."
+  type = list(object({
+    pattern = string
+    window  = string
+    cap     = number
+  }))
+  nullable = false
+  default  = []
+
+  validation {
+    condition     = length(var.channel_classes) <= 32
+    error_message = "channel_classes may hold at most 32 classes."
+  }
+  validation {
+    condition     = alltrue([for c in var.channel_classes : can(regex("^[A-Za-z0-9_-]{1,64}\\*?$", c.pattern))])
+    error_message = "channel_classes: each pattern must be a channel name (1-64 characters of A-Z, a-z, 0-9, _ or -), optionally followed by *."
+  }
+  validation {
+    condition = alltrue([for c in var.channel_classes : can(regex("^[0-9]{1,9}[smhd]$", c.window)) && try(
+      tonumber(trimsuffix(c.window, substr(c.window, -1, 1))) * lookup({ s = 1, m = 60, h = 3600, d = 86400 }, substr(c.window, -1, 1)) <= 2592000 &&
+    tonumber(trimsuffix(c.window, substr(c.window, -1, 1))) >= 1, false)])
+    error_message = "channel_classes: each window must be a number and s, m, h or d, from 1s to 30d."
+  }
+  validation {
+    condition     = alltrue([for c in var.channel_classes : c.cap >= 1 && c.cap <= 10000 && floor(c.cap) == c.cap])
+    error_message = "channel_classes: each cap must be a whole number between 1 and 10000."
+  }
+  validation {
+    # An earlier `prefix*` covers every later pattern starting with that prefix, an earlier exact
+    # name the same name: the later rule could never apply.
+    condition = alltrue(flatten([for i, c in var.channel_classes : [for j in range(i) : !(
+      endswith(var.channel_classes[j].pattern, "*")
+      ? startswith(c.pattern, trimsuffix(var.channel_classes[j].pattern, "*"))
+      : var.channel_classes[j].pattern == c.pattern
+    )]]))
+    error_message = "channel_classes: a class overlaps an earlier one that matches every channel it does, so it could never apply (list the more specific class first)."
+  }
+}
+
 variable "max_text" {
   description = "`CHAT_MAX_TEXT`: longest message text in code points."
   type        = number

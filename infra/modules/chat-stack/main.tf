@@ -42,6 +42,8 @@ module "cache" {
   replica_count               = var.cache.replica_count
   snapshot_retention_days     = var.cache.snapshot_retention_days
   apply_immediately           = var.cache.apply_immediately
+  auth_token_version          = var.cache.auth_token_version
+  auth_token_update_strategy  = var.cache.auth_token_update_strategy
   secret_recovery_window_days = var.secret_recovery_window_days
 }
 
@@ -76,6 +78,7 @@ module "functions" {
   topic_prefix            = var.topic_prefix
   history_seconds         = var.chat.history_seconds
   history_max             = var.chat.history_max
+  channel_classes         = var.chat.channel_classes
   max_text                = var.chat.max_text
   rate_burst              = var.chat.rate_burst
   rate_per_second         = var.chat.rate_per_second

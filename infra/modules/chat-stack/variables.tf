@@ -83,14 +83,16 @@ variable "network" {
 }
 
 variable "cache" {
-  description = "Settings of the chat-cache module: `engine`, `engine_version`, `node_type`, `replica_count`, `snapshot_retention_days`, `apply_immediately`."
+  description = "Settings of the chat-cache module: `engine`, `engine_version`, `node_type`, `replica_count`, `snapshot_retention_days`, `apply_immediately`, and the AUTH token rotation's `auth_token_version` and `auth_token_update_strategy` (steps in modules/chat-cache/README.md)."
   type = object({
-    engine                  = optional(string)
-    engine_version          = optional(string)
-    node_type               = optional(string)
-    replica_count           = optional(number)
-    snapshot_retention_days = optional(number)
-    apply_immediately       = optional(bool)
+    engine                     = optional(string)
+    engine_version             = optional(string)
+    node_type                  = optional(string)
+    replica_count              = optional(number)
+    snapshot_retention_days    = optional(number)
+    apply_immediately          = optional(bool)
+    auth_token_version         = optional(number)
+    auth_token_update_strategy = optional(string)
   })
   default  = {}
   nullable = false
@@ -121,7 +123,7 @@ variable "functions" {
 }
 
 variable "chat" {
-  description = "Chat settings of SPEC §6, validated by the chat-functions module: `history_seconds`, `history_max`, `max_text`, `rate_burst`, `rate_per_second`, `channel_rate_per_second`, `profanity`, `history_require_auth`, `redis_key_prefix`, `max_blocks`, `report_retention_days`."
+  description = "Chat settings of SPEC §6, validated by the chat-functions module: `history_seconds`, `history_max`, `max_text`, `rate_burst`, `rate_per_second`, `channel_rate_per_second`, `profanity`, `history_require_auth`, `redis_key_prefix`, `channel_classes` (a list of `{ pattern, window, cap }`), `max_blocks`, `report_retention_days`."
   type = object({
     history_seconds         = optional(number)
     history_max             = optional(number)
@@ -132,8 +134,13 @@ variable "chat" {
     profanity               = optional(string)
     history_require_auth    = optional(bool)
     redis_key_prefix        = optional(string)
-    max_blocks              = optional(number)
-    report_retention_days   = optional(number)
+    channel_classes = optional(list(object({
+      pattern = string
+      window  = string
+      cap     = number
+    })))
+    max_blocks            = optional(number)
+    report_retention_days = optional(number)
   })
   default  = {}
   nullable = false

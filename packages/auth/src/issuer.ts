@@ -82,14 +82,16 @@ async function valueOrSecret(
   return { value: await fetchSetting(arnVariable, arn, fetchSecret), variable: arnVariable };
 }
 
-async function playerTokenKey(
-  env: Env,
-  fetchSecret: SecretFetcher,
-  warnings: string[],
-): Promise<SigningKey> {
+/** `valueOrSecret` bound to one environment and secret fetcher. */
+type ReadSetting = (
+  variable: string,
+  arnVariable: string,
+) => Promise<{ value: string; variable: string } | undefined>;
+
+async function playerTokenKey(read: ReadSetting, warnings: string[]): Promise<SigningKey> {
   const v = ISSUER_VARIABLES;
-  const secret = await valueOrSecret(env, v.tokenSecret, v.tokenSecretArn, fetchSecret);
-  const privateKey = await valueOrSecret(env, v.tokenPrivateKey, v.tokenPrivateKeyArn, fetchSecret);
+  const secret = await read(v.tokenSecret, v.tokenSecretArn);
+  const privateKey = await read(v.tokenPrivateKey, v.tokenPrivateKeyArn);
   if (secret && privateKey) {
     throw new ConfigError(privateKey.variable, `cannot be used together with ${secret.variable}`);
   }
@@ -116,13 +118,9 @@ async function playerTokenKey(
   return { secret: DEVELOPMENT_TOKEN_SECRET };
 }
 
-async function authorizerSigningKey(
-  env: Env,
-  fetchSecret: SecretFetcher,
-  warnings: string[],
-): Promise<KeyObject> {
+async function authorizerSigningKey(read: ReadSetting, warnings: string[]): Promise<KeyObject> {
   const v = ISSUER_VARIABLES;
-  const configured = await valueOrSecret(env, v.signingKey, v.signingKeyArn, fetchSecret);
+  const configured = await read(v.signingKey, v.signingKeyArn);
   if (!configured) {
     warnings.push(
       `${v.signingKey} is not set: tokens are signed for the authorizer with the local development key`,
@@ -147,7 +145,9 @@ export async function readIssuerKeys(
   fetchSecret: SecretFetcher = secretsManagerFetcher({ ...env }),
 ): Promise<IssuerKeysFromEnv> {
   const warnings: string[] = [];
-  const playerToken = await playerTokenKey(env, fetchSecret, warnings);
-  const authorizerSigning = await authorizerSigningKey(env, fetchSecret, warnings);
+  const read: ReadSetting = (variable, arnVariable) =>
+    valueOrSecret(env, variable, arnVariable, fetchSecret);
+  const playerToken = await playerTokenKey(read, warnings);
+  const authorizerSigning = await authorizerSigningKey(read, warnings);
   return { keys: { playerToken, authorizerSigning }, warnings };
 }

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError } from '@game-chat/lambda-runtime/config';
+import { secretsStub } from '@game-chat/testing/secrets-stub';
 import { describe, expect, it } from 'vitest';
 import { readIssuerKeys } from '../src/issuer.js';
 import {
@@ -19,16 +20,7 @@ const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const signingPair = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
 /** A Secrets Manager stand-in: the secrets it holds, and the ARNs it was asked for. */
-function secrets(values: Record<string, string>) {
-  const asked: string[] = [];
-  const fetch = async (arn: string) => {
-    asked.push(arn);
-    const value = values[arn];
-    if (value === undefined) throw new Error('AccessDeniedException');
-    return value;
-  };
-  return { fetch, asked };
-}
+const secrets = (values: Record<string, string>) => secretsStub(values, 'AccessDeniedException');
 const noSecrets = secrets({}).fetch;
 
 const issue = async (env: Record<string, string>, fetch = noSecrets) => {

@@ -4,6 +4,7 @@ import type { CustomAuthCredentials } from '@game-chat/protocol/custom-auth';
 import { isRole } from '@game-chat/protocol/names';
 import { parseJsonObject } from '@game-chat/protocol/payloads';
 import type { LocalEndpoint } from './api-gateway/server.js';
+import { EmulatorError } from './errors.js';
 
 /**
  * Development tokens: what a game's backend does in production, done by the local stack so a
@@ -40,11 +41,9 @@ export interface TokenIssuerOptions {
 }
 
 /** Invalid claims: the message says which. */
-export class TokenRequestError extends Error {
-  readonly code = 'invalid';
+export class TokenRequestError extends EmulatorError<'invalid'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'TokenRequestError';
+    super('invalid', message);
   }
 }
 

@@ -1,11 +1,10 @@
 import type { IncomingMessage } from 'node:http';
+import { EmulatorError } from './errors.js';
 
 /** The request body was larger than the endpoint accepts. */
-export class BodyTooLargeError extends Error {
-  readonly code = 'body_too_large';
+export class BodyTooLargeError extends EmulatorError<'body_too_large'> {
   constructor(readonly limit: number) {
-    super(`request body is larger than ${limit} bytes`);
-    this.name = 'BodyTooLargeError';
+    super('body_too_large', `request body is larger than ${limit} bytes`);
   }
 }
 

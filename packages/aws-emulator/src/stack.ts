@@ -29,6 +29,7 @@ import { createTopics } from '@game-chat/protocol/topics';
 import { type HttpApi, startHttpApi } from './api-gateway/server.js';
 import { LOCAL_AWS } from './aws-location.js';
 import { createTokenIssuer, type DevCredentials, devTokenEndpoint } from './dev-tokens.js';
+import { EmulatorError } from './errors.js';
 import { type Broker, type BrokerStats, startBroker } from './iot-core/broker.js';
 import { AUTHORIZER_LIMITS } from './iot-core/limits.js';
 import { iotArn, type PolicyDocument } from './iot-core/policy.js';
@@ -157,14 +158,12 @@ export interface LocalStack {
 }
 
 /** A stack option or setting is invalid; `setting` names it. */
-export class LocalStackConfigError extends Error {
-  readonly code = 'config_invalid';
+export class LocalStackConfigError extends EmulatorError<'config_invalid'> {
   constructor(
     readonly setting: string,
     message: string,
   ) {
-    super(`${setting} ${message}`);
-    this.name = 'LocalStackConfigError';
+    super('config_invalid', `${setting} ${message}`);
   }
 }
 

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 
 /** Files beside the component folders that every component may use. */
-const SHARED = ['aws-location.ts', 'logger.ts', 'servers.ts', 'http-body.ts'];
+const SHARED = ['aws-location.ts', 'logger.ts', 'servers.ts', 'http-body.ts', 'errors.ts'];
 
 const COMPONENTS: Readonly<
   Record<string, { components: readonly string[]; packages: readonly RegExp[] }>

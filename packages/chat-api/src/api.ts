@@ -1,5 +1,5 @@
 import type { TokenVerifier } from '@game-chat/auth/tokens';
-import type { ChatStore } from '@game-chat/chat-store/store';
+import type { ChannelRetention, ChatStore } from '@game-chat/chat-store/store';
 import type { HttpAnswerableError } from '@game-chat/lambda-runtime/middleware';
 import type { Publisher } from '@game-chat/lambda-runtime/publisher';
 import { createRetryBudget } from '@game-chat/lambda-runtime/retry';
@@ -62,6 +62,8 @@ export interface ChatApiDeps {
   readonly requireAuth: boolean;
   /** `CHAT_MAX_TEXT`, for announcements. */
   readonly maxTextLength: number;
+  /** A channel's window and cap: its class (`CHAT_CHANNEL_CLASSES`) or the history settings. */
+  readonly retentionOf: (channel: ChannelName) => ChannelRetention;
 }
 
 /** What the invocation allows: Lambda's `context.getRemainingTimeInMillis`. */
@@ -205,7 +207,8 @@ async function removeMessage(
   channel: ChannelName,
   id: string,
 ): Promise<ChatMessage | null> {
-  if (!(await context.deps.store.remove(channel, id))) return null;
+  const retention = context.deps.retentionOf(channel);
+  if (!(await context.deps.store.remove(channel, id, { retention }))) return null;
   // Stored too, so a client that reconnects with `after` learns of the removal.
   return appendAndPublish(context, channel, 'deletion', { kind: 'delete', text: '', targetId: id });
 }
@@ -259,15 +262,26 @@ const operations: Record<Operation, (context: RequestContext) => Promise<[number
   async listMessages(context) {
     const channel = requireChannel(context);
     const query = context.event.queryStringParameters ?? {};
-    const parsed = parseHistoryQuery(channel, { after: query.after, limit: query.limit });
+    const parsed = parseHistoryQuery(channel, {
+      after: query.after,
+      before: query.before,
+      limit: query.limit,
+    });
     if (!parsed.ok) throw fromFailure(parsed);
-    const { after, limit } = parsed.value;
-    const recent = await context.deps.store.recent(channel, { ...(after && { after }), limit });
+    const { after, before, limit } = parsed.value;
+    const recent = await context.deps.store.recent(channel, {
+      ...(after && { after }),
+      ...(before && { before }),
+      limit,
+      retention: context.deps.retentionOf(channel),
+    });
     const response: HistoryResponse = {
       channel,
       messages: recent.messages,
       retentionSeconds: recent.retentionSeconds,
+      maxMessages: recent.maxMessages,
       recovered: recent.recovered,
+      hasMore: recent.hasMore,
       slowModeSeconds: recent.slowModeSeconds,
     };
     return [200, response];
@@ -344,6 +358,7 @@ const operations: Record<Operation, (context: RequestContext) => Promise<[number
     const evidence = await context.deps.store.evidence(channel, id, {
       before: REPORT_CONTEXT_BEFORE,
       after: REPORT_CONTEXT_AFTER,
+      retention: context.deps.retentionOf(channel),
     });
     if (!evidence) {
       throw new ApiError('not_found', `no message ${id} in channel ${channel}, or it has expired`);
@@ -434,8 +449,12 @@ async function appendAndPublish(
   what: 'announcement' | 'deletion' | 'slow mode change',
   entry: { kind: 'system' | 'delete'; text: string; targetId?: string; slowModeSeconds?: number },
 ): Promise<ChatMessage> {
-  const { store, publisher, topics } = context.deps;
-  const appended = await store.append(channel, { ...entry, from: SYSTEM_SENDER });
+  const { store, publisher, topics, retentionOf } = context.deps;
+  const appended = await store.append(
+    channel,
+    { ...entry, from: SYSTEM_SENDER },
+    { retention: retentionOf(channel) },
+  );
   // Only the filter passes a channel rate limit or a slow mode sender; without them append stores.
   if (appended.status === 'rate_limited' || appended.status === 'slow_mode') {
     throw new Error(`append refused: ${appended.status}`);

@@ -1,5 +1,6 @@
 import { createTokenVerifier, verifierConfigFromSettings } from '@game-chat/auth/tokens';
 import { createChatLambda } from '@game-chat/lambda-runtime/bootstrap';
+import { createRetentionResolver } from '@game-chat/lambda-runtime/channel-classes';
 import { createTopics } from '@game-chat/protocol/topics';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handleApiRequest } from './api.js';
@@ -15,6 +16,7 @@ export const handler = await createChatLambda('chat-api', {
     topics: createTopics(config.topicPrefix),
     requireAuth: config.historyRequireAuth,
     maxTextLength: config.maxTextLength,
+    retentionOf: createRetentionResolver(config),
   }),
   handler: (event: APIGatewayProxyEventV2, deps, context) =>
     handleApiRequest(event, deps, { remainingTimeMs: () => context.getRemainingTimeInMillis() }),

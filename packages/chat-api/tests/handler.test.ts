@@ -6,13 +6,15 @@ import {
   type DataPlaneRecorder,
   startDataPlaneRecorder,
 } from '@game-chat/testing/data-plane-recorder';
+import { routedEvent } from '@game-chat/testing/http-api-event';
 import { redisForTests, type TestRedis } from '@game-chat/testing/redis-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Invoke, loadBundle } from './helpers/bundle.js';
-import { routedEvent } from './helpers/http-event.js';
 import { bearer, expectError, SECRET } from './helpers/requests.js';
 
 const HISTORY_MAX = 5;
+/** The guild class's cap, above the default one, so a guild page shows the class applies. */
+const GUILD_MAX = 20;
 const MAX_TEXT = 50;
 const keyPrefix = `hist-${randomUUID().slice(0, 8)}`;
 
@@ -32,17 +34,26 @@ const UNMUTE = 'DELETE /players/{playerId}/mute';
 /** A channel no other test has touched. */
 const freshChannel = () => `Town${++channelCount}x${Date.now() % 100000}`;
 
-async function announce(channel: string, text: string) {
-  const response = await invoke(
+/** A moderator's announcement of `text` in `channel`, as the API answers it. */
+const announcement = async (channel: string, text: string) =>
+  invoke(
     routedEvent(
       ANNOUNCE,
       { channel },
       { headers: await bearer('mod', 'moderator'), body: JSON.stringify({ text }) },
     ),
   );
+
+/** An announcement that must be stored and published (201); its message. */
+async function announce(channel: string, text: string) {
+  const response = await announcement(channel, text);
   expect(response.status).toBe(201);
   return response.json.message as { id: string; text: string };
 }
+
+/** The channel's history after `id`, as a player reads it. */
+const historyAfter = async (channel: string, id: string) =>
+  invoke(routedEvent(LIST, { channel }, { headers: await bearer('alice'), query: `after=${id}` }));
 
 const baseEnv = () => ({
   REDIS_URL: redis.url,
@@ -51,6 +62,7 @@ const baseEnv = () => ({
   CHAT_REDIS_KEY_PREFIX: keyPrefix,
   CHAT_HISTORY_MAX: String(HISTORY_MAX),
   CHAT_MAX_TEXT: String(MAX_TEXT),
+  CHAT_CHANNEL_CLASSES: `guild-*=2h/${GUILD_MAX}`,
 });
 
 beforeAll(async () => {
@@ -86,7 +98,9 @@ describe('GET /channels/{channel}/messages', () => {
       channel,
       messages: [],
       retentionSeconds: 30,
+      maxMessages: HISTORY_MAX,
       recovered: true,
+      hasMore: false,
       slowModeSeconds: 0,
     });
     expect(response.headers['content-type']).toBe('application/json');
@@ -125,13 +139,7 @@ describe('GET /channels/{channel}/messages', () => {
     const first = await announce(channel, 'one');
     await announce(channel, 'two');
 
-    const response = await invoke(
-      routedEvent(
-        LIST,
-        { channel },
-        { headers: await bearer('alice'), query: `after=${first.id}` },
-      ),
-    );
+    const response = await historyAfter(channel, first.id);
 
     expect(response.json.messages.map((m: { text: string }) => m.text)).toEqual(['two']);
     expect(response.json.recovered).toBe(true);
@@ -142,13 +150,7 @@ describe('GET /channels/{channel}/messages', () => {
     const first = await announce(channel, 'm0');
     for (let i = 1; i <= HISTORY_MAX + 1; i++) await announce(channel, `m${i}`);
 
-    const response = await invoke(
-      routedEvent(
-        LIST,
-        { channel },
-        { headers: await bearer('alice'), query: `after=${first.id}` },
-      ),
-    );
+    const response = await historyAfter(channel, first.id);
 
     expect(response.json.recovered).toBe(false);
     expect(response.json.messages).toHaveLength(HISTORY_MAX);
@@ -197,12 +199,61 @@ describe('GET /channels/{channel}/messages', () => {
     ['a non-numeric limit', { channel: 'Town1' }, 'limit=ten'],
     ['a repeated limit (joined with commas)', { channel: 'Town1' }, 'limit=5&limit=6'],
     ['a malformed after', { channel: 'Town1' }, 'after=yesterday'],
+    ['a malformed before', { channel: 'Town1' }, 'before=1764081600123'],
+    ['after and before together', { channel: 'Town1' }, 'after=1-1&before=2-1'],
   ])('answers 400 for %s', async (_label, parameters, query) => {
     const response = await invoke(
       routedEvent(LIST, parameters, { headers: await bearer('alice'), query }),
     );
 
     expectError(response, 400, 'invalid');
+  });
+
+  it.each([
+    ['limit=0', /^limit must be a whole number 1-200$/],
+    ['limit=201', /^limit must be a whole number 1-200$/],
+    ['before=latest', /^before must be a message id/],
+    ['before=1-1&after=1-0', /after and before/],
+  ])('names the parameter in the 400 for %s', async (query, message) => {
+    const response = await invoke(
+      routedEvent(LIST, { channel: 'guild-9' }, { headers: await bearer('alice'), query }),
+    );
+
+    expectError(response, 400, 'invalid');
+    expect(response.json.error.message).toMatch(message);
+  });
+
+  it("answers a class channel with its class's window and cap, and keeps that many", async () => {
+    const channel = `guild-${freshChannel()}`;
+    for (let i = 0; i < HISTORY_MAX + 3; i++) await announce(channel, `m${i}`);
+
+    const response = await invoke(routedEvent(LIST, { channel }, { headers: await bearer('a') }));
+
+    expect(response.json).toMatchObject({
+      retentionSeconds: 7200,
+      maxMessages: GUILD_MAX,
+      hasMore: false,
+    });
+    expect(response.json.messages).toHaveLength(HISTORY_MAX + 3);
+  });
+
+  it('pages back with before: the page just older than the id, oldest first, with hasMore', async () => {
+    const channel = `guild-${freshChannel()}`;
+    const sent = [];
+    for (let i = 0; i < 7; i++) sent.push(await announce(channel, `m${i}`));
+    const headers = await bearer('alice');
+    const page = (query: string) => invoke(routedEvent(LIST, { channel }, { headers, query }));
+
+    const newest = await page('limit=3');
+    const older = await page(`limit=3&before=${newest.json.messages[0].id}`);
+    const oldest = await page(`limit=3&before=${older.json.messages[0].id}`);
+
+    const texts = (response: { json: { messages: { text: string }[] } }) =>
+      response.json.messages.map((m) => m.text);
+    expect([texts(newest), newest.json.hasMore]).toEqual([['m4', 'm5', 'm6'], true]);
+    expect([texts(older), older.json.hasMore]).toEqual([['m1', 'm2', 'm3'], true]);
+    expect([texts(oldest), oldest.json.hasMore]).toEqual([['m0'], false]);
+    expect(oldest.json).toMatchObject({ retentionSeconds: 7200, maxMessages: GUILD_MAX });
   });
 
   it.each([
@@ -325,13 +376,7 @@ describe('POST /channels/{channel}/announcements', () => {
     const channel = freshChannel();
     recorder.failNext(2, 503, 'ServiceUnavailableException');
 
-    const response = await invoke(
-      routedEvent(
-        ANNOUNCE,
-        { channel },
-        { headers: await bearer('mod', 'moderator'), body: '{"text":"after a blip"}' },
-      ),
-    );
+    const response = await announcement(channel, 'after a blip');
 
     expect(response.status).toBe(201);
     const published = await recorder.waitFor((p) => p.topic === `chat/room/${channel}`);
@@ -343,13 +388,7 @@ describe('POST /channels/{channel}/announcements', () => {
     const channel = freshChannel();
     recorder.failNext(1000);
 
-    const response = await invoke(
-      routedEvent(
-        ANNOUNCE,
-        { channel },
-        { headers: await bearer('mod', 'moderator'), body: '{"text":"into the void"}' },
-      ),
-    );
+    const response = await announcement(channel, 'into the void');
 
     expectError(response, 503, 'publish_unavailable');
     const { messages } = await store.recent(channel as ChannelName, { limit: 10 });
@@ -366,13 +405,7 @@ describe('POST /channels/{channel}/announcements', () => {
     // One refusal: a retry would have gone through and answered 201.
     recorder.failNext(1, 400, 'InvalidRequestException');
 
-    const response = await invoke(
-      routedEvent(
-        ANNOUNCE,
-        { channel },
-        { headers: await bearer('mod', 'moderator'), body: '{"text":"refused"}' },
-      ),
-    );
+    const response = await announcement(channel, 'refused');
 
     expectError(response, 503, 'publish_unavailable');
     expect(response.json.error.message).toMatch(/announcement was stored/);
@@ -404,13 +437,7 @@ describe('DELETE /channels/{channel}/messages/{id}', () => {
     });
     const published = await recorder.waitFor((p) => p.topic === `chat/room/${channel}`);
     expect(published.json()).toEqual(response.json.message);
-    const history = await invoke(
-      routedEvent(
-        LIST,
-        { channel },
-        { headers: await bearer('alice'), query: `after=${before.id}` },
-      ),
-    );
+    const history = await historyAfter(channel, before.id);
     expect(history.json.messages.map((m: { kind: string }) => m.kind)).toEqual(['delete']);
     expect(history.json.messages[0].targetId).toBe(doomed.id);
   });
@@ -536,6 +563,19 @@ describe('PUT and DELETE /players/{playerId}/mute', () => {
     expectError(player, 403, 'forbidden');
     expectError(anonymous, 401, 'unauthorized');
     expect(await store.getMute('victim' as PlayerId)).toBeNull();
+  });
+});
+
+describe('CHAT_CHANNEL_CLASSES', () => {
+  it.each([
+    ['a rule that does not parse', 'guild-*=7d'],
+    ['a zero window', 'guild-*=0h/10'],
+    ['a window above 30 days', 'guild-*=31d/10'],
+    ['a rule an earlier one covers', 'guild-*=7d/10,guild-x*=1d/10'],
+  ])('stops the cold start on %s, naming the variable', async (_label, value) => {
+    await expect(
+      loadBundle(`classes-${randomUUID()}`, { ...baseEnv(), CHAT_CHANNEL_CLASSES: value }),
+    ).rejects.toThrow(/^CHAT_CHANNEL_CLASSES /);
   });
 });
 

@@ -5,16 +5,11 @@ import {
   type DataPlaneRecorder,
   startDataPlaneRecorder,
 } from '@game-chat/testing/data-plane-recorder';
-import {
-  type RedisServer,
-  redisForTests,
-  startRedisServer,
-  type TestRedis,
-} from '@game-chat/testing/redis-server';
+import { routedEvent } from '@game-chat/testing/http-api-event';
+import { redisForTests, startRedisServer } from '@game-chat/testing/redis-server';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiResponse, type Invoke, loadBundle } from './helpers/bundle.js';
-import { routedEvent } from './helpers/http-event.js';
 
 const SECRET = 'chat-api-resilience-secret-long-enough';
 const STACK_TRACE = /\bat .+[(:]\d+|node_modules|\.m?[jt]s:\d+|Error:/;
@@ -38,6 +33,25 @@ const envFor = (redisUrl: string) => ({
   CHAT_REDIS_KEY_PREFIX: `res-${randomUUID().slice(0, 8)}`,
 });
 
+/**
+ * A Redis of the describe block's own (`start`) and a fresh bundle on it, loaded as `instance`;
+ * the Redis stops after the block (a test may swap in another, as `redis`).
+ */
+function bundleOnOwnRedis<R extends { readonly url: string; stop(): Promise<void> }>(
+  instance: string,
+  start: () => Promise<R>,
+): { redis: R; invoke: Invoke } {
+  const block = {} as { redis: R; invoke: Invoke };
+  beforeAll(async () => {
+    block.redis = await start();
+    block.invoke = await loadBundle(instance, envFor(block.redis.url));
+  });
+  afterAll(async () => {
+    await block.redis?.stop();
+  });
+  return block;
+}
+
 /** Every error answer is `{ error: { code, message } }` with nothing from the server's insides. */
 function expectCleanError(response: ApiResponse): void {
   expect(response.json).toEqual({
@@ -47,21 +61,11 @@ function expectCleanError(response: ApiResponse): void {
 }
 
 describe('Redis outage', () => {
-  let server: RedisServer;
-  let invoke: Invoke;
-
-  beforeAll(async () => {
-    server = await startRedisServer();
-    invoke = await loadBundle('outage', envFor(server.url));
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const block = bundleOnOwnRedis('outage', () => startRedisServer());
 
   it('answers 503 store_unavailable while Redis is down, then serves again once it is back', async () => {
     const read = () =>
-      invoke(
+      block.invoke(
         routedEvent(
           'GET /channels/{channel}/messages',
           { channel: 'Town1' },
@@ -69,7 +73,7 @@ describe('Redis outage', () => {
         ),
       );
     const write = () =>
-      invoke(
+      block.invoke(
         routedEvent(
           'POST /channels/{channel}/announcements',
           { channel: 'Town1' },
@@ -78,7 +82,7 @@ describe('Redis outage', () => {
       );
     expect((await read()).status).toBe(200);
 
-    await server.stop();
+    await block.redis.stop();
     const downRead = await read();
     const downWrite = await write();
 
@@ -89,7 +93,7 @@ describe('Redis outage', () => {
     }
     expect(recorder.published).toEqual([]);
 
-    server = await startRedisServer({ port: server.port });
+    block.redis = await startRedisServer({ port: block.redis.port });
     // The client reconnects with backoff: wait for the first success, bounded.
     const deadline = Date.now() + 10_000;
     let recovered = await read();
@@ -100,17 +104,7 @@ describe('Redis outage', () => {
 });
 
 describe('hostile input (fuzz)', () => {
-  let redis: TestRedis;
-  let invoke: Invoke;
-
-  beforeAll(async () => {
-    redis = await redisForTests();
-    invoke = await loadBundle('fuzz', envFor(redis.url));
-  });
-
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const block = bundleOnOwnRedis('fuzz', () => redisForTests());
 
   const anyText = fc.oneof(
     fc.string({ maxLength: 80 }),
@@ -133,7 +127,7 @@ describe('hostile input (fuzz)', () => {
           maxKeys: 3,
         }),
         async (routeKey, pathParameters) => {
-          const response = await invoke(
+          const response = await block.invoke(
             routedEvent(routeKey, pathParameters, {
               headers: { authorization: moderator },
               body: '{"seconds":5,"text":"x"}',
@@ -152,7 +146,7 @@ describe('hostile input (fuzz)', () => {
       fc.asyncProperty(
         fc.dictionary(fc.constantFrom('after', 'limit', 'x', '__proto__'), anyText, { maxKeys: 3 }),
         async (query) => {
-          const response = await invoke(
+          const response = await block.invoke(
             routedEvent(
               'GET /channels/{channel}/messages',
               { channel: 'Fuzz' },
@@ -178,7 +172,7 @@ describe('hostile input (fuzz)', () => {
           anyText.map((text) => `Bearer ${text}`),
         ),
         async (authorization) => {
-          const response = await invoke(
+          const response = await block.invoke(
             routedEvent(
               'GET /channels/{channel}/messages',
               { channel: 'Fuzz' },
@@ -203,7 +197,7 @@ describe('hostile input (fuzz)', () => {
     await fc.assert(
       fc.asyncProperty(body, fc.boolean(), async (text, base64) => {
         recorder.clear();
-        const response = await invoke(
+        const response = await block.invoke(
           routedEvent(
             'POST /channels/{channel}/announcements',
             { channel: 'Fuzz' },

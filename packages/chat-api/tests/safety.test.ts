@@ -6,10 +6,10 @@ import {
   type DataPlaneRecorder,
   startDataPlaneRecorder,
 } from '@game-chat/testing/data-plane-recorder';
+import { routedEvent } from '@game-chat/testing/http-api-event';
 import { redisForTests, type TestRedis } from '@game-chat/testing/redis-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Invoke, loadBundle } from './helpers/bundle.js';
-import { routedEvent } from './helpers/http-event.js';
 import { bearer, expectError, SECRET } from './helpers/requests.js';
 
 const keyPrefix = `safe-${randomUUID().slice(0, 8)}`;

@@ -11,7 +11,7 @@ import { asArray, type RedisReply } from './connection.js';
 import { StoreInputError } from './errors.js';
 import * as inputs from './inputs.js';
 import { APPEND, CLOCK_AND_COUNTER, EVIDENCE, RECENT, REMOVE } from './scripts.js';
-import type { StoreSettings } from './settings.js';
+import { checkRetention, metaTtlFor, type StoreSettings } from './settings.js';
 
 /** Who a stored message is from: a player, or the system (announcements, deletions). */
 export interface EntrySender {
@@ -34,7 +34,15 @@ export interface StoreEntry {
   readonly slowModeSeconds?: number;
 }
 
+/** How long a channel keeps its messages and how many at most: its class (or the defaults). */
+export interface ChannelRetention {
+  readonly retentionSeconds: number;
+  readonly maxMessages: number;
+}
+
 export interface AppendOptions {
+  /** The channel's class; default: the store's `historySeconds` / `historyMax`. */
+  readonly retention?: ChannelRetention;
   /** The channel's rate limit (burst = rate), counted by `receivedAt`; absent or 0: none. */
   readonly channelRatePerSecond?: number;
   /** When IoT received the message (epoch ms), which the channel limit charges; default now. */
@@ -62,12 +70,28 @@ export interface Evidence {
   readonly after: ChatMessage[];
 }
 
-export interface RecentResult {
+/**
+ * A page of a channel: the newest `limit` messages (neither cursor), the `limit` just older than
+ * `before` (scrollback), or the oldest `limit` newer than `after` (recovery). Ids are exclusive.
+ */
+export interface RecentOptions {
+  readonly after?: string;
+  readonly before?: string;
+  readonly limit: number;
+  /** The channel's class; default: the store's `historySeconds` / `historyMax`. */
+  readonly retention?: ChannelRetention;
+}
+
+export interface RecentResult extends ChannelRetention {
   /** Oldest first. */
   readonly messages: ChatMessage[];
   /** False when messages after `after` have expired or were trimmed: the reader missed some. */
   readonly recovered: boolean;
-  readonly retentionSeconds: number;
+  /**
+   * More messages lie beyond this page in the direction it reads: older ones for the newest
+   * page and `before` pages, newer ones for `after` pages.
+   */
+  readonly hasMore: boolean;
   /** The channel's slow mode interval; 0 when off. */
   readonly slowModeSeconds: number;
 }
@@ -76,20 +100,33 @@ export interface RecentResult {
 export interface ChannelLog {
   /** Channel slot: de-duplicate, channel rate limit, store, trim, expire. */
   append(channel: ChannelName, entry: StoreEntry, options?: AppendOptions): Promise<AppendResult>;
-  /** Without `after`: the newest `limit` messages; with it: the oldest `limit` after it. */
-  recent(channel: ChannelName, options: { after?: string; limit: number }): Promise<RecentResult>;
-  remove(channel: ChannelName, id: string): Promise<boolean>;
+  /** One page: see RecentOptions. `after` and `before` together are refused. */
+  recent(channel: ChannelName, options: RecentOptions): Promise<RecentResult>;
+  remove(
+    channel: ChannelName,
+    id: string,
+    options?: { readonly retention?: ChannelRetention },
+  ): Promise<boolean>;
   /** Slow mode: one message per player per `seconds` (moderators exempt); 0 turns it off. */
   setSlowMode(channel: ChannelName, seconds: number): Promise<void>;
   /**
    * Message `id` and up to `before`/`after` messages around it that are still in history
-   * (`delete` events left out); null when `id` is not (or no longer) in history.
+   * (`delete` events left out; the window and cap of `retention`, the channel's class); null
+   * when `id` is not (or no longer) in history.
    */
   evidence(
     channel: ChannelName,
     id: string,
-    around: { readonly before: number; readonly after: number },
+    around: {
+      readonly before: number;
+      readonly after: number;
+      readonly retention?: ChannelRetention;
+    },
   ): Promise<Evidence | null>;
+}
+
+function retentionOf(bounds: Bounds): ChannelRetention {
+  return { retentionSeconds: bounds.retentionSeconds, maxMessages: bounds.maxMessages };
 }
 
 /** Slow mode's longest interval a store accepts; the API holds players to SLOW_MODE bounds. */
@@ -152,9 +189,22 @@ function toMessages(channel: string, entries: RedisReply): ChatMessage[] {
 
 const notDeleteEvent = (message: ChatMessage) => message.kind !== 'delete';
 
+/** A class's bounds as the channel scripts take them. */
+interface Bounds extends ChannelRetention {
+  readonly windowMs: number;
+  /** How long the channel's `meta` (and its deleted counters) outlive its last message. */
+  readonly metaTtlMs: number;
+}
+
 export function createChannelLog(settings: StoreSettings): ChannelLog {
-  const { client, keyPrefix, historySeconds, historyMax, windowMs, dedupeWindowMs, metaTtlMs } =
-    settings;
+  const { client, keyPrefix, dedupeWindowMs } = settings;
+  const defaults = settings.retention;
+
+  function boundsOf(retention: ChannelRetention = defaults): Bounds {
+    if (retention !== defaults) checkRetention(retention);
+    const windowMs = retention.retentionSeconds * 1000;
+    return { ...retention, windowMs, metaTtlMs: metaTtlFor(windowMs) };
+  }
 
   // Hash tags: every key of one channel lands on one cluster slot. A ChannelName was checked
   // (SPEC §2: no braces, no spaces) by whoever made it.
@@ -172,35 +222,48 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
   };
 
   /**
-   * The newest page, read on every join: a plain XREVRANGE pipelined with the slot's clock and
-   * counter (one round trip). Inside a script the same read costs several times the Redis CPU,
-   * because every entry is copied into Lua tables and back. The window and the count cap are
-   * applied here, with the clock of the channel's own node.
+   * The newest page (read on every join), or the page just older than `before` (scrollback):
+   * one XREVRANGE of at most `limit + 1` entries from the cursor, pipelined with the slot's clock
+   * and counter (one round trip), so its cost depends on the page size only, not on the
+   * channel's length or on other channels. Inside a script the same read costs several times the
+   * Redis CPU, because every entry is copied into Lua tables and back. The window and the count
+   * cap are applied here, with the clock of the channel's own node: expired and capped entries
+   * are the oldest, so they can only end the page.
    */
-  async function newestPage(
+  async function olderPage(
     keys: ReturnType<typeof channelKeys>,
     channel: ChannelName,
     limit: number,
+    before: string | undefined,
+    bounds: Bounds,
   ): Promise<RecentResult> {
+    const end = before === undefined ? '+' : `(${before}`;
     const [clock, newest] = await Promise.all([
       client.evalScript(CLOCK_AND_COUNTER, [keys.meta, keys.slow], []),
-      client.command(['XREVRANGE', keys.log, '+', '-', 'COUNT', String(limit)]),
+      client.command(['XREVRANGE', keys.log, end, '-', 'COUNT', String(limit + 1)]),
     ]);
     const [now, counter, slow] = asArray(clock);
-    const cutoff = Number(now) - windowMs;
-    const capped = counter === null || counter === undefined ? 0 : Number(counter) - historyMax;
+    const cutoff = Number(now) - bounds.windowMs;
+    const capped =
+      counter === null || counter === undefined ? 0 : Number(counter) - bounds.maxMessages;
     const messages: ChatMessage[] = [];
+    let hasMore = false;
     for (const entry of asArray(newest)) {
       const [id, fields] = asArray(entry);
       const [ms = '0', seq = '0'] = String(id).split('-');
       if (Number(ms) < cutoff || Number(seq) <= capped) break;
+      if (messages.length === limit) {
+        hasMore = true;
+        break;
+      }
       messages.push(toMessage(channel, String(id), asArray(fields ?? [])));
     }
     return {
       messages: messages.reverse(),
       recovered: true,
-      retentionSeconds: historySeconds,
+      hasMore,
       slowModeSeconds: Number(slow ?? 0),
+      ...retentionOf(bounds),
     };
   }
 
@@ -208,6 +271,7 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
     async append(channel, entry, appendOptions = {}) {
       const keys = channelKeys(channel);
       checkEntry(entry);
+      const bounds = boundsOf(appendOptions.retention);
       const channelRate = appendOptions.channelRatePerSecond ?? 0;
       if (channelRate !== 0) inputs.checkRate(channelRate, 'channelRatePerSecond');
       const reply = asArray(
@@ -215,10 +279,10 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
           APPEND,
           [keys.log, ...keys.dedupe, keys.rate, keys.meta, keys.slow, ...keys.slowPost],
           [
-            String(windowMs),
-            String(historyMax),
+            String(bounds.windowMs),
+            String(bounds.maxMessages),
             String(channelRate),
-            String(metaTtlMs),
+            String(bounds.metaTtlMs),
             entry.clientMsgId === undefined ? '' : `c:${entry.from.id}:${entry.clientMsgId}`,
             entry.ingestId === undefined ? '' : `i:${entry.ingestId}`,
             String(dedupeWindowMs),
@@ -241,20 +305,27 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
       };
     },
 
-    async recent(channel, { after, limit }) {
+    async recent(channel, { after, before, limit, retention }) {
       const keys = channelKeys(channel);
       inputs.positiveInteger(limit, 'limit', 1000);
-      if (after === undefined) return newestPage(keys, channel, limit);
+      const bounds = boundsOf(retention);
+      if (after !== undefined && before !== undefined) {
+        throw new StoreInputError('after and before cannot be used together');
+      }
+      if (after === undefined) {
+        const cursor = before === undefined ? undefined : inputs.messageId(before);
+        return olderPage(keys, channel, limit, cursor, bounds);
+      }
       const [afterMs = '', afterSeq = ''] = inputs.messageId(after).split('-');
-      const [entries, recovered, slow] = asArray(
+      const [entries, recovered, hasMore, slow] = asArray(
         await client.evalScript(
           RECENT,
           [keys.log, keys.meta, keys.deleted, keys.slow],
           [
-            String(windowMs),
-            String(historyMax),
+            String(bounds.windowMs),
+            String(bounds.maxMessages),
             String(limit),
-            String(metaTtlMs),
+            String(bounds.metaTtlMs),
             afterMs,
             afterSeq,
           ],
@@ -263,19 +334,21 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
       return {
         messages: toMessages(channel, entries ?? []),
         recovered: recovered === 1,
-        retentionSeconds: historySeconds,
+        hasMore: hasMore === 1,
         slowModeSeconds: Number(slow ?? 0),
+        ...retentionOf(bounds),
       };
     },
 
-    async remove(channel, id) {
+    async remove(channel, id, options = {}) {
       const keys = channelKeys(channel);
       const checkedId = inputs.messageId(id);
+      const bounds = boundsOf(options.retention);
       const counter = checkedId.slice(checkedId.indexOf('-') + 1);
       const removed = await client.evalScript(
         REMOVE,
         [keys.log, keys.deleted],
-        [checkedId, counter, String(historyMax), String(metaTtlMs)],
+        [checkedId, counter, String(bounds.maxMessages), String(bounds.metaTtlMs)],
       );
       return removed === 1;
     },
@@ -292,13 +365,20 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
 
     async evidence(channel, id, around) {
       const keys = channelKeys(channel);
+      const bounds = boundsOf(around.retention);
       const checkedId = inputs.messageId(id);
       const before = inputs.positiveInteger(around.before, 'before', 1000);
       const after = inputs.positiveInteger(around.after, 'after', 1000);
       const reply = await client.evalScript(
         EVIDENCE,
         [keys.log, keys.meta],
-        [String(windowMs), String(historyMax), checkedId, String(before), String(after)],
+        [
+          String(bounds.windowMs),
+          String(bounds.maxMessages),
+          checkedId,
+          String(before),
+          String(after),
+        ],
       );
       if (reply === null) return null;
       const [entry, older, newer] = asArray(reply);

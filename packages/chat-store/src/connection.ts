@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createClient, createCluster, ErrorReply } from '@redis/client';
 import { StoreUnavailableError } from './errors.js';
+import { RedisErrorReply, RespClient } from './resp-client.js';
 
 export interface RedisConnectionOptions {
   /**
@@ -83,7 +83,7 @@ function describe(error: unknown): string {
 type ClientSettings = Required<Omit<RedisConnectionOptions, 'tlsCa'>> &
   Pick<RedisConnectionOptions, 'tlsCa'>;
 
-/** Socket settings every connection shares, to one node or to each node of a cluster. */
+/** node-redis socket settings for each node of a cluster. */
 function socketOptions(options: ClientSettings) {
   return {
     connectTimeout: options.connectTimeoutMs,
@@ -108,50 +108,19 @@ function unreachable(lastError: unknown): StoreUnavailableError {
   });
 }
 
+/** One node (ElastiCache's primary endpoint, a local redis-server): this package's RESP client. */
 function openNode(options: ClientSettings): Transport {
-  let lastError: unknown;
-  const onError = (error: unknown) => {
-    lastError = error;
-  };
-  const client = createClient({
+  const client = new RespClient({
     url: options.url,
-    RESP: 2,
-    // Never hold a command while disconnected (node-redis #2205, #2688): fail it, and let
-    // the caller (Lambda's async retry, the HTTP client) try again.
-    disableOfflineQueue: true,
-    maintNotifications: 'disabled',
-    socket: socketOptions(options),
+    connectTimeoutMs: options.connectTimeoutMs,
+    tlsCa: options.tlsCa,
+    reconnectDelayMs: (retries) => reconnectDelayMs(retries),
   });
-  // node-redis emits every failed (re)connection attempt; without a listener it would crash.
-  client.on('error', onError);
-  client.connect().catch(onError);
-  // Calls that arrive while connecting share one wait: a cold container taking a burst of
-  // invocations would otherwise add a 'ready' listener and a timer per call.
-  let waiting: Promise<void> | undefined;
   return {
-    ready() {
-      if (client.isReady) return Promise.resolve();
-      waiting ??= new Promise<void>((resolve, reject) => {
-        const onReady = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          client.off('ready', onReady);
-          reject(unreachable(lastError));
-        }, options.connectTimeoutMs);
-        client.once('ready', onReady);
-      }).finally(() => {
-        waiting = undefined;
-      });
-      return waiting;
-    },
-    send: (_key, args) => client.sendCommand(args),
+    ready: () => client.ready(() => unreachable(client.lastError)),
+    send: (_key, args) => client.send(args),
     destroy: () => client.destroy(),
-    async close() {
-      if (client.isReady) await client.close();
-      else client.destroy();
-    },
+    close: () => client.close(),
   };
 }
 
@@ -163,28 +132,35 @@ function openNode(options: ClientSettings): Transport {
 function openCluster(options: ClientSettings): Transport {
   const url = new URL(options.url);
   let lastError: unknown;
-  const cluster = createCluster({
-    rootNodes: [{ url: `${url.protocol}//${url.host}` }],
-    // Root node settings are not inherited by the discovered nodes: credentials and TLS go here.
-    defaults: {
-      ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
-      ...(url.password === '' ? {} : { password: decodeURIComponent(url.password) }),
-      disableOfflineQueue: true,
-      maintNotifications: 'disabled',
-      socket: { ...socketOptions(options), ...(url.protocol === 'rediss:' ? { tls: true } : {}) },
-    },
-    RESP: 2,
-  });
-  cluster.on('error', (error: unknown) => {
-    lastError = error;
-  });
-  const connected = cluster.connect().then(
-    () => true,
-    (error: unknown) => {
+  // Loaded only for a cluster URL: node-redis is most of a bundle's start-up cost. A CommonJS
+  // package, so its exports are the default export (also as a chunk of a Lambda bundle).
+  const client = import('@redis/client').then(({ default: { createCluster, ErrorReply } }) => ({
+    ErrorReply,
+    cluster: createCluster({
+      rootNodes: [{ url: `${url.protocol}//${url.host}` }],
+      // Root node settings are not inherited by the discovered nodes: credentials and TLS go here.
+      defaults: {
+        ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
+        ...(url.password === '' ? {} : { password: decodeURIComponent(url.password) }),
+        disableOfflineQueue: true,
+        maintNotifications: 'disabled',
+        socket: { ...socketOptions(options), ...(url.protocol === 'rediss:' ? { tls: true } : {}) },
+      },
+      RESP: 2,
+    }),
+  }));
+  const connected = client.then(({ cluster }) => {
+    cluster.on('error', (error: unknown) => {
       lastError = error;
-      return false;
-    },
-  );
+    });
+    return cluster.connect().then(
+      () => true,
+      (error: unknown) => {
+        lastError = error;
+        return false;
+      },
+    );
+  });
   return {
     async ready() {
       let timer: NodeJS.Timeout | undefined;
@@ -194,9 +170,20 @@ function openCluster(options: ClientSettings): Transport {
       const ok = await Promise.race([connected, timeout]).finally(() => clearTimeout(timer));
       if (!ok) throw unreachable(lastError);
     },
-    send: (key, args) => cluster.sendCommand(key, false, args),
-    destroy: () => cluster.destroy(),
+    async send(key, args) {
+      const { cluster, ErrorReply } = await client;
+      try {
+        return await cluster.sendCommand(key, false, args);
+      } catch (error) {
+        // One error type for a reply from Redis, whichever client carried it.
+        throw error instanceof ErrorReply ? new RedisErrorReply(error.message) : error;
+      }
+    },
+    destroy: () => {
+      void client.then(({ cluster }) => cluster.destroy());
+    },
     async close() {
+      const { cluster } = await client;
       if (await connected) await cluster.close();
       else cluster.destroy();
     },
@@ -282,7 +269,7 @@ export function createRedisClient(options: RedisConnectionOptions): RedisConnect
       return (await withTimeout(current.send(keyOf(args), [...args]))) as RedisReply;
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
-      if (error instanceof ErrorReply) {
+      if (error instanceof RedisErrorReply) {
         if (!UNAVAILABLE_REPLY.test(error.message)) throw error;
         // After a failover the old primary answers READONLY until we reconnect (ioredis #144).
         if (error.message.startsWith('READONLY')) discard(current);
@@ -303,7 +290,8 @@ export function createRedisClient(options: RedisConnectionOptions): RedisConnect
       try {
         return await command(['EVALSHA', script.sha1, ...tail]);
       } catch (error) {
-        if (!(error instanceof ErrorReply && error.message.startsWith('NOSCRIPT'))) throw error;
+        if (!(error instanceof RedisErrorReply && error.message.startsWith('NOSCRIPT')))
+          throw error;
         // EVAL also caches the script, so the next call is a single EVALSHA again.
         return command(['EVAL', script.source, ...tail]);
       }

@@ -236,13 +236,14 @@ return {fmt(now_ms()), redis.call('HGET', KEYS[1], 'n'), redis.call('GET', KEYS[
 `);
 
 /**
- * KEYS: log, meta, deleted, slow. ARGV: windowMs, max, limit, metaTtlMs, afterMs, afterSeq.
- * The oldest `limit` messages after `after` (the newest page is read with CLOCK_AND_COUNTER and
- * XREVRANGE instead).
+ * KEYS: log, meta, deleted, slow. ARGV: windowMs, max, limit, metaTtlMs, afterMs, afterSeq (the
+ * window, cap and meta lifetime of the channel's class).
+ * The oldest `limit` messages after `after` (the newest and older pages are read with
+ * CLOCK_AND_COUNTER and XREVRANGE instead).
  * Entries older than the window or beyond the count cap are never returned, even when
  * trimming lags. A counter missing from the stream because a moderator removed that message
  * (`deleted`) is not a miss.
- * → {entries (oldest first), recovered (0|1), slow mode seconds or nil}
+ * → {entries (oldest first), recovered (0|1), hasMore (0|1), slow mode seconds or nil}
  */
 export const RECENT = defineLuaScript(`${HELPERS}
 local now = now_ms()
@@ -258,8 +259,9 @@ local after_seq = tonumber(ARGV[6])
 local cursor = fmt(cutoff)
 if after_ms >= cutoff then cursor = '(' .. ARGV[5] .. '-' .. ARGV[6] end
 -- Capped entries can only be a prefix (ids grow with the counter): at most one extra read.
-while #result < limit do
-  local batch = redis.call('XRANGE', KEYS[1], cursor, '+', 'COUNT', limit - #result)
+-- One entry past the page says whether there are more.
+while #result <= limit do
+  local batch = redis.call('XRANGE', KEYS[1], cursor, '+', 'COUNT', limit + 1 - #result)
   if #batch == 0 then break end
   for _, entry in ipairs(batch) do
     if seq_of(entry[1]) > capped then result[#result + 1] = entry end
@@ -280,7 +282,12 @@ else
   recovered = skipped <= 0
     or redis.call('ZCOUNT', KEYS[3], after_seq + 1, next_seq - 1) == skipped
 end
-return {result, recovered and 1 or 0, redis.call('GET', KEYS[4])}
+local more = 0
+if #result > limit then
+  result[#result] = nil
+  more = 1
+end
+return {result, recovered and 1 or 0, more, redis.call('GET', KEYS[4])}
 `);
 
 /**

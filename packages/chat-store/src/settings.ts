@@ -1,4 +1,10 @@
-import { DEFAULT_MAX_BLOCKS, DEFAULT_REPORT_RETENTION_DAYS } from '@game-chat/protocol/limits';
+import {
+  DEFAULT_MAX_BLOCKS,
+  DEFAULT_REPORT_RETENTION_DAYS,
+  MAX_CHANNEL_MESSAGES,
+  MAX_RETENTION_SECONDS,
+} from '@game-chat/protocol/limits';
+import type { ChannelRetention } from './channel-log.js';
 import type { RedisConnection } from './connection.js';
 import { StoreInputError } from './errors.js';
 import { positiveInteger } from './inputs.js';
@@ -27,24 +33,35 @@ export interface ChatStoreOptions {
 export interface StoreSettings {
   readonly client: RedisConnection;
   readonly keyPrefix: string;
-  readonly historySeconds: number;
-  readonly historyMax: number;
-  /** The history window in milliseconds. */
-  readonly windowMs: number;
+  /** A channel's retention when the caller passes none (`historySeconds`, `historyMax`). */
+  readonly retention: ChannelRetention;
   /** How long de-duplication remembers an event: one generation of the dedupe hashes. */
   readonly dedupeWindowMs: number;
-  /** How long a channel's `meta` outlives its last message. */
-  readonly metaTtlMs: number;
   readonly maxBlocks: number;
   readonly reportRetentionMs: number;
 }
 
-/** `meta` outlives a quiet channel by an hour, so `recovered` can still be answered. */
+/**
+ * `meta` (the channel's counter, and the counters of deleted messages) outlives a quiet
+ * channel's last message by two windows, and at least an hour, so `recovered` can still be
+ * answered after the stream itself expired.
+ */
 const META_LIFETIME_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Ten years: past that a retention is a mistake, not a policy. */
 const MAX_REPORT_RETENTION_DAYS = 3650;
 const KEY_PREFIX_PATTERN = /^[A-Za-z0-9_:.-]{1,64}$/;
+
+export function metaTtlFor(windowMs: number): number {
+  return Math.max(META_LIFETIME_MS, 2 * windowMs);
+}
+
+/** A channel class from the caller: whole seconds up to a month, and a cap. */
+export function checkRetention(retention: ChannelRetention): ChannelRetention {
+  positiveInteger(retention.retentionSeconds, 'retentionSeconds', MAX_RETENTION_SECONDS);
+  positiveInteger(retention.maxMessages, 'maxMessages', MAX_CHANNEL_MESSAGES);
+  return retention;
+}
 
 export function resolveSettings(options: ChatStoreOptions): StoreSettings {
   const historySeconds = positiveInteger(options.historySeconds ?? 30, 'historySeconds');
@@ -53,16 +70,14 @@ export function resolveSettings(options: ChatStoreOptions): StoreSettings {
   if (!KEY_PREFIX_PATTERN.test(keyPrefix)) {
     throw new StoreInputError('keyPrefix must be 1-64 characters of A-Z, a-z, 0-9, _ : . or -');
   }
-  const windowMs = historySeconds * 1000;
   const dedupeSeconds = positiveInteger(options.dedupeSeconds ?? 1, 'dedupeSeconds');
   return {
     client: options.client,
     keyPrefix,
-    historySeconds,
-    historyMax,
-    windowMs,
+    retention: { retentionSeconds: historySeconds, maxMessages: historyMax },
+    // Not per class: a resend or a redelivery comes within seconds or minutes, however long the
+    // channel keeps its messages.
     dedupeWindowMs: Math.max(historySeconds, dedupeSeconds) * 1000,
-    metaTtlMs: Math.max(META_LIFETIME_MS, 2 * windowMs),
     maxBlocks: positiveInteger(options.maxBlocks ?? DEFAULT_MAX_BLOCKS, 'maxBlocks'),
     reportRetentionMs:
       positiveInteger(

@@ -7,7 +7,9 @@ export type {
   AppendOptions,
   AppendResult,
   ChannelLog,
+  ChannelRetention,
   Evidence,
+  RecentOptions,
   RecentResult,
   StoreEntry,
 } from './channel-log.js';

@@ -6,6 +6,7 @@ import {
   validatePlayerId,
 } from '@game-chat/protocol/names';
 import type { Result } from '@game-chat/protocol/result';
+import { afterAll, beforeAll } from 'vitest';
 import { createRedisClient, type RedisConnection } from '../src/connection.js';
 import { type ChatStore, type ChatStoreOptions, createChatStore } from '../src/store.js';
 
@@ -43,4 +44,32 @@ export const bob = { id: player('bob'), name: 'Bob' };
 
 export function chat(text: string, extra: { clientMsgId?: string; ingestId?: string } = {}) {
   return { kind: 'chat' as const, from: alice, text, ...extra };
+}
+
+/**
+ * A Redis (`start`) for one describe block, up before its tests and stopped after them, with
+ * every client `track` was given closed first.
+ */
+export function redisForBlock<R extends { readonly url: string; stop(): Promise<void> }>(
+  start: () => Promise<R>,
+): { readonly redis: R; track<C extends { close(): Promise<void> }>(client: C): C } {
+  let redis: R | undefined;
+  const opened: Array<{ close(): Promise<void> }> = [];
+  beforeAll(async () => {
+    redis = await start();
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all(opened.map((client) => client.close()));
+    await redis?.stop();
+  });
+  return {
+    get redis() {
+      if (redis === undefined) throw new Error('the block has not started its Redis yet');
+      return redis;
+    },
+    track(client) {
+      opened.push(client);
+      return client;
+    },
+  };
 }

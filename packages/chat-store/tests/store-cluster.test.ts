@@ -1,10 +1,10 @@
-import { type RedisCluster, startRedisCluster } from '@game-chat/testing/redis-cluster';
+import { startRedisCluster } from '@game-chat/testing/redis-cluster';
 import { freePort } from '@game-chat/testing/redis-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRedisClient } from '../src/connection.js';
 import { StoreUnavailableError } from '../src/errors.js';
 import { createChatStore } from '../src/store.js';
-import { channel, chat } from './helpers.js';
+import { channel, chat, redisForBlock } from './helpers.js';
 import { describeStoreContract } from './store-contract.js';
 
 // Keys of one channel (one player) share a {hash tag}, so every script runs on one node.
@@ -13,30 +13,19 @@ describe('the store contract on a 3-master Redis Cluster (?cluster=true)', () =>
 });
 
 describe('cluster connections', () => {
-  let cluster: RedisCluster;
-  const opened: Array<{ close(): Promise<void> }> = [];
-  beforeAll(async () => {
-    cluster = await startRedisCluster();
-  }, 30_000);
-  afterAll(async () => {
-    await Promise.all(opened.map((client) => client.close()));
-    await cluster?.stop();
-  });
+  const block = redisForBlock(() => startRedisCluster());
 
-  function connection(url: string) {
-    const client = createRedisClient({ url, connectTimeoutMs: 500 });
-    opened.push(client);
-    return client;
-  }
+  const connection = (url: string) =>
+    block.track(createRedisClient({ url, connectTimeoutMs: 500 }));
 
   it('spreads channels over the masters, each channel whole on one of them', async () => {
-    const store = createChatStore({ client: connection(cluster.url), keyPrefix: 'spread' });
+    const store = createChatStore({ client: connection(block.redis.url), keyPrefix: 'spread' });
     for (let i = 0; i < 12; i++) {
       const stored = await store.append(channel(`Town${i}`), chat(`m${i}`));
       expect(stored.status).toBe('stored');
     }
     const sizes = await Promise.all(
-      cluster.nodes.map(async (node) => {
+      block.redis.nodes.map(async (node) => {
         const single = connection(node.url);
         return Number(await single.command(['DBSIZE']));
       }),

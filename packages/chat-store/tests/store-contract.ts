@@ -1,7 +1,7 @@
-import { compareMessageIds } from '@game-chat/protocol/payloads';
+import { type ChatMessage, compareMessageIds } from '@game-chat/protocol/payloads';
 import type { TestRedis } from '@game-chat/testing/redis-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bob, channel, chat, isolatedStore, player, until } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { bob, channel, chat, isolatedStore, player, redisForBlock, until } from './helpers.js';
 import { describeSafetyContract } from './safety-contract.js';
 
 /**
@@ -9,19 +9,11 @@ import { describeSafetyContract } from './safety-contract.js';
  * (store.test.ts) and a Redis Cluster (store-cluster.test.ts) with the same expectations.
  */
 export function describeStoreContract(start: () => Promise<TestRedis>): void {
-  let redis: TestRedis;
-  const opened: Array<{ close(): Promise<void> }> = [];
-  beforeAll(async () => {
-    redis = await start();
-  }, 30_000);
-  afterAll(async () => {
-    await Promise.all(opened.map((client) => client.close()));
-    await redis?.stop();
-  });
+  const block = redisForBlock(start);
 
   function setup(options: Parameters<typeof isolatedStore>[1] = {}) {
-    const context = isolatedStore(redis.url, options);
-    opened.push(context.client);
+    const context = isolatedStore(block.redis.url, options);
+    block.track(context.client);
     return context;
   }
 
@@ -250,7 +242,9 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       expect(missed).toEqual({
         messages: [],
         recovered: false,
+        hasMore: false,
         retentionSeconds: 1,
+        maxMessages: 200,
         slowModeSeconds: 0,
       });
       expect(second.id.split('-')[1]).toBe('2');
@@ -276,6 +270,170 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
             `${base}:dedupe:1`,
           ])) === 0,
       );
+    });
+  });
+
+  describe.concurrent('channel classes: retention per call', () => {
+    const guild = { retentionSeconds: 3600, maxMessages: 1000 };
+
+    it("keeps a class's messages past the default window while a default channel drops them", async () => {
+      const { store } = setup({ historySeconds: 1 });
+      await appendOk(store, 'Town', 'town');
+      await store.append(channel('guild-1'), chat('guild'), { retention: guild });
+      const gone = async (name: string) =>
+        (await store.recent(channel(name), { limit: 10 })).messages.length === 0;
+      // Past the default (1 s) window for both: the town message is gone, and the guild message
+      // too when read without its class.
+      await until(async () => (await gone('Town')) && (await gone('guild-1')));
+      const kept = await store.recent(channel('guild-1'), { limit: 10, retention: guild });
+      expect(kept).toMatchObject({ retentionSeconds: 3600, maxMessages: 1000, hasMore: false });
+      expect(kept.messages.map((m) => m.text)).toEqual(['guild']);
+    });
+
+    it("applies the class's cap on append, reads and recovery", async () => {
+      const { store } = setup({ historyMax: 200 });
+      const small = { retentionSeconds: 3600, maxMessages: 3 };
+      const sent: ChatMessage[] = [];
+      for (let i = 0; i < 6; i++) {
+        const result = await store.append(channel('party-1'), chat(`m${i}`), { retention: small });
+        if (result.status === 'stored') sent.push(result.message);
+      }
+      const read = (options: { after?: string; before?: string }) =>
+        store.recent(channel('party-1'), { limit: 50, retention: small, ...options });
+      expect((await read({})).messages.map((m) => m.text)).toEqual(['m3', 'm4', 'm5']);
+      expect((await read({ before: sent[5]?.id })).messages.map((m) => m.text)).toEqual([
+        'm3',
+        'm4',
+      ]);
+      // After m1: m2 fell to the cap, so the reader missed it; after m2 nothing is missed.
+      expect(await read({ after: sent[1]?.id })).toMatchObject({ recovered: false });
+      expect(await read({ after: sent[2]?.id })).toMatchObject({ recovered: true });
+    });
+
+    it('remembers deleted counters up to the class cap, not the default one', async () => {
+      const { store } = setup({ historyMax: 2 });
+      const long = { retentionSeconds: 86_400, maxMessages: 100 };
+      const sent: ChatMessage[] = [];
+      for (let i = 0; i < 6; i++) {
+        const result = await store.append(channel('guild-del'), chat(`m${i}`), { retention: long });
+        if (result.status === 'stored') sent.push(result.message);
+      }
+      for (const message of sent.slice(1, 5)) {
+        expect(await store.remove(channel('guild-del'), message.id, { retention: long })).toBe(
+          true,
+        );
+      }
+      const after = await store.recent(channel('guild-del'), {
+        limit: 10,
+        after: sent[0]?.id,
+        retention: long,
+      });
+      expect(after.messages.map((m) => m.text)).toEqual(['m5']);
+      expect(after.recovered).toBe(true);
+    });
+
+    it('lets a quiet channel expire after its class window, and its meta after two', async () => {
+      const { store, client, prefix } = setup({ historySeconds: 1 });
+      const week = { retentionSeconds: 7 * 86_400, maxMessages: 1000 };
+      await store.append(channel('guild-ttl'), chat('x'), { retention: week });
+      const pttl = (key: string) =>
+        client.command(['PTTL', `${prefix}:ch:{guild-ttl}:${key}`]).then(Number);
+      expect(await pttl('log')).toBeGreaterThan(7 * 86_400_000 - 60_000);
+      expect(await pttl('log')).toBeLessThanOrEqual(7 * 86_400_000);
+      expect(await pttl('meta')).toBeGreaterThan(14 * 86_400_000 - 60_000);
+    });
+
+    it('refuses a class out of bounds before it reaches Redis', async () => {
+      const { store } = setup();
+      const append = (retention: { retentionSeconds: number; maxMessages: number }) =>
+        store.append(channel('Bad'), chat('x'), { retention });
+      await expect(append({ retentionSeconds: 0, maxMessages: 10 })).rejects.toThrow(
+        /retentionSeconds/,
+      );
+      await expect(append({ retentionSeconds: 31 * 86_400, maxMessages: 10 })).rejects.toThrow(
+        /retentionSeconds/,
+      );
+      await expect(append({ retentionSeconds: 60, maxMessages: 10_001 })).rejects.toThrow(
+        /maxMessages/,
+      );
+      expect((await store.recent(channel('Bad'), { limit: 5 })).messages).toEqual([]);
+    });
+  });
+
+  describe.concurrent('scrollback: before', () => {
+    const guild = { retentionSeconds: 3600, maxMessages: 1000 };
+
+    it('pages from the newest to the first of 1000 messages, each once, in order', async () => {
+      const { store } = setup();
+      const sent: string[] = [];
+      for (let i = 0; i < 1000; i++) {
+        const result = await store.append(channel('guild-long'), chat(`m${i}`), {
+          retention: guild,
+        });
+        if (result.status === 'stored') sent.push(result.message.id);
+      }
+      const seen: string[] = [];
+      let page = await store.recent(channel('guild-long'), { limit: 200, retention: guild });
+      let pages = 1;
+      seen.unshift(...page.messages.map((m) => m.id));
+      while (page.hasMore) {
+        page = await store.recent(channel('guild-long'), {
+          limit: 200,
+          before: seen[0],
+          retention: guild,
+        });
+        pages += 1;
+        seen.unshift(...page.messages.map((m) => m.id));
+      }
+      expect(seen).toEqual(sent);
+      expect(pages).toBe(5);
+    });
+
+    it('says hasMore exactly when an older message is left', async () => {
+      const { store } = setup();
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) ids.push((await appendOk(store, 'Edge', `m${i}`)).id);
+      const read = (limit: number, before?: string) =>
+        store.recent(channel('Edge'), { limit, ...(before && { before }) });
+      expect(await read(4)).toMatchObject({ hasMore: false });
+      expect(await read(3)).toMatchObject({ hasMore: true });
+      expect((await read(2, ids[2])).messages.map((m) => m.text)).toEqual(['m0', 'm1']);
+      expect(await read(2, ids[2])).toMatchObject({ hasMore: false });
+      expect(await read(1, ids[2])).toMatchObject({ hasMore: true });
+      expect(await read(5, ids[0])).toMatchObject({ messages: [], hasMore: false });
+      // A cursor past the newest message, or one no message has: the page just older than it.
+      expect((await read(1, `${Date.now() + 60_000}-0`)).messages.map((m) => m.text)).toEqual([
+        'm3',
+      ]);
+    });
+
+    it('says hasMore for an `after` page when newer messages are left', async () => {
+      const { store } = setup();
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) ids.push((await appendOk(store, 'Fwd', `m${i}`)).id);
+      const after = (limit: number) =>
+        store.recent(channel('Fwd'), { limit, after: ids[0] as string });
+      expect(await after(2)).toMatchObject({ hasMore: true, recovered: true });
+      expect(await after(3)).toMatchObject({ hasMore: false, recovered: true });
+    });
+
+    it('hides messages past the window or the cap from a before page', async () => {
+      const { store } = setup({ historyMax: 2 });
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push((await appendOk(store, 'Hide', `m${i}`)).id);
+      expect(
+        await store.recent(channel('Hide'), { limit: 10, before: ids[4] as string }),
+      ).toMatchObject({ messages: [expect.objectContaining({ text: 'm3' })], hasMore: false });
+    });
+
+    it('refuses a bad cursor, and after with before', async () => {
+      const { store } = setup();
+      await expect(store.recent(channel('X'), { limit: 5, before: 'abc' })).rejects.toThrow(
+        /message id/,
+      );
+      await expect(
+        store.recent(channel('X'), { limit: 5, before: '1-1', after: '1-0' }),
+      ).rejects.toThrow(/after and before/);
     });
   });
 

@@ -1,6 +1,7 @@
 import { isApiErrorCode } from '@game-chat/protocol/errors';
 import {
   HISTORY_LIMIT_MAX,
+  MAX_CHANNEL_MESSAGES,
   MAX_MUTE_REASON_LENGTH,
   MAX_MUTE_SECONDS,
   MAX_REPORT_NOTE_LENGTH,
@@ -38,8 +39,10 @@ export interface ChatApiOptions {
   readonly maxTextLength: number;
 }
 
+/** One page: the newest, the one just older than `before`, or the one just newer than `after`. */
 export interface HistoryPageQuery {
   readonly after?: string | undefined;
+  readonly before?: string | undefined;
   readonly limit?: number | undefined;
 }
 
@@ -89,8 +92,8 @@ export interface SlowModeResult {
   readonly message: ChatMessage;
 }
 
-/** Pages one catch-up may read: the window holds at most `CHAT_HISTORY_MAX` (200) messages. */
-const MAX_HISTORY_PAGES = 20;
+/** Pages one catch-up may read: a channel holds at most MAX_CHANNEL_MESSAGES (its class's cap). */
+const MAX_HISTORY_PAGES = MAX_CHANNEL_MESSAGES / HISTORY_LIMIT_MAX;
 
 function toChatMessage(value: unknown): ChatMessage | undefined {
   const checked = toServerMessage(value);
@@ -149,11 +152,15 @@ export class ChatApi {
   /** One page of a channel's history, oldest first. */
   async history(channel: string, query: HistoryPageQuery = {}): Promise<HistoryResponse> {
     const name = validOrThrow(validateChannel(channel));
-    if (query.after !== undefined && !isMessageId(query.after)) {
-      throw new ChatError('invalid', 'after must be a message id such as 1764081600123-0');
-    }
     const search = new URLSearchParams();
-    if (query.after !== undefined) search.set('after', query.after);
+    for (const cursor of ['after', 'before'] as const) {
+      const id = query[cursor];
+      if (id === undefined) continue;
+      if (!isMessageId(id)) {
+        throw new ChatError('invalid', `${cursor} must be a message id such as 1764081600123-0`);
+      }
+      search.set(cursor, id);
+    }
     if (query.limit !== undefined) search.set('limit', String(query.limit));
     const suffix = search.size > 0 ? `?${search}` : '';
     const body = await this.#request('GET', `/channels/${name}/messages${suffix}`);
@@ -168,7 +175,9 @@ export class ChatApi {
       channel: name,
       messages,
       retentionSeconds: Number(response.retentionSeconds),
+      maxMessages: Number(response.maxMessages),
       recovered: response.recovered !== false,
+      hasMore: response.hasMore === true,
       slowModeSeconds: Number(response.slowModeSeconds) || 0,
     };
   }
@@ -194,7 +203,8 @@ export class ChatApi {
       const last = answer.messages.at(-1)?.id;
       const advanced =
         last !== undefined && (cursor === undefined || compareMessageIds(last, cursor) > 0);
-      if (answer.messages.length < HISTORY_LIMIT_MAX || !advanced || caughtUp(last)) break;
+      // The newest page ends at the newest message; an `after` page says whether newer are left.
+      if (cursor === undefined || !answer.hasMore || !advanced || caughtUp(last)) break;
       cursor = last;
     }
     return { messages, recovered, slowModeSeconds };

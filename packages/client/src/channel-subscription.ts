@@ -1,8 +1,16 @@
 import type { ChannelName } from '@game-chat/protocol/names';
 import { type ChatMessage, compareMessageIds } from '@game-chat/protocol/payloads';
-import type { HistorySince } from './api.js';
+import type { HistoryPageQuery, HistorySince } from './api.js';
 import { asChatError, type ChatError } from './errors.js';
 import { ChannelTimeline } from './timeline.js';
+
+/** What `loadOlder` added to a channel's timeline. */
+export interface OlderMessages {
+  /** The visible messages new to the timeline, oldest first. */
+  readonly messages: ChatMessage[];
+  /** False once the page reached the first message the channel still keeps: its true start. */
+  readonly hasMore: boolean;
+}
 
 /** A reconnect after which some messages of a channel could not be recovered. */
 export interface GapEvent {
@@ -25,6 +33,10 @@ export interface ChannelSubscriptionOptions {
     after: string | undefined,
     caughtUp: (lastId: string) => boolean,
   ) => Promise<HistorySince>;
+  /** One scrollback page: the `limit` messages just older than `before` (`ChatApi.history`). */
+  readonly olderPage: (
+    query: Required<Pick<HistoryPageQuery, 'limit'>> & Pick<HistoryPageQuery, 'before'>,
+  ) => Promise<{ readonly messages: readonly ChatMessage[]; readonly hasMore: boolean }>;
   /** Each message new to the timeline, in id order; `emit` is false for those `join` returns. */
   readonly deliver: (message: ChatMessage, emit: boolean) => void;
   readonly gap: (event: GapEvent) => void;
@@ -46,6 +58,8 @@ export class ChannelSubscription {
   /** The latest history read; the next one starts after it, from the id it reached. */
   #lastSync: Promise<void> = Promise.resolve();
   #left = false;
+  /** The latest scrollback read: the next one continues below what it added. */
+  #lastOlder: Promise<unknown> = Promise.resolve();
 
   constructor(options: ChannelSubscriptionOptions) {
     this.name = options.name;
@@ -85,6 +99,27 @@ export class ChannelSubscription {
    */
   catchUp(subscribed: Promise<void>): Promise<void> {
     return this.#sync(subscribed, true).catch(() => undefined);
+  }
+
+  /**
+   * Scrollback: reads the `limit` messages just older than the oldest held (after the join's
+   * history) and merges them into the timeline, once each. Calls run one after the other, each
+   * continuing below the last. The messages are not emitted as events: they are not new.
+   */
+  loadOlder(limit: number): Promise<OlderMessages> {
+    const run = async (): Promise<OlderMessages> => {
+      await this.#lastSync;
+      const before = this.#timeline.oldestId;
+      const page = await this.#options.olderPage({ limit, ...(before && { before }) });
+      const messages = this.#left ? [] : this.#timeline.mergeOlder(page.messages);
+      return {
+        messages: messages.filter((entry) => entry.kind !== 'delete'),
+        hasMore: page.hasMore,
+      };
+    };
+    const current = this.#lastOlder.then(run, run);
+    this.#lastOlder = current.catch(() => undefined);
+    return current;
   }
 
   /** A live message: held back while history loads, else delivered now. */

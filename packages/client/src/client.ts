@@ -1,4 +1,9 @@
 import {
+  HISTORY_LIMIT_DEFAULT,
+  HISTORY_LIMIT_MAX,
+  HISTORY_LIMIT_MIN,
+} from '@game-chat/protocol/limits';
+import {
   type ChannelName,
   channelAllowed,
   formatClientId,
@@ -25,7 +30,7 @@ import {
   type UnmuteResult,
 } from './api.js';
 import { backoffDelay, startDelay } from './backoff.js';
-import { ChannelSubscription, type GapEvent } from './channel-subscription.js';
+import { ChannelSubscription, type GapEvent, type OlderMessages } from './channel-subscription.js';
 import { type Link, openLink } from './connection.js';
 import {
   type ConnectionEvent,
@@ -45,7 +50,7 @@ import {
   randomHex,
   resolveOptions,
 } from './options.js';
-import { PendingSends, type PendingTarget } from './pending.js';
+import { attemptExpiresInMs, PendingSends, type PendingTarget } from './pending.js';
 import type { TokenClaims } from './token.js';
 import { TokenSource } from './token-source.js';
 
@@ -66,7 +71,7 @@ export type {
   SlowModeResult,
   UnmuteResult,
 } from './api.js';
-export type { GapEvent } from './channel-subscription.js';
+export type { GapEvent, OlderMessages } from './channel-subscription.js';
 export type { ConnectionEvent, ConnectionReason, ConnectionState } from './connection-state.js';
 export { ChatError, type ChatErrorCode } from './errors.js';
 export {
@@ -272,6 +277,7 @@ export class ChatClient {
         this.#setSlowMode(name, history.slowModeSeconds);
         return history;
       },
+      olderPage: (query) => this.#api.history(name, query),
       deliver: (message, emit) => this.#deliver(name, message, emit),
       gap: (event) => this.#events.emit('gap', event),
     });
@@ -285,6 +291,34 @@ export class ChatClient {
         void link.unsubscribe(this.#topics.room(name));
       }
       this.#assertOpen(); // Closed meanwhile: that is why it failed.
+      throw asChatError(error);
+    }
+  }
+
+  /**
+   * Scrollback for a joined channel: reads the `limit` (1-200, default 50) messages just older
+   * than the oldest it holds and merges them into its timeline, each once, so `messages(channel)`
+   * starts earlier. Resolves with the visible ones added (blocked players' left out), oldest
+   * first, and `hasMore: false` once the channel's first kept message is reached. Rejects
+   * `not_joined`, `invalid` (a bad limit, nothing sent), or with the API's error.
+   */
+  async loadOlder(channel: string, options: { limit?: number } = {}): Promise<OlderMessages> {
+    this.#assertOpen();
+    const name = validOrThrow(validateChannel(channel));
+    const limit = options.limit ?? HISTORY_LIMIT_DEFAULT;
+    if (!Number.isInteger(limit) || limit < HISTORY_LIMIT_MIN || limit > HISTORY_LIMIT_MAX) {
+      throw new ChatError(
+        'invalid',
+        `limit must be a whole number ${HISTORY_LIMIT_MIN}-${HISTORY_LIMIT_MAX}`,
+      );
+    }
+    const joined = this.#channels.get(name);
+    if (!joined)
+      throw new ChatError('not_joined', `join channel ${name} before loading older messages`);
+    try {
+      const older = await joined.loadOlder(limit);
+      return { ...older, messages: this.#visible(older.messages) };
+    } catch (error) {
       throw asChatError(error);
     }
   }
@@ -743,14 +777,17 @@ export class ChatClient {
   #publish(topic: string, text: string, target: PendingTarget): Promise<ChatMessage> {
     this.#onlineLink();
     const clientMsgId = randomHex(16);
-    const payload = JSON.stringify({ text, clientMsgId });
+    const { timeoutMs } = this.#pending;
+    const deadline = Date.now() + timeoutMs;
     // A publish lost with its connection is settled by the catch-up after the reconnect
     // (history carries clientMsgId), or else by the timeout. A resend (after an `unavailable`
-    // notice) is the same payload, so the server stores it once.
+    // notice) has the same clientMsgId, so the server stores it once; each attempt says how long
+    // the send still waits, so the server never stores it after `send()` gave up.
     const send = (): boolean => {
       const status = this.#status;
       if (status.kind !== 'online') return false;
-      status.link.publish(topic, payload);
+      const expiresInMs = attemptExpiresInMs(deadline, timeoutMs, Date.now());
+      status.link.publish(topic, JSON.stringify({ text, clientMsgId, expiresInMs }));
       return true;
     };
     const delivered = this.#pending.wait(clientMsgId, target, send);

@@ -1,3 +1,4 @@
+import { MAX_EXPIRES_IN_MS } from '@game-chat/protocol/limits';
 import type { ChatMessage, Notice } from '@game-chat/protocol/payloads';
 import { ChatError } from './errors.js';
 
@@ -26,6 +27,19 @@ interface Entry extends PendingTarget {
 const DEFAULT_RESEND_AFTER_MS = 1000;
 /** Room for a resend's answer to take longer than the attempt before it. */
 const ANSWER_MARGIN_MS = 1000;
+
+/** Room for an attempt's trip to IoT Core, whose receipt time the server counts expiry from. */
+const EXPIRY_MARGIN_MS = 1000;
+
+/**
+ * The `expiresInMs` an attempt carries: the send's time left, less a margin (at most a quarter of
+ * the timeout) for its trip to the server, so that the server stops taking the message before
+ * `send()` gives up on it and no rejected send is delivered later.
+ */
+export function attemptExpiresInMs(deadline: number, timeoutMs: number, now: number): number {
+  const margin = Math.min(EXPIRY_MARGIN_MS, timeoutMs / 4);
+  return Math.min(MAX_EXPIRES_IN_MS, Math.max(1, Math.floor(deadline - margin - now)));
+}
 
 /**
  * Sends waiting for the server's answer, keyed by `clientMsgId`: the delivered message

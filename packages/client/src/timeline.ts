@@ -14,11 +14,19 @@ export class ChannelTimeline {
   readonly #deleted = new Set<string>();
   /** Highest id dropped to respect `capacity`: anything at or below it counts as seen. */
   #floor: string | undefined;
+  /** Entries kept: `capacity`, and every older page the player asked for on top of it. */
+  #kept: number;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError('capacity must be a positive whole number');
     }
+    this.#kept = capacity;
+  }
+
+  /** The lowest id held, `delete` events included: where scrollback continues. */
+  get oldestId(): string | undefined {
+    return this.#entries[0]?.id;
   }
 
   /** The highest id seen, `delete` events included: where history resumes after a reconnect. */
@@ -40,6 +48,21 @@ export class ChannelTimeline {
    * messages and `delete` events (a message already removed by an earlier `delete` is not).
    */
   merge(messages: Iterable<ChatMessage>): ChatMessage[] {
+    return this.#merge(messages, false);
+  }
+
+  /**
+   * Adds a scrollback page: the messages just older than `oldestId`, all of them. They are
+   * kept on top of `capacity` (the player asked for them), and the page continues the held
+   * messages downwards, so ids below the floor are no longer taken as seen. Returns what is new
+   * and visible, like `merge`.
+   */
+  mergeOlder(messages: Iterable<ChatMessage>): ChatMessage[] {
+    this.#floor = undefined;
+    return this.#merge(messages, true);
+  }
+
+  #merge(messages: Iterable<ChatMessage>, grow: boolean): ChatMessage[] {
     const added: ChatMessage[] = [];
     for (const message of messages) {
       if (this.has(message.id)) continue;
@@ -47,6 +70,7 @@ export class ChannelTimeline {
       added.push(message);
     }
     added.sort((a, b) => compareMessageIds(a.id, b.id));
+    if (grow) this.#kept += added.length;
     for (const entry of added) {
       if (entry.kind === 'delete' && entry.targetId !== undefined)
         this.#deleted.add(entry.targetId);
@@ -76,7 +100,7 @@ export class ChannelTimeline {
   }
 
   #trim(): void {
-    const excess = this.#entries.length - this.capacity;
+    const excess = this.#entries.length - this.#kept;
     if (excess <= 0) return;
     const dropped = this.#entries.splice(0, excess);
     for (const entry of dropped) this.#ids.delete(entry.id);

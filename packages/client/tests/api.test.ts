@@ -1,9 +1,15 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { freePort } from '@game-chat/testing/redis-server';
+import { rejectionOf } from '@game-chat/testing/rejection';
+import {
+  jsonAnswer as json,
+  type StubAnswer,
+  type StubHttpServer,
+  startStubHttpServer,
+} from '@game-chat/testing/stub-http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ChatApi } from '../src/api.js';
 import { ChatError } from '../src/errors.js';
+import { chatMessage } from './support/messages.js';
 
 /**
  * A real HTTP server with canned answers: these tests check how the SDK reads answers and
@@ -17,36 +23,20 @@ interface Recorded {
   readonly body: string;
 }
 
-let server: Server;
+let server: StubHttpServer;
 let baseUrl: string;
 let requests: Recorded[] = [];
-let answer: (request: IncomingMessage, response: ServerResponse) => void;
+let answer: StubAnswer;
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
-    request.on('end', () => {
-      requests.push({
-        method: request.method ?? '',
-        url: request.url ?? '',
-        authorization: request.headers.authorization,
-        body,
-      });
-      answer(request, response);
-    });
+  server = await startStubHttpServer(({ method, url, headers, body }, response) => {
+    requests.push({ method, url, authorization: headers.authorization, body });
+    answer({ method, url, headers, body }, response);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = server.url;
 });
 
-afterAll(() => {
-  server.closeAllConnections();
-  server.close();
-});
+afterAll(() => server.close());
 
 beforeEach(() => {
   requests = [];
@@ -62,43 +52,19 @@ function api(timeoutMs = 2_000): ChatApi {
   });
 }
 
-function json(status: number, body: unknown) {
-  return (_request: IncomingMessage, response: ServerResponse) =>
-    response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-async function failure(promise: Promise<unknown>): Promise<ChatError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ChatError);
-  return error as ChatError;
-}
-
-function message(id: string) {
-  return {
-    v: 1,
-    id,
-    kind: 'chat',
-    channel: 'Town',
-    from: { id: 'a', name: 'A' },
-    text: 'hi',
-    sentAt: 1,
-  };
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, ChatError);
 
 describe('ChatApi', () => {
   it('reads a history page with the bearer token and drops malformed entries', async () => {
     answer = json(200, {
       channel: 'Town',
       messages: [
-        message('5-1'),
+        chatMessage('5-1'),
         { v: 1, id: 'nope' },
         null,
         '{"v":1}',
         { v: 1, kind: 'notice', code: 'muted', detail: 'a notice is no history' },
-        message('5-2'),
+        chatMessage('5-2'),
       ],
       retentionSeconds: 30,
       recovered: false,
@@ -116,30 +82,58 @@ describe('ChatApi', () => {
     ]);
   });
 
-  it('follows pages until a short one, and stops early once caught up with live messages', async () => {
+  it('follows `after` pages while hasMore, and stops early once caught up with live messages', async () => {
     const pages = new Map<string | null, string[]>([
-      [null, Array.from({ length: 200 }, (_, n) => `1-${n}`)],
+      ['0-0', Array.from({ length: 200 }, (_, n) => `1-${n}`)],
       ['1-199', Array.from({ length: 200 }, (_, n) => `2-${n}`)],
       ['2-199', ['3-0']],
     ]);
     answer = (request, response) => {
-      const after = new URL(request.url ?? '', baseUrl).searchParams.get('after');
-      json(200, { messages: (pages.get(after) ?? []).map(message), recovered: true })(
+      const after = new URL(request.url, baseUrl).searchParams.get('after');
+      const ids = pages.get(after) ?? [];
+      json(200, { messages: ids.map(chatMessage), recovered: true, hasMore: ids.length === 200 })(
         request,
         response,
       );
     };
-    const all = await api().historySince('Town', undefined);
+    const all = await api().historySince('Town', '0-0');
     expect(all.messages).toHaveLength(401);
     expect(requests.map((request) => request.url)).toEqual([
-      '/channels/Town/messages?limit=200',
+      '/channels/Town/messages?after=0-0&limit=200',
       '/channels/Town/messages?after=1-199&limit=200',
       '/channels/Town/messages?after=2-199&limit=200',
     ]);
 
     requests = [];
-    const early = await api().historySince('Town', undefined, (lastId) => lastId === '1-199');
+    const early = await api().historySince('Town', '0-0', (lastId) => lastId === '1-199');
     expect(early.messages).toHaveLength(200);
+    expect(requests).toHaveLength(1);
+  });
+
+  it('reads one newest page on join: it ends at the newest message, older ones are scrollback', async () => {
+    answer = json(200, {
+      messages: Array.from({ length: 200 }, (_, n) => chatMessage(`1-${n}`)),
+      recovered: true,
+      hasMore: true,
+    });
+    expect((await api().historySince('Town', undefined)).messages).toHaveLength(200);
+    expect(requests.map((request) => request.url)).toEqual(['/channels/Town/messages?limit=200']);
+  });
+
+  it('reads a before page with the class fields and hasMore', async () => {
+    answer = json(200, {
+      channel: 'guild-1',
+      messages: [chatMessage('5-1')],
+      retentionSeconds: 604_800,
+      maxMessages: 1000,
+      recovered: true,
+      hasMore: true,
+    });
+    const page = await api().history('guild-1', { before: '5-2', limit: 1 });
+    expect(page).toMatchObject({ retentionSeconds: 604_800, maxMessages: 1000, hasMore: true });
+    expect(requests[0]?.url).toBe('/channels/guild-1/messages?before=5-2&limit=1');
+    const refused = await failure(api().history('guild-1', { before: 'oldest' }));
+    expect(refused).toMatchObject({ code: 'invalid', message: /^before must be a message id/ });
     expect(requests).toHaveLength(1);
   });
 
@@ -175,11 +169,7 @@ describe('ChatApi', () => {
   });
 
   it('reports network when nothing listens', async () => {
-    const spare = createServer().listen(0, '127.0.0.1');
-    await once(spare, 'listening');
-    const { port } = spare.address() as AddressInfo;
-    spare.close();
-    await once(spare, 'close');
+    const port = await freePort();
     const closed = new ChatApi({
       apiUrl: `http://127.0.0.1:${port}`,
       getToken: async () => 't',
@@ -190,9 +180,9 @@ describe('ChatApi', () => {
   });
 
   it('sends moderation requests with their bodies and reads the answers', async () => {
-    const deletion = { ...message('18-0'), kind: 'delete', text: '', targetId: '17-3' };
+    const deletion = { ...chatMessage('18-0'), kind: 'delete', text: '', targetId: '17-3' };
     const answers = [
-      json(201, { message: { ...message('17-9'), kind: 'system' } }),
+      json(201, { message: { ...chatMessage('17-9'), kind: 'system' } }),
       json(200, { playerId: 'bob', muted: true, until: 1_900_000_000_000 }),
       json(200, { message: deletion }),
       json(200, { playerId: 'bob', muted: false, wasMuted: true }),

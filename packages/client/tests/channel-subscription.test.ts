@@ -1,5 +1,5 @@
 import type { ChannelName } from '@game-chat/protocol/names';
-import type { ChatMessage } from '@game-chat/protocol/payloads';
+import { type ChatMessage, compareMessageIds } from '@game-chat/protocol/payloads';
 import { describe, expect, it } from 'vitest';
 import type { HistorySince } from '../src/api.js';
 import { ChannelSubscription, type GapEvent } from '../src/channel-subscription.js';
@@ -18,6 +18,9 @@ function subscription() {
   const reads: HistoryRead[] = [];
   const delivered: { id: string; emit: boolean }[] = [];
   const gaps: GapEvent[] = [];
+  /** What the channel's scrollback pages are cut from; `olderReads` the cursors asked for. */
+  const older: ChatMessage[] = [];
+  const olderReads: (string | undefined)[] = [];
   const channel = new ChannelSubscription({
     name: 'Town' as ChannelName,
     capacity: 50,
@@ -31,6 +34,13 @@ function subscription() {
           fail: reject,
         });
       }),
+    olderPage: async ({ before, limit }) => {
+      olderReads.push(before);
+      const below = older.filter(
+        (m) => before === undefined || compareMessageIds(m.id, before) < 0,
+      );
+      return { messages: below.slice(-limit), hasMore: below.length > limit };
+    },
     deliver: (delivery, emit) => delivered.push({ id: delivery.id, emit }),
     gap: (event) => gaps.push(event),
   });
@@ -47,7 +57,7 @@ function subscription() {
     (await read(reads.length)).answer(messages);
     await joining;
   };
-  return { channel, reads, read, joinWith, delivered, gaps };
+  return { channel, reads, read, joinWith, delivered, gaps, older, olderReads };
 }
 
 describe('ChannelSubscription', () => {
@@ -178,5 +188,23 @@ describe('ChannelSubscription', () => {
     await joining;
     channel.receive(message('30-0'));
     expect(delivered).toEqual([]);
+  });
+
+  it('loads older pages after the join, one after the other, each continuing below the last', async () => {
+    const { channel, joinWith, delivered, older, olderReads } = subscription();
+    older.push(...['1-1', '1-2', '1-3', '1-4', '1-5', '1-6'].map(message));
+    const joined = joinWith(message('1-5'), message('1-6'));
+    const first = channel.loadOlder(2);
+    const second = channel.loadOlder(2);
+    const third = channel.loadOlder(2);
+    await joined;
+    expect((await first).messages.map((m) => m.id)).toEqual(['1-3', '1-4']);
+    expect(await second).toMatchObject({ hasMore: false });
+    expect((await second).messages.map((m) => m.id)).toEqual(['1-1', '1-2']);
+    expect(await third).toEqual({ messages: [], hasMore: false });
+    expect(olderReads).toEqual(['1-5', '1-3', '1-1']);
+    expect(channel.messages.map((m) => m.id)).toEqual(['1-1', '1-2', '1-3', '1-4', '1-5', '1-6']);
+    // Scrollback is not news: only the join's messages went through `deliver`.
+    expect(delivered.map((d) => d.id)).toEqual(['1-5', '1-6']);
   });
 });

@@ -1,3 +1,4 @@
+import { rejectionOf } from '@game-chat/testing/rejection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ChatClientOptions,
@@ -7,7 +8,7 @@ import {
   type SignedToken,
 } from '../src/client.js';
 import { type LocalStack, Players, startStack } from './support/stack.js';
-import { nextEvent, rejection } from './support/wait.js';
+import { nextEvent } from './support/wait.js';
 
 /** The server's text limit, lower than the SDK's default, so the server's check is reached. */
 const SERVER_MAX_TEXT = 40;
@@ -25,12 +26,11 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, ChatError);
+
 describe('two players chatting over the local stack', () => {
   it('send resolves with the server message, and the other player gets the same one', async () => {
-    const alice = await players.connect('alice');
-    const bob = await players.connect('bob');
-    await alice.join('Town');
-    await bob.join('Town');
+    const [alice, bob] = await players.joined('Town', 'alice', 'bob');
     const received = nextEvent(bob, 'message', (message) => message.text === 'hello bob');
 
     const sent = await alice.send('Town', '  hello bob  ');
@@ -57,10 +57,7 @@ describe('two players chatting over the local stack', () => {
   });
 
   it('send rejects with too_long when the server refuses the text, and nothing is delivered', async () => {
-    const frank = await players.connect('frank');
-    const watcher = await players.connect('gina');
-    await frank.join('Dock');
-    await watcher.join('Dock');
+    const [frank, watcher] = await players.joined('Dock', 'frank', 'gina');
     const seen: string[] = [];
     watcher.on('message', (message) => seen.push(message.text));
     const notice = nextEvent(frank, 'notice');
@@ -105,10 +102,7 @@ describe('two players chatting over the local stack', () => {
   });
 
   it('bad arguments fail fast with protocol codes and reach nobody', async () => {
-    const kim = await players.connect('kim');
-    const lee = await players.connect('lee');
-    await kim.join('Harbor');
-    await lee.join('Harbor');
+    const [kim, lee] = await players.joined('Harbor', 'kim', 'lee');
     const seen: string[] = [];
     lee.on('message', (message) => seen.push(message.text));
 

@@ -1,21 +1,17 @@
 import type { ChatMessage, Notice } from '@game-chat/protocol/payloads';
+import { rejectionOf } from '@game-chat/testing/rejection';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ChatError } from '../src/errors.js';
-import { PendingSends } from '../src/pending.js';
+import { attemptExpiresInMs, PendingSends } from '../src/pending.js';
+import { chatMessage } from './support/messages.js';
 
-function delivered(overrides: Partial<ChatMessage> = {}): ChatMessage {
-  return {
-    v: 1,
-    id: '10-1',
-    kind: 'chat',
-    channel: 'Town',
-    from: { id: 'alice', name: 'Alice' },
-    text: 'hi',
-    sentAt: 10,
-    clientMsgId: 'm1',
-    ...overrides,
-  };
-}
+const delivered = (overrides: Partial<ChatMessage> = {}): ChatMessage => ({
+  ...chatMessage('10-1'),
+  channel: 'Town',
+  text: 'hi',
+  clientMsgId: 'm1',
+  ...overrides,
+});
 
 function notice(overrides: Partial<Notice> = {}): Notice {
   return {
@@ -29,14 +25,7 @@ function notice(overrides: Partial<Notice> = {}): Notice {
   };
 }
 
-async function settledError(promise: Promise<unknown>): Promise<ChatError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ChatError);
-  return error as ChatError;
-}
+const settledError = (promise: Promise<unknown>) => rejectionOf(promise, ChatError);
 
 afterEach(() => {
   vi.useRealTimers();
@@ -134,19 +123,14 @@ describe('PendingSends', () => {
     it('never resends before retryAfterMs, and spreads resends up to twice that', () => {
       vi.useFakeTimers();
       for (const random of [0, 0.999]) {
-        let resent = 0;
+        const resend = vi.fn(() => true);
         const pending = new PendingSends(20_000, () => random);
-        pending
-          .wait('m1', { kind: 'chat', channel: 'Town' }, () => {
-            resent++;
-            return true;
-          })
-          .catch(() => undefined);
+        pending.wait('m1', { kind: 'chat', channel: 'Town' }, resend).catch(() => undefined);
         pending.answer(unavailable(1000));
         vi.advanceTimersByTime(999);
-        expect(resent).toBe(0);
+        expect(resend).not.toHaveBeenCalled();
         vi.advanceTimersByTime(1000);
-        expect(resent).toBe(1);
+        expect(resend).toHaveBeenCalledTimes(1);
         pending.abandon(new ChatError('closed', 'done'));
       }
     });
@@ -168,29 +152,21 @@ describe('PendingSends', () => {
       expect(pending.size).toBe(0);
     });
 
-    it('rejects at once when a resend could not be answered in the time left', async () => {
+    it.each([
+      // The server took 8.5 s to answer; 2 s of waiting, another 8.5 s and a 1 s margin would
+      // reach the 20 s.
+      ['rejects at once when a resend could not be answered in the time left', 20_000, 8500],
+      ['rejects with unavailable at once when no resend fits in the time left', 5_000, 3500],
+    ])('%s', async (_name, sendTimeoutMs, answeredAfterMs) => {
       vi.useFakeTimers();
-      const pending = new PendingSends(20_000, () => 0);
+      const pending = new PendingSends(sendTimeoutMs, () => 0);
       const send = pending.wait('m1', { kind: 'chat', channel: 'Town' }, () => {
         throw new Error('must not resend');
       });
-      // The server took 8.5 s to answer; 2 s of waiting, another 8.5 s and a 1 s margin would
-      // reach the 20 s.
-      vi.advanceTimersByTime(8500);
+      vi.advanceTimersByTime(answeredAfterMs);
       pending.answer(unavailable(2000));
       expect((await settledError(send)).code).toBe('unavailable');
       expect(pending.size).toBe(0);
-    });
-
-    it('rejects with unavailable at once when no resend fits in the time left', async () => {
-      vi.useFakeTimers();
-      const pending = new PendingSends(5_000, () => 0);
-      const send = pending.wait('m1', { kind: 'chat', channel: 'Town' }, () => {
-        throw new Error('must not resend');
-      });
-      vi.advanceTimersByTime(3500);
-      pending.answer(unavailable(2000));
-      expect((await settledError(send)).code).toBe('unavailable');
     });
 
     it('waits for a connection to resend, within the time left', async () => {
@@ -213,5 +189,21 @@ describe('PendingSends', () => {
       expect(resent).toBe(1);
       pending.abandon(new ChatError('closed', 'done'));
     });
+  });
+});
+
+describe('attemptExpiresInMs', () => {
+  it('gives an attempt the time the send has left, less a second for its trip', () => {
+    expect(attemptExpiresInMs(125_000, 25_000, 100_000)).toBe(24_000);
+    expect(attemptExpiresInMs(125_000, 25_000, 115_500)).toBe(8_500);
+  });
+
+  it('keeps the margin to a quarter of a short timeout', () => {
+    expect(attemptExpiresInMs(2_000, 2_000, 0)).toBe(1_500);
+  });
+
+  it('stays within what the server takes: 1 ms to an hour', () => {
+    expect(attemptExpiresInMs(10_000, 25_000, 12_000)).toBe(1);
+    expect(attemptExpiresInMs(10 * 3_600_000, 10 * 3_600_000, 0)).toBe(3_600_000);
   });
 });

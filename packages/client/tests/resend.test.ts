@@ -28,10 +28,7 @@ const invocations = () => stack.stats().rules.chat_send?.invocations ?? 0;
 
 describe('a send that meets an outage', () => {
   it('is sent again after an unavailable notice and resolves once, delivered once', async () => {
-    const alice = await players.connect('alice');
-    const bob = await players.connect('bob');
-    await alice.join('Relay');
-    await bob.join('Relay');
+    const [alice, bob] = await players.joined('Relay', 'alice', 'bob');
     const notices: Notice[] = [];
     alice.on('notice', (notice) => notices.push(notice));
     const delivered: string[] = [];

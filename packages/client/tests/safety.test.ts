@@ -1,8 +1,11 @@
+import { rejectionOf } from '@game-chat/testing/rejection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatApi } from '../src/api.js';
-import type { ChatClient, ChatMessage } from '../src/client.js';
+import { type ChatClient, ChatError, type ChatMessage } from '../src/client.js';
 import { type LocalStack, Players, startStack } from './support/stack.js';
-import { nextEvent, rejection, waitUntil } from './support/wait.js';
+import { nextEvent, waitUntil } from './support/wait.js';
+
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, ChatError);
 
 /** A short history window, so a test can outlast it by sending, not by waiting. */
 const HISTORY_SECONDS = 3;

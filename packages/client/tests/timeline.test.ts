@@ -101,5 +101,57 @@ describe('ChannelTimeline', () => {
 
   it('has no last id while empty', () => {
     expect(new ChannelTimeline(5).lastId).toBeUndefined();
+    expect(new ChannelTimeline(5).oldestId).toBeUndefined();
+  });
+
+  it('merges scrollback pages below what it holds, keeping them beyond capacity, each once', () => {
+    const timeline = new ChannelTimeline(3);
+    timeline.merge(['1-4', '1-5', '1-6'].map(chat));
+    expect(timeline.oldestId).toBe('1-4');
+    expect(ids(timeline.mergeOlder(['1-2', '1-3', '1-4'].map(chat)))).toEqual(['1-2', '1-3']);
+    expect(ids(timeline.mergeOlder(['1-1', '1-2'].map(chat)))).toEqual(['1-1']);
+    expect(ids(timeline.messages)).toEqual(['1-1', '1-2', '1-3', '1-4', '1-5', '1-6']);
+    // A live message still trims to what is kept: capacity plus the pages asked for.
+    expect(ids(timeline.merge([chat('1-7')]))).toEqual(['1-7']);
+    expect(ids(timeline.messages)).toEqual(['1-2', '1-3', '1-4', '1-5', '1-6', '1-7']);
+  });
+
+  it('takes back by scrollback what capacity dropped, and hides what an older page deleted', () => {
+    const timeline = new ChannelTimeline(2);
+    timeline.merge(['1-4', '1-5', '1-6'].map(chat));
+    expect(timeline.has('1-4')).toBe(true);
+    // The page holds a delete event for an older message (the store keeps the event, not the
+    // message); should a later page still carry the message, it stays hidden.
+    expect(ids(timeline.mergeOlder([chat('1-2'), deletion('1-3', '1-1'), chat('1-4')]))).toEqual([
+      '1-2',
+      '1-3',
+      '1-4',
+    ]);
+    expect(timeline.mergeOlder([chat('1-1')])).toEqual([]);
+    expect(ids(timeline.messages)).toEqual(['1-2', '1-4', '1-5', '1-6']);
+  });
+
+  it('pages back to the start of any channel with each message once, in order', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 120 }),
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 1, max: 30 }),
+        (count, capacity, pageSize) => {
+          const all = Array.from({ length: count }, (_, n) => chat(`1-${n + 1}`));
+          const timeline = new ChannelTimeline(capacity);
+          timeline.merge(all.slice(-capacity));
+          for (let turn = 0; turn <= count; turn++) {
+            const oldest = timeline.oldestId;
+            const below = all.filter(
+              (m) => oldest === undefined || compareMessageIds(m.id, oldest) < 0,
+            );
+            if (below.length === 0) break;
+            timeline.mergeOlder(below.slice(-pageSize));
+          }
+          expect(ids(timeline.messages)).toEqual(ids(all));
+        },
+      ),
+    );
   });
 });

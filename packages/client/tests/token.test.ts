@@ -1,3 +1,4 @@
+import { errorThrownBy } from '@game-chat/testing/rejection';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChatError } from '../src/errors.js';
@@ -11,14 +12,7 @@ function jwt(payload: unknown): string {
   return `${base64url('{"alg":"HS256","typ":"JWT"}')}.${base64url(JSON.stringify(payload))}.c2ln`;
 }
 
-function codeOf(action: () => unknown): string | undefined {
-  try {
-    action();
-  } catch (error) {
-    return error instanceof ChatError ? error.code : 'not a ChatError';
-  }
-  return undefined;
-}
+const codeOf = (action: () => unknown) => errorThrownBy(action, ChatError)?.code;
 
 describe('decodeTokenClaims', () => {
   it('reads sub, exp and channels without verifying the signature', () => {

@@ -1,4 +1,9 @@
-import { type ChatConfig, SETTINGS, type Setting } from './settings.js';
+import {
+  CHANNEL_CLASSES_SYNTAX,
+  ChannelClassError,
+  parseChannelClasses,
+} from './channel-classes.js';
+import { type ChatConfig, defaultValueOf, SETTINGS, type Setting } from './settings.js';
 
 export type { ChatConfig, ProfanityPolicy } from './settings.js';
 export { PROFANITY_POLICIES } from './settings.js';
@@ -72,11 +77,13 @@ export function acceptedValues(setting: Setting): string {
       return 'any text';
     case 'secret-arn':
       return 'a Secrets Manager secret ARN';
+    case 'channel-classes':
+      return CHANNEL_CLASSES_SYNTAX;
   }
 }
 
 /** One value checked against its row; a ConfigError names the variable and what it accepts. */
-function parse(setting: Setting, raw: string): string | number | boolean {
+function parse(setting: Setting, raw: string): ChatConfig[keyof ChatConfig] {
   const refuse = (echo = true): never => {
     throw new ConfigError(
       setting.env,
@@ -122,6 +129,16 @@ function parse(setting: Setting, raw: string): string | number | boolean {
     case 'secret-arn':
       // Resolved by ./secrets before loadConfig runs; not a config value of its own.
       return raw;
+    case 'channel-classes':
+      try {
+        return parseChannelClasses(raw);
+      } catch (error) {
+        if (!(error instanceof ChannelClassError)) throw error;
+        throw new ConfigError(
+          setting.env,
+          `${error.message}; it must be ${CHANNEL_CLASSES_SYNTAX}`,
+        );
+      }
   }
 }
 
@@ -160,7 +177,7 @@ export function loadConfig<const R extends RequiredSetting = never>(
   for (const setting of SETTINGS as readonly Setting[]) {
     if (setting.key === undefined) continue;
     const raw = read(env, setting.env);
-    values[setting.key] = raw === undefined ? setting.default : parse(setting, raw);
+    values[setting.key] = raw === undefined ? defaultValueOf(setting) : parse(setting, raw);
   }
   const config = values as ChatConfig;
   requireSettings(config, new Set(options.require ?? []));

@@ -45,6 +45,7 @@ export type SettingsColumn = keyof typeof COLUMNS;
 
 function defaultText(row: Setting): string {
   if (row.default === undefined) return '—';
+  if (row.default === '') return 'none';
   return typeof row.default === 'number' ? String(row.default) : `\`${row.default}\``;
 }
 

@@ -3,9 +3,11 @@ import {
   DEFAULT_MAX_TEXT_LENGTH,
   DEFAULT_REPORT_RETENTION_DAYS,
   DEFAULT_TOPIC_PREFIX,
+  MAX_CHANNEL_MESSAGES,
   MAX_TEXT_LENGTH_LIMIT,
 } from '@game-chat/protocol/limits';
 import { TOPIC_PREFIX_PATTERN } from '@game-chat/protocol/topics';
+import { type ChannelClass, parseChannelClasses } from './channel-classes.js';
 
 /**
  * Every setting of the chat Lambdas, declared once, in middy's defaults-plus-schema style: one
@@ -47,7 +49,9 @@ export type SettingSchema =
   /** Taken as it is (a key); never echoed. */
   | { readonly kind: 'text' }
   /** A Secrets Manager ARN that `./secrets` resolves at cold start into the setting `into`. */
-  | { readonly kind: 'secret-arn'; readonly into: string };
+  | { readonly kind: 'secret-arn'; readonly into: string }
+  /** `pattern=window/cap` rules (./channel-classes), read as a list; the default is written blank. */
+  | { readonly kind: 'channel-classes' };
 
 /** Where Terraform sets a setting. */
 export interface TerraformVariable {
@@ -120,7 +124,7 @@ export const SETTINGS = [
     key: 'historyMax',
     kind: 'integer',
     min: 1,
-    max: 10_000,
+    max: MAX_CHANNEL_MESSAGES,
     default: 200,
     usedBy: PUBLISHERS,
     terraform: { functions: 'history_max', stack: 'chat.history_max' },
@@ -265,6 +269,15 @@ export const SETTINGS = [
     doc: 'Secrets Manager secret holding the HS256 token secret, read at cold start into `CHAT_TOKEN_SECRET` (unless that is set)',
   },
   {
+    env: 'CHAT_CHANNEL_CLASSES',
+    key: 'channelClasses',
+    kind: 'channel-classes',
+    default: '',
+    usedBy: PUBLISHERS,
+    terraform: { functions: 'channel_classes', stack: 'chat.channel_classes' },
+    doc: 'ordered `pattern=window/cap` rules giving matching channels their own history window and cap (`guild-*=7d/1000,party-*=2h/200`); first match wins, a rule an earlier one covers is refused; other channels use the two history settings',
+  },
+  {
     env: 'CHAT_MAX_BLOCKS',
     key: 'maxBlocks',
     kind: 'integer',
@@ -297,7 +310,9 @@ type ValueOf<R> = R extends { readonly kind: 'integer' | 'rate' }
     ? boolean
     : R extends { readonly kind: 'choice'; readonly values: readonly (infer V)[] }
       ? V
-      : string;
+      : R extends { readonly kind: 'channel-classes' }
+        ? readonly ChannelClass[]
+        : string;
 
 /** Every setting's value, as `loadConfig` returns it; one without a default may be undefined. */
 export type ChatConfig = {
@@ -318,8 +333,15 @@ export type SettingDefaults = {
     : never]: ValueOf<R>;
 };
 
+/** A row's default as the config holds it: a list setting's blank default is the empty list. */
+export function defaultValueOf(row: Setting): ChatConfig[keyof ChatConfig] | undefined {
+  return row.kind === 'channel-classes' ? parseChannelClasses('') : row.default;
+}
+
 export const SETTING_DEFAULTS = Object.freeze(
-  Object.fromEntries(SETTINGS.flatMap((row) => ('default' in row ? [[row.key, row.default]] : []))),
+  Object.fromEntries(
+    SETTINGS.flatMap((row) => ('default' in row ? [[row.key, defaultValueOf(row)]] : [])),
+  ),
 ) as SettingDefaults;
 
 /** The row of one variable, with its literal types. */

@@ -99,16 +99,24 @@ describe('createChatLambda', () => {
     expect(initialised).toBe(false);
   });
 
-  it('answers errors as the function says: an HTTP error body for the API', async () => {
-    const handler = await createChatLambda('chat-api', {
+  /** A Lambda with no settings of its own whose handler always throws `error`. */
+  const throwing = (
+    name: 'chat-api' | 'message-filter',
+    errors: 'http' | 'rethrow',
+    error: Error,
+  ) =>
+    createChatLambda(name, {
       env: envFor(),
       require: [],
-      errors: 'http',
+      errors,
       init: () => ({}),
       handler: async () => {
-        throw new TypeError('a bug with a detail');
+        throw error;
       },
     });
+
+  it('answers errors as the function says: an HTTP error body for the API', async () => {
+    const handler = await throwing('chat-api', 'http', new TypeError('a bug with a detail'));
     const result = (await handler({}, lambdaContext())) as { statusCode: number; body: string };
     expect(result.statusCode).toBe(500);
     expect(JSON.parse(result.body)).toEqual({
@@ -118,15 +126,7 @@ describe('createChatLambda', () => {
 
   it('throws errors on for an async function, so that Lambda retries the event', async () => {
     const failure = new Error('Redis down');
-    const handler = await createChatLambda('message-filter', {
-      env: envFor(),
-      require: [],
-      errors: 'rethrow',
-      init: () => ({}),
-      handler: async () => {
-        throw failure;
-      },
-    });
+    const handler = await throwing('message-filter', 'rethrow', failure);
     await expect(handler({}, lambdaContext())).rejects.toBe(failure);
   });
 });

@@ -43,6 +43,7 @@ describe('loadConfig', () => {
       CHAT_REDIS_KEY_PREFIX: 'gc:prod',
       CHAT_RETRY_BUDGET_MS: '5000',
       CHAT_MAX_EVENT_AGE_SECONDS: '600',
+      CHAT_CHANNEL_CLASSES: 'guild-*=7d/1000',
       CHAT_MAX_BLOCKS: '50',
       CHAT_REPORT_RETENTION_DAYS: '90',
     });
@@ -64,6 +65,7 @@ describe('loadConfig', () => {
       redisKeyPrefix: 'gc:prod',
       retryBudgetMs: 5000,
       maxEventAgeSeconds: 600,
+      channelClasses: [{ pattern: 'guild-*', retentionSeconds: 604_800, maxMessages: 1000 }],
       maxBlocks: 50,
       reportRetentionDays: 90,
     });
@@ -98,6 +100,17 @@ describe('loadConfig', () => {
     // Lambda's MaximumEventAgeInSeconds takes 60-21600.
     ['CHAT_MAX_EVENT_AGE_SECONDS', '59', /whole number 60-21600/],
     ['CHAT_MAX_EVENT_AGE_SECONDS', '21601', /whole number 60-21600/],
+    ['CHAT_CHANNEL_CLASSES', 'guild-*', /not pattern=window\/cap/],
+    ['CHAT_CHANNEL_CLASSES', 'guild-*=0s/10', /window must be 1s-30d/],
+    ['CHAT_CHANNEL_CLASSES', 'guild-*=31d/10', /window must be 1s-30d/],
+    ['CHAT_CHANNEL_CLASSES', 'guild-*=7d/0', /cap must be 1-10000/],
+    ['CHAT_CHANNEL_CLASSES', 'guild-*=7w/10', /not pattern=window\/cap/],
+    ['CHAT_CHANNEL_CLASSES', 'gu{ld}*=7d/10', /not pattern=window\/cap/],
+    [
+      'CHAT_CHANNEL_CLASSES',
+      'guild-*=7d/10,guild-officers-*=30d/10',
+      /overlaps the earlier "guild-\*"/,
+    ],
   ])('refuses %s=%j with a message naming it', (variable, value, accepted) => {
     const error = errorOf({ [variable]: value });
     expect(error).toBeInstanceOf(ConfigError);

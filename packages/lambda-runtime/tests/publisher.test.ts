@@ -1,6 +1,8 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startDataPlaneRecorder } from '@game-chat/testing/data-plane-recorder';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPublisher, PublishError } from '../src/publisher.js';
+import { createPublisher, PublishError, TRIMMED_MIDDLEWARE } from '../src/publisher.js';
 
 const recorder = await startDataPlaneRecorder();
 afterAll(() => recorder.stop());
@@ -8,6 +10,31 @@ beforeEach(() => recorder.clear());
 
 // No AWS credentials in this environment: the local endpoint gets dummy ones.
 const publisher = createPublisher({ endpoint: recorder.endpoint, env: {} });
+
+/** One request as a plain HTTP server saw it. */
+async function captureOneRequest(send: (endpoint: string) => Promise<void>) {
+  const seen: { method?: string; url?: string; headers?: IncomingHttpHeaders; body?: string } = {};
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      Object.assign(seen, {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString(),
+      });
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await send(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    server.close();
+  }
+  return seen;
+}
 
 describe('publisher', () => {
   it('publishes JSON bytes with the SDK (real HTTP), QoS 1 by default', async () => {
@@ -17,6 +44,23 @@ describe('publisher', () => {
     expect(record?.qos).toBe(1);
     expect(record?.retain).toBe(false);
     expect(record?.json()).toEqual({ v: 1, text: 'héllo 😀' });
+  });
+
+  it('still signs every request with SigV4 after the trimmed middleware (no user agent)', async () => {
+    expect(TRIMMED_MIDDLEWARE).not.toContain('httpSigningMiddleware');
+    const seen = await captureOneRequest(async (endpoint) => {
+      const signed = createPublisher({ endpoint, region: 'eu-west-1', env: {} });
+      await signed.publish('chat/room/Town1', { n: 1 });
+      // A second publish goes through the cached middleware chain and is signed as well.
+      await signed.publish('chat/room/Town1', { n: 2 });
+    });
+    expect(seen.method).toBe('POST');
+    expect(seen.url).toBe('/topics/chat%2Froom%2FTown1?qos=1');
+    expect(seen.body).toBe('{"n":2}');
+    expect(seen.headers?.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=local\/\d{8}\/eu-west-1\/iotdata\/aws4_request, SignedHeaders=[^,]*host[^,]*x-amz-date[^,]*, Signature=[0-9a-f]{64}$/,
+    );
+    expect(seen.headers?.['x-amz-user-agent']).toBeUndefined();
   });
 
   it('passes QoS 0 through', async () => {

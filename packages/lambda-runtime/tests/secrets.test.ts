@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { secretsStub } from '@game-chat/testing/secrets-stub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { resolveSecretSettings, type SecretFetcher } from '../src/secrets.js';
@@ -8,14 +9,8 @@ const REDIS_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:game-
 const TOKEN_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:game-chat/token-XyZ123';
 
 function fetcherOf(values: Record<string, string>): SecretFetcher & { calls: string[] } {
-  const calls: string[] = [];
-  const fetch = async (arn: string) => {
-    calls.push(arn);
-    const value = values[arn];
-    if (value === undefined) throw new Error('ResourceNotFoundException');
-    return value;
-  };
-  return Object.assign(fetch, { calls });
+  const stub = secretsStub(values);
+  return Object.assign(stub.fetch, { calls: stub.asked });
 }
 
 describe('resolveSecretSettings', () => {

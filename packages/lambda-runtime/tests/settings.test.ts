@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { SECRET_SETTINGS } from '../src/secrets.js';
-import { SETTING_DEFAULTS, SETTINGS, type Setting, settingOf } from '../src/settings.js';
+import {
+  defaultValueOf,
+  SETTING_DEFAULTS,
+  SETTINGS,
+  type Setting,
+  settingOf,
+} from '../src/settings.js';
 
 const rows: readonly Setting[] = SETTINGS;
 
@@ -17,7 +23,7 @@ describe('the SETTINGS table', () => {
     for (const row of rows) {
       if (row.default === undefined || row.key === undefined) continue;
       const config = loadConfig({ [row.env]: String(row.default) }) as Record<string, unknown>;
-      expect(config[row.key], row.env).toEqual(row.default);
+      expect(config[row.key], row.env).toEqual(defaultValueOf(row));
     }
   });
 
@@ -61,6 +67,7 @@ describe('the SETTINGS table', () => {
       redisKeyPrefix: 'gc',
       retryBudgetMs: 8000,
       maxEventAgeSeconds: 300,
+      channelClasses: [],
       maxBlocks: 500,
       reportRetentionDays: 30,
     });

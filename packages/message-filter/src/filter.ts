@@ -1,4 +1,5 @@
 import type { Admission, ChatStore } from '@game-chat/chat-store/store';
+import { createRetentionResolver } from '@game-chat/lambda-runtime/channel-classes';
 import type { ChatConfig } from '@game-chat/lambda-runtime/config';
 import type { Publisher } from '@game-chat/lambda-runtime/publisher';
 import {
@@ -34,6 +35,9 @@ export type FilterConfig = Pick<
   | 'channelRatePerSecond'
   | 'retryBudgetMs'
   | 'maxEventAgeSeconds'
+  | 'channelClasses'
+  | 'historySeconds'
+  | 'historyMax'
 >;
 
 /** Where dropped events and outages are reported; the Powertools logger fits. */
@@ -83,6 +87,16 @@ interface Accepted {
   readonly clientMsgId: string | undefined;
   readonly text: string;
   readonly moderated: boolean;
+  /** When the sender stops waiting for it (epoch ms, from its `expiresInMs`), if it said. */
+  readonly expiresAt: number | undefined;
+}
+
+/**
+ * Past `expiresAt` the sender's `send()` has settled (or is about to) without this message: storing
+ * or delivering it now would show players a message its sender was told did not go out.
+ */
+function senderGaveUp(expiresAt: number | undefined): boolean {
+  return expiresAt !== undefined && Date.now() > expiresAt;
 }
 
 export interface MessageFilter {
@@ -118,6 +132,7 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
   const { store, publisher, config, profanity, log } = deps;
   const topics = createTopics(config.topicPrefix);
   const rate = { burst: config.rateBurst, perSecond: config.ratePerSecond };
+  const retentionOf = createRetentionResolver(config);
 
   function notice(code: NoticeCode, detail: string, extra: NoticeExtra): Notice {
     return {
@@ -141,6 +156,13 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
     return { status: 'refused', code };
   }
 
+  /** The sender stopped waiting before the message could be stored or delivered. */
+  function tooLate(budget: RetryBudget, to: PlayerId, clientMsgId: string | undefined) {
+    return refuse(budget, to, 'unavailable', 'Your message expired before chat could take it', {
+      clientMsgId,
+    });
+  }
+
   /**
    * Marks the admission completed once its message went out. If that fails, a later retry may
    * publish the message again with the same id, which clients de-duplicate.
@@ -158,27 +180,32 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
     channel: ChannelName,
     accepted: Accepted,
   ): Promise<FilterOutcome> {
-    const { event, admission, from, clientMsgId, text, moderated } = accepted;
+    const { event, admission, from, clientMsgId, text, moderated, expiresAt } = accepted;
     // Moderators and admins are not held to a channel's slow mode.
     const slowModeExempt = admission.profile !== null && canModerate(admission.profile.role);
-    const appended = await budget.run(() =>
-      store.append(
-        channel,
-        {
-          kind: 'chat',
-          from,
-          text,
-          ingestId: event.ingestId,
-          ...(clientMsgId === undefined ? {} : { clientMsgId }),
-          ...(moderated ? { moderated } : {}),
-        },
-        {
-          channelRatePerSecond: config.channelRatePerSecond,
-          receivedAt: event.receivedAt,
-          ...(slowModeExempt ? {} : { slowModeSender: from.id }),
-        },
-      ),
+    // Checked before every try: an outage's retries must not store what the sender gave up on.
+    const appended = await budget.run(async () =>
+      senderGaveUp(expiresAt)
+        ? null
+        : store.append(
+            channel,
+            {
+              kind: 'chat',
+              from,
+              text,
+              ingestId: event.ingestId,
+              ...(clientMsgId === undefined ? {} : { clientMsgId }),
+              ...(moderated ? { moderated } : {}),
+            },
+            {
+              retention: retentionOf(channel),
+              channelRatePerSecond: config.channelRatePerSecond,
+              receivedAt: event.receivedAt,
+              ...(slowModeExempt ? {} : { slowModeSender: from.id }),
+            },
+          ),
     );
+    if (appended === null) return tooLate(budget, from.id, clientMsgId);
     if (appended.status === 'slow_mode') {
       return refuse(
         budget,
@@ -207,7 +234,7 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
     to: PlayerId,
     accepted: Accepted,
   ): Promise<FilterOutcome> {
-    const { event, admission, from, clientMsgId, text, moderated } = accepted;
+    const { event, admission, from, clientMsgId, text, moderated, expiresAt } = accepted;
     // A resend goes out under the first try's id, so recipients de-duplicate it.
     const id = admission.whisperId ?? whisperId(event);
     const message: ChatMessage = {
@@ -224,11 +251,16 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
     const inboxes = new Set<PlayerId>([to, from.id]);
     // Each copy is retried on its own; one that went out and is published again carries the
     // same id, which clients de-duplicate.
-    await Promise.all(
+    const published = await Promise.all(
       [...inboxes].map((player) =>
-        budget.run(() => publisher.publish(topics.inbox(player), message, 1)),
+        budget.run(async () => {
+          if (senderGaveUp(expiresAt)) return false;
+          await publisher.publish(topics.inbox(player), message, 1);
+          return true;
+        }),
       ),
     );
+    if (published.includes(false)) return tooLate(budget, from.id, clientMsgId);
     await complete(accepted, id);
     return { status: 'published', message };
   }
@@ -249,7 +281,9 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
         clientMsgId: echoableClientMsgId(payload),
       });
     }
-    const { clientMsgId } = request.value;
+    const { clientMsgId, expiresInMs } = request.value;
+    const expiresAt = expiresInMs === undefined ? undefined : event.receivedAt + expiresInMs;
+    if (senderGaveUp(expiresAt)) return tooLate(budget, senderId, clientMsgId);
     const topic = topics.parse(event.topic);
     if (!topic.ok || (topic.value.kind !== 'send' && topic.value.kind !== 'whisper')) {
       return refuse(
@@ -325,6 +359,7 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
       clientMsgId,
       text: moderation.text,
       moderated: moderation.moderated,
+      expiresAt,
     };
     // topics.parse validated the name as a channel (send) or a player id (whisper).
     if (target.kind === 'send') {

@@ -177,3 +177,60 @@ describe('maximum event age', () => {
     expect((await h.invoke(late)).status).toBe('published');
   });
 });
+
+describe('a sender that gave up (expiresInMs)', () => {
+  const inboxTopics = () => h.recorder.published.map((p) => p.topic);
+
+  it('neither admits, stores nor publishes a message that expired before it arrived', async () => {
+    const stale = ruleEvent(
+      'chat/send/Late',
+      { text: 'too late', clientMsgId: 'late-1', expiresInMs: 1000 },
+      { receivedAt: Date.now() - 5000 },
+    );
+    expect(await h.invoke(stale)).toEqual({ status: 'refused', code: 'unavailable' });
+    expect(notices(h.recorder)).toMatchObject([
+      { code: 'unavailable', clientMsgId: 'late-1', detail: expect.stringContaining('expired') },
+    ]);
+    expect(roomMessages(h.recorder, 'Late')).toEqual([]);
+    expect((await h.store.recent('Late' as ChannelName, { limit: 5 })).messages).toEqual([]);
+    // Nothing was admitted: the same clientMsgId sent in time goes through.
+    const fresh = ruleEvent('chat/send/Late', {
+      text: 'too late',
+      clientMsgId: 'late-1',
+      expiresInMs: 20_000,
+    });
+    expect((await h.invoke(fresh)).status).toBe('published');
+  });
+
+  it('does not store a message whose sender gave up while Redis was down', async () => {
+    await h.stopRedis();
+    const receivedAt = Date.now();
+    const event = ruleEvent(
+      'chat/send/GaveUp',
+      { text: 'anyone?', clientMsgId: 'gave-up', expiresInMs: 200 },
+      { receivedAt },
+    );
+    const invocation = h.invoke(event);
+    // Redis comes back inside the budget, but only after the sender stopped waiting.
+    await expect.poll(() => Date.now() > receivedAt + 200, { interval: 20 }).toBe(true);
+    await h.startRedis();
+    expect(await invocation).toEqual({ status: 'refused', code: 'unavailable' });
+    expect(roomMessages(h.recorder, 'GaveUp')).toEqual([]);
+    expect((await h.store.recent('GaveUp' as ChannelName, { limit: 5 })).messages).toEqual([]);
+  });
+
+  it('does not deliver a whisper whose sender gave up while the Data Plane failed', async () => {
+    const receivedAt = Date.now();
+    const event = ruleEvent(
+      'chat/whisper/bob',
+      { text: 'psst', clientMsgId: 'w-late', expiresInMs: 150 },
+      { receivedAt },
+    );
+    h.recorder.failNext(1_000_000, 503, 'ServiceUnavailableException', (t) => t.endsWith('/bob'));
+    const invocation = h.invoke(event);
+    await expect.poll(() => Date.now() > receivedAt + 150, { interval: 20 }).toBe(true);
+    h.recorder.failNext(0, 503, 'ServiceUnavailableException');
+    expect(await invocation).toEqual({ status: 'refused', code: 'unavailable' });
+    expect(inboxTopics()).not.toContain('chat/inbox/bob');
+  });
+});

@@ -4,7 +4,13 @@ import { type Harness, roomMessages, ruleEvent, startHarness, until } from './he
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ env: { CHAT_HISTORY_SECONDS: '1', CHAT_HISTORY_MAX: '3' } });
+  h = await startHarness({
+    env: {
+      CHAT_HISTORY_SECONDS: '1',
+      CHAT_HISTORY_MAX: '3',
+      CHAT_CHANNEL_CLASSES: 'guild-*=1h/10',
+    },
+  });
 });
 afterAll(() => h.close());
 
@@ -38,5 +44,21 @@ describe('history written by the filter', () => {
         (await h.store.recent('Time' as ChannelName, { limit: 50 })).messages.length === 0,
     );
     await until(async () => !(await h.keys()).some((key) => key.endsWith(':ch:{Time}:log')));
+  });
+
+  it("stores a class channel's messages with its class: past the window and the default cap", async () => {
+    await send('guild-7', 5);
+    await send('Plain', 1);
+    const guild = { retentionSeconds: 3600, maxMessages: 10 };
+    const read = (channel: string, retention?: typeof guild) =>
+      h.store.recent(channel as ChannelName, { limit: 50, ...(retention && { retention }) });
+    // Once the default window has passed (the default channel is empty), the class still holds
+    // all five: the filter appended them with the class's window and cap.
+    await until(async () => (await read('Plain')).messages.length === 0);
+    await until(async () => (await read('guild-7')).messages.length === 0);
+    const kept = await read('guild-7', guild);
+    expect(kept.messages.map((m) => m.text)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    const ttl = Number(await h.redis.command(['PTTL', `${h.prefix}:ch:{guild-7}:log`]));
+    expect(ttl).toBeGreaterThan(3_000_000);
   });
 });

@@ -4,13 +4,14 @@ import {
   HISTORY_LIMIT_DEFAULT,
   HISTORY_LIMIT_MAX,
   HISTORY_LIMIT_MIN,
+  MAX_EXPIRES_IN_MS,
   MAX_MUTE_REASON_LENGTH,
   MAX_MUTE_SECONDS,
   MAX_PAYLOAD_BYTES,
   PROTOCOL_VERSION,
 } from './limits.js';
 import { validateChannel } from './names.js';
-import { fail, ok, type Result } from './result.js';
+import { fail, jsonObjectFromText, ok, type Result } from './result.js';
 import { normalizeText } from './text.js';
 
 export type JsonObject = { readonly [key: string]: unknown };
@@ -53,16 +54,7 @@ export function parseJsonObject(
       return fail('invalid', 'payload is not valid UTF-8');
     }
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return fail('invalid', 'payload is not valid JSON');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return fail('invalid', 'payload must be a JSON object');
-  }
-  return ok(value as JsonObject);
+  return jsonObjectFromText(text, 'payload') as Result<JsonObject>;
 }
 
 const CLIENT_MSG_ID = /^[\x21-\x7E]{1,64}$/;
@@ -76,10 +68,29 @@ export function validateClientMsgId(input: unknown): Result<string | undefined> 
   return ok(input);
 }
 
+/**
+ * `expiresInMs`: optional, a whole number of milliseconds from 1 to an hour. Like MQTT 5's
+ * message expiry interval: past it (counted from when IoT Core received the publish) the sender
+ * has given up waiting, so the message must not be stored or delivered any more.
+ */
+export function validateExpiresInMs(input: unknown): Result<number | undefined> {
+  if (input === undefined) return ok(undefined);
+  if (
+    !Number.isSafeInteger(input) ||
+    (input as number) < 1 ||
+    (input as number) > MAX_EXPIRES_IN_MS
+  ) {
+    return fail('invalid', `expiresInMs must be a whole number from 1 to ${MAX_EXPIRES_IN_MS}`);
+  }
+  return ok(input as number);
+}
+
 /** What a player publishes to `send/{channel}` or `whisper/{to}`. */
 export interface SendPayload {
   readonly text: string;
   readonly clientMsgId?: string;
+  /** How long the sender still waits for this message (the SDK sets it on every attempt). */
+  readonly expiresInMs?: number;
 }
 
 export interface SendRequest {
@@ -87,6 +98,7 @@ export interface SendRequest {
   /** Length of `text` in code points. */
   readonly length: number;
   readonly clientMsgId: string | undefined;
+  readonly expiresInMs: number | undefined;
   /** True when the payload used the original design's `{ message, publish_id, channel }`. */
   readonly legacy: boolean;
 }
@@ -97,7 +109,7 @@ export interface SendOptions {
 }
 
 /**
- * Parses a send or whisper payload: `{ text, clientMsgId? }`, or the original design's
+ * Parses a send or whisper payload: `{ text, clientMsgId?, expiresInMs? }`, or the original design's
  * `{ message, publish_id, channel }` whose `publish_id` and `channel` are ignored (SPEC §3).
  */
 export function parseSendPayload(
@@ -114,7 +126,14 @@ export function parseSendPayload(
   if (!text.ok) return text;
   const clientMsgId = validateClientMsgId(own(body.value, 'clientMsgId'));
   if (!clientMsgId.ok) return clientMsgId;
-  return ok({ ...text.value, clientMsgId: clientMsgId.value, legacy });
+  const expiresInMs = validateExpiresInMs(own(body.value, 'expiresInMs'));
+  if (!expiresInMs.ok) return expiresInMs;
+  return ok({
+    ...text.value,
+    clientMsgId: clientMsgId.value,
+    expiresInMs: expiresInMs.value,
+    legacy,
+  });
 }
 
 export const MESSAGE_KINDS = ['chat', 'system', 'whisper', 'delete'] as const;
@@ -245,19 +264,32 @@ export function toServerMessage(value: unknown): Result<ServerMessage> {
   return ok(message as unknown as ChatMessage);
 }
 
-/** `GET /channels/{channel}/messages?after=&limit=` (SPEC §5). */
+/**
+ * `GET /channels/{channel}/messages?after=|before=&limit=` (SPEC §5): the newest page, the page
+ * just older than `before` (scrollback) or the page just newer than `after` (recovery); never
+ * both cursors.
+ */
 export interface HistoryQuery {
   readonly channel: string;
   readonly after: string | undefined;
+  readonly before: string | undefined;
   readonly limit: number;
 }
 
 export interface HistoryResponse {
   readonly channel: string;
   readonly messages: readonly ChatMessage[];
+  /** The channel's window (its class, or `CHAT_HISTORY_SECONDS`). */
   readonly retentionSeconds: number;
+  /** The channel's cap (its class, or `CHAT_HISTORY_MAX`). */
+  readonly maxMessages: number;
   /** False when messages after `after` have already expired: the client missed some. */
   readonly recovered: boolean;
+  /**
+   * More messages lie beyond the page in the direction it reads: older ones for the newest page
+   * and `before` pages, newer ones for `after` pages.
+   */
+  readonly hasMore: boolean;
   /** The channel's slow mode: one message per player per this many seconds; 0 when off. */
   readonly slowModeSeconds: number;
 }
@@ -271,13 +303,19 @@ function parseLimit(limit: unknown): number | undefined {
 
 export function parseHistoryQuery(
   channel: unknown,
-  query: { readonly after?: unknown; readonly limit?: unknown } = {},
+  query: { readonly after?: unknown; readonly before?: unknown; readonly limit?: unknown } = {},
 ): Result<HistoryQuery> {
   const checkedChannel = validateChannel(channel);
   if (!checkedChannel.ok) return checkedChannel;
-  const { after, limit } = query;
+  const { after, before, limit } = query;
   if (after !== undefined && !isMessageId(after)) {
     return fail('invalid', 'after must be a message id such as 1764081600123-0');
+  }
+  if (before !== undefined && !isMessageId(before)) {
+    return fail('invalid', 'before must be a message id such as 1764081600123-0');
+  }
+  if (after !== undefined && before !== undefined) {
+    return fail('invalid', 'after and before cannot be used together: page one way at a time');
   }
   const pageSize = limit === undefined ? HISTORY_LIMIT_DEFAULT : parseLimit(limit);
   if (pageSize === undefined) {
@@ -286,7 +324,7 @@ export function parseHistoryQuery(
       `limit must be a whole number ${HISTORY_LIMIT_MIN}-${HISTORY_LIMIT_MAX}`,
     );
   }
-  return ok({ channel: checkedChannel.value, after, limit: pageSize });
+  return ok({ channel: checkedChannel.value, after, before, limit: pageSize });
 }
 
 /** `POST /channels/{channel}/announcements` body: `{ "text": "..." }`. */

@@ -16,6 +16,7 @@ import {
   toServerMessage,
   validateClientMsgId,
 } from '../src/payloads.js';
+import { itRefusesEach } from './refusals.js';
 import {
   anyString,
   anyValue,
@@ -76,6 +77,11 @@ describe('parseJsonObject', () => {
     expect(parseJsonObject(utf8(text))).toEqual(parseJsonObject(text));
   });
 
+  /** The test that `parseJsonObject` refuses `raw` as invalid, saying `message`. */
+  const refusedSaying = (message: string) => (_what: string, raw: string) => {
+    expect(parseJsonObject(raw)).toEqual({ ok: false, code: 'invalid', message });
+  };
+
   it.each([
     ['a string', '"hello"'],
     ['a number', '42'],
@@ -83,13 +89,7 @@ describe('parseJsonObject', () => {
     ['a boolean', 'true'],
     ['an empty array', '[]'],
     ['an array holding a valid payload', '[{"text":"hi"}]'],
-  ])('refuses %s as JSON that is not an object', (_what, raw) => {
-    expect(parseJsonObject(raw)).toEqual({
-      ok: false,
-      code: 'invalid',
-      message: 'payload must be a JSON object',
-    });
-  });
+  ])('refuses %s as JSON that is not an object', refusedSaying('payload must be a JSON object'));
 
   it.each([
     ['empty input', ''],
@@ -98,13 +98,7 @@ describe('parseJsonObject', () => {
     ['a trailing comma', '{"text":"hi",}'],
     ['NaN', 'NaN'],
     ['two objects', '{"a":1}{"b":2}'],
-  ])('refuses %s as not JSON', (_what, raw) => {
-    expect(parseJsonObject(raw)).toMatchObject({
-      ok: false,
-      code: 'invalid',
-      message: 'payload is not valid JSON',
-    });
-  });
+  ])('refuses %s as not JSON', refusedSaying('payload is not valid JSON'));
 
   it.each(INVALID_UTF8)('refuses bytes with %s as not UTF-8', (_what, raw) => {
     expect(parseJsonObject(withBytes('{"text":"', raw, '"}'))).toMatchObject({
@@ -183,7 +177,7 @@ describe('validateClientMsgId', () => {
     expect(validateClientMsgId(input)).toEqual({ ok: true, value: input });
   });
 
-  it.each([
+  itRefusesEach('refuses a clientMsgId that is %s', validateClientMsgId, 'invalid', [
     ['empty', ''],
     ['65 characters', 'c'.repeat(65)],
     ['with a space', 'a b'],
@@ -193,16 +187,20 @@ describe('validateClientMsgId', () => {
     ['null', null],
     ['infinite', Number.POSITIVE_INFINITY],
     ['an array', ['a']],
-  ])('refuses a clientMsgId that is %s', (_what, input) => {
-    expectFailure(validateClientMsgId(input), 'invalid');
-  });
+  ]);
 });
 
 describe('parseSendPayload', () => {
   it('reads the SPEC shape', () => {
     expect(parseSendPayload(json({ text: 'hello', clientMsgId: 'a1b2c3' }))).toEqual({
       ok: true,
-      value: { text: 'hello', length: 5, clientMsgId: 'a1b2c3', legacy: false },
+      value: {
+        text: 'hello',
+        length: 5,
+        clientMsgId: 'a1b2c3',
+        expiresInMs: undefined,
+        legacy: false,
+      },
     });
   });
 
@@ -210,7 +208,13 @@ describe('parseSendPayload', () => {
     const raw = utf8(json({ text: '  cafe\u0301 😀\n' }));
     expect(parseSendPayload(raw)).toEqual({
       ok: true,
-      value: { text: 'café 😀', length: 6, clientMsgId: undefined, legacy: false },
+      value: {
+        text: 'café 😀',
+        length: 6,
+        clientMsgId: undefined,
+        expiresInMs: undefined,
+        legacy: false,
+      },
     });
   });
 
@@ -218,7 +222,13 @@ describe('parseSendPayload', () => {
     const raw = json({ message: 'hello', publish_id: 'p-1', channel: 'Elsewhere/+/#' });
     expect(parseSendPayload(raw)).toEqual({
       ok: true,
-      value: { text: 'hello', length: 5, clientMsgId: undefined, legacy: true },
+      value: {
+        text: 'hello',
+        length: 5,
+        clientMsgId: undefined,
+        expiresInMs: undefined,
+        legacy: true,
+      },
     });
   });
 
@@ -238,7 +248,7 @@ describe('parseSendPayload', () => {
     expectFailure(parseSendPayload(json({ text: null, message: 'hello' })), 'invalid');
   });
 
-  it.each([
+  itRefusesEach('refuses a payload with %s as invalid', parseSendPayload, 'invalid', [
     ['no text at all', '{}'],
     ['only a clientMsgId', '{"clientMsgId":"a"}'],
     ['a numeric text', '{"text":42}'],
@@ -250,14 +260,18 @@ describe('parseSendPayload', () => {
     ['text hidden under constructor', '{"constructor":{"text":"hi"}}'],
     ['a bad clientMsgId', '{"text":"hi","clientMsgId":"a b"}'],
     ['an infinite clientMsgId', '{"text":"hi","clientMsgId":1e400}'],
+    ['a zero expiresInMs', '{"text":"hi","expiresInMs":0}'],
+    ['a negative expiresInMs', '{"text":"hi","expiresInMs":-5}'],
+    ['a fractional expiresInMs', '{"text":"hi","expiresInMs":1.5}'],
+    ['an expiresInMs over an hour', '{"text":"hi","expiresInMs":3600001}'],
+    ['an infinite expiresInMs', '{"text":"hi","expiresInMs":1e400}'],
+    ['a string expiresInMs', '{"text":"hi","expiresInMs":"5000"}'],
     ['an escaped lone surrogate', '{"text":"hi \\ud800"}'],
     ['an escaped control character', '{"text":"hi \\u001b[2J"}'],
     ['a JSON array', '[{"text":"hi"}]'],
     ['a JSON string', '"hi"'],
     ['not JSON', 'hi'],
-  ])('refuses a payload with %s as invalid', (_what, raw) => {
-    expectFailure(parseSendPayload(raw), 'invalid');
-  });
+  ]);
 
   it.each(INVALID_UTF8)('refuses bytes with %s as invalid', (_what, raw) => {
     expectFailure(parseSendPayload(withBytes('{"text":"hi', raw, '"}')), 'invalid');
@@ -269,6 +283,14 @@ describe('parseSendPayload', () => {
     ['only zero-width and bidi characters', '\u200B\u202E'],
   ])('refuses %s as empty', (_what, text) => {
     expectFailure(parseSendPayload(json({ text })), 'empty');
+  });
+
+  it('reads expiresInMs from 1 ms to an hour', () => {
+    for (const expiresInMs of [1, 24_000, 3_600_000]) {
+      expect(expectOk(parseSendPayload(json({ text: 'hi', expiresInMs }))).expiresInMs).toBe(
+        expiresInMs,
+      );
+    }
   });
 
   it('takes an inherited clientMsgId for absent, not from the prototype', () => {
@@ -438,7 +460,7 @@ describe('parseServerMessage', () => {
     expect(parseServerMessage(json(large)).ok).toBe(true);
   });
 
-  it.each([
+  itRefusesEach('refuses %s', parseServerMessage, 'invalid', [
     ['a newer protocol version', json({ ...chat, v: 2 })],
     ['a version given as a string', json({ ...chat, v: '1' })],
     ['no version', json({ ...chat, v: undefined })],
@@ -472,9 +494,7 @@ describe('parseServerMessage', () => {
     ['a JSON array', json([chat])],
     ['null', 'null'],
     ['not JSON', 'hello'],
-  ])('refuses %s', (_what, raw) => {
-    expectFailure(parseServerMessage(raw), 'invalid');
-  });
+  ]);
 
   it.each(INVALID_UTF8)('refuses bytes with %s', (_what, raw) => {
     expectFailure(parseServerMessage(withBytes(json(chat).slice(0, -1), raw, '}')), 'invalid');
@@ -513,7 +533,7 @@ describe('toServerMessage', () => {
     expect(checked.ok && checked.value).toBe(value);
   });
 
-  it.each([
+  itRefusesEach('refuses %s', toServerMessage, 'invalid', [
     ['undefined', undefined],
     ['null', null],
     ['a string of JSON', json(chat)],
@@ -522,9 +542,7 @@ describe('toServerMessage', () => {
       'a kind inherited from the prototype',
       Object.assign(Object.create({ kind: 'chat' }), chat, { kind: undefined }),
     ],
-  ])('refuses %s', (_what, value) => {
-    expectFailure(toServerMessage(value), 'invalid');
-  });
+  ]);
 
   it('answers as parseServerMessage does for the same JSON, whatever the value', () => {
     const field = fc.oneof(fc.jsonValue(), fc.constantFrom(1, 'chat', 'notice', 'delete', '1-0'));
@@ -549,7 +567,10 @@ describe('toServerMessage', () => {
 
 describe('parseHistoryQuery', () => {
   it('defaults to the newest 50 messages without after', () => {
-    const expected = { ok: true, value: { channel: 'Town137', after: undefined, limit: 50 } };
+    const expected = {
+      ok: true,
+      value: { channel: 'Town137', after: undefined, before: undefined, limit: 50 },
+    };
     expect(parseHistoryQuery('Town137')).toEqual(expected);
     expect(parseHistoryQuery('Town137', {})).toEqual(expected);
   });
@@ -598,8 +619,37 @@ describe('parseHistoryQuery', () => {
     expect(expectOk(parseHistoryQuery('Town137', { after, limit: '10' }))).toEqual({
       channel: 'Town137',
       after,
+      before: undefined,
       limit: 10,
     });
+  });
+
+  it('accepts before=id for the page just older than it', () => {
+    expect(expectOk(parseHistoryQuery('guild-1', { before: '1764081600123-7' }))).toEqual({
+      channel: 'guild-1',
+      after: undefined,
+      before: '1764081600123-7',
+      limit: 50,
+    });
+  });
+
+  it.each([
+    ['a time without a sequence', '1764081600123'],
+    ['an empty value', ''],
+    ['a word', 'oldest'],
+    ['a repeated parameter', ['1-1', '1-2']],
+  ])('refuses before as %s, naming it', (_what, before) => {
+    expect(parseHistoryQuery('Town137', { before })).toEqual({
+      ok: false,
+      code: 'invalid',
+      message: 'before must be a message id such as 1764081600123-0',
+    });
+  });
+
+  it('refuses after and before together', () => {
+    const result = parseHistoryQuery('Town137', { after: '1-1', before: '2-2' });
+    expectFailure(result, 'invalid');
+    expect(result.ok ? '' : result.message).toMatch(/after and before/);
   });
 
   it.each([
@@ -626,8 +676,8 @@ describe('parseHistoryQuery', () => {
 
   it('never throws on arbitrary parameters', () => {
     fc.assert(
-      fc.property(anyValue, anyValue, anyValue, (channel, after, limit) => {
-        expectWellFormed(parseHistoryQuery(channel, { after, limit }));
+      fc.property(anyValue, anyValue, anyValue, anyValue, (channel, after, before, limit) => {
+        expectWellFormed(parseHistoryQuery(channel, { after, before, limit }));
       }),
     );
   });
@@ -709,14 +759,12 @@ describe('parseMuteBody', () => {
     expectFailure(parseMuteBody(`{"seconds":${seconds}}`), 'invalid');
   });
 
-  it.each([
+  itRefusesEach('refuses a body with %s', parseMuteBody, 'invalid', [
     ['missing seconds', '{"reason":"spam"}'],
     ['seconds under __proto__', '{"__proto__":{"seconds":600}}'],
     ['a JSON array', '[{"seconds":600}]'],
     ['not JSON', 'seconds=600'],
-  ])('refuses a body with %s', (_what, raw) => {
-    expectFailure(parseMuteBody(raw), 'invalid');
-  });
+  ]);
 
   it.each([
     ['null', null, 'invalid'],

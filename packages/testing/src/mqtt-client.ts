@@ -1,5 +1,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 
+export { waitFor } from './wait.js';
+
 /** Test helpers around real MQTT clients: every wait is bounded and fails with a reason. */
 
 const clients = new Set<MqttClient>();
@@ -37,19 +39,6 @@ export function record(client: MqttClient): Received[] {
     received.push({ topic, payload, retain: packet.retain });
   });
   return received;
-}
-
-/** Polls `condition` until it holds, or fails after `timeoutMs` with `what`. */
-export async function waitFor(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 5000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** Resolves when the client's connection closes (the broker dropped it). */

@@ -3,6 +3,8 @@
  * gateway's own answers.
  */
 
+import { EmulatorError } from '../errors.js';
+
 export interface GatewayResponse {
   readonly statusCode: number;
   readonly headers: Readonly<Record<string, string>>;
@@ -22,11 +24,9 @@ export const INTERNAL_SERVER_ERROR = json(500, { message: 'Internal Server Error
 export const TOO_LARGE = json(413, { message: 'Request Entity Too Large' });
 
 /** The integration returned something API Gateway cannot turn into a response. */
-export class MalformedResultError extends Error {
-  readonly code = 'malformed_lambda_result';
+export class MalformedResultError extends EmulatorError<'malformed_lambda_result'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'MalformedResultError';
+    super('malformed_lambda_result', message);
   }
 }
 

@@ -1,4 +1,5 @@
 import { Duplex } from 'node:stream';
+import { EmulatorError } from '../errors.js';
 
 /**
  * Splits an inbound MQTT byte stream into whole packets before aedes parses them, so the broker
@@ -24,15 +25,9 @@ export interface MqttFrame {
 }
 
 /** A connection broke a protocol rule or a quota; `code` says which. */
-export class ConnectionViolation extends Error {
-  constructor(
-    readonly code: 'packet_too_large' | 'malformed_packet' | 'too_many_filters' | 'slow_consumer',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ConnectionViolation';
-  }
-}
+export class ConnectionViolation extends EmulatorError<
+  'packet_too_large' | 'malformed_packet' | 'too_many_filters' | 'slow_consumer'
+> {}
 
 export class MqttFrameSplitter {
   #chunks: Buffer[] = [];
@@ -202,21 +197,24 @@ export function guardConnection(inner: Duplex, options: FrameGuardOptions): Dupl
     read() {
       inner.resume();
     },
+    // aedes waits for every subscriber's socket to drain before it delivers more to anyone,
+    // so one client that stops reading would stall the whole broker (until aedes'
+    // drainTimeout). The broker never sees this client's backpressure: output queues here,
+    // and a client whose unread output passes the limit is dropped.
     write(chunk: Buffer, _encoding, callback) {
-      // aedes waits for every subscriber's socket to drain before it delivers more to anyone,
-      // so one client that stops reading would stall the whole broker (until aedes'
-      // drainTimeout). The broker never sees this client's backpressure: output queues here,
-      // and a client whose unread output passes the limit is dropped.
       inner.write(chunk);
       callback();
-      if (inner.writableLength > options.maxUnsentBytes) {
-        refuse(
-          new ConnectionViolation(
-            'slow_consumer',
-            `over ${options.maxUnsentBytes} bytes queued for a client that does not read`,
-          ),
-        );
-      }
+      dropIfSlow();
+    },
+    // mqtt-packet writes each packet in pieces on a corked stream; passing them on corked too
+    // makes one socket write per packet instead of one per piece (issue 17: those writes were
+    // the guard's largest per-delivery cost).
+    writev(chunks: { chunk: Buffer }[], callback) {
+      inner.cork();
+      for (const { chunk } of chunks) inner.write(chunk);
+      inner.uncork();
+      callback();
+      dropIfSlow();
     },
     final(callback) {
       inner.end(callback);
@@ -246,6 +244,17 @@ export function guardConnection(inner: Duplex, options: FrameGuardOptions): Dupl
   inner.on('end', () => guarded.push(null));
   inner.on('error', (error) => guarded.destroy(error));
   inner.on('close', () => guarded.destroy());
+
+  function dropIfSlow(): void {
+    if (inner.writableLength > options.maxUnsentBytes) {
+      refuse(
+        new ConnectionViolation(
+          'slow_consumer',
+          `over ${options.maxUnsentBytes} bytes queued for a client that does not read`,
+        ),
+      );
+    }
+  }
 
   function refuse(error: unknown): void {
     if (error instanceof ConnectionViolation) {

@@ -1,4 +1,10 @@
-import { fail, ok, type Result } from '@game-chat/protocol/result';
+import {
+  asJsonObject,
+  fail,
+  jsonObjectFromText,
+  ok,
+  type Result,
+} from '@game-chat/protocol/result';
 import type { AwsLocation } from '../aws-location.js';
 
 /**
@@ -90,18 +96,12 @@ function checkStatement(value: unknown, index: number): Result<PolicyStatement> 
  * a JSON string of one.
  */
 export function parsePolicyDocument(input: unknown): Result<PolicyDocument> {
-  let value = input;
-  if (typeof input === 'string') {
-    try {
-      value = JSON.parse(input);
-    } catch {
-      return fail('invalid', 'policy document is not valid JSON');
-    }
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return fail('invalid', 'policy document must be a JSON object');
-  }
-  const statements = (value as { Statement?: unknown }).Statement;
+  const document =
+    typeof input === 'string'
+      ? jsonObjectFromText(input, 'policy document')
+      : asJsonObject(input, 'policy document');
+  if (!document.ok) return document;
+  const statements = document.value.Statement;
   const list = Array.isArray(statements) ? statements : [statements];
   if (statements === undefined || list.length === 0) {
     return fail('invalid', 'policy document has no Statement');
@@ -110,7 +110,7 @@ export function parsePolicyDocument(input: unknown): Result<PolicyDocument> {
     const checked = checkStatement(statement, index);
     if (!checked.ok) return checked;
   }
-  return ok(value as PolicyDocument);
+  return ok(document.value as unknown as PolicyDocument);
 }
 
 const toList = (value: OneOrMany | undefined): readonly string[] =>

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { EmulatorError } from '../errors.js';
 import type { PublishedMessage } from '../iot-core/broker.js';
 import { matchesTopicFilter } from '../iot-core/topics.js';
 import type { Logger } from '../logger.js';
@@ -20,11 +21,9 @@ export interface RuleFile {
   readonly statement: RuleStatement;
 }
 
-export class RuleFileError extends Error {
-  readonly code = 'rule_file_invalid';
+export class RuleFileError extends EmulatorError<'rule_file_invalid'> {
   constructor(path: string, message: string) {
-    super(`${path}: ${message}`);
-    this.name = 'RuleFileError';
+    super('rule_file_invalid', `${path}: ${message}`);
   }
 }
 

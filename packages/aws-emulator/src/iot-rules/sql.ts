@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EmulatorError } from '../errors.js';
 import { checkTopicFilter } from '../iot-core/topics.js';
 
 /**
@@ -9,14 +10,12 @@ import { checkTopicFilter } from '../iot-core/topics.js';
  * and parentheses. Anything else is a parse error that says so.
  */
 
-export class RuleSqlError extends Error {
-  readonly code = 'rule_sql_invalid';
+export class RuleSqlError extends EmulatorError<'rule_sql_invalid'> {
   constructor(
     message: string,
     readonly position: number,
   ) {
-    super(`${message} (at character ${position + 1})`);
-    this.name = 'RuleSqlError';
+    super('rule_sql_invalid', `${message} (at character ${position + 1})`);
   }
 }
 
@@ -240,30 +239,25 @@ class Parser {
     const expr = this.#or();
     if (this.#isKeyword('as')) {
       this.#next();
-      const alias = this.#current;
-      if (alias.type !== 'word' || KEYWORDS.has(alias.text.toLowerCase())) {
-        this.#fail('a name after AS');
-      }
-      this.#next();
-      return { kind: 'value', expr, name: alias.text };
+      return { kind: 'value', expr, name: this.#name('a name after AS') };
     }
     return { kind: 'value', expr, name: defaultName(expr, start) };
   }
 
   #or(): Expr {
-    let left = this.#and();
-    while (this.#isKeyword('or')) {
-      this.#next();
-      left = { kind: 'or', left, right: this.#and() };
-    }
-    return left;
+    return this.#leftAssociative('or', () => this.#and());
   }
 
   #and(): Expr {
-    let left = this.#not();
-    while (this.#isKeyword('and')) {
+    return this.#leftAssociative('and', () => this.#not());
+  }
+
+  /** `operand (keyword operand)*`, grouped to the left: `a OR b OR c` is `(a OR b) OR c`. */
+  #leftAssociative(keyword: 'or' | 'and', operand: () => Expr): Expr {
+    let left = operand();
+    while (this.#isKeyword(keyword)) {
       this.#next();
-      left = { kind: 'and', left, right: this.#not() };
+      left = { kind: keyword, left, right: operand() };
     }
     return left;
   }
@@ -315,14 +309,17 @@ class Parser {
     const path: string[] = [];
     while (this.#isSymbol('.')) {
       this.#next();
-      const part = this.#current;
-      if (part.type !== 'word' || KEYWORDS.has(part.text.toLowerCase())) {
-        this.#fail('a field name after "."');
-      }
-      this.#next();
-      path.push(part.text);
+      path.push(this.#name('a field name after "."'));
     }
     return path;
+  }
+
+  /** A word that is not a keyword (an alias, a part of a field path); else fails expecting `what`. */
+  #name(what: string): string {
+    const token = this.#current;
+    if (token.type !== 'word' || KEYWORDS.has(token.text.toLowerCase())) this.#fail(what);
+    this.#next();
+    return token.text;
   }
 
   #call(name: string, at: number): Expr {

@@ -1,13 +1,16 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { EmulatorError } from '../errors.js';
 import type { LambdaHandler } from './invoke.js';
 
 /**
  * Loads the Lambda bundles, the very files Terraform zips (`packages/<fn>/dist/handler.mjs`).
  * They read their settings from `process.env` at import time, like a Lambda cold start, so the
  * environment is set first. Each load imports a fresh module instance (a distinct URL), so two
- * stacks in one process never share a bundle configured for the other.
+ * stacks in one process never share a bundle configured for the other. Its chunks (library code
+ * shared with dynamic imports, scripts/bundle-lambda.mjs) load once per process: they read no
+ * settings when they load.
  */
 
 export const FUNCTIONS = {
@@ -20,11 +23,9 @@ export type FunctionKey = keyof typeof FUNCTIONS;
 export type Bundles = Readonly<Record<FunctionKey, LambdaHandler>>;
 
 /** A bundle is missing or does not export a handler: the message says how to build it. */
-export class BundleError extends Error {
-  readonly code = 'bundle_unavailable';
+export class BundleError extends EmulatorError<'bundle_unavailable'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'BundleError';
+    super('bundle_unavailable', message);
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import type { AwsLocation } from '../aws-location.js';
+import { EmulatorError } from '../errors.js';
 
 /** A Lambda handler as the bundles export it: async, event and context in, result out. */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -12,11 +13,9 @@ export interface LambdaFunction {
 }
 
 /** The function ran longer than its timeout; Lambda counts that as a function error. */
-export class LambdaTimeoutError extends Error {
-  readonly code = 'lambda_timeout';
+export class LambdaTimeoutError extends EmulatorError<'lambda_timeout'> {
   constructor(functionName: string, timeoutMs: number) {
-    super(`${functionName} timed out after ${timeoutMs} ms`);
-    this.name = 'LambdaTimeoutError';
+    super('lambda_timeout', `${functionName} timed out after ${timeoutMs} ms`);
   }
 }
 

@@ -38,12 +38,18 @@ const published: PublishedMessage[] = [];
 let clock = 1_000_000;
 let broker: Broker;
 
+/** What every broker here shares: free ports, the test authorizer's keys, the local AWS. */
+const BROKER_BASE = {
+  host: '127.0.0.1',
+  mqttPort: 0,
+  wsPort: 0,
+  customAuth: CUSTOM_AUTH,
+  location: LOCAL_AWS,
+} as const;
+
 beforeAll(async () => {
   broker = await startBroker({
-    host: '127.0.0.1',
-    mqttPort: 0,
-    wsPort: 0,
-    customAuth: CUSTOM_AUTH,
+    ...BROKER_BASE,
     authorize: (event) => {
       // `admin:` gets every permission, to test the broker's own rules without the policy's.
       if (event.token?.startsWith('admin:')) {
@@ -58,7 +64,6 @@ beforeAll(async () => {
       return authorizer.authorize(event);
     },
     onMessage: (message) => published.push(message),
-    location: LOCAL_AWS,
     log: createLogger({ mode: process.env.DEBUG_BROKER ? 'pretty' : 'silent', level: 'debug' }),
     now: () => clock,
   });
@@ -477,12 +482,8 @@ describe('connection lifetime', () => {
   let shortLived: Broker;
   beforeAll(async () => {
     shortLived = await startBroker({
-      host: '127.0.0.1',
-      mqttPort: 0,
-      wsPort: 0,
-      customAuth: CUSTOM_AUTH,
+      ...BROKER_BASE,
       authorize: fakeAuthorizer({ disconnectAfterInSeconds: 1 }).authorize,
-      location: LOCAL_AWS,
       log: createLogger({ mode: 'silent' }),
       authorizerLimits: { ...AUTHORIZER_LIMITS, minSeconds: 1 },
     });
@@ -494,30 +495,103 @@ describe('connection lifetime', () => {
     await closed(alice, 3000);
   });
 
-  it('asks the authorizer again after refreshAfterInSeconds and disconnects when it refuses', async () => {
+  /**
+   * A broker whose authorizer grants the fake player's answer with a 1 s refresh, and answers
+   * every refresh with `onRefresh` (given that first answer); `events` has every call.
+   */
+  async function refreshingBroker(onRefresh: (granted: Record<string, unknown>) => unknown) {
     const events: unknown[] = [];
-    const refreshing = await startBroker({
+    const broker = await startBroker({
       host: '127.0.0.1',
       mqttPort: 0,
       wsPort: 0,
       customAuth: CUSTOM_AUTH,
       authorize: async (event) => {
         events.push(event);
-        if (events.length > 1) return { isAuthenticated: false };
-        return {
-          ...((await fakeAuthorizer().authorize(event)) as object),
-          refreshAfterInSeconds: 1,
-        };
+        const granted = (await fakeAuthorizer().authorize(event)) as Record<string, unknown>;
+        return events.length === 1 ? { ...granted, refreshAfterInSeconds: 1 } : onRefresh(granted);
       },
       location: LOCAL_AWS,
       log: createLogger({ mode: 'silent' }),
       authorizerLimits: { ...AUTHORIZER_LIMITS, minSeconds: 1 },
     });
+    return { broker, events };
+  }
+
+  it('asks the authorizer again after refreshAfterInSeconds and disconnects when it refuses', async () => {
+    const { broker: refreshing, events } = await refreshingBroker(() => ({
+      isAuthenticated: false,
+    }));
     try {
       const alice = await connect(refreshing.mqttUrl, asPlayer('alice'));
       await closed(alice, 3000);
       expect(events).toHaveLength(2);
       expect(events[1]).toEqual(events[0]);
+    } finally {
+      await refreshing.close();
+    }
+  });
+
+  it('applies a refreshed policy to the next delivery on an existing subscription', async () => {
+    // The refresh takes the room away: Receive on the inbox only.
+    const inboxOnly = playerPolicy('alice');
+    const { broker: refreshing, events } = await refreshingBroker((granted) => ({
+      ...granted,
+      policyDocuments: [
+        {
+          ...inboxOnly,
+          Statement: inboxOnly.Statement.map((statement) =>
+            statement.Action === 'iot:Receive'
+              ? { ...statement, Resource: [statement.Resource[1]] }
+              : statement,
+          ),
+        },
+      ],
+    }));
+    try {
+      const alice = await connect(refreshing.mqttUrl, asPlayer('alice'));
+      const got = record(alice);
+      await subscribe(alice, ['chat/room/Town1', 'chat/inbox/alice']);
+      // The first delivery on the room topic: the broker now holds a "yes" for it.
+      await refreshing.publish({
+        topic: 'chat/room/Town1',
+        payload: Buffer.from('before'),
+        qos: 1,
+        retain: false,
+      });
+      await waitFor('the room message before the refresh', () => got.length === 1);
+      await waitFor('the refresh', () => events.length === 2, 4000);
+      // Let the broker apply the authorizer's answer: a delivery to the inbox proves it did.
+      await waitFor(
+        'a delivery under the new policy',
+        async () => {
+          await refreshing.publish({
+            topic: 'chat/inbox/alice',
+            payload: Buffer.from('probe'),
+            qos: 1,
+            retain: false,
+          });
+          return got.some((message) => message.payload.toString() === 'probe');
+        },
+        4000,
+      );
+      await refreshing.publish({
+        topic: 'chat/room/Town1',
+        payload: Buffer.from('after'),
+        qos: 1,
+        retain: false,
+      });
+      await refreshing.publish({
+        topic: 'chat/inbox/alice',
+        payload: Buffer.from('last'),
+        qos: 1,
+        retain: false,
+      });
+      await waitFor('the last inbox message', () =>
+        got.some((message) => message.payload.toString() === 'last'),
+      );
+      expect(got.map((message) => message.payload.toString())).not.toContain('after');
+      expect(got[0]?.payload.toString()).toBe('before');
     } finally {
       await refreshing.close();
     }

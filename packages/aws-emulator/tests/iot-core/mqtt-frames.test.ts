@@ -1,4 +1,5 @@
 import { Duplex } from 'node:stream';
+import { packet as encodePacket, mqttString } from '@game-chat/testing/mqtt-packets';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,24 +11,9 @@ import {
   MqttFrameSplitter,
 } from '../../src/iot-core/mqtt-frames.js';
 
-/** Encodes one packet: first byte, remaining length (MQTT varint), body. */
-function encode(firstByte: number, body: Uint8Array): Buffer {
-  const length: number[] = [];
-  let rest = body.length;
-  do {
-    let byte = rest % 128;
-    rest = Math.floor(rest / 128);
-    if (rest > 0) byte |= 0x80;
-    length.push(byte);
-  } while (rest > 0);
-  return Buffer.concat([Buffer.from([firstByte, ...length]), body]);
-}
-
-/** An MQTT string: two length bytes, then the bytes (a string is taken as UTF-8). */
-function mqttString(value: string | Uint8Array): Buffer {
-  const bytes = Buffer.from(value);
-  return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
-}
+/** Encodes one packet: first byte (type and flags), remaining length (MQTT varint), body. */
+const encode = (firstByte: number, body: Uint8Array): Buffer =>
+  encodePacket(firstByte >> 4, body, { flags: firstByte & 0x0f });
 
 function frame(type: number, firstByte: number, body: Buffer): MqttFrame {
   const bytes = encode(firstByte, body);
@@ -41,7 +27,11 @@ function subscribePacket(filters: Topic[]): MqttFrame {
 }
 
 function unsubscribePacket(filters: Topic[]): MqttFrame {
-  return frame(10, 0xa2, Buffer.concat([Buffer.from([0, 1]), ...filters.map(mqttString)]));
+  return frame(
+    10,
+    0xa2,
+    Buffer.concat([Buffer.from([0, 1]), ...filters.map((filter) => mqttString(filter))]),
+  );
 }
 
 function publishPacket(topic: Topic): MqttFrame {
@@ -170,27 +160,61 @@ describe('countSubscribeFilters', () => {
   });
 });
 
+/** A guard in front of `inner` with a 10,000-byte unsent limit; `violations` it reported. */
+function guarded(inner: Duplex) {
+  const violations: ConnectionViolation[] = [];
+  const guard = guardConnection(inner, {
+    maxRemainingLength: 1000,
+    maxUnsentBytes: 10_000,
+    inspect: () => 'pass',
+    onViolation: (violation) => violations.push(violation),
+  });
+  return { guard, violations };
+}
+
 describe('guardConnection', () => {
   it('never pushes a client that does not read back on the broker, and drops it past the limit', async () => {
     // A connection whose peer never reads: no write ever completes.
     const inner = new Duplex({ read() {}, write() {} });
-    const violations: ConnectionViolation[] = [];
-    const guarded = guardConnection(inner, {
-      maxRemainingLength: 1000,
-      maxUnsentBytes: 10_000,
-      inspect: () => 'pass',
-      onViolation: (violation) => violations.push(violation),
-    });
+    const { guard, violations } = guarded(inner);
     const called: number[] = [];
-    for (let i = 0; i < 2; i++) guarded.write(Buffer.alloc(4000), () => called.push(i));
+    for (let i = 0; i < 2; i++) guard.write(Buffer.alloc(4000), () => called.push(i));
     // The broker sees its writes done though the peer reads nothing...
     await new Promise((resolve) => setImmediate(resolve));
     expect(called).toEqual([0, 1]);
     expect(violations).toEqual([]);
     // ...until the queued output passes the limit: then the connection is dropped.
-    guarded.write(Buffer.alloc(4000));
+    guard.write(Buffer.alloc(4000));
     expect(violations.map((violation) => violation.code)).toEqual(['slow_consumer']);
-    expect(guarded.destroyed).toBe(true);
+    expect(guard.destroyed).toBe(true);
     expect(inner.destroyed).toBe(true);
+  });
+
+  it('passes a corked packet on as one write of its pieces, in order', async () => {
+    const writes: Buffer[][] = [];
+    const { guard } = guarded(
+      new Duplex({
+        read() {},
+        writev(chunks, callback) {
+          writes.push(chunks.map(({ chunk }) => chunk as Buffer));
+          callback();
+        },
+      }),
+    );
+    // As mqtt-packet writes a PUBLISH: header, length, topic, payload on a corked stream.
+    guard.cork();
+    for (const piece of ['0', '1', '2', '3']) guard.write(Buffer.from(piece));
+    process.nextTick(() => guard.uncork());
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes.map((pieces) => Buffer.concat(pieces).toString())).toEqual(['0123']);
+    // And the output of a client that does not read still counts against the limit.
+    const slow = guarded(new Duplex({ read() {}, writev() {} }));
+    for (let packet = 0; packet < 3; packet++) {
+      slow.guard.cork();
+      slow.guard.write(Buffer.alloc(2000));
+      slow.guard.write(Buffer.alloc(2000));
+      slow.guard.uncork();
+    }
+    expect(slow.violations.map((violation) => violation.code)).toEqual(['slow_consumer']);
   });
 });

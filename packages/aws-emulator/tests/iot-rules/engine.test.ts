@@ -196,21 +196,27 @@ describe('the rules engine', () => {
     return { calls, action };
   }
 
-  it('retries as often as maximumRetryAttempts says, 0 meaning never', async () => {
+  /** One send through a rule whose action always fails, until the rule counts it as `settled`. */
+  async function failedSend(
+    config: Partial<AsyncInvokeConfig>,
+    settled: 'discarded' | 'expired',
+  ): Promise<{ calls: { count: number }; action: Rule['action']; rules: RulesEngine }> {
     const { calls, action } = failing();
-    const rules = start(action, { maximumRetryAttempts: 0 });
+    const rules = start(action, config);
     rules.handle(message('chat/send/Town137'));
-    await waitFor('the event to be discarded', () => rules.stats().chat_send?.discarded === 1);
+    await waitFor(`the event to be ${settled}`, () => rules.stats().chat_send?.[settled] === 1);
+    return { calls, action, rules };
+  }
+
+  it('retries as often as maximumRetryAttempts says, 0 meaning never', async () => {
+    const { calls, rules } = await failedSend({ maximumRetryAttempts: 0 }, 'discarded');
     expect(calls.count).toBe(1);
     expect(rules.stats().chat_send).toMatchObject({ retried: 0, expired: 0 });
   });
 
   it('drops an event whose retry would come after the maximum event age, and counts it', async () => {
-    const { calls, action } = failing();
     // Terraform's old 60 s age: the retry due 1 minute after a failure finds the event too old.
-    const rules = start(action, { maximumEventAgeInSeconds: 60 });
-    rules.handle(message('chat/send/Town137'));
-    await waitFor('the event to be dropped', () => rules.stats().chat_send?.expired === 1);
+    const { calls, action, rules } = await failedSend({ maximumEventAgeInSeconds: 60 }, 'expired');
     expect(calls.count).toBe(1);
     expect(rules.stats().chat_send).toMatchObject({ failed: 1, retried: 0, discarded: 0 });
     await rules.close();

@@ -1,8 +1,5 @@
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { lambdaContext } from '@game-chat/testing/lambda-context';
+import { loadLambdaBundle } from '@game-chat/testing/lambda-bundle';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-
-const bundlePath = fileURLToPath(new URL('../../dist/handler.mjs', import.meta.url));
 
 export interface ApiResponse {
   readonly status: number;
@@ -14,24 +11,18 @@ export interface ApiResponse {
 
 export type Invoke = (event: APIGatewayProxyEventV2) => Promise<ApiResponse>;
 
-/**
- * Imports a fresh copy of the bundled handler with `env` applied while it loads: the bundle
- * reads its settings once, at import, as a Lambda container does at cold start.
- */
+/** A fresh copy of the bundled handler (settings read at import), answering as HTTP responses. */
 export async function loadBundle(instance: string, env: Record<string, string>): Promise<Invoke> {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  let module: {
-    handler: (event: unknown, context: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
-  };
-  try {
-    module = await import(`${pathToFileURL(bundlePath).href}?instance=${instance}`);
-  } finally {
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
-  }
+  const handler = await loadLambdaBundle<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(
+    {
+      bundle: new URL('../../dist/handler.mjs', import.meta.url),
+      functionName: 'chat-api',
+      env,
+      instance,
+    },
+  );
   return async (event) => {
-    const result = await module.handler(event, lambdaContext({ functionName: 'chat-api' }));
+    const result = await handler(event);
     const text = result.body ?? '';
     return {
       status: result.statusCode ?? 200,

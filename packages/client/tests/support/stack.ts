@@ -33,6 +33,17 @@ export class Players {
     return client;
   }
 
+  /** Connected clients for `playerIds`, in order, each joined to `channel`. */
+  async joined<const Ids extends readonly string[]>(
+    channel: string,
+    ...playerIds: Ids
+  ): Promise<{ [K in keyof Ids]: ChatClient }> {
+    const clients: ChatClient[] = [];
+    for (const playerId of playerIds) clients.push(await this.connect(playerId));
+    for (const client of clients) await client.join(channel);
+    return clients as { [K in keyof Ids]: ChatClient };
+  }
+
   create(playerId: string, token: TokenOptions = {}, options: Partial<ChatClientOptions> = {}) {
     const getToken = () => this.stack.issueSignedToken(playerId, { name: playerId, ...token });
     const client = createChatClient({

@@ -1,5 +1,5 @@
-import { expect } from 'vitest';
-import { type ChatClient, type ChatClientEvents, ChatError } from '../../src/client.js';
+import { waitFor } from '@game-chat/testing/wait';
+import type { ChatClient, ChatClientEvents } from '../../src/client.js';
 
 /**
  * Resolves with the first `event` the client emits that matches `accept`; rejects after
@@ -26,24 +26,10 @@ export function nextEvent<E extends keyof ChatClientEvents & string>(
 }
 
 /** Polls `condition` until it holds, or fails after `timeoutMs`. */
-export async function waitUntil(
+export function waitUntil(
   condition: () => boolean | Promise<boolean>,
   what: string,
   timeoutMs = 10_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** The `ChatError` a promise rejects with; fails the test when it resolves or rejects otherwise. */
-export async function rejection(promise: Promise<unknown>): Promise<ChatError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ChatError);
-  return error as ChatError;
+  return waitFor(what, condition, timeoutMs);
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
 import { type ChatStore, createChatStore } from '@game-chat/chat-store/store';
 import { loadConfig } from '@game-chat/lambda-runtime/config';
@@ -9,15 +8,11 @@ import {
   type RecordedPublish,
   startDataPlaneRecorder,
 } from '@game-chat/testing/data-plane-recorder';
-import { lambdaContext } from '@game-chat/testing/lambda-context';
+import { loadLambdaBundle } from '@game-chat/testing/lambda-bundle';
 import { redisForTests, startRedisServer } from '@game-chat/testing/redis-server';
 import type { Context } from 'aws-lambda';
 import type { ChatRuleEvent } from '../../src/event.js';
 import type { FilterOutcome } from '../../src/filter.js';
-
-const bundlePath = fileURLToPath(new URL('../../dist/handler.mjs', import.meta.url));
-
-type Handler = (event: unknown, context: unknown) => Promise<FilterOutcome>;
 
 export interface Harness {
   /** Invokes the bundle with a Lambda context (30 s left unless `context` says otherwise). */
@@ -42,22 +37,6 @@ export interface HarnessOptions {
   readonly privateRedis?: boolean;
 }
 
-/**
- * Imports a fresh copy of the bundled handler with its settings in the environment while it
- * loads: the bundle reads them once, at import, as a Lambda container does at cold start.
- */
-async function loadBundle(env: Record<string, string>): Promise<Handler> {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    const module = await import(`${pathToFileURL(bundlePath).href}?instance=${randomUUID()}`);
-    return module.handler as Handler;
-  } finally {
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
-  }
-}
-
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   let server: { url: string; stop(): Promise<void> } = options.privateRedis
     ? await startRedisServer()
@@ -71,7 +50,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     CHAT_REDIS_KEY_PREFIX: prefix,
     ...options.env,
   };
-  const handler = await loadBundle(env);
+  const invoke = await loadLambdaBundle<unknown, FilterOutcome>({
+    bundle: new URL('../../dist/handler.mjs', import.meta.url),
+    functionName: 'message-filter',
+    env,
+  });
   const redis = createRedisClient({ url });
   // The bundle's own reading of the same settings, so both sides use one window and cap.
   const config = loadConfig(env);
@@ -82,8 +65,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     historyMax: config.historyMax,
   });
   return {
-    invoke: (event, context = {}) =>
-      handler(event, lambdaContext({ functionName: 'message-filter', ...context })),
+    invoke,
     recorder,
     store,
     redis,

@@ -1,19 +1,12 @@
 import type { AedesOptions, AedesPublishPacket } from 'aedes';
 import type { Connection } from '../connection.js';
-import { matchesTopicFilter } from '../topics.js';
 import type { BrokerContext } from './context.js';
 
 /** Every delivery to a subscriber, checked as IoT checks it (aws-fidelity §3, §5). */
 
 /** The per-delivery check: iot:Receive, IoT's filter matching and its retained-message rule. */
 function mayReceive(connection: Connection, packet: AedesPublishPacket): boolean {
-  // [aws-fidelity §10.3, §3] Receive is checked on every delivery, so a refreshed policy can cut
-  // off an existing subscription.
-  if (!connection.allows('iot:Receive', packet.topic)) return false;
-  // [aws-fidelity §10.3, §5] aedes matches `a/#` to `a` (MQTT does); IoT does not, so some
-  // filter must match IoT's way.
-  const filters = [...connection.filters];
-  if (!filters.some((filter) => matchesTopicFilter(filter, packet.topic))) return false;
+  if (!connection.mayReceive(packet.topic)) return false;
   // [aws-fidelity §10.3, §5] A retained message goes out on SUBSCRIBE only to a filter equal to
   // its topic.
   return !packet.retain || connection.filters.has(packet.topic);

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
+/** API Gateway HTTP API requests (payload format 2.0) as the Lambda receives them. */
+
 export interface RequestOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Raw query string without `?`, as the client sent it. */
@@ -39,16 +41,17 @@ function baseEvent(
   // On the `$default` stage `rawPath` carries no stage prefix (aws-fidelity.md §7).
   const now = new Date();
   const query = options.query ?? '';
+  const headers = lowerCased({
+    host: 'abc123.execute-api.eu-west-1.amazonaws.com',
+    'user-agent': 'vitest',
+    ...options.headers,
+  });
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
     routeKey,
     rawPath,
     rawQueryString: query,
-    headers: lowerCased({
-      host: 'abc123.execute-api.eu-west-1.amazonaws.com',
-      'user-agent': 'vitest',
-      ...options.headers,
-    }),
+    headers,
     requestContext: {
       accountId: '123456789012',
       apiId: 'abc123',
@@ -59,7 +62,7 @@ function baseEvent(
         path: rawPath,
         protocol: 'HTTP/1.1',
         sourceIp: '203.0.113.7',
-        userAgent: 'vitest',
+        userAgent: headers['user-agent'] ?? '',
       },
       requestId: randomUUID(),
       routeKey,

@@ -1,0 +1,3 @@
+import { defineChatVitestConfig } from './src/index.js';
+
+export default defineChatVitestConfig();
