@@ -160,6 +160,30 @@ export function describeSafetyContract(setup: Setup): void {
         async () => (await store.evidence(channel('EvOld'), message.id, around)) === null,
       );
     });
+
+    it("reads within the channel's class: its window and its cap", async () => {
+      const { store } = setup({ historySeconds: 1, historyMax: 200 });
+      const guild = { retentionSeconds: 3600, maxMessages: 3 };
+      const append = (text: string) =>
+        store.append(channel('EvGuild'), chat(text), { retention: guild });
+      const first = await append('first');
+      if (first.status !== 'stored') throw new Error(`append answered ${first.status}`);
+      const around = { before: 20, after: 5, retention: guild };
+      await until(
+        async () =>
+          (await store.evidence(channel('EvGuild'), first.message.id, {
+            before: 20,
+            after: 5,
+          })) === null,
+      );
+      // Past the default window, the class's hour still holds it.
+      expect(
+        (await store.evidence(channel('EvGuild'), first.message.id, around))?.message.text,
+      ).toBe('first');
+      for (const text of ['second', 'third', 'fourth']) await append(text);
+      // Beyond the class's cap of 3 now.
+      expect(await store.evidence(channel('EvGuild'), first.message.id, around)).toBeNull();
+    });
   });
 
   describe('reports', () => {
