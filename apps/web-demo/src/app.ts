@@ -704,6 +704,7 @@ export class DemoApp {
       [ui.statRate, '0.0'],
       [ui.statP50, '–'],
       [ui.statP95, '–'],
+      [ui.statP95Stored, '–'],
       [ui.statSent, '0'],
       [ui.statRefused, '0'],
       [ui.botsNote, ''],
@@ -724,9 +725,11 @@ export class DemoApp {
     ui.statConnected.textContent = String(stats.connected);
     ui.statP50.textContent = ms(stats.latency.p50);
     ui.statP95.textContent = ms(stats.latency.p95);
+    ui.statP95Stored.textContent = ms(stats.untilStored.p95);
     ui.statSent.textContent = String(stats.sent);
     ui.statRefused.textContent = String(stats.refused);
     const failed = stats.failed > 0 ? ` · ${stats.failed} failed: ${stats.lastError ?? ''}` : '';
-    ui.botsNote.textContent = `${stats.connected} of ${stats.target} bots online in #${stats.channel}${failed}`;
+    const lost = stats.lost > 0 ? ` · ${stats.lost} lost` : '';
+    ui.botsNote.textContent = `${stats.connected} of ${stats.target} bots online in #${stats.channel}${failed}${lost}`;
   }
 }

@@ -56,6 +56,7 @@ export function findElements() {
     statRate: byId('stat-rate', HTMLElement),
     statP50: byId('stat-p50', HTMLElement),
     statP95: byId('stat-p95', HTMLElement),
+    statP95Stored: byId('stat-p95-stored', HTMLElement),
     statSent: byId('stat-sent', HTMLElement),
     statRefused: byId('stat-refused', HTMLElement),
     botsNote: byId('bots-note', HTMLElement),

@@ -80,6 +80,12 @@ export {
   type PlayerToken,
 } from './options.js';
 
+/** A message `post` handed to the broker; the server's refusal would carry its `clientMsgId`. */
+export interface PostedMessage {
+  readonly channel: string;
+  readonly clientMsgId: string;
+}
+
 /** A moderator removed message `targetId`: drop it from view. */
 export interface DeleteEvent {
   readonly channel: string;
@@ -348,6 +354,46 @@ export class ChatClient {
       throw new ChatError('not_joined', `join channel ${name} before sending to it`);
     }
     return this.#publish(this.#topics.send(name), body.text, { kind: 'chat', channel: name });
+  }
+
+  /**
+   * Sends a chat message to a channel without joining it, for senders that need not read the
+   * channel (bots, game servers): the connection receives nothing of the channel, so the sender
+   * costs the broker no deliveries. Resolves with the message's `clientMsgId` once the broker
+   * has taken it (MQTT PUBACK), not when it is delivered; the server's refusal (`rate_limited`,
+   * `muted`, `unavailable`, ...) comes later as a `notice` event with that `clientMsgId`, and
+   * nothing is resent. The message carries no `expiresInMs`: nobody waits for it. Rejects with a validation code for bad arguments (nothing is sent),
+   * `forbidden` (the token does not allow the channel), `not_connected`, `closed`, or `timeout`
+   * (no PUBACK within `sendTimeoutMs`).
+   */
+  async post(channel: string, text: string): Promise<PostedMessage> {
+    this.#assertOpen();
+    const name = this.#allowedChannel(channel);
+    const body = validOrThrow(normalizeText(text, this.#options.maxTextLength));
+    const link = this.#onlineLink();
+    const clientMsgId = randomHex(16);
+    const payload = JSON.stringify({ text: body.text, clientMsgId });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new ChatError(
+            'timeout',
+            `no PUBACK from the broker in ${this.#options.sendTimeoutMs} ms`,
+          ),
+        );
+      }, this.#options.sendTimeoutMs);
+      link.publish(this.#topics.send(name), payload, (error) => {
+        clearTimeout(timer);
+        if (!error) resolve({ channel: name, clientMsgId });
+        else
+          reject(
+            new ChatError(
+              'not_connected',
+              `the publish did not reach the broker: ${error.message}`,
+            ),
+          );
+      });
+    });
   }
 
   /** Whispers to a player; settles like `send`, with the whisper as delivered. */
@@ -787,6 +833,8 @@ export class ChatClient {
       const status = this.#status;
       if (status.kind !== 'online') return false;
       const expiresInMs = attemptExpiresInMs(deadline, timeoutMs, Date.now());
+      // Too late to be answered in time: the timeout settles the send.
+      if (expiresInMs === undefined) return true;
       status.link.publish(topic, JSON.stringify({ text, clientMsgId, expiresInMs }));
       return true;
     };

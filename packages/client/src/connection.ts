@@ -154,11 +154,15 @@ export class Link {
     return !this.#ended && this.#client.connected;
   }
 
-  /** A QoS 1 publish; its PUBACK settles nothing, the server's answer does. */
-  publish(topic: string, payload: string): void {
+  /**
+   * A QoS 1 publish. For `send` its PUBACK settles nothing, the server's answer does; `post`
+   * passes `onAcked`, called once with the PUBACK or with the error that ended the publish.
+   */
+  publish(topic: string, payload: string, onAcked?: (error?: Error) => void): void {
     this.#inFlight += 1;
-    this.#client.publish(topic, payload, { qos: 1 }, () => {
+    this.#client.publish(topic, payload, { qos: 1 }, (error) => {
       this.#inFlight -= 1;
+      onAcked?.(error ?? undefined);
     });
   }
 

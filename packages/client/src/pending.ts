@@ -34,11 +34,17 @@ const EXPIRY_MARGIN_MS = 1000;
 /**
  * The `expiresInMs` an attempt carries: the send's time left, less a margin (at most a quarter of
  * the timeout) for its trip to the server, so that the server stops taking the message before
- * `send()` gives up on it and no rejected send is delivered later.
+ * `send()` gives up on it and no rejected send is delivered later. Undefined when less time is
+ * left than the trip takes: such an attempt could not be answered in time, so it is not made.
  */
-export function attemptExpiresInMs(deadline: number, timeoutMs: number, now: number): number {
+export function attemptExpiresInMs(
+  deadline: number,
+  timeoutMs: number,
+  now: number,
+): number | undefined {
   const margin = Math.min(EXPIRY_MARGIN_MS, timeoutMs / 4);
-  return Math.min(MAX_EXPIRES_IN_MS, Math.max(1, Math.floor(deadline - margin - now)));
+  const left = Math.floor(deadline - margin - now);
+  return left < Math.max(1, margin) ? undefined : Math.min(MAX_EXPIRES_IN_MS, left);
 }
 
 /**

@@ -204,14 +204,17 @@ describe('two players chatting over the local stack', () => {
     },
   );
 
-  it('send rejects with timeout when the answer takes longer than sendTimeoutMs', async () => {
+  it('send rejects with timeout when the answer cannot come within sendTimeoutMs, and the message never shows', async () => {
     const impatient = await players.connect('xena', {}, { sendTimeoutMs: 1 });
     await impatient.join('Quick');
-    const late = nextEvent(impatient, 'message', (message) => message.text === 'too slow');
-
     expect((await rejection(impatient.send('Quick', 'too slow'))).code).toBe('timeout');
-    // The message was not lost: it still arrives, as an ordinary event.
-    expect((await late).from.id).toBe('xena');
+    // Too little time for an answer: the attempt was not made, so nothing can arrive later.
+    // A later message from the same player is the channel's first.
+    const patient = await players.connect('xena');
+    await patient.join('Quick');
+    await patient.send('Quick', 'in time');
+    const watcher = await players.connect('yves');
+    expect((await watcher.join('Quick')).map((message) => message.text)).toEqual(['in time']);
   });
 
   it('a forged token is refused with unauthorized, even signed for IoT Core', async () => {
@@ -302,5 +305,87 @@ describe('moderation over the HTTP API', () => {
     const sam = await players.connect('sam');
     const error = await rejection(sam.announce('Keep', 'I am the law'));
     expect(error).toMatchObject({ code: 'forbidden', status: 403 });
+  });
+});
+
+describe('post: sending without joining', () => {
+  it('reaches the channel with its clientMsgId, and the sender receives nothing of it', async () => {
+    const poster = await players.connect('poster');
+    const reader = await players.connect('reader');
+    await reader.join('Square');
+    const posterSaw: ChatMessage[] = [];
+    poster.on('message', (message) => posterSaw.push(message));
+    poster.on('system', (message) => posterSaw.push(message));
+
+    const seen = nextEvent(reader, 'message', (message) => message.from.id === 'poster');
+    const posted = await poster.post('Square', '  hello square  ');
+    const message = await seen;
+
+    expect(posted).toEqual({
+      channel: 'Square',
+      clientMsgId: expect.stringMatching(/^[0-9a-f]{16,}$/),
+    });
+    expect(message).toMatchObject({
+      kind: 'chat',
+      channel: 'Square',
+      text: 'hello square',
+      clientMsgId: posted.clientMsgId,
+    });
+    // The reader's own message in the same channel does not reach the poster either.
+    await reader.send('Square', 'only readers see this');
+    expect(poster.channels).toEqual([]);
+    expect(posterSaw).toEqual([]);
+  });
+
+  it("the server's refusal comes as a notice with the clientMsgId, and nothing is delivered", async () => {
+    const poster = await players.connect('loud');
+    const reader = await players.connect('quiet');
+    await reader.join('Pier');
+    const seen: string[] = [];
+    reader.on('message', (message) => seen.push(message.text));
+
+    const notice = nextEvent(poster, 'notice', (n) => n.code === 'too_long');
+    const posted = await poster.post('Pier', 'x'.repeat(SERVER_MAX_TEXT + 1));
+    expect(await notice).toMatchObject({ code: 'too_long', clientMsgId: posted.clientMsgId });
+
+    const after = nextEvent(reader, 'message', (message) => message.text === 'fits');
+    await poster.post('Pier', 'fits');
+    await after;
+    expect(seen).toEqual(['fits']);
+  });
+
+  it('a flood is refused with rate_limited notices naming the posts and retryAfterMs', async () => {
+    const spammer = await players.connect('spammer');
+    const refusals: { clientMsgId?: string; retryAfterMs?: number }[] = [];
+    spammer.on('notice', (notice) => {
+      if (notice.code === 'rate_limited') refusals.push(notice);
+    });
+    const posted = await Promise.all(
+      Array.from({ length: 8 }, (_, n) => spammer.post('Market', `spam ${n}`)),
+    );
+    const ids = new Set(posted.map((post) => post.clientMsgId));
+    expect(ids.size).toBe(8);
+
+    const refused = nextEvent(spammer, 'notice', (notice) => notice.code === 'rate_limited');
+    await refused;
+    expect(refusals.length).toBeGreaterThan(0);
+    for (const refusal of refusals) {
+      expect(ids.has(refusal.clientMsgId as string)).toBe(true);
+      expect(refusal.retryAfterMs).toBeGreaterThan(0);
+    }
+  });
+
+  it('bad arguments, a channel the token does not allow, and no connection fail fast', async () => {
+    const kim = await players.connect('kimpost', { channels: ['Town*'] });
+    expect((await rejection(kim.post('Town1', ' \t '))).code).toBe('empty');
+    expect((await rejection(kim.post('Town1', 'y'.repeat(501)))).code).toBe('too_long');
+    expect((await rejection(kim.post('Town/1', 'hi'))).code).toBe('invalid');
+    expect((await rejection(kim.post('Castle', 'hi'))).code).toBe('forbidden');
+    expect(kim.state).toBe('online');
+
+    const offline = players.create('nobody');
+    expect((await rejection(offline.post('Town1', 'hi'))).code).toBe('not_connected');
+    await kim.close();
+    expect((await rejection(kim.post('Town1', 'hi'))).code).toBe('closed');
   });
 });

@@ -202,8 +202,14 @@ describe('attemptExpiresInMs', () => {
     expect(attemptExpiresInMs(2_000, 2_000, 0)).toBe(1_500);
   });
 
-  it('stays within what the server takes: 1 ms to an hour', () => {
-    expect(attemptExpiresInMs(10_000, 25_000, 12_000)).toBe(1);
+  it('makes no attempt with less time left than its trip takes', () => {
+    expect(attemptExpiresInMs(10_000, 25_000, 8_000)).toBe(1_000);
+    expect(attemptExpiresInMs(10_000, 25_000, 8_001)).toBeUndefined();
+    expect(attemptExpiresInMs(10_000, 25_000, 12_000)).toBeUndefined();
+    expect(attemptExpiresInMs(1, 1, 0)).toBeUndefined();
+  });
+
+  it('never asks for more than the server takes: an hour', () => {
     expect(attemptExpiresInMs(10 * 3_600_000, 10 * 3_600_000, 0)).toBe(3_600_000);
   });
 });

@@ -57,6 +57,12 @@ export interface PlayerOptions {
   /** Joined after signing in (everyone lands in Town137 first). */
   readonly channel?: string;
   readonly viewport?: { readonly width: number; readonly height: number };
+  /**
+   * False: the page's WebSockets go straight to the stack, not through Playwright's route (which
+   * relays every frame through this process and would dominate a load test); `goOffline`
+   * then cannot cut them.
+   */
+  readonly routeWebSockets?: boolean;
 }
 
 /**
@@ -90,15 +96,17 @@ export class Player {
     const page = await context.newPage();
     const player = new Player(context, page);
     // Every MQTT WebSocket goes through this route, so `goOffline` can cut it like a network.
-    await page.routeWebSocket(/\/mqtt/, (socket) => {
-      if (player.#offline) {
-        void socket.close({ code: 1001, reason: 'network down' });
-        return;
-      }
-      socket.connectToServer();
-      player.#sockets.add(socket);
-      socket.onClose(() => player.#sockets.delete(socket));
-    });
+    if (options.routeWebSockets !== false) {
+      await page.routeWebSocket(/\/mqtt/, (socket) => {
+        if (player.#offline) {
+          void socket.close({ code: 1001, reason: 'network down' });
+          return;
+        }
+        socket.connectToServer();
+        player.#sockets.add(socket);
+        socket.onClose(() => player.#sockets.delete(socket));
+      });
+    }
     await page.goto(stack.urls.web as string);
     return player;
   }
