@@ -226,8 +226,11 @@ describe('functions', () => {
     const bundler = readFileSync(join(repoDir, 'scripts', 'bundle-lambda.mjs'), 'utf8');
     expect(bundler).toContain("const outDir = join(packageDir, 'dist');");
     expect(bundler).toContain("const zipPath = join(outDir, 'lambda.zip');");
-    expect(bundler).toContain("outfile: join(outDir, 'handler.mjs'),");
-    expect(bundler).toContain("const files = ['handler.mjs', 'handler.mjs.map']");
+    // handler.mjs at the zip's root, beside the chunks it imports (every output goes in).
+    expect(bundler).toContain("entryPoints: { handler: join(packageDir, 'src', 'handler.ts') },");
+    expect(bundler).toContain('outdir: outDir,');
+    expect(bundler).toContain("outExtension: { '.js': '.mjs' },");
+    expect(bundler).toContain('const files = Object.keys(result.metafile.outputs)');
 
     const fn = resource(await load('modules/chat-functions'), 'aws_lambda_function', 'this');
     expect(fn.filename).toBe('${var.packages_dir}/${each.key}/dist/lambda.zip');
