@@ -226,8 +226,11 @@ describe('functions', () => {
     const bundler = readFileSync(join(repoDir, 'scripts', 'bundle-lambda.mjs'), 'utf8');
     expect(bundler).toContain("const outDir = join(packageDir, 'dist');");
     expect(bundler).toContain("const zipPath = join(outDir, 'lambda.zip');");
-    expect(bundler).toContain("outfile: join(outDir, 'handler.mjs'),");
-    expect(bundler).toContain("const files = ['handler.mjs', 'handler.mjs.map']");
+    // handler.mjs at the zip's root, beside the chunks it imports (every output goes in).
+    expect(bundler).toContain("entryPoints: { handler: join(packageDir, 'src', 'handler.ts') },");
+    expect(bundler).toContain('outdir: outDir,');
+    expect(bundler).toContain("outExtension: { '.js': '.mjs' },");
+    expect(bundler).toContain('const files = Object.keys(result.metafile.outputs)');
 
     const fn = resource(await load('modules/chat-functions'), 'aws_lambda_function', 'this');
     expect(fn.filename).toBe('${var.packages_dir}/${each.key}/dist/lambda.zip');
@@ -428,6 +431,23 @@ describe('cache', () => {
     expect(blocks(replicas, 'validation').map((v) => v.condition)).toContain(
       '${var.replica_count >= 1 && var.replica_count <= 5}',
     );
+  });
+
+  test('keeps player reports: nothing without a TTL is evicted, and prod takes snapshots', async () => {
+    // Reports, their duplicate markers and block lists carry no TTL (docs: infra/README.md,
+    // "Player reports"); only an allkeys-* policy could evict them.
+    const config = await load('modules/chat-cache');
+    const parameters = config.variables.parameters as HclBody;
+    expect((parameters.default as HclBody)['maxmemory-policy']).toBe('volatile-ttl');
+    expect(
+      blocks(parameters, 'validation')
+        .map((v) => String(v.condition))
+        .join('\n'),
+    ).toContain('^(volatile-(ttl|lru|lfu|random)|noeviction)$');
+    const prod = only(Object.values((await load('envs/prod')).modules), 'one module');
+    const cache = prod.cache as HclBody;
+    expect(Number(cache.snapshot_retention_days)).toBeGreaterThanOrEqual(1);
+    expect(Number(cache.replica_count)).toBeGreaterThanOrEqual(1);
   });
 
   test('keeps the token in Secrets Manager, alphanumeric within the 16-128 AUTH limit', async () => {

@@ -9,6 +9,14 @@ locals {
     "DELETE /channels/{channel}/messages/{id}",
     "PUT /players/{playerId}/mute",
     "DELETE /players/{playerId}/mute",
+    "PUT /players/me/blocks/{playerId}",
+    "DELETE /players/me/blocks/{playerId}",
+    "GET /players/me/blocks",
+    "POST /channels/{channel}/messages/{id}/reports",
+    "GET /reports",
+    "POST /reports/{reportId}/resolution",
+    "PUT /channels/{channel}/slow-mode",
+    "DELETE /channels/{channel}/slow-mode",
   ]
 
   # Same as CORS_ALLOW_METHODS, CORS_ALLOW_HEADERS and CORS_MAX_AGE_SECONDS in protocol/src/http.ts.

@@ -85,6 +85,8 @@ module "functions" {
   channel_rate_per_second = var.chat.channel_rate_per_second
   profanity               = var.chat.profanity
   history_require_auth    = var.chat.history_require_auth
+  max_blocks              = var.chat.max_blocks
+  report_retention_days   = var.chat.report_retention_days
 
   token_secret_arn               = var.tokens.secret_arn
   token_public_key               = var.tokens.public_key

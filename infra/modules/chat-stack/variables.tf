@@ -123,7 +123,7 @@ variable "functions" {
 }
 
 variable "chat" {
-  description = "Chat settings of SPEC §6, validated by the chat-functions module: `history_seconds`, `history_max`, `max_text`, `rate_burst`, `rate_per_second`, `channel_rate_per_second`, `profanity`, `history_require_auth`, `redis_key_prefix`, `channel_classes` (a list of `{ pattern, window, cap }`)."
+  description = "Chat settings of SPEC §6, validated by the chat-functions module: `history_seconds`, `history_max`, `max_text`, `rate_burst`, `rate_per_second`, `channel_rate_per_second`, `profanity`, `history_require_auth`, `redis_key_prefix`, `channel_classes` (a list of `{ pattern, window, cap }`), `max_blocks`, `report_retention_days`."
   type = object({
     history_seconds         = optional(number)
     history_max             = optional(number)
@@ -139,6 +139,8 @@ variable "chat" {
       window  = string
       cap     = number
     })))
+    max_blocks            = optional(number)
+    report_retention_days = optional(number)
   })
   default  = {}
   nullable = false

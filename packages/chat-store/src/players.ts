@@ -5,7 +5,14 @@ import { countCodePoints, hasLoneSurrogate, normalizeDisplayName } from '@game-c
 import { asArray, type RedisReply } from './connection.js';
 import { StoreInputError } from './errors.js';
 import * as inputs from './inputs.js';
-import { ADMIT, COMPLETE_ADMISSION, MUTE, SET_PROFILE } from './scripts.js';
+import {
+  ADMIT,
+  BLOCK,
+  COMPLETE_ADMISSION,
+  MUTE,
+  RECIPIENT_STATUS,
+  SET_PROFILE,
+} from './scripts.js';
 import type { StoreSettings } from './settings.js';
 
 export interface Profile {
@@ -62,7 +69,24 @@ export interface MuteState {
   readonly by?: string;
 }
 
-/** A player's slot: profile, mute, rate limit and the events and resends already admitted. */
+export interface BlockedPlayer {
+  readonly id: PlayerId;
+  /** When it was blocked, epoch ms. */
+  readonly since: number;
+}
+
+export type BlockResult =
+  | { readonly status: 'blocked'; readonly since: number }
+  /** The block list already holds `maxBlocks` players. */
+  | { readonly status: 'full' };
+
+/** Whether a whisper may reach its recipient. */
+export type RecipientStatus = 'ok' | 'offline' | 'ignored';
+
+/**
+ * A player's slot: profile, mute, rate limit, the events and resends already admitted, and the
+ * player's block list.
+ */
 export interface Players {
   /**
    * Player slot, one idempotency record per message: admitted before (the same event, or a
@@ -82,6 +106,17 @@ export interface Players {
   ): Promise<{ until: number }>;
   unmute(playerId: PlayerId): Promise<boolean>;
   getMute(playerId: PlayerId): Promise<MuteState | null>;
+  /** Adds `blocked` to `playerId`'s block list (at most `maxBlocks`); again keeps `since`. */
+  block(playerId: PlayerId, blocked: PlayerId): Promise<BlockResult>;
+  /** True when `blocked` was on the list. */
+  unblock(playerId: PlayerId, blocked: PlayerId): Promise<boolean>;
+  /** The block list, oldest block first. */
+  blocks(playerId: PlayerId): Promise<BlockedPlayer[]>;
+  /**
+   * One round trip before a whisper goes out: `offline` when the recipient has no live
+   * connection, `ignored` when the recipient blocked the sender, else `ok`.
+   */
+  recipientStatus(recipient: PlayerId, sender: PlayerId): Promise<RecipientStatus>;
 }
 
 /** `{send|whisper}/{channel or player}:{clientMsgId}`: names and ids of SPEC §2 and §3. */
@@ -98,7 +133,7 @@ function toProfile(name: RedisReply | undefined, role: RedisReply | undefined): 
 }
 
 export function createPlayers(settings: StoreSettings): Players {
-  const { client, keyPrefix, dedupeWindowMs } = settings;
+  const { client, keyPrefix, dedupeWindowMs, maxBlocks } = settings;
 
   // Hash tags: every key of one player lands on one cluster slot. A PlayerId was checked
   // (SPEC §2: no braces, no spaces) by whoever made it.
@@ -109,6 +144,10 @@ export function createPlayers(settings: StoreSettings): Players {
       mute: `${base}:mute`,
       rate: `${base}:rate`,
       seen: [`${base}:seen:0`, `${base}:seen:1`] as const,
+      /** Live connections: written by presence. */
+      conns: `${base}:conns`,
+      /** Sorted set: blocked player id → since (ms). */
+      blocks: `${base}:blocks`,
     };
   };
 
@@ -206,6 +245,34 @@ export function createPlayers(settings: StoreSettings): Players {
       if (typeof reason === 'string') state.reason = reason;
       if (typeof by === 'string') state.by = by;
       return state;
+    },
+
+    async block(playerId, blocked) {
+      const [status, since] = asArray(
+        await client.evalScript(BLOCK, [playerKeys(playerId).blocks], [blocked, String(maxBlocks)]),
+      );
+      return status === 'full' ? { status } : { status: 'blocked', since: Number(since) };
+    },
+
+    async unblock(playerId, blocked) {
+      return (await client.command(['ZREM', playerKeys(playerId).blocks, blocked])) === 1;
+    },
+
+    async blocks(playerId) {
+      const reply = asArray(
+        await client.command(['ZRANGE', playerKeys(playerId).blocks, '0', '-1', 'WITHSCORES']),
+      );
+      const list: BlockedPlayer[] = [];
+      for (let i = 0; i + 1 < reply.length; i += 2) {
+        list.push({ id: String(reply[i]) as PlayerId, since: Number(reply[i + 1]) });
+      }
+      return list;
+    },
+
+    async recipientStatus(recipient, sender) {
+      const keys = playerKeys(recipient);
+      const status = await client.evalScript(RECIPIENT_STATUS, [keys.conns, keys.blocks], [sender]);
+      return status === 'offline' || status === 'ignored' ? status : 'ok';
     },
   };
 }

@@ -1,5 +1,6 @@
 import { type ChannelLog, createChannelLog } from './channel-log.js';
 import { createPlayers, type Players } from './players.js';
+import { createReports, type Reports } from './reports.js';
 import { type ChatStoreOptions, resolveSettings } from './settings.js';
 
 export type {
@@ -7,6 +8,7 @@ export type {
   AppendResult,
   ChannelLog,
   ChannelRetention,
+  Evidence,
   RecentOptions,
   RecentResult,
   StoreEntry,
@@ -15,21 +17,35 @@ export type {
   Admission,
   AdmitInput,
   AdmitResult,
+  BlockedPlayer,
+  BlockResult,
   MuteState,
   Players,
   Profile,
   RateLimit,
+  RecipientStatus,
 } from './players.js';
+export type {
+  CreateReportResult,
+  NewReport,
+  NewResolution,
+  Reports,
+  ResolveResult,
+} from './reports.js';
 export type { ChatStoreOptions } from './settings.js';
 
 /**
- * The chat's Redis store: a channel's slot (`ChannelLog`: its messages) and a player's slot
- * (`Players`: profile, mute, rate limit, admitted events). Every operation is one round trip on
- * one hash slot.
+ * The chat's Redis store: a channel's slot (`ChannelLog`: its messages, slow mode), a player's
+ * slot (`Players`: profile, mute, rate limit, admitted events, block list) and the reports
+ * (`Reports`). Every operation is one round trip on one hash slot (listing reports: three).
  */
-export type ChatStore = ChannelLog & Players;
+export type ChatStore = ChannelLog & Players & Reports;
 
 export function createChatStore(options: ChatStoreOptions): ChatStore {
   const settings = resolveSettings(options);
-  return { ...createChannelLog(settings), ...createPlayers(settings) };
+  return {
+    ...createChannelLog(settings),
+    ...createPlayers(settings),
+    ...createReports(settings),
+  };
 }

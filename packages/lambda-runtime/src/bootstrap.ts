@@ -58,6 +58,8 @@ export async function createChatLambda<TEvent, TResult, const R extends Required
         // Lambda may redeliver a filter event until it is this old: remember it that long.
         dedupeSeconds: config.maxEventAgeSeconds,
         keyPrefix: config.redisKeyPrefix,
+        maxBlocks: config.maxBlocks,
+        reportRetentionDays: config.reportRetentionDays,
       })
     : undefined;
   // Loaded only by the functions that publish: the authorizer's cold start (inside IoT Core's 5 s)

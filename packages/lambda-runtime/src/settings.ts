@@ -1,5 +1,7 @@
 import {
+  DEFAULT_MAX_BLOCKS,
   DEFAULT_MAX_TEXT_LENGTH,
+  DEFAULT_REPORT_RETENTION_DAYS,
   DEFAULT_TOPIC_PREFIX,
   MAX_CHANNEL_MESSAGES,
   MAX_TEXT_LENGTH_LIMIT,
@@ -274,6 +276,28 @@ export const SETTINGS = [
     usedBy: PUBLISHERS,
     terraform: { functions: 'channel_classes', stack: 'chat.channel_classes' },
     doc: 'ordered `pattern=window/cap` rules giving matching channels their own history window and cap (`guild-*=7d/1000,party-*=2h/200`); first match wins, a rule an earlier one covers is refused; other channels use the two history settings',
+  },
+  {
+    env: 'CHAT_MAX_BLOCKS',
+    key: 'maxBlocks',
+    kind: 'integer',
+    min: 1,
+    max: 10_000,
+    default: DEFAULT_MAX_BLOCKS,
+    usedBy: ['chat-api'],
+    terraform: { functions: 'max_blocks', stack: 'chat.max_blocks' },
+    doc: 'most players one player may block',
+  },
+  {
+    env: 'CHAT_REPORT_RETENTION_DAYS',
+    key: 'reportRetentionDays',
+    kind: 'integer',
+    min: 1,
+    max: 3650,
+    default: DEFAULT_REPORT_RETENTION_DAYS,
+    usedBy: ['chat-api'],
+    terraform: { functions: 'report_retention_days', stack: 'chat.report_retention_days' },
+    doc: 'how long a player report and its evidence are kept',
   },
 ] as const satisfies readonly Setting[];
 

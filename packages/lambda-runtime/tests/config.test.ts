@@ -44,6 +44,8 @@ describe('loadConfig', () => {
       CHAT_RETRY_BUDGET_MS: '5000',
       CHAT_MAX_EVENT_AGE_SECONDS: '600',
       CHAT_CHANNEL_CLASSES: 'guild-*=7d/1000',
+      CHAT_MAX_BLOCKS: '50',
+      CHAT_REPORT_RETENTION_DAYS: '90',
     });
     expect(config).toEqual({
       redisUrl: 'rediss://:pw@cache.example.com:6379',
@@ -64,6 +66,8 @@ describe('loadConfig', () => {
       retryBudgetMs: 5000,
       maxEventAgeSeconds: 600,
       channelClasses: [{ pattern: 'guild-*', retentionSeconds: 604_800, maxMessages: 1000 }],
+      maxBlocks: 50,
+      reportRetentionDays: 90,
     });
   });
 

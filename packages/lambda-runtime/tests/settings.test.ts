@@ -68,6 +68,8 @@ describe('the SETTINGS table', () => {
       retryBudgetMs: 8000,
       maxEventAgeSeconds: 300,
       channelClasses: [],
+      maxBlocks: 500,
+      reportRetentionDays: 30,
     });
   });
 
