@@ -135,12 +135,14 @@ module "chat_api" {
   name = var.name
   tags = local.tags
 
-  function_name             = module.functions.function_names["chat-api"]
-  function_invoke_arn       = module.functions.chat_api_invoke_arn
-  cors_allow_origins        = var.cors_origins
-  throttling_rate_limit     = var.api.throttling_rate_limit
-  throttling_burst_limit    = var.api.throttling_burst_limit
-  access_log_retention_days = var.log_retention_days
+  function_name                    = module.functions.function_names["chat-api"]
+  function_invoke_arn              = module.functions.chat_api_invoke_arn
+  cors_allow_origins               = var.cors_origins
+  throttling_rate_limit            = var.api.throttling_rate_limit
+  throttling_burst_limit           = var.api.throttling_burst_limit
+  moderator_throttling_rate_limit  = var.api.moderator_throttling_rate_limit
+  moderator_throttling_burst_limit = var.api.moderator_throttling_burst_limit
+  access_log_retention_days        = var.log_retention_days
 }
 
 ################################################################################

@@ -224,10 +224,12 @@ variable "iot" {
 }
 
 variable "api" {
-  description = "Settings of the chat-api module: `throttling_rate_limit`, `throttling_burst_limit`."
+  description = "Settings of the chat-api module: `throttling_rate_limit`, `throttling_burst_limit` (the stage's, per route), `moderator_throttling_rate_limit`, `moderator_throttling_burst_limit` (each moderator route's)."
   type = object({
-    throttling_rate_limit  = optional(number)
-    throttling_burst_limit = optional(number)
+    throttling_rate_limit            = optional(number)
+    throttling_burst_limit           = optional(number)
+    moderator_throttling_rate_limit  = optional(number)
+    moderator_throttling_burst_limit = optional(number)
   })
   default  = {}
   nullable = false
