@@ -8,7 +8,7 @@ import {
   CORS_ALLOW_HEADERS,
   CORS_ALLOW_METHODS,
   CORS_MAX_AGE_SECONDS,
-  ROUTE_KEYS,
+  ROUTES,
 } from '@game-chat/protocol/http';
 import type { ChannelName, PlayerId } from '@game-chat/protocol/names';
 import { createTopics } from '@game-chat/protocol/topics';
@@ -451,6 +451,23 @@ describe('cache', () => {
     );
   });
 
+  test('keeps player reports: nothing without a TTL is evicted, and prod takes snapshots', async () => {
+    // Reports, their duplicate markers and block lists carry no TTL (docs: infra/README.md,
+    // "Player reports"); only an allkeys-* policy could evict them.
+    const config = await load('modules/chat-cache');
+    const parameters = config.variables.parameters as HclBody;
+    expect((parameters.default as HclBody)['maxmemory-policy']).toBe('volatile-ttl');
+    expect(
+      blocks(parameters, 'validation')
+        .map((v) => String(v.condition))
+        .join('\n'),
+    ).toContain('^(volatile-(ttl|lru|lfu|random)|noeviction)$');
+    const prod = only(Object.values((await load('envs/prod')).modules), 'one module');
+    const cache = prod.cache as HclBody;
+    expect(Number(cache.snapshot_retention_days)).toBeGreaterThanOrEqual(1);
+    expect(Number(cache.replica_count)).toBeGreaterThanOrEqual(1);
+  });
+
   test('keeps the token in Secrets Manager, alphanumeric within the 16-128 AUTH limit', async () => {
     const config = await load('modules/chat-cache');
     const token = resource(config, 'random_password', 'auth_token');
@@ -483,12 +500,34 @@ describe('cache', () => {
 describe('HTTP API (SPEC §5)', () => {
   test('routes equal the protocol route table', async () => {
     const config = await load('modules/chat-api');
-    expect(config.locals.routes).toEqual([...ROUTE_KEYS]);
+    expect(config.locals.routes).toEqual(
+      Object.fromEntries(ROUTES.map((route) => [route.routeKey, route.access])),
+    );
     expect(resource(config, 'aws_apigatewayv2_route', 'this')).toMatchObject({
-      for_each: '${toset(local.routes)}',
-      route_key: '${each.value}',
+      for_each: '${local.routes}',
+      route_key: '${each.key}',
       target: 'integrations/${aws_apigatewayv2_integration.this.id}',
     });
+  });
+
+  test('m7: each moderator route has its own lower throttle, applied after the routes exist', async () => {
+    const config = await load('modules/chat-api');
+    expect(config.locals.moderator_routes).toBe(
+      '${toset([for key, access in local.routes : key if access == "moderator"])}',
+    );
+    const stage = resource(config, 'aws_apigatewayv2_stage', 'default');
+    expect(stage.depends_on).toEqual(['${aws_apigatewayv2_route.this}']);
+    const [[name, settings] = []] = dynamicBlocks(stage);
+    expect(name).toBe('route_settings');
+    expect(settings?.for_each).toBe('${local.moderator_routes}');
+    expect(only(blocks(settings as HclBody, 'content'), 'content')).toMatchObject({
+      route_key: '${route_settings.value}',
+      throttling_rate_limit: '${var.moderator_throttling_rate_limit}',
+      throttling_burst_limit: '${var.moderator_throttling_burst_limit}',
+    });
+    expect(config.variables.moderator_throttling_rate_limit?.default).toBeLessThan(
+      config.variables.throttling_rate_limit?.default as number,
+    );
   });
 
   test('CORS answers what the protocol declares', async () => {

@@ -87,7 +87,10 @@ async function append(store: ChatStore, channel: ChannelName, seq: number): Prom
     },
     { retention: GUILD },
   );
-  if (appended.status === 'rate_limited') throw new Error('append refused: rate_limited');
+  // Only the filter passes a channel rate limit or a slow mode sender; without them append stores.
+  if (appended.status === 'rate_limited' || appended.status === 'slow_mode') {
+    throw new Error(`append refused: ${appended.status}`);
+  }
   return appended.message.id;
 }
 

@@ -28,8 +28,11 @@ import type { Elements } from './elements.js';
 import { playerIdFromName } from './player-id.js';
 import { PresencePanel } from './presence-panel.js';
 import { DEFAULT_CHANNEL, readRecentChannels, rememberChannel } from './recent-channels.js';
+import { askReport } from './report-dialog.js';
+import { ReportsPanel } from './reports-panel.js';
 import { Scrollback } from './scrollback.js';
 import { connectionOptions, type DemoSettings, readSettings } from './settings.js';
+import { SlowModeComposer } from './slow-mode.js';
 import { RateMeter } from './stats.js';
 import { type KeyValueStore, loadJson, STORAGE_KEYS, saveJson } from './storage.js';
 
@@ -54,6 +57,8 @@ interface Session {
   readonly scrollback: Scrollback;
   readonly channelRate: RateMeter;
   readonly statsTimer: ReturnType<typeof setInterval>;
+  readonly slowMode: SlowModeComposer;
+  readonly reports: ReportsPanel | undefined;
   /** The channel shown; set when a join starts, so a later join wins over an earlier one. */
   channel: string | undefined;
   /** The connection dropped and has not come back yet. */
@@ -141,6 +146,8 @@ export class DemoApp {
       this.#mute({ id: ui.mutePlayer.value.trim(), name: ui.mutePlayer.value.trim() }),
     );
     ui.unmute.addEventListener('click', () => void this.#unmute());
+    onSubmit(ui.slowForm, () => this.#setSlowMode(Number(ui.slowSeconds.value)));
+    ui.slowOff.addEventListener('click', () => void this.#setSlowMode(0));
     onSubmit(ui.botsForm, () => this.#startBots());
     ui.stopBots.addEventListener('click', () => void this.#stopBots());
     this.#updateCounter();
@@ -261,6 +268,8 @@ export class DemoApp {
       onWhisperTo: (player) => this.#whisperTo(player),
       onDelete: (message) => void this.#delete(message),
       onMute: (player) => void this.#mute(player),
+      onBlock: (player) => void this.#block(player),
+      onReport: (message) => void this.#report(message),
     });
     const session: Session = {
       client,
@@ -272,6 +281,16 @@ export class DemoApp {
       ),
       channelRate: new RateMeter(),
       statsTimer: setInterval(() => this.#renderStats(), STATS_EVERY_MS),
+      slowMode: new SlowModeComposer(ui.slowMode, ui.send, client),
+      reports: canModerate(role)
+        ? new ReportsPanel({
+            root: ui.reportsPanel,
+            list: ui.reportsList,
+            refresh: ui.reportsRefresh,
+            client,
+            notify: (text, tone) => this.#session?.log.notice(text, tone),
+          })
+        : undefined,
       channel: undefined,
       lost: false,
       swarm: undefined,
@@ -288,6 +307,8 @@ export class DemoApp {
     ui.whoRole.textContent = role;
     ui.whoRole.dataset.role = role;
     ui.modPanel.hidden = !canModerate(role);
+    ui.reportsPanel.hidden = session.reports === undefined;
+    void session.reports?.refresh();
     ui.botsNote.textContent = settings.devTokenUrl
       ? ''
       : 'Bots need a local stack: they get tokens from its development token endpoint.';
@@ -318,6 +339,7 @@ export class DemoApp {
     this.#session = undefined;
     session.scrollback.close();
     clearInterval(session.statsTimer);
+    session.slowMode.stop();
     await session.swarm?.stop();
     await session.client.close();
     session.log.clear();
@@ -359,6 +381,16 @@ export class DemoApp {
       if (this.#session === session && update.channel === session.channel) {
         session.presence.show(client.presence(update.channel));
       }
+    });
+    client.on('blocks', (blocks) => {
+      if (this.#session !== session) return;
+      for (const { id } of blocks) log.hidePlayer(id);
+      // The SDK leaves blocked players out of the members: draw them again.
+      if (session.channel !== undefined) session.presence.show(client.presence(session.channel));
+    });
+    client.on('slowMode', (event) => {
+      if (this.#session === session && event.channel === session.channel)
+        session.slowMode.show(event.channel);
     });
     client.on('gap', (event) => {
       if (this.#session !== session || event.channel !== session.channel) return;
@@ -425,6 +457,7 @@ export class DemoApp {
     session.scrollback.follow(undefined);
     this.#ui.channel.value = channel;
     this.#ui.roomTitle.textContent = `# ${channel}`;
+    session.slowMode.show(channel);
     document.title = `#${channel} · game-chat`;
     log.clear();
     session.presence.show(undefined);
@@ -505,9 +538,14 @@ export class DemoApp {
     ui.message.value = '';
     this.#updateCounter();
     try {
-      if (parsed.kind === 'say') await client.send(channel as string, text.value.text);
-      else await client.whisper(session.presence.resolve(parsed.to), text.value.text);
+      if (parsed.kind === 'say') {
+        await client.send(channel as string, text.value.text);
+        session.slowMode.sent(channel as string);
+      } else await client.whisper(session.presence.resolve(parsed.to), text.value.text);
     } catch (error) {
+      if (error instanceof ChatError && error.code === 'rate_limited') {
+        session.slowMode.refused(error.retryAfterMs ?? 0);
+      }
       // Give the text back, unless the player has started typing something else.
       if (ui.message.value === '') {
         ui.message.value = input;
@@ -565,6 +603,41 @@ export class DemoApp {
       );
     } catch (error) {
       session.log.notice(`Could not mute ${player.id}: ${errorText(error)}`, 'error');
+    }
+  }
+
+  async #block(player: Sender): Promise<void> {
+    const session = this.#session;
+    if (!session) return;
+    try {
+      await session.client.block(player.id);
+      session.log.notice(`Blocked ${player.name}: you no longer see their messages or whispers.`);
+    } catch (error) {
+      session.log.notice(`Could not block ${player.name}: ${errorText(error)}`, 'error');
+    }
+  }
+
+  async #report(message: ChatMessage): Promise<void> {
+    const session = this.#session;
+    if (!session || message.channel === undefined) return;
+    const choice = await askReport(message);
+    if (!choice || this.#session !== session) return;
+    try {
+      await session.client.report(message.channel, message.id, choice.reason, choice.note);
+      session.log.notice(`Reported ${message.from.name}'s message to the moderators.`);
+    } catch (error) {
+      session.log.notice(`Could not report the message: ${errorText(error)}`, 'error');
+    }
+  }
+
+  async #setSlowMode(seconds: number): Promise<void> {
+    const session = this.#session;
+    if (!session || session.channel === undefined) return;
+    try {
+      if (seconds === 0) await session.client.clearSlowMode(session.channel);
+      else await session.client.setSlowMode(session.channel, seconds);
+    } catch (error) {
+      session.log.notice(`Could not change slow mode: ${errorText(error)}`, 'error');
     }
   }
 

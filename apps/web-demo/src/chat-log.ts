@@ -12,6 +12,9 @@ export interface ChatLogOptions {
   readonly onWhisperTo: (player: Sender) => void;
   readonly onDelete: (message: ChatMessage) => void;
   readonly onMute: (player: Sender) => void;
+  /** Every player gets Block on others' messages and Report on others' chat messages. */
+  readonly onBlock: (player: Sender) => void;
+  readonly onReport: (message: ChatMessage) => void;
 }
 
 export type Tone = 'info' | 'warn' | 'error';
@@ -92,6 +95,16 @@ export class ChatLog {
     row.remove();
     this.#rows.delete(key);
     return true;
+  }
+
+  /** Drops every row of a player this player blocked (the SDK hides their new ones). */
+  hidePlayer(playerId: string): void {
+    this.#flush();
+    for (const [key, row] of this.#rows) {
+      if (row.dataset.from !== playerId) continue;
+      row.remove();
+      this.#rows.delete(key);
+    }
   }
 
   /** A local line: a notice about this player's own message, or an error. */
@@ -220,7 +233,7 @@ export class ChatLog {
       'li',
       {
         className: classes.join(' '),
-        attrs: { 'data-id': message.id, 'data-key': keyOf(message) },
+        attrs: { 'data-id': message.id, 'data-key': keyOf(message), 'data-from': message.from.id },
       },
       el(
         'time',
@@ -269,22 +282,33 @@ export class ChatLog {
   }
 
   #actions(message: ChatMessage, own: boolean): HTMLElement | undefined {
-    if (!this.#options.canModerate || message.kind === 'system') return undefined;
+    if (message.kind === 'system' || (own && !this.#options.canModerate)) return undefined;
     const { from } = message;
+    const moderate = this.#options.canModerate;
+    const chat = message.kind === 'chat';
     return el(
       'span',
       { className: 'msg__actions' },
-      message.kind === 'chat' &&
+      moderate &&
+        chat &&
         actionButton('Delete', `Delete message from ${from.name}`, () =>
           this.#options.onDelete(message),
         ),
-      !own && actionButton('Mute', `Mute ${from.name}`, () => this.#options.onMute(from)),
+      moderate &&
+        !own &&
+        actionButton('Mute', `Mute ${from.name}`, () => this.#options.onMute(from)),
+      !own && actionButton('Block', `Block ${from.name}`, () => this.#options.onBlock(from)),
+      !own &&
+        chat &&
+        actionButton('Report', `Report message from ${from.name}`, () =>
+          this.#options.onReport(message),
+        ),
     );
   }
 }
 
-/** A small moderator button; `label` is what it shows, `name` what a screen reader says. */
-function actionButton(label: string, name: string, onClick: () => void): HTMLButtonElement {
+/** A small action button; `label` is what it shows, `name` what a screen reader says. */
+export function actionButton(label: string, name: string, onClick: () => void): HTMLButtonElement {
   const button = el(
     'button',
     { className: 'action-button', attrs: { type: 'button', 'aria-label': name } },

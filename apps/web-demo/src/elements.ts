@@ -39,6 +39,13 @@ export function findElements() {
     mutePlayer: input('mute-player'),
     muteSeconds: input('mute-seconds'),
     unmute: button('unmute'),
+    slowForm: form('slow-form'),
+    slowSeconds: input('slow-seconds'),
+    slowOff: button('slow-off'),
+
+    reportsPanel: byId('reports-panel', HTMLDetailsElement),
+    reportsRefresh: button('reports-refresh'),
+    reportsList: byId('reports-list', HTMLOListElement),
 
     botsForm: form('bots-form'),
     botCount: input('bot-count'),
@@ -61,6 +68,7 @@ export function findElements() {
     composer: form('composer'),
     message: input('message'),
     counter: byId('counter', HTMLElement),
+    slowMode: byId('slow-mode', HTMLElement),
     send: button('send'),
   };
 }

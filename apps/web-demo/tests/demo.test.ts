@@ -323,6 +323,73 @@ describe('web demo in Chromium against the local stack', () => {
     pat.expectClean();
   });
 
+  it('lets a player block and report, a moderator work the report queue, and counts slow mode down', async () => {
+    const [mira, pat, quinn] = await Promise.all([
+      signIn('Mira', { role: 'moderator', channel: 'Guard' }),
+      signIn('Pat', { channel: 'Guard' }),
+      signIn('Quinn', { channel: 'Guard' }),
+    ]);
+    await quinn.say('you are bad at this');
+    await pat.row('you are bad at this').waitFor();
+
+    // Report: a reason and a note in the dialog; the server keeps the evidence.
+    await pat
+      .row('you are bad at this')
+      .getByRole('button', { name: 'Report message from Quinn' })
+      .click();
+    const dialog = pat.page.getByRole('dialog');
+    await dialog.getByRole('combobox', { name: 'Reason' }).selectOption('harassment');
+    await dialog.getByRole('textbox', { name: 'Note' }).fill('every single match');
+    await dialog.getByRole('button', { name: 'Send report' }).click();
+    await pat.log.locator('.notice', { hasText: "Reported Quinn's message" }).waitFor();
+
+    // Block: Quinn's rows go, and new ones never show.
+    await pat.row('you are bad at this').getByRole('button', { name: 'Block Quinn' }).click();
+    await pat.log.locator('.notice', { hasText: 'Blocked Quinn' }).waitFor();
+    await eventually(() => pat.texts()).toEqual([]);
+    await quinn.say('can you hear me');
+    await mira.row('can you hear me').waitFor();
+    await mira.say('moving on');
+    await pat.row('moving on').waitFor();
+    expect(await pat.texts()).toEqual(['moving on']);
+
+    // The moderator's queue shows the report with its evidence; Mute resolves it.
+    await mira.page.getByRole('button', { name: 'Refresh reports' }).click();
+    const report = mira.page.locator('li.report').filter({ hasText: 'reported by Pat' });
+    await report
+      .getByRole('list', { name: 'Evidence' })
+      .filter({ hasText: 'you are bad at this' })
+      .waitFor();
+    expect(await report.textContent()).toContain('every single match');
+    await mira.screenshot('reports');
+    await report.getByRole('button', { name: 'Mute reported player' }).click();
+    await mira.log.locator('.notice', { hasText: 'Report on Quinn: Quinn muted.' }).waitFor();
+    await eventually(() => mira.page.locator('li.report').count()).toBe(0);
+    await quinn.say('hello?');
+    await quinn.log.locator('.notice--error', { hasText: 'You are muted until' }).waitFor();
+
+    // Slow mode: announced, shown in the composer, and counted down after a message.
+    await mira.page.getByRole('spinbutton', { name: 'Slow mode (seconds, 1-600)' }).fill('30');
+    await mira.page.getByRole('button', { name: 'Set slow mode' }).click();
+    await pat.row('Slow mode is on: one message every 30 seconds').waitFor();
+    const composer = pat.page.locator('#slow-mode');
+    await eventually(() => composer.textContent()).toBe('Slow mode: one message every 30 s');
+    await pat.say('first');
+    await pat.row('first').waitFor();
+    await eventually(() => composer.textContent()).toMatch(
+      /^Slow mode: next message in \d+\.\d s$/,
+    );
+    await pat.say('second');
+    await pat.log
+      .locator('.notice', { hasText: /Slow mode: one message every 30 seconds/ })
+      .waitFor();
+    expect(await pat.texts()).not.toContain('second');
+    await pat.screenshot('slow-mode');
+    await mira.page.getByRole('button', { name: 'Slow mode off' }).click();
+    await eventually(() => composer.isVisible()).toBe(false);
+    for (const player of [mira, pat, quinn]) player.expectClean();
+  });
+
   it('signs in with a pasted signed token and hand-entered server settings, as against AWS', async () => {
     const tess = await Player.open(browser, stack);
     players.push(tess);

@@ -1,17 +1,30 @@
 locals {
   tags = merge(var.tags, { "game-chat:module" = "chat-api" })
 
-  # The HTTP API's route table (packages/protocol/src/http.ts, SPEC §5); a static test keeps
-  # the two equal.
-  routes = [
-    "GET /channels/{channel}/messages",
-    "POST /channels/{channel}/announcements",
-    "DELETE /channels/{channel}/messages/{id}",
-    "PUT /players/{playerId}/mute",
-    "DELETE /players/{playerId}/mute",
-    "GET /channels/{channel}/presence",
-    "GET /occupancy",
-  ]
+  # The HTTP API's route table, route key => who may call it (packages/protocol/src/http.ts,
+  # SPEC §5); a static test keeps the two equal.
+  routes = {
+    "GET /channels/{channel}/messages"               = "player"
+    "POST /channels/{channel}/announcements"         = "moderator"
+    "DELETE /channels/{channel}/messages/{id}"       = "moderator"
+    "PUT /players/{playerId}/mute"                   = "moderator"
+    "DELETE /players/{playerId}/mute"                = "moderator"
+    "GET /channels/{channel}/presence"               = "player"
+    "GET /occupancy"                                 = "player"
+    "PUT /players/me/blocks/{playerId}"              = "player"
+    "DELETE /players/me/blocks/{playerId}"           = "player"
+    "GET /players/me/blocks"                         = "player"
+    "POST /channels/{channel}/messages/{id}/reports" = "player"
+    "GET /reports"                                   = "moderator"
+    "POST /reports/{reportId}/resolution"            = "moderator"
+    "PUT /channels/{channel}/slow-mode"              = "moderator"
+    "DELETE /channels/{channel}/slow-mode"           = "moderator"
+  }
+
+  # Moderator actions are rare, and announcements and slow-mode changes reach whole rooms: their
+  # own lower limits keep a leaked moderator token or a runaway tool from using the stage's whole
+  # budget on them (review m7).
+  moderator_routes = toset([for key, access in local.routes : key if access == "moderator"])
 
   # Same as CORS_ALLOW_METHODS, CORS_ALLOW_HEADERS and CORS_MAX_AGE_SECONDS in protocol/src/http.ts.
   cors_allow_methods = ["GET", "POST", "PUT", "DELETE", "OPTIONS"]
@@ -50,10 +63,10 @@ resource "aws_apigatewayv2_integration" "this" {
 }
 
 resource "aws_apigatewayv2_route" "this" {
-  for_each = toset(local.routes)
+  for_each = local.routes
 
   api_id    = aws_apigatewayv2_api.this.id
-  route_key = each.value
+  route_key = each.key
   target    = "integrations/${aws_apigatewayv2_integration.this.id}"
 }
 
@@ -81,10 +94,24 @@ resource "aws_apigatewayv2_stage" "default" {
   name        = "$default"
   auto_deploy = true
 
+  # Route settings name routes, which must exist first.
+  depends_on = [aws_apigatewayv2_route.this]
+
   default_route_settings {
     throttling_rate_limit    = var.throttling_rate_limit
     throttling_burst_limit   = var.throttling_burst_limit
     detailed_metrics_enabled = var.detailed_metrics_enabled
+  }
+
+  dynamic "route_settings" {
+    for_each = local.moderator_routes
+
+    content {
+      route_key                = route_settings.value
+      throttling_rate_limit    = var.moderator_throttling_rate_limit
+      throttling_burst_limit   = var.moderator_throttling_burst_limit
+      detailed_metrics_enabled = var.detailed_metrics_enabled
+    }
   }
 
   access_log_settings {

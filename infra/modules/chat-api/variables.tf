@@ -78,6 +78,30 @@ variable "throttling_burst_limit" {
   }
 }
 
+variable "moderator_throttling_rate_limit" {
+  description = "Steady requests per second each moderator route (announce, delete, mute, reports, slow mode) lets through; more get `429`. Lower than the stage's: moderator actions are rare and some reach whole rooms."
+  type        = number
+  nullable    = false
+  default     = 5
+
+  validation {
+    condition     = var.moderator_throttling_rate_limit > 0
+    error_message = "moderator_throttling_rate_limit must be above 0."
+  }
+}
+
+variable "moderator_throttling_burst_limit" {
+  description = "Burst of requests each moderator route lets through at once."
+  type        = number
+  nullable    = false
+  default     = 10
+
+  validation {
+    condition     = var.moderator_throttling_burst_limit >= 1 && floor(var.moderator_throttling_burst_limit) == var.moderator_throttling_burst_limit
+    error_message = "moderator_throttling_burst_limit must be a whole number of at least 1."
+  }
+}
+
 variable "detailed_metrics_enabled" {
   description = "Per-route CloudWatch metrics on the stage; they are billed as custom metrics, so off by default."
   type        = bool

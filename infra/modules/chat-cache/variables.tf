@@ -108,11 +108,16 @@ variable "replica_count" {
 }
 
 variable "parameters" {
-  description = "Engine parameters of the cache's own parameter group. `volatile-ttl` evicts the keys closest to expiry first: rate buckets and history entries that would be gone in seconds anyway, mutes last."
+  description = "Engine parameters of the cache's own parameter group. `volatile-ttl` evicts the keys closest to expiry first: rate buckets and history entries that would be gone in seconds anyway, mutes last. Player reports, block lists and slow mode carry no TTL, so a `volatile-*` policy (or `noeviction`) never evicts them; an `allkeys-*` policy is refused."
   type        = map(string)
   nullable    = false
   default = {
     "maxmemory-policy" = "volatile-ttl"
+  }
+
+  validation {
+    condition     = can(regex("^(volatile-(ttl|lru|lfu|random)|noeviction)$", lookup(var.parameters, "maxmemory-policy", "volatile-ttl")))
+    error_message = "maxmemory-policy must be a volatile-* policy or noeviction: reports and block lists live in the cache without a TTL and must never be evicted."
   }
 }
 

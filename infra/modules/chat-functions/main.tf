@@ -70,7 +70,7 @@ locals {
     }
     "chat-api" = {
       name                 = "history-api"
-      description          = "HTTP API: channel history, announcements, deletes and mutes"
+      description          = "HTTP API: history, moderation, block lists, reports, slow mode"
       memory_size          = var.memory_size.chat_api
       timeout              = var.timeout.chat_api
       reserved_concurrency = var.reserved_concurrency.chat_api
@@ -78,7 +78,9 @@ locals {
       reads_token_secret   = true
       invoked_async        = false
       environment = merge(local.common_environment, local.history_environment, local.presence_environment, local.token_environment, {
-        CHAT_HISTORY_REQUIRE_AUTH = tostring(var.history_require_auth)
+        CHAT_HISTORY_REQUIRE_AUTH  = tostring(var.history_require_auth)
+        CHAT_MAX_BLOCKS            = tostring(var.max_blocks)
+        CHAT_REPORT_RETENTION_DAYS = tostring(var.report_retention_days)
       })
     }
     "authorizer" = {

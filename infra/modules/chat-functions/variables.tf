@@ -390,6 +390,30 @@ variable "history_require_auth" {
   default     = true
 }
 
+variable "max_blocks" {
+  description = "`CHAT_MAX_BLOCKS`: most players one player may block."
+  type        = number
+  nullable    = false
+  default     = 500
+
+  validation {
+    condition     = var.max_blocks >= 1 && var.max_blocks <= 10000 && floor(var.max_blocks) == var.max_blocks
+    error_message = "max_blocks must be a whole number between 1 and 10000."
+  }
+}
+
+variable "report_retention_days" {
+  description = "`CHAT_REPORT_RETENTION_DAYS`: how long a player report and its evidence are kept."
+  type        = number
+  nullable    = false
+  default     = 30
+
+  validation {
+    condition     = var.report_retention_days >= 1 && var.report_retention_days <= 3650 && floor(var.report_retention_days) == var.report_retention_days
+    error_message = "report_retention_days must be a whole number between 1 and 3650."
+  }
+}
+
 ################################################################################
 # Player tokens (SPEC §4)
 ################################################################################

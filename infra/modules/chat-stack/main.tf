@@ -88,6 +88,8 @@ module "functions" {
   presence_interval_ms    = var.chat.presence_interval_ms
   presence_max_members    = var.chat.presence_max_members
   presence_stale_seconds  = var.chat.presence_stale_seconds
+  max_blocks              = var.chat.max_blocks
+  report_retention_days   = var.chat.report_retention_days
 
   token_secret_arn               = var.tokens.secret_arn
   token_public_key               = var.tokens.public_key
@@ -138,12 +140,14 @@ module "chat_api" {
   name = var.name
   tags = local.tags
 
-  function_name             = module.functions.function_names["chat-api"]
-  function_invoke_arn       = module.functions.chat_api_invoke_arn
-  cors_allow_origins        = var.cors_origins
-  throttling_rate_limit     = var.api.throttling_rate_limit
-  throttling_burst_limit    = var.api.throttling_burst_limit
-  access_log_retention_days = var.log_retention_days
+  function_name                    = module.functions.function_names["chat-api"]
+  function_invoke_arn              = module.functions.chat_api_invoke_arn
+  cors_allow_origins               = var.cors_origins
+  throttling_rate_limit            = var.api.throttling_rate_limit
+  throttling_burst_limit           = var.api.throttling_burst_limit
+  moderator_throttling_rate_limit  = var.api.moderator_throttling_rate_limit
+  moderator_throttling_burst_limit = var.api.moderator_throttling_burst_limit
+  access_log_retention_days        = var.log_retention_days
 }
 
 ################################################################################

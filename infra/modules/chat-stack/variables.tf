@@ -126,7 +126,7 @@ variable "functions" {
 }
 
 variable "chat" {
-  description = "Chat settings of SPEC §6, validated by the chat-functions module: `history_seconds`, `history_max`, `max_text`, `rate_burst`, `rate_per_second`, `channel_rate_per_second`, `profanity`, `history_require_auth`, `redis_key_prefix`, `channel_classes` (a list of `{ pattern, window, cap }`), `presence_interval_ms`, `presence_max_members`, `presence_stale_seconds`."
+  description = "Chat settings of SPEC §6, validated by the chat-functions module: `history_seconds`, `history_max`, `max_text`, `rate_burst`, `rate_per_second`, `channel_rate_per_second`, `profanity`, `history_require_auth`, `redis_key_prefix`, `channel_classes` (a list of `{ pattern, window, cap }`), `presence_interval_ms`, `presence_max_members`, `presence_stale_seconds`, `max_blocks`, `report_retention_days`."
   type = object({
     history_seconds         = optional(number)
     history_max             = optional(number)
@@ -145,6 +145,8 @@ variable "chat" {
     presence_interval_ms   = optional(number)
     presence_max_members   = optional(number)
     presence_stale_seconds = optional(number)
+    max_blocks             = optional(number)
+    report_retention_days  = optional(number)
   })
   default  = {}
   nullable = false
@@ -228,10 +230,12 @@ variable "iot" {
 }
 
 variable "api" {
-  description = "Settings of the chat-api module: `throttling_rate_limit`, `throttling_burst_limit`."
+  description = "Settings of the chat-api module: `throttling_rate_limit`, `throttling_burst_limit` (the stage's, per route), `moderator_throttling_rate_limit`, `moderator_throttling_burst_limit` (each moderator route's)."
   type = object({
-    throttling_rate_limit  = optional(number)
-    throttling_burst_limit = optional(number)
+    throttling_rate_limit            = optional(number)
+    throttling_burst_limit           = optional(number)
+    moderator_throttling_rate_limit  = optional(number)
+    moderator_throttling_burst_limit = optional(number)
   })
   default  = {}
   nullable = false

@@ -55,7 +55,7 @@ locals {
         periods     = 3
       }
       "${node}-evictions" = {
-        description = "Cache node ${node} evicted keys: history, rate limits or mutes were lost early."
+        description = "Cache node ${node} evicted keys: history, rate limits or mutes were lost early (reports and block lists have no TTL and are never evicted)."
         namespace   = "AWS/ElastiCache"
         metric      = "Evictions"
         dimensions  = { CacheClusterId = node }

@@ -5,6 +5,7 @@ import type { Publisher } from '@game-chat/lambda-runtime/publisher';
 import { createRetryBudget } from '@game-chat/lambda-runtime/retry';
 import { API_ERROR_STATUS, type ApiErrorCode } from '@game-chat/protocol/errors';
 import type { Operation } from '@game-chat/protocol/http';
+import { REPORT_CONTEXT_AFTER, REPORT_CONTEXT_BEFORE } from '@game-chat/protocol/limits';
 import {
   type ChannelName,
   canModerate,
@@ -30,6 +31,14 @@ import {
   parsePresenceQuery,
 } from '@game-chat/protocol/presence';
 import type { Failure } from '@game-chat/protocol/result';
+import {
+  isReportId,
+  parseReportBody,
+  parseReportsQuery,
+  parseResolutionBody,
+  parseSlowModeBody,
+  type Report,
+} from '@game-chat/protocol/safety';
 import type { ChatTopics } from '@game-chat/protocol/topics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type MatchedRoute, resolveRoute } from './routes.js';
@@ -37,7 +46,22 @@ import { type MatchedRoute, resolveRoute } from './routes.js';
 export interface ChatApiDeps {
   readonly store: Pick<
     ChatStore,
-    'recent' | 'append' | 'remove' | 'mute' | 'unmute' | 'members' | 'occupancy'
+    | 'recent'
+    | 'append'
+    | 'remove'
+    | 'mute'
+    | 'unmute'
+    | 'block'
+    | 'unblock'
+    | 'blocks'
+    | 'evidence'
+    | 'createReport'
+    | 'getReport'
+    | 'listReports'
+    | 'resolveReport'
+    | 'setSlowMode'
+    | 'members'
+    | 'occupancy'
   >;
   readonly publisher: Publisher;
   readonly verifier: TokenVerifier;
@@ -79,14 +103,20 @@ export class ApiError extends Error implements HttpAnswerableError {
   override readonly name = 'ApiError';
   readonly status: number;
   readonly expose: boolean;
+  readonly retryAfterMs: number | undefined;
   constructor(
     readonly code: ApiErrorCode,
     message: string,
-    options: { readonly expose?: boolean; readonly cause?: unknown } = {},
+    options: {
+      readonly expose?: boolean;
+      readonly cause?: unknown;
+      readonly retryAfterMs?: number;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.status = API_ERROR_STATUS[code];
     this.expose = options.expose ?? this.status < 500;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 
@@ -163,6 +193,84 @@ function requireCaller(context: RequestContext): Caller {
   return context.caller;
 }
 
+function requireMessageId(context: RequestContext): string {
+  const id = context.parameters.id;
+  if (!isMessageId(id)) {
+    throw new ApiError('invalid', 'id must be a message id such as 1764081600123-0');
+  }
+  return id;
+}
+
+/** The `{playerId}` of a block route: a valid id, not the caller's own. */
+function requireOtherPlayer(context: RequestContext, caller: Caller): PlayerId {
+  const playerId = validatePlayerId(context.parameters.playerId);
+  if (!playerId.ok) throw fromFailure(playerId);
+  if (playerId.value === caller.playerId) {
+    throw new ApiError('invalid', 'a player cannot block themselves');
+  }
+  return playerId.value;
+}
+
+/**
+ * Removes a message and stores and publishes its `delete` event; null when the message is not
+ * (or no longer) in history.
+ */
+async function removeMessage(
+  context: RequestContext,
+  channel: ChannelName,
+  id: string,
+): Promise<ChatMessage | null> {
+  const retention = context.deps.retentionOf(channel);
+  if (!(await context.deps.store.remove(channel, id, { retention }))) return null;
+  // Stored too, so a client that reconnects with `after` learns of the removal.
+  return appendAndPublish(context, channel, 'deletion', { kind: 'delete', text: '', targetId: id });
+}
+
+/** Sets or clears a channel's slow mode and announces it as a `system` message. */
+async function changeSlowMode(
+  context: RequestContext,
+  seconds: number,
+): Promise<[number, unknown]> {
+  const channel = requireChannel(context);
+  await context.deps.store.setSlowMode(channel, seconds);
+  const text =
+    seconds === 0
+      ? 'Slow mode is off'
+      : `Slow mode is on: one message every ${seconds} second${seconds === 1 ? '' : 's'}`;
+  const message = await appendAndPublish(context, channel, 'slow mode change', {
+    kind: 'system',
+    text,
+    slowModeSeconds: seconds,
+  });
+  return [200, { channel, slowModeSeconds: seconds, message }];
+}
+
+/** A resolution's action, done with the moderation paths of the routes above. */
+async function performResolution(
+  context: RequestContext,
+  report: Report,
+  action: { readonly action: string; readonly seconds: number | undefined },
+): Promise<Record<string, unknown>> {
+  const moderator = requireCaller(context).playerId;
+  if (action.action === 'delete') {
+    // The report's channel and message id were checked when it was made.
+    const channel = report.channel as ChannelName;
+    const removed = await removeMessage(context, channel, report.messageId);
+    return { removed: removed !== null };
+  }
+  if (action.action === 'mute' && action.seconds !== undefined) {
+    const reported = validatePlayerId(report.evidence.message.from.id);
+    if (!reported.ok) throw new ApiError('invalid', 'the reported message has no player sender');
+    const { until } = await context.deps.store.mute(reported.value, {
+      seconds: action.seconds,
+      reason: `report ${report.reportId}: ${report.reason}`,
+      by: moderator,
+    });
+    return { muted: { playerId: reported.value, until } };
+  }
+  return {};
+}
+
 const operations: Record<Operation, (context: RequestContext) => Promise<[number, unknown]>> = {
   async listMessages(context) {
     const channel = requireChannel(context);
@@ -187,6 +295,7 @@ const operations: Record<Operation, (context: RequestContext) => Promise<[number
       maxMessages: recent.maxMessages,
       recovered: recent.recovered,
       hasMore: recent.hasMore,
+      slowModeSeconds: recent.slowModeSeconds,
     };
     return [200, response];
   },
@@ -204,19 +313,9 @@ const operations: Record<Operation, (context: RequestContext) => Promise<[number
 
   async deleteMessage(context) {
     const channel = requireChannel(context);
-    const id = context.parameters.id;
-    if (!isMessageId(id))
-      throw new ApiError('invalid', 'id must be a message id such as 1764081600123-0');
-    const retention = context.deps.retentionOf(channel);
-    if (!(await context.deps.store.remove(channel, id, { retention }))) {
-      throw new ApiError('not_found', `no message ${id} in channel ${channel}`);
-    }
-    // Stored too, so a client that reconnects with `after` learns of the removal.
-    const message = await appendAndPublish(context, channel, 'deletion', {
-      kind: 'delete',
-      text: '',
-      targetId: id,
-    });
+    const id = requireMessageId(context);
+    const message = await removeMessage(context, channel, id);
+    if (!message) throw new ApiError('not_found', `no message ${id} in channel ${channel}`);
     return [200, { message }];
   },
 
@@ -264,6 +363,115 @@ const operations: Record<Operation, (context: RequestContext) => Promise<[number
     const wasMuted = await context.deps.store.unmute(playerId.value);
     return [200, { playerId: playerId.value, muted: false, wasMuted }];
   },
+
+  async blockPlayer(context) {
+    const caller = requireCaller(context);
+    const blocked = requireOtherPlayer(context, caller);
+    const result = await context.deps.store.block(caller.playerId, blocked);
+    if (result.status === 'full') {
+      throw new ApiError('conflict', 'the block list is full: unblock someone first');
+    }
+    return [200, { id: blocked, since: result.since }];
+  },
+
+  async unblockPlayer(context) {
+    const caller = requireCaller(context);
+    const blocked = requireOtherPlayer(context, caller);
+    const wasBlocked = await context.deps.store.unblock(caller.playerId, blocked);
+    return [200, { id: blocked, wasBlocked }];
+  },
+
+  async listBlocks(context) {
+    const caller = requireCaller(context);
+    return [200, { blocks: await context.deps.store.blocks(caller.playerId) }];
+  },
+
+  async reportMessage(context) {
+    const caller = requireCaller(context);
+    const channel = requireChannel(context);
+    const id = requireMessageId(context);
+    const parsed = parseReportBody(body(context.event));
+    if (!parsed.ok) throw fromFailure(parsed);
+    const evidence = await context.deps.store.evidence(channel, id, {
+      before: REPORT_CONTEXT_BEFORE,
+      after: REPORT_CONTEXT_AFTER,
+      retention: context.deps.retentionOf(channel),
+    });
+    if (!evidence) {
+      throw new ApiError('not_found', `no message ${id} in channel ${channel}, or it has expired`);
+    }
+    if (evidence.message.kind !== 'chat') {
+      throw new ApiError('invalid', "only players' chat messages can be reported");
+    }
+    if (evidence.message.from.id === caller.playerId) {
+      throw new ApiError('invalid', 'a player cannot report their own message');
+    }
+    const created = await context.deps.store.createReport({
+      reporter: caller.playerId,
+      channel,
+      reason: parsed.value.reason,
+      note: parsed.value.note,
+      evidence,
+    });
+    if (created.status === 'duplicate') {
+      throw new ApiError('conflict', `this message was reported by you as ${created.reportId}`);
+    }
+    if (created.status === 'rate_limited') {
+      throw new ApiError('rate_limited', 'too many reports: try again later', {
+        retryAfterMs: created.retryAfterMs,
+      });
+    }
+    return [201, { reportId: created.reportId }];
+  },
+
+  async listReports(context) {
+    const query = context.event.queryStringParameters ?? {};
+    const parsed = parseReportsQuery({
+      status: query.status,
+      limit: query.limit,
+      after: query.after,
+    });
+    if (!parsed.ok) throw fromFailure(parsed);
+    const page = await context.deps.store.listReports(parsed.value);
+    // A moderator whose token names channels sees only their reports (a page may come out short).
+    const { channels } = requireCaller(context);
+    const reports = page.reports.filter((report) => channelAllowed(report.channel, channels));
+    return [200, { ...page, reports }];
+  },
+
+  async resolveReport(context) {
+    const reportId = context.parameters.reportId;
+    if (!isReportId(reportId)) throw new ApiError('invalid', 'reportId must be 16 hex digits');
+    const parsed = parseResolutionBody(body(context.event));
+    if (!parsed.ok) throw fromFailure(parsed);
+    const report = await context.deps.store.getReport(reportId);
+    if (!report) throw new ApiError('not_found', `no report ${reportId}, or it has expired`);
+    if (!channelAllowed(report.channel, requireCaller(context).channels)) {
+      throw new ApiError('forbidden', `the token does not allow channel ${report.channel}`);
+    }
+    if (report.status !== 'open') {
+      throw new ApiError('conflict', `report ${reportId} was resolved before`);
+    }
+    const done = await performResolution(context, report, parsed.value);
+    const resolved = await context.deps.store.resolveReport(reportId, {
+      action: parsed.value.action,
+      by: requireCaller(context).playerId,
+      note: parsed.value.note,
+      seconds: parsed.value.seconds,
+    });
+    if (resolved.status !== 'resolved') {
+      throw new ApiError('conflict', `report ${reportId} was resolved meanwhile`);
+    }
+    return [200, { report: resolved.report, ...done }];
+  },
+
+  async setSlowMode(context) {
+    const parsed = parseSlowModeBody(body(context.event));
+    if (!parsed.ok) throw fromFailure(parsed);
+    return changeSlowMode(context, parsed.value.seconds);
+  },
+
+  clearSlowMode: (context) => changeSlowMode(context, 0),
 };
 
 /**
@@ -275,8 +483,8 @@ const operations: Record<Operation, (context: RequestContext) => Promise<[number
 async function appendAndPublish(
   context: RequestContext,
   channel: ChannelName,
-  what: 'announcement' | 'deletion',
-  entry: { kind: 'system' | 'delete'; text: string; targetId?: string },
+  what: 'announcement' | 'deletion' | 'slow mode change',
+  entry: { kind: 'system' | 'delete'; text: string; targetId?: string; slowModeSeconds?: number },
 ): Promise<ChatMessage> {
   const { store, publisher, topics, retentionOf } = context.deps;
   const appended = await store.append(
@@ -284,8 +492,10 @@ async function appendAndPublish(
     { ...entry, from: SYSTEM_SENDER },
     { retention: retentionOf(channel) },
   );
-  // Only the filter passes a channel rate limit; without one append always stores.
-  if (appended.status === 'rate_limited') throw new Error('append refused: rate_limited');
+  // Only the filter passes a channel rate limit or a slow mode sender; without them append stores.
+  if (appended.status === 'rate_limited' || appended.status === 'slow_mode') {
+    throw new Error(`append refused: ${appended.status}`);
+  }
   const { message } = appended;
   const started = Date.now();
   const giveUpAt = started + context.limits.remainingTimeMs() - ANSWER_RESERVE_MS;

@@ -1,8 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { issuePlayerToken } from '@game-chat/auth/tokens';
 import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
 import { type ChatStore, createChatStore } from '@game-chat/chat-store/store';
-import type { ChannelName, PlayerId, Role } from '@game-chat/protocol/names';
+import type { ChannelName, PlayerId } from '@game-chat/protocol/names';
 import {
   type DataPlaneRecorder,
   startDataPlaneRecorder,
@@ -11,8 +10,8 @@ import { routedEvent } from '@game-chat/testing/http-api-event';
 import { redisForTests, type TestRedis } from '@game-chat/testing/redis-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Invoke, loadBundle } from './helpers/bundle.js';
+import { bearer, expectError, SECRET } from './helpers/requests.js';
 
-const SECRET = 'chat-api-test-secret-long-enough-for-hs256';
 const HISTORY_MAX = 5;
 /** The guild class's cap, above the default one, so a guild page shows the class applies. */
 const GUILD_MAX = 20;
@@ -34,21 +33,6 @@ const UNMUTE = 'DELETE /players/{playerId}/mute';
 
 /** A channel no other test has touched. */
 const freshChannel = () => `Town${++channelCount}x${Date.now() % 100000}`;
-
-function token(
-  sub: string,
-  role: Role = 'player',
-  extra: { channels?: string[]; ttl?: number } = {},
-) {
-  return issuePlayerToken(
-    { sub, role, ...(extra.channels && { channels: extra.channels }) },
-    { secret: SECRET },
-    { expiresInSeconds: extra.ttl ?? 600 },
-  );
-}
-const bearer = async (sub: string, role: Role = 'player', extra = {}) => ({
-  authorization: `Bearer ${await token(sub, role, extra)}`,
-});
 
 /** A moderator's announcement of `text` in `channel`, as the API answers it. */
 const announcement = async (channel: string, text: string) =>
@@ -97,15 +81,6 @@ afterAll(async () => {
 
 beforeEach(() => recorder.clear());
 
-function expectError(
-  response: { status: number; json: unknown; text: string },
-  status: number,
-  code: string,
-) {
-  expect(response.status).toBe(status);
-  expect(response.json).toEqual({ error: { code, message: expect.any(String) } });
-}
-
 describe('GET /channels/{channel}/messages', () => {
   it('answers an empty channel with the SPEC shape, leaving CORS to API Gateway', async () => {
     const channel = freshChannel();
@@ -126,6 +101,7 @@ describe('GET /channels/{channel}/messages', () => {
       maxMessages: HISTORY_MAX,
       recovered: true,
       hasMore: false,
+      slowModeSeconds: 0,
     });
     expect(response.headers['content-type']).toBe('application/json');
     expect(

@@ -11,7 +11,7 @@ import { asArray, type RedisReply } from './connection.js';
 import { StoreInputError } from './errors.js';
 import * as inputs from './inputs.js';
 import { channelKeyBase } from './keys.js';
-import { APPEND, CLOCK_AND_COUNTER, RECENT, REMOVE } from './scripts.js';
+import { APPEND, CLOCK_AND_COUNTER, EVIDENCE, RECENT, REMOVE } from './scripts.js';
 import { checkRetention, metaTtlFor, type StoreSettings } from './settings.js';
 
 /** Who a stored message is from: a player, or the system (announcements, deletions). */
@@ -31,6 +31,8 @@ export interface StoreEntry {
   readonly moderated?: boolean;
   /** For `delete` events: the removed message. */
   readonly targetId?: string;
+  /** For the `system` message announcing a slow mode change: the new interval (0: off). */
+  readonly slowModeSeconds?: number;
 }
 
 /** How long a channel keeps its messages and how many at most: its class (or the defaults). */
@@ -46,12 +48,28 @@ export interface AppendOptions {
   readonly channelRatePerSecond?: number;
   /** When IoT received the message (epoch ms), which the channel limit charges; default now. */
   readonly receivedAt?: number;
+  /**
+   * The player the channel's slow mode applies to (the sender); absent: exempt (moderators,
+   * system messages).
+   */
+  readonly slowModeSender?: PlayerId;
 }
 
 export type AppendResult =
   /** `duplicate`: stored before (same ingestId, or same sender and clientMsgId); not again. */
   | { readonly status: 'stored' | 'duplicate'; readonly message: ChatMessage }
-  | { readonly status: 'rate_limited'; readonly retryAfterMs: number };
+  | { readonly status: 'rate_limited'; readonly retryAfterMs: number }
+  /** The sender posted in this channel less than `seconds` (its slow mode) ago. */
+  | { readonly status: 'slow_mode'; readonly retryAfterMs: number; readonly seconds: number };
+
+/** What a report copies from history: the message and those around it still there. */
+export interface Evidence {
+  readonly message: ChatMessage;
+  /** Oldest first. */
+  readonly before: ChatMessage[];
+  /** Oldest first. */
+  readonly after: ChatMessage[];
+}
 
 /**
  * A page of a channel: the newest `limit` messages (neither cursor), the `limit` just older than
@@ -75,6 +93,8 @@ export interface RecentResult extends ChannelRetention {
    * page and `before` pages, newer ones for `after` pages.
    */
   readonly hasMore: boolean;
+  /** The channel's slow mode interval; 0 when off. */
+  readonly slowModeSeconds: number;
 }
 
 /** A channel's slot: its bounded stream of messages, de-duplication, rate limit and meta. */
@@ -88,11 +108,30 @@ export interface ChannelLog {
     id: string,
     options?: { readonly retention?: ChannelRetention },
   ): Promise<boolean>;
+  /** Slow mode: one message per player per `seconds` (moderators exempt); 0 turns it off. */
+  setSlowMode(channel: ChannelName, seconds: number): Promise<void>;
+  /**
+   * Message `id` and up to `before`/`after` messages around it that are still in history
+   * (`delete` events left out; the window and cap of `retention`, the channel's class); null
+   * when `id` is not (or no longer) in history.
+   */
+  evidence(
+    channel: ChannelName,
+    id: string,
+    around: {
+      readonly before: number;
+      readonly after: number;
+      readonly retention?: ChannelRetention;
+    },
+  ): Promise<Evidence | null>;
 }
 
 function retentionOf(bounds: Bounds): ChannelRetention {
   return { retentionSeconds: bounds.retentionSeconds, maxMessages: bounds.maxMessages };
 }
+
+/** Slow mode's longest interval a store accepts; the API holds players to SLOW_MODE bounds. */
+const MAX_SLOW_MODE_SECONDS = 86_400;
 
 /** Far above any configurable text limit; only a bound on what may reach Redis. */
 const MAX_STORED_TEXT_LENGTH = 10_000;
@@ -109,14 +148,18 @@ function checkEntry(entry: StoreEntry): void {
   inputs.checked(validateClientMsgId(entry.clientMsgId));
   if (entry.ingestId !== undefined) inputs.checkIngestId(entry.ingestId);
   if (entry.kind === 'delete' || entry.targetId !== undefined) inputs.messageId(entry.targetId);
+  if (entry.slowModeSeconds !== undefined && entry.slowModeSeconds !== 0) {
+    inputs.positiveInteger(entry.slowModeSeconds, 'slowModeSeconds', MAX_SLOW_MODE_SECONDS);
+  }
 }
 
-/** Stream entry fields (docs/design.md): k kind, f from id, n from name, t text, c, m, x. */
+/** Stream entry fields (docs/design.md): k kind, f from id, n from name, t text, c, m, x, s. */
 function entryFields(entry: StoreEntry): string[] {
   const fields = ['k', entry.kind, 'f', entry.from.id, 'n', entry.from.name, 't', entry.text];
   if (entry.clientMsgId !== undefined) fields.push('c', entry.clientMsgId);
   if (entry.moderated === true) fields.push('m', '1');
   if (entry.targetId !== undefined) fields.push('x', entry.targetId);
+  if (entry.slowModeSeconds !== undefined) fields.push('s', String(entry.slowModeSeconds));
   return fields;
 }
 
@@ -134,8 +177,18 @@ function toMessage(channel: string, id: string, fields: readonly RedisReply[]): 
     ...(value.c === undefined ? {} : { clientMsgId: value.c }),
     ...(value.m === '1' ? { moderated: true as const } : {}),
     ...(value.x === undefined ? {} : { targetId: value.x }),
+    ...(value.s === undefined ? {} : { slowModeSeconds: Number(value.s) }),
   };
 }
+
+function toMessages(channel: string, entries: RedisReply): ChatMessage[] {
+  return asArray(entries ?? []).map((entry) => {
+    const [id, fields] = asArray(entry);
+    return toMessage(channel, String(id), asArray(fields ?? []));
+  });
+}
+
+const notDeleteEvent = (message: ChatMessage) => message.kind !== 'delete';
 
 /** A class's bounds as the channel scripts take them. */
 interface Bounds extends ChannelRetention {
@@ -162,6 +215,8 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
       rate: `${base}:rate`,
       meta: `${base}:meta`,
       deleted: `${base}:deleted`,
+      slow: `${base}:slow`,
+      slowPost: [`${base}:slowpost:0`, `${base}:slowpost:1`] as const,
     };
   };
 
@@ -183,10 +238,10 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
   ): Promise<RecentResult> {
     const end = before === undefined ? '+' : `(${before}`;
     const [clock, newest] = await Promise.all([
-      client.evalScript(CLOCK_AND_COUNTER, [keys.meta], []),
+      client.evalScript(CLOCK_AND_COUNTER, [keys.meta, keys.slow], []),
       client.command(['XREVRANGE', keys.log, end, '-', 'COUNT', String(limit + 1)]),
     ]);
-    const [now, counter] = asArray(clock);
+    const [now, counter, slow] = asArray(clock);
     const cutoff = Number(now) - bounds.windowMs;
     const capped =
       counter === null || counter === undefined ? 0 : Number(counter) - bounds.maxMessages;
@@ -202,7 +257,13 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
       }
       messages.push(toMessage(channel, String(id), asArray(fields ?? [])));
     }
-    return { messages: messages.reverse(), recovered: true, hasMore, ...retentionOf(bounds) };
+    return {
+      messages: messages.reverse(),
+      recovered: true,
+      hasMore,
+      slowModeSeconds: Number(slow ?? 0),
+      ...retentionOf(bounds),
+    };
   }
 
   return {
@@ -215,7 +276,7 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
       const reply = asArray(
         await client.evalScript(
           APPEND,
-          [keys.log, ...keys.dedupe, keys.rate, keys.meta],
+          [keys.log, ...keys.dedupe, keys.rate, keys.meta, keys.slow, ...keys.slowPost],
           [
             String(bounds.windowMs),
             String(bounds.maxMessages),
@@ -225,12 +286,16 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
             entry.ingestId === undefined ? '' : `i:${entry.ingestId}`,
             String(dedupeWindowMs),
             inputs.optionalTime(appendOptions.receivedAt, 'receivedAt'),
+            appendOptions.slowModeSender ?? '',
             ...entryFields(entry),
           ],
         ),
       );
       const [status, first, stored] = reply;
       if (status === 'rate_limited') return { status, retryAfterMs: Number(first) };
+      if (status === 'slow_mode') {
+        return { status, retryAfterMs: Number(first), seconds: Number(stored) };
+      }
       // A duplicate whose original was trimmed since: same sender and content by definition.
       const fields = Array.isArray(stored) ? stored : entryFields(entry);
       return {
@@ -251,10 +316,10 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
         return olderPage(keys, channel, limit, cursor, bounds);
       }
       const [afterMs = '', afterSeq = ''] = inputs.messageId(after).split('-');
-      const [entries, recovered, hasMore] = asArray(
+      const [entries, recovered, hasMore, slow] = asArray(
         await client.evalScript(
           RECENT,
-          [keys.log, keys.meta, keys.deleted],
+          [keys.log, keys.meta, keys.deleted, keys.slow],
           [
             String(bounds.windowMs),
             String(bounds.maxMessages),
@@ -265,14 +330,11 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
           ],
         ),
       );
-      const messages = asArray(entries ?? []).map((entry) => {
-        const [id, fields] = asArray(entry);
-        return toMessage(channel, String(id), asArray(fields ?? []));
-      });
       return {
-        messages,
+        messages: toMessages(channel, entries ?? []),
         recovered: recovered === 1,
         hasMore: hasMore === 1,
+        slowModeSeconds: Number(slow ?? 0),
         ...retentionOf(bounds),
       };
     },
@@ -288,6 +350,45 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
         [checkedId, counter, String(bounds.maxMessages), String(bounds.metaTtlMs)],
       );
       return removed === 1;
+    },
+
+    async setSlowMode(channel, seconds) {
+      const keys = channelKeys(channel);
+      if (seconds === 0) {
+        await client.command(['DEL', keys.slow]);
+        return;
+      }
+      inputs.positiveInteger(seconds, 'seconds', MAX_SLOW_MODE_SECONDS);
+      await client.command(['SET', keys.slow, String(seconds)]);
+    },
+
+    async evidence(channel, id, around) {
+      const keys = channelKeys(channel);
+      const bounds = boundsOf(around.retention);
+      const checkedId = inputs.messageId(id);
+      const before = inputs.positiveInteger(around.before, 'before', 1000);
+      const after = inputs.positiveInteger(around.after, 'after', 1000);
+      const reply = await client.evalScript(
+        EVIDENCE,
+        [keys.log, keys.meta],
+        [
+          String(bounds.windowMs),
+          String(bounds.maxMessages),
+          checkedId,
+          String(before),
+          String(after),
+        ],
+      );
+      if (reply === null) return null;
+      const [entry, older, newer] = asArray(reply);
+      const [messageId, fields] = asArray(entry ?? []);
+      return {
+        message: toMessage(channel, String(messageId), asArray(fields ?? [])),
+        before: toMessages(channel, older ?? [])
+          .reverse()
+          .filter(notDeleteEvent),
+        after: toMessages(channel, newer ?? []).filter(notDeleteEvent),
+      };
     },
   };
 }

@@ -6,7 +6,14 @@ import { asArray, type RedisReply } from './connection.js';
 import { StoreInputError } from './errors.js';
 import * as inputs from './inputs.js';
 import { playerKeyBase } from './keys.js';
-import { ADMIT, COMPLETE_ADMISSION, MUTE, RECIPIENT_STATUS, SET_PROFILE } from './scripts.js';
+import {
+  ADMIT,
+  BLOCK,
+  COMPLETE_ADMISSION,
+  MUTE,
+  RECIPIENT_STATUS,
+  SET_PROFILE,
+} from './scripts.js';
 import type { StoreSettings } from './settings.js';
 
 export interface Profile {
@@ -63,7 +70,24 @@ export interface MuteState {
   readonly by?: string;
 }
 
-/** A player's slot: profile, mute, rate limit and the events and resends already admitted. */
+export interface BlockedPlayer {
+  readonly id: PlayerId;
+  /** When it was blocked, epoch ms. */
+  readonly since: number;
+}
+
+export type BlockResult =
+  | { readonly status: 'blocked'; readonly since: number }
+  /** The block list already holds `maxBlocks` players. */
+  | { readonly status: 'full' };
+
+/** Whether a whisper may reach its recipient. */
+export type RecipientStatus = 'ok' | 'offline' | 'ignored';
+
+/**
+ * A player's slot: profile, mute, rate limit, the events and resends already admitted, and the
+ * player's block list.
+ */
 export interface Players {
   /**
    * Player slot, one idempotency record per message: admitted before (the same event, or a
@@ -83,14 +107,18 @@ export interface Players {
   ): Promise<{ until: number }>;
   unmute(playerId: PlayerId): Promise<boolean>;
   getMute(playerId: PlayerId): Promise<MuteState | null>;
+  /** Adds `blocked` to `playerId`'s block list (at most `maxBlocks`); again keeps `since`. */
+  block(playerId: PlayerId, blocked: PlayerId): Promise<BlockResult>;
+  /** True when `blocked` was on the list. */
+  unblock(playerId: PlayerId, blocked: PlayerId): Promise<boolean>;
+  /** The block list, oldest block first. */
+  blocks(playerId: PlayerId): Promise<BlockedPlayer[]>;
   /**
-   * Whether a whisper from `sender` may go to `recipient`, in one round trip: `offline` when the
-   * recipient has no live connection.
+   * One round trip before a whisper goes out: `offline` when the recipient has no live
+   * connection, `ignored` when the recipient blocked the sender, else `ok`.
    */
   recipientStatus(recipient: PlayerId, sender: PlayerId): Promise<RecipientStatus>;
 }
-
-export type RecipientStatus = 'ok' | 'offline' | 'ignored';
 
 /** `{send|whisper}/{channel or player}:{clientMsgId}`: names and ids of SPEC §2 and §3. */
 const RESEND_KEY_PATTERN = /^(send|whisper)\/[A-Za-z0-9_-]{1,64}:[!-~]{1,64}$/;
@@ -106,7 +134,7 @@ function toProfile(name: RedisReply | undefined, role: RedisReply | undefined): 
 }
 
 export function createPlayers(settings: StoreSettings): Players {
-  const { client, keyPrefix, dedupeWindowMs, presence } = settings;
+  const { client, keyPrefix, dedupeWindowMs, presence, maxBlocks } = settings;
 
   const playerKeys = (playerId: PlayerId) => {
     const base = playerKeyBase(keyPrefix, playerId);
@@ -115,8 +143,10 @@ export function createPlayers(settings: StoreSettings): Players {
       mute: `${base}:mute`,
       rate: `${base}:rate`,
       seen: [`${base}:seen:0`, `${base}:seen:1`] as const,
-      /** The player's connections (presence): what RECIPIENT_STATUS reads. */
+      /** The player's connections (presence): what RECIPIENT_STATUS reads first. */
       conns: `${base}:conns`,
+      /** Sorted set: blocked player id → since (ms); what RECIPIENT_STATUS reads second. */
+      blocks: `${base}:blocks`,
     };
   };
 
@@ -216,10 +246,33 @@ export function createPlayers(settings: StoreSettings): Players {
       return state;
     },
 
+    async block(playerId, blocked) {
+      const [status, since] = asArray(
+        await client.evalScript(BLOCK, [playerKeys(playerId).blocks], [blocked, String(maxBlocks)]),
+      );
+      return status === 'full' ? { status } : { status: 'blocked', since: Number(since) };
+    },
+
+    async unblock(playerId, blocked) {
+      return (await client.command(['ZREM', playerKeys(playerId).blocks, blocked])) === 1;
+    },
+
+    async blocks(playerId) {
+      const reply = asArray(
+        await client.command(['ZRANGE', playerKeys(playerId).blocks, '0', '-1', 'WITHSCORES']),
+      );
+      const list: BlockedPlayer[] = [];
+      for (let i = 0; i + 1 < reply.length; i += 2) {
+        list.push({ id: String(reply[i]) as PlayerId, since: Number(reply[i + 1]) });
+      }
+      return list;
+    },
+
     async recipientStatus(recipient, sender) {
+      const keys = playerKeys(recipient);
       const status = await client.evalScript(
         RECIPIENT_STATUS,
-        [playerKeys(recipient).conns, `${playerKeyBase(keyPrefix, recipient)}:blocks`],
+        [keys.conns, keys.blocks],
         [sender, String(presence.staleMs)],
       );
       return status === 'offline' || status === 'ignored' ? status : 'ok';

@@ -154,11 +154,14 @@ return redis.call('HDEL', KEYS[1], 'p:' .. ARGV[1]) + redis.call('HDEL', KEYS[2]
 `);
 
 /**
- * KEYS: log, dedupe:0, dedupe:1, rate, meta.
+ * KEYS: log, dedupe:0, dedupe:1, rate, meta, slow, slowpost:0, slowpost:1.
  * ARGV: windowMs, max, channelRatePerSecond (0 = none), metaTtlMs, senderField or '',
- * ingestField or '', dedupeWindowMs, receivedAt or '' (now), then the stream entry's
- * field/value pairs.
+ * ingestField or '', dedupeWindowMs, receivedAt or '' (now), slow mode sender or '' (exempt),
+ * then the stream entry's field/value pairs.
+ * Slow mode (`slow`: seconds) lets a sender store one message per interval, counted by receipt
+ * time; the sender's last post is kept in two generation hashes as long as an interval needs.
  * → {'stored', id} | {'duplicate', id, fields or false} | {'rate_limited', retryAfterMs}
+ *   | {'slow_mode', retryAfterMs, seconds}
  */
 export const APPEND = defineLuaScript(`${HELPERS}
 local now = now_ms()
@@ -175,9 +178,20 @@ if #dedupe > 0 then
     return {'duplicate', id, entry[1] and entry[1][2] or false}
   end
 end
+local received = tonumber(ARGV[8]) or now
+local slow = tonumber(redis.call('GET', KEYS[6])) or 0
+local slow_post
+if slow > 0 and ARGV[9] ~= '' then
+  local interval = slow * 1000
+  slow_post = {'p:' .. ARGV[9]}
+  local last = gen_lookup(KEYS[7], KEYS[8], math.floor(now / interval), slow_post)
+  if last and received - tonumber(last) < interval then
+    return {'slow_mode', fmt(math.max(1, tonumber(last) + interval - now)), fmt(slow)}
+  end
+end
 local rate = tonumber(ARGV[3])
 if rate > 0 then
-  local wait = take_slot(KEYS[4], now, tonumber(ARGV[8]) or now, rate, rate)
+  local wait = take_slot(KEYS[4], now, received, rate, rate)
   if wait > 0 then
     return {'rate_limited', wait}
   end
@@ -188,7 +202,7 @@ local since = meta[2] or fmt(now)
 local ms = math.max(now, tonumber(meta[3]) or 0)
 local id = fmt(ms) .. '-' .. fmt(n)
 local fields = {}
-for i = 9, #ARGV do
+for i = 10, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
 redis.call('XADD', KEYS[1], id, unpack(fields))
@@ -205,26 +219,31 @@ if #dedupe > 0 then
   end
   gen_set(KEYS[2], KEYS[3], g, dedupe_window, entries)
 end
+if slow_post then
+  local interval = slow * 1000
+  gen_set(KEYS[7], KEYS[8], math.floor(now / interval), interval, {slow_post[1], fmt(received)})
+end
 return {'stored', id}
 `);
 
 /**
- * KEYS: meta. → {now in ms, the channel's counter or nil}: the clock and the count cap of the
- * channel's own node, for the newest-page read that fetches its entries with a plain XREVRANGE
- * in the same round trip.
+ * KEYS: meta, slow. → {now in ms, the channel's counter or nil, slow mode seconds or nil}: the
+ * clock and the count cap of the channel's own node, for the newest-page read that fetches its
+ * entries with a plain XREVRANGE in the same round trip, and the channel's slow mode.
  */
 export const CLOCK_AND_COUNTER = defineLuaScript(`${HELPERS}
-return {fmt(now_ms()), redis.call('HGET', KEYS[1], 'n')}
+return {fmt(now_ms()), redis.call('HGET', KEYS[1], 'n'), redis.call('GET', KEYS[2])}
 `);
 
 /**
- * KEYS: log, meta, deleted. ARGV: windowMs, max, limit, metaTtlMs, afterMs, afterSeq (the
+ * KEYS: log, meta, deleted, slow. ARGV: windowMs, max, limit, metaTtlMs, afterMs, afterSeq (the
  * window, cap and meta lifetime of the channel's class).
  * The oldest `limit` messages after `after` (the newest and older pages are read with
  * CLOCK_AND_COUNTER and XREVRANGE instead).
  * Entries older than the window or beyond the count cap are never returned, even when
  * trimming lags. A counter missing from the stream because a moderator removed that message
- * (`deleted`) is not a miss. → {entries (oldest first), recovered (0|1), hasMore (0|1)}
+ * (`deleted`) is not a miss.
+ * → {entries (oldest first), recovered (0|1), hasMore (0|1), slow mode seconds or nil}
  */
 export const RECENT = defineLuaScript(`${HELPERS}
 local now = now_ms()
@@ -268,7 +287,7 @@ if #result > limit then
   result[#result] = nil
   more = 1
 end
-return {result, recovered and 1 or 0, more}
+return {result, recovered and 1 or 0, more, redis.call('GET', KEYS[4])}
 `);
 
 /**
@@ -303,6 +322,42 @@ redis.call('HSET', KEYS[1], 'until', fmt(until_ms), 'by', ARGV[2])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[3]) end
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
 return fmt(until_ms)
+`);
+
+/**
+ * KEYS: log, meta. ARGV: windowMs, max, id, before, after.
+ * A report's evidence: the message `id` and up to `before` messages before it and `after` after
+ * it, those still in history (inside the window and the count cap, as RECENT returns them).
+ * → {entry, before (newest first), after (oldest first)}, or nil when `id` is not in history
+ */
+export const EVIDENCE = defineLuaScript(`${HELPERS}
+local cutoff = now_ms() - tonumber(ARGV[1])
+local n = tonumber(redis.call('HGET', KEYS[2], 'n')) or 0
+local capped = n - tonumber(ARGV[2])
+local function live(entry)
+  return tonumber(string.match(entry[1], '^(%d+)')) >= cutoff and seq_of(entry[1]) > capped
+end
+local target = redis.call('XRANGE', KEYS[1], ARGV[3], ARGV[3])
+if #target == 0 or not live(target[1]) then return false end
+local before = {}
+for _, entry in ipairs(redis.call('XREVRANGE', KEYS[1], '(' .. ARGV[3], '-', 'COUNT', ARGV[4])) do
+  if live(entry) then before[#before + 1] = entry end
+end
+return {target[1], before, redis.call('XRANGE', KEYS[1], '(' .. ARGV[3], '+', 'COUNT', ARGV[5])}
+`);
+
+/**
+ * KEYS: blocks. ARGV: player id, max. Adds a player to a block list (a sorted set: id → since
+ * ms); blocking a blocked player again keeps the first `since`.
+ * → {'blocked', since} | {'full'} when the list holds `max` players
+ */
+export const BLOCK = defineLuaScript(`${HELPERS}
+local since = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if since then return {'blocked', since} end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return {'full'} end
+local now = fmt(now_ms())
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+return {'blocked', now}
 `);
 
 /**
@@ -559,17 +614,72 @@ return {redis.call('HLEN', KEYS[3]), members}
 `);
 
 /**
- * KEYS: conns of the recipient, blocks of the recipient. ARGV: sender, staleMs.
- * Whether a whisper may go out: `offline` when no connection of the recipient is live (a
- * connected record seen within staleMs), else `ok`.
+ * KEYS: recipient's conns, recipient's blocks. ARGV: sender, staleMs.
+ * Whether a whisper may go to the recipient, in this order: `offline` when no connection of the
+ * recipient is live (a connected record seen within staleMs), then `ignored` when the recipient
+ * blocked the sender, else `ok`.
  */
 export const RECIPIENT_STATUS = defineLuaScript(`${HELPERS}
 local now = now_ms()
 local stale_ms = tonumber(ARGV[2])
-local records = redis.call('HVALS', KEYS[1])
-for _, raw in ipairs(records) do
+local online = false
+for _, raw in ipairs(redis.call('HVALS', KEYS[1])) do
   local state, seen = string.match(raw, ' ([cd]) %d+ (%d+)$')
-  if state == 'c' and tonumber(seen) + stale_ms >= now then return 'ok' end
+  if state == 'c' and tonumber(seen) + stale_ms >= now then
+    online = true
+    break
+  end
 end
-return 'offline'
+if not online then return 'offline' end
+if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 'ignored' end
+return 'ok'
+`);
+
+/**
+ * KEYS: report, open, resolved, duplicate marker, reporter's rate, sequence.
+ * ARGV: reportId, rate max, rate windowMs, then the report's field/value pairs.
+ * Stores a report: one per reporter and message (the duplicate marker), at most `rate max` per
+ * reporter per window. The indexes are scored by creation time in microseconds (ms * 1000 + a
+ * sequence), so reports made in one millisecond keep their order. Reports and their markers get
+ * no TTL: under the cache's `volatile-ttl` policy only keys with one can be evicted, and
+ * evidence must not be. The store deletes them after the retention itself (`pruneReports`).
+ * → {'created', reportId, createdAt} | {'duplicate', reportId} | {'rate_limited', retryAfterMs}
+ */
+export const CREATE_REPORT = defineLuaScript(`${HELPERS}
+local now = now_ms()
+local window = tonumber(ARGV[3])
+local existing = redis.call('GET', KEYS[4])
+if existing then return {'duplicate', existing} end
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', fmt(now - window))
+if redis.call('ZCARD', KEYS[5]) >= tonumber(ARGV[2]) then
+  local oldest = redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')
+  return {'rate_limited', fmt(math.max(1, tonumber(oldest[2]) + window - now))}
+end
+redis.call('ZADD', KEYS[5], now, ARGV[1])
+redis.call('PEXPIRE', KEYS[5], window)
+local score = now * 1000 + redis.call('INCR', KEYS[6]) % 1000
+local fields = {'createdAt', fmt(now), 'score', fmt(score), 'status', 'open', 'marker', KEYS[4]}
+for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('SET', KEYS[4], ARGV[1])
+redis.call('ZADD', KEYS[2], fmt(score), ARGV[1])
+return {'created', ARGV[1], fmt(now)}
+`);
+
+/**
+ * KEYS: report, open, resolved. ARGV: reportId, then the resolution's field/value pairs.
+ * Records who resolved an open report and when, and moves it to the resolved index.
+ * → {'resolved', at} | {'not_found'} | {'resolved_before'}
+ */
+export const RESOLVE_REPORT = defineLuaScript(`${HELPERS}
+local state = redis.call('HMGET', KEYS[1], 'status', 'score')
+if not state[1] then return {'not_found'} end
+if state[1] ~= 'open' then return {'resolved_before'} end
+local at = fmt(now_ms())
+local fields = {'status', 'resolved', 'at', at}
+for i = 2, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], state[2], ARGV[1])
+return {'resolved', at}
 `);

@@ -1,4 +1,9 @@
-import { MAX_CHANNEL_MESSAGES, MAX_RETENTION_SECONDS } from '@game-chat/protocol/limits';
+import {
+  DEFAULT_MAX_BLOCKS,
+  DEFAULT_REPORT_RETENTION_DAYS,
+  MAX_CHANNEL_MESSAGES,
+  MAX_RETENTION_SECONDS,
+} from '@game-chat/protocol/limits';
 import type { ChannelRetention } from './channel-log.js';
 import type { RedisConnection } from './connection.js';
 import { StoreInputError } from './errors.js';
@@ -20,6 +25,10 @@ export interface ChatStoreOptions {
   readonly keyPrefix?: string;
   /** Presence: `CHAT_PRESENCE_STALE_SECONDS`, `CHAT_PRESENCE_INTERVAL_MS`, `CHAT_PRESENCE_MAX_MEMBERS`. */
   readonly presence?: Partial<PresenceOptions>;
+  /** Most players one player may block (`CHAT_MAX_BLOCKS`). */
+  readonly maxBlocks?: number;
+  /** How long a report is kept (`CHAT_REPORT_RETENTION_DAYS`). */
+  readonly reportRetentionDays?: number;
 }
 
 export interface PresenceOptions {
@@ -55,6 +64,8 @@ export interface StoreSettings {
   /** How long de-duplication remembers an event: one generation of the dedupe hashes. */
   readonly dedupeWindowMs: number;
   readonly presence: PresenceSettings;
+  readonly maxBlocks: number;
+  readonly reportRetentionMs: number;
 }
 
 /** PresenceSettings.horizonMs: 15 minutes. */
@@ -66,6 +77,9 @@ export const PRESENCE_HORIZON_MS = 15 * 60 * 1000;
  * answered after the stream itself expired.
  */
 const META_LIFETIME_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Ten years: past that a retention is a mistake, not a policy. */
+const MAX_REPORT_RETENTION_DAYS = 3650;
 const KEY_PREFIX_PATTERN = /^[A-Za-z0-9_:.-]{1,64}$/;
 
 export function metaTtlFor(windowMs: number): number {
@@ -94,6 +108,13 @@ export function resolveSettings(options: ChatStoreOptions): StoreSettings {
     // Not per class: a resend or a redelivery comes within seconds or minutes, however long the
     // channel keeps its messages.
     dedupeWindowMs: Math.max(historySeconds, dedupeSeconds) * 1000,
+    maxBlocks: positiveInteger(options.maxBlocks ?? DEFAULT_MAX_BLOCKS, 'maxBlocks'),
+    reportRetentionMs:
+      positiveInteger(
+        options.reportRetentionDays ?? DEFAULT_REPORT_RETENTION_DAYS,
+        'reportRetentionDays',
+        MAX_REPORT_RETENTION_DAYS,
+      ) * DAY_MS,
     presence: {
       staleMs:
         positiveInteger(options.presence?.staleSeconds ?? 86_400, 'presence.staleSeconds') * 1000,

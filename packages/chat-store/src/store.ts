@@ -1,6 +1,7 @@
 import { type ChannelLog, createChannelLog } from './channel-log.js';
 import { createPlayers, type Players } from './players.js';
 import { createPresence, type Presence } from './presence.js';
+import { createReports, type Reports } from './reports.js';
 import { type ChatStoreOptions, resolveSettings } from './settings.js';
 
 export type {
@@ -8,6 +9,7 @@ export type {
   AppendResult,
   ChannelLog,
   ChannelRetention,
+  Evidence,
   RecentOptions,
   RecentResult,
   StoreEntry,
@@ -16,6 +18,8 @@ export type {
   Admission,
   AdmitInput,
   AdmitResult,
+  BlockedPlayer,
+  BlockResult,
   MuteState,
   Players,
   Profile,
@@ -31,17 +35,30 @@ export type {
   Presence,
   PresenceBroadcast,
 } from './presence.js';
+export type {
+  CreateReportResult,
+  NewReport,
+  NewResolution,
+  Reports,
+  ResolveResult,
+} from './reports.js';
 export type { ChatStoreOptions, PresenceOptions } from './settings.js';
 
 /**
- * The chat's Redis store: a channel's slot (`ChannelLog`: its messages) and a player's slot
- * (`Players`: profile, mute, rate limit, admitted events), and presence across both (`Presence`:
- * a lifecycle event is one round trip on the player's slot, then one on the channels' slots).
- * Every other operation is one round trip on one hash slot.
+ * The chat's Redis store: a channel's slot (`ChannelLog`: its messages, slow mode), a player's
+ * slot (`Players`: profile, mute, rate limit, admitted events, block list), presence across both
+ * (`Presence`: a lifecycle event is one round trip on the player's slot, then one on the
+ * channels' slots) and the reports (`Reports`). Every other operation is one round trip on one
+ * hash slot (listing reports: three).
  */
-export type ChatStore = ChannelLog & Players & Presence;
+export type ChatStore = ChannelLog & Players & Presence & Reports;
 
 export function createChatStore(options: ChatStoreOptions): ChatStore {
   const settings = resolveSettings(options);
-  return { ...createChannelLog(settings), ...createPlayers(settings), ...createPresence(settings) };
+  return {
+    ...createChannelLog(settings),
+    ...createPlayers(settings),
+    ...createPresence(settings),
+    ...createReports(settings),
+  };
 }

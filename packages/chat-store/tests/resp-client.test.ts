@@ -110,9 +110,10 @@ describe('RespClient against redis-server', () => {
     });
     cleanup.push(() => client.destroy());
     await client.ready(() => new Error('not ready'));
-    const blocked = client.send(['BLPOP', 'nothing', '0']);
+    // Expected before the server stops: the rejection may come while stop() is awaited.
+    const blocked = expect(client.send(['BLPOP', 'nothing', '0'])).rejects.toThrow(/closed/);
     await server.stop();
-    await expect(blocked).rejects.toThrow(/closed/);
+    await blocked;
     await expect(client.send(['PING'])).rejects.toThrow(/not open/);
   });
 

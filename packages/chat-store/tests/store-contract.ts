@@ -2,6 +2,7 @@ import { type ChatMessage, compareMessageIds } from '@game-chat/protocol/payload
 import type { TestRedis } from '@game-chat/testing/redis-server';
 import { describe, expect, it } from 'vitest';
 import { bob, channel, chat, isolatedStore, player, redisForBlock, until } from './helpers.js';
+import { describeSafetyContract } from './safety-contract.js';
 
 /**
  * What the store promises, whatever Redis it runs on: run against a single node
@@ -244,6 +245,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
         hasMore: false,
         retentionSeconds: 1,
         maxMessages: 200,
+        slowModeSeconds: 0,
       });
       expect(second.id.split('-')[1]).toBe('2');
     });
@@ -746,4 +748,6 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
       ).rejects.toThrow(/receivedAt/);
     });
   });
+
+  describeSafetyContract(setup);
 }

@@ -4,6 +4,7 @@ import {
   MAX_CHANNEL_MESSAGES,
   MAX_MUTE_REASON_LENGTH,
   MAX_MUTE_SECONDS,
+  MAX_REPORT_NOTE_LENGTH,
 } from '@game-chat/protocol/limits';
 import { validateChannel, validatePlayerId } from '@game-chat/protocol/names';
 import {
@@ -19,6 +20,19 @@ import {
   PRESENCE_LIMIT_MIN,
   type PresenceMember,
 } from '@game-chat/protocol/presence';
+import {
+  type BlockEntry,
+  isReportId,
+  parseReportsQuery,
+  parseResolutionBody,
+  parseSlowModeBody,
+  REPORT_REASONS,
+  type Report,
+  type ReportReason,
+  type ReportStatus,
+  type ReportsPage,
+  type ResolutionAction,
+} from '@game-chat/protocol/safety';
 import { normalizeText } from '@game-chat/protocol/text';
 import { ChatError, validOrThrow } from './errors.js';
 
@@ -69,6 +83,36 @@ export interface HistorySince {
   readonly messages: readonly ChatMessage[];
   /** False when messages after `after` had already expired: the player missed some. */
   readonly recovered: boolean;
+  /** The channel's slow mode as the last page said; 0 when off. */
+  readonly slowModeSeconds: number;
+}
+
+export interface ReportsQueryOptions {
+  readonly status?: ReportStatus;
+  readonly limit?: number;
+  readonly after?: string;
+}
+
+export interface ResolveOptions {
+  /** `mute`: for how long. */
+  readonly seconds?: number;
+  readonly note?: string;
+}
+
+/** What resolving a report did, besides recording it. */
+export interface ResolveResult {
+  readonly report: Report;
+  /** `delete`: false when the message had already left history. */
+  readonly removed?: boolean;
+  /** `mute`: who, and until when. */
+  readonly muted?: { readonly playerId: string; readonly until: number };
+}
+
+export interface SlowModeResult {
+  readonly channel: string;
+  readonly slowModeSeconds: number;
+  /** The `system` message that announced the change. */
+  readonly message: ChatMessage;
 }
 
 /** Pages one catch-up may read: a channel holds at most MAX_CHANNEL_MESSAGES (its class's cap). */
@@ -81,6 +125,13 @@ function toChatMessage(value: unknown): ChatMessage | undefined {
 
 function unexpectedAnswer(): ChatError {
   return new ChatError('invalid', 'unexpected answer from the chat API');
+}
+
+function slowModeAnswer(answer: unknown): SlowModeResult {
+  const seconds = (answer as { slowModeSeconds?: unknown } | undefined)?.slowModeSeconds;
+  const channel = (answer as { channel?: unknown } | undefined)?.channel;
+  if (typeof seconds !== 'number' || typeof channel !== 'string') throw unexpectedAnswer();
+  return { channel, slowModeSeconds: seconds, message: messageOf(answer) };
 }
 
 /** `{ message }` answers of the moderation routes. */
@@ -103,7 +154,11 @@ async function errorFromResponse(response: Response): Promise<ChatError> {
     typeof error?.message === 'string'
       ? error.message
       : `HTTP ${response.status} from the chat API`;
-  return new ChatError(code, message, { status: response.status });
+  const retryAfterMs = (error as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  return new ChatError(code, message, {
+    status: response.status,
+    ...(typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) ? { retryAfterMs } : {}),
+  });
 }
 
 /**
@@ -146,6 +201,7 @@ export class ChatApi {
       maxMessages: Number(response.maxMessages),
       recovered: response.recovered !== false,
       hasMore: response.hasMore === true,
+      slowModeSeconds: Number(response.slowModeSeconds) || 0,
     };
   }
 
@@ -161,9 +217,11 @@ export class ChatApi {
     const messages: ChatMessage[] = [];
     let cursor = after;
     let recovered = true;
+    let slowModeSeconds = 0;
     for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
       const answer = await this.history(channel, { after: cursor, limit: HISTORY_LIMIT_MAX });
       if (page === 0) recovered = answer.recovered;
+      slowModeSeconds = answer.slowModeSeconds;
       messages.push(...answer.messages);
       const last = answer.messages.at(-1)?.id;
       const advanced =
@@ -172,7 +230,7 @@ export class ChatApi {
       if (cursor === undefined || !answer.hasMore || !advanced || caughtUp(last)) break;
       cursor = last;
     }
-    return { messages, recovered };
+    return { messages, recovered, slowModeSeconds };
   }
 
   /** Posts a `system` message to a channel (moderator or admin); resolves with it. */
@@ -268,6 +326,110 @@ export class ChatApi {
       counts[name] = count;
     }
     return counts;
+  }
+
+  /** Blocks a player for this player (`PUT /players/me/blocks/{id}`); resolves with the entry. */
+  async block(playerId: string): Promise<BlockEntry> {
+    const player = validOrThrow(validatePlayerId(playerId));
+    const answer = (await this.#request('PUT', `/players/me/blocks/${player}`)) as
+      | { since?: unknown }
+      | undefined;
+    if (typeof answer?.since !== 'number') throw unexpectedAnswer();
+    return { id: player, since: answer.since };
+  }
+
+  /** Unblocks a player; `wasBlocked` tells whether the player was blocked. */
+  async unblock(playerId: string): Promise<{ readonly wasBlocked: boolean }> {
+    const player = validOrThrow(validatePlayerId(playerId));
+    const answer = await this.#request('DELETE', `/players/me/blocks/${player}`);
+    return { wasBlocked: (answer as { wasBlocked?: unknown } | undefined)?.wasBlocked === true };
+  }
+
+  /** This player's block list, oldest first. */
+  async blocks(): Promise<BlockEntry[]> {
+    const answer = (await this.#request('GET', '/players/me/blocks')) as
+      | { blocks?: unknown }
+      | undefined;
+    if (!Array.isArray(answer?.blocks)) throw unexpectedAnswer();
+    return answer.blocks.flatMap((entry: { id?: unknown; since?: unknown }) => {
+      const id = validatePlayerId(entry?.id);
+      return id.ok && typeof entry.since === 'number' ? [{ id: id.value, since: entry.since }] : [];
+    });
+  }
+
+  /**
+   * Reports a message; the server copies it and its context as evidence. `conflict` when this
+   * player reported it before, `rate_limited` (with `retryAfterMs`) after too many reports,
+   * `not_found` when it is no longer in history.
+   */
+  async report(
+    channel: string,
+    messageId: string,
+    reason: ReportReason,
+    note?: string,
+  ): Promise<{ readonly reportId: string }> {
+    const name = validOrThrow(validateChannel(channel));
+    if (!isMessageId(messageId)) {
+      throw new ChatError('invalid', 'messageId must be a message id such as 1764081600123-0');
+    }
+    if (!(REPORT_REASONS as readonly string[]).includes(reason)) {
+      throw new ChatError('invalid', `reason must be one of ${REPORT_REASONS.join(', ')}`);
+    }
+    const checkedNote =
+      note === undefined
+        ? undefined
+        : validOrThrow(normalizeText(note, MAX_REPORT_NOTE_LENGTH)).text;
+    const answer = await this.#request('POST', `/channels/${name}/messages/${messageId}/reports`, {
+      reason,
+      note: checkedNote,
+    });
+    const reportId = (answer as { reportId?: unknown } | undefined)?.reportId;
+    if (!isReportId(reportId)) throw unexpectedAnswer();
+    return { reportId };
+  }
+
+  /** Moderators: a page of the report queue, oldest first; pass `next` as `after` for more. */
+  async reports(options: ReportsQueryOptions = {}): Promise<ReportsPage> {
+    const query = {
+      ...(options.status === undefined ? {} : { status: options.status }),
+      ...(options.limit === undefined ? {} : { limit: String(options.limit) }),
+      ...(options.after === undefined ? {} : { after: options.after }),
+    };
+    validOrThrow(parseReportsQuery(query));
+    const search = new URLSearchParams(query);
+    const suffix = search.size > 0 ? `?${search}` : '';
+    const answer = (await this.#request('GET', `/reports${suffix}`)) as ReportsPage | undefined;
+    if (!Array.isArray(answer?.reports)) throw unexpectedAnswer();
+    return answer;
+  }
+
+  /** Moderators: resolves a report, doing its action (`delete` the message, `mute` its sender). */
+  async resolveReport(
+    reportId: string,
+    action: ResolutionAction,
+    options: ResolveOptions = {},
+  ): Promise<ResolveResult> {
+    if (!isReportId(reportId)) throw new ChatError('invalid', 'reportId must be 16 hex digits');
+    const body = { action, seconds: options.seconds, note: options.note };
+    validOrThrow(parseResolutionBody(JSON.stringify(body)));
+    const answer = (await this.#request('POST', `/reports/${reportId}/resolution`, body)) as
+      | ResolveResult
+      | undefined;
+    if (typeof answer?.report !== 'object' || answer.report === null) throw unexpectedAnswer();
+    return answer;
+  }
+
+  /** Moderators: one message per player per `seconds` (1-600) in a channel. */
+  async setSlowMode(channel: string, seconds: number): Promise<SlowModeResult> {
+    const name = validOrThrow(validateChannel(channel));
+    validOrThrow(parseSlowModeBody(JSON.stringify({ seconds })));
+    return slowModeAnswer(await this.#request('PUT', `/channels/${name}/slow-mode`, { seconds }));
+  }
+
+  /** Moderators: turns a channel's slow mode off. */
+  async clearSlowMode(channel: string): Promise<SlowModeResult> {
+    const name = validOrThrow(validateChannel(channel));
+    return slowModeAnswer(await this.#request('DELETE', `/channels/${name}/slow-mode`));
   }
 
   async #request(method: string, path: string, json?: object): Promise<unknown> {

@@ -13,9 +13,24 @@ import {
 } from '@game-chat/protocol/names';
 import { type ChatMessage, type Notice, parseServerMessage } from '@game-chat/protocol/payloads';
 import { parsePresenceEvent } from '@game-chat/protocol/presence';
+import type {
+  BlockEntry,
+  ReportReason,
+  ReportsPage,
+  ResolutionAction,
+} from '@game-chat/protocol/safety';
 import { normalizeText } from '@game-chat/protocol/text';
 import { type ChatTopics, createTopics } from '@game-chat/protocol/topics';
-import { ChatApi, type MemberList, type MuteResult, type UnmuteResult } from './api.js';
+import {
+  ChatApi,
+  type MemberList,
+  type MuteResult,
+  type ReportsQueryOptions,
+  type ResolveOptions,
+  type ResolveResult,
+  type SlowModeResult,
+  type UnmuteResult,
+} from './api.js';
 import { backoffDelay, startDelay } from './backoff.js';
 import { ChannelSubscription, type GapEvent, type OlderMessages } from './channel-subscription.js';
 import { type Link, openLink } from './connection.js';
@@ -44,7 +59,22 @@ import { TokenSource } from './token-source.js';
 
 export type { SignedToken } from '@game-chat/protocol/custom-auth';
 export type { ChatMessage, Notice } from '@game-chat/protocol/payloads';
-export type { MemberList, MuteResult, UnmuteResult } from './api.js';
+export type {
+  BlockEntry,
+  Report,
+  ReportReason,
+  ReportsPage,
+  ResolutionAction,
+} from '@game-chat/protocol/safety';
+export type {
+  MemberList,
+  MuteResult,
+  ReportsQueryOptions,
+  ResolveOptions,
+  ResolveResult,
+  SlowModeResult,
+  UnmuteResult,
+} from './api.js';
 export type { GapEvent, OlderMessages } from './channel-subscription.js';
 export type { ConnectionEvent, ConnectionReason, ConnectionState } from './connection-state.js';
 export { ChatError, type ChatErrorCode } from './errors.js';
@@ -85,6 +115,10 @@ export type ChatClientEvents = {
    * a reconnect), then the server's coalesced broadcasts.
    */
   presence: PresenceUpdate;
+  /** This player's block list changed (loaded on connect, or `block`/`unblock`). */
+  blocks: readonly BlockEntry[];
+  /** A joined channel's slow mode changed (0: off), as read from history or announced live. */
+  slowMode: { readonly channel: string; readonly seconds: number };
 };
 
 type Status = ConnectionStatus<Link>;
@@ -110,6 +144,11 @@ export class ChatClient {
   readonly #pending: PendingSends;
   readonly #tokens: TokenSource;
   readonly #whisperIds = new Set<string>();
+  /** Players this player blocked: their messages, whispers and presence are hidden. */
+  readonly #blocked = new Map<string, number>();
+  /** The block list's load on the latest connection; joins wait for it, so nothing slips by. */
+  #blocksLoaded: Promise<void> = Promise.resolve();
+  readonly #slowMode = new Map<ChannelName, number>();
   /** Changed only by `#transition`. */
   #status: Status = { kind: 'offline' };
   /**
@@ -165,14 +204,36 @@ export class ChatClient {
     return [...this.#channels.keys()];
   }
 
-  /** What is known of a joined channel's members; undefined for any other channel. */
+  /**
+   * What is known of a joined channel's members, players this player blocked left out (`count`
+   * stays the channel's); undefined for any other channel.
+   */
   presence(channel: string): PresenceSnapshot | undefined {
-    return this.#presence.get(channel as ChannelName)?.snapshot;
+    const snapshot = this.#presence.get(channel as ChannelName)?.snapshot;
+    return snapshot && { ...snapshot, members: this.#unblocked(snapshot.members) };
   }
 
-  /** The visible messages of a joined channel, oldest first; `[]` for any other channel. */
+  /**
+   * The visible messages of a joined channel, oldest first; `[]` for any other channel. Messages
+   * of blocked players are left out.
+   */
   messages(channel: string): ChatMessage[] {
-    return this.#channels.get(channel as ChannelName)?.messages ?? [];
+    return this.#visible(this.#channels.get(channel as ChannelName)?.messages ?? []);
+  }
+
+  /** The players this player blocked, oldest first. */
+  blocked(): BlockEntry[] {
+    return [...this.#blocked].map(([id, since]) => ({ id, since }) as BlockEntry);
+  }
+
+  /** Whether this player blocked `playerId` (for hiding presence entries and the like). */
+  isBlocked(playerId: string): boolean {
+    return this.#blocked.has(playerId);
+  }
+
+  /** A joined channel's slow mode interval in seconds; 0 when off or unknown. */
+  slowMode(channel: string): number {
+    return this.#slowMode.get(channel as ChannelName) ?? 0;
   }
 
   /** Listens to an event; returns a function that stops listening. */
@@ -234,10 +295,15 @@ export class ChatClient {
       return this.#channels.get(name) === existing ? existing.messages : this.join(name);
     }
     const link = this.#onlineLink();
+    await this.#blocksLoaded;
     const joined = new ChannelSubscription({
       name,
       capacity: this.#options.maxMessagesPerChannel,
-      history: (after, caughtUp) => this.#api.historySince(name, after, caughtUp),
+      history: async (after, caughtUp) => {
+        const history = await this.#api.historySince(name, after, caughtUp);
+        this.#setSlowMode(name, history.slowModeSeconds);
+        return history;
+      },
       olderPage: (query) => this.#api.history(name, query),
       deliver: (message, emit) => this.#deliver(name, message, emit),
       gap: (event) => this.#events.emit('gap', event),
@@ -250,7 +316,7 @@ export class ChatClient {
         joined.join(link.subscribe(topics)),
         this.#refreshPresence(name),
       ]);
-      return messages;
+      return this.#visible(messages);
     } catch (error) {
       if (this.#channels.get(name) === joined) {
         this.#channels.delete(name);
@@ -267,9 +333,9 @@ export class ChatClient {
   /**
    * Scrollback for a joined channel: reads the `limit` (1-200, default 50) messages just older
    * than the oldest it holds and merges them into its timeline, each once, so `messages(channel)`
-   * starts earlier. Resolves with the visible ones added, oldest first, and `hasMore: false` once
-   * the channel's first kept message is reached. Rejects `not_joined`, `invalid` (a bad limit,
-   * nothing sent), or with the API's error.
+   * starts earlier. Resolves with the visible ones added (blocked players' left out), oldest
+   * first, and `hasMore: false` once the channel's first kept message is reached. Rejects
+   * `not_joined`, `invalid` (a bad limit, nothing sent), or with the API's error.
    */
   async loadOlder(channel: string, options: { limit?: number } = {}): Promise<OlderMessages> {
     this.#assertOpen();
@@ -285,7 +351,8 @@ export class ChatClient {
     if (!joined)
       throw new ChatError('not_joined', `join channel ${name} before loading older messages`);
     try {
-      return await joined.loadOlder(limit);
+      const older = await joined.loadOlder(limit);
+      return { ...older, messages: this.#visible(older.messages) };
     } catch (error) {
       throw asChatError(error);
     }
@@ -380,7 +447,8 @@ export class ChatClient {
    */
   async members(channel: string, limit?: number): Promise<MemberList> {
     this.#assertOpen();
-    return this.#api.members(this.#allowedChannel(channel), limit);
+    const list = await this.#api.members(this.#allowedChannel(channel), limit);
+    return { ...list, members: this.#unblocked(list.members) };
   }
 
   /** How many players are in each channel (1-100 distinct names), for lobbies and server lists. */
@@ -411,6 +479,71 @@ export class ChatClient {
   async unmute(playerId: string): Promise<UnmuteResult> {
     this.#assertOpen();
     return this.#api.unmute(playerId);
+  }
+
+  /**
+   * Blocks a player: their room messages, whispers and presence entries are hidden from now on
+   * (and already shown ones left out of `messages()`), and their whispers are refused by the
+   * server (they are told `ignored`). Kept in sync across this player's sessions on connect.
+   */
+  async block(playerId: string): Promise<BlockEntry> {
+    this.#assertOpen();
+    const entry = await this.#api.block(playerId);
+    this.#blocked.set(entry.id, entry.since);
+    this.#events.emit('blocks', this.blocked());
+    return entry;
+  }
+
+  /** Unblocks a player; their messages show again. */
+  async unblock(playerId: string): Promise<{ readonly wasBlocked: boolean }> {
+    this.#assertOpen();
+    const result = await this.#api.unblock(playerId);
+    this.#blocked.delete(playerId);
+    this.#events.emit('blocks', this.blocked());
+    return result;
+  }
+
+  /**
+   * Reports a message to the moderators; the server keeps a copy of it and its context.
+   * Rejects with `conflict` (reported before), `rate_limited` (`retryAfterMs`), `not_found`
+   * (no longer in history) or `invalid` (one's own message, a bad reason or note).
+   */
+  async report(
+    channel: string,
+    messageId: string,
+    reason: ReportReason,
+    note?: string,
+  ): Promise<{ readonly reportId: string }> {
+    this.#assertOpen();
+    return this.#api.report(channel, messageId, reason, note);
+  }
+
+  /** Moderators and admins: a page of the report queue (open by default), oldest first. */
+  async reports(options: ReportsQueryOptions = {}): Promise<ReportsPage> {
+    this.#assertOpen();
+    return this.#api.reports(options);
+  }
+
+  /** Moderators and admins: resolves a report with `dismiss`, `delete` or `mute` (`seconds`). */
+  async resolveReport(
+    reportId: string,
+    action: ResolutionAction,
+    options: ResolveOptions = {},
+  ): Promise<ResolveResult> {
+    this.#assertOpen();
+    return this.#api.resolveReport(reportId, action, options);
+  }
+
+  /** Moderators and admins: one message per player per `seconds` (1-600) in a channel. */
+  async setSlowMode(channel: string, seconds: number): Promise<SlowModeResult> {
+    this.#assertOpen();
+    return this.#api.setSlowMode(channel, seconds);
+  }
+
+  /** Moderators and admins: turns a channel's slow mode off. */
+  async clearSlowMode(channel: string): Promise<SlowModeResult> {
+    this.#assertOpen();
+    return this.#api.clearSlowMode(channel);
   }
 
   /**
@@ -452,8 +585,40 @@ export class ChatClient {
       link.end();
       throw error;
     }
+    this.#blocksLoaded = this.#loadBlocks();
     this.#transition({ kind: 'online', link }, 'connected');
     this.#scheduleRefresh(link);
+  }
+
+  /**
+   * Reads the block list (on every connection, so blocks made in another session show). A
+   * failed read keeps the list known so far: the API's own errors must not stop the chat.
+   */
+  async #loadBlocks(): Promise<void> {
+    try {
+      const blocks = await this.#api.blocks();
+      this.#blocked.clear();
+      for (const entry of blocks) this.#blocked.set(entry.id, entry.since);
+      this.#events.emit('blocks', this.blocked());
+    } catch {
+      // Kept as it was; the next connection reads it again.
+    }
+  }
+
+  #visible(messages: ChatMessage[]): ChatMessage[] {
+    if (this.#blocked.size === 0) return messages;
+    return messages.filter((message) => !this.#blocked.has(message.from.id));
+  }
+
+  /** Presence entries of players this player did not block. */
+  #unblocked<T extends { readonly id: string }>(entries: readonly T[]): T[] {
+    return entries.filter((entry) => !this.#blocked.has(entry.id));
+  }
+
+  #setSlowMode(channel: ChannelName, seconds: number): void {
+    if (this.slowMode(channel) === seconds) return;
+    this.#slowMode.set(channel, seconds);
+    this.#events.emit('slowMode', { channel, seconds });
   }
 
   /** Opens a connection with a usable token. */
@@ -676,7 +841,16 @@ export class ChatClient {
       return;
     }
     const presence = this.#presence.get(name);
-    if (presence) this.#events.emit('presence', presence.reset(name, list));
+    if (presence) this.#emitPresence(presence.reset(name, list));
+  }
+
+  /** A presence update without the players this player blocked (`count` stays the channel's). */
+  #emitPresence(update: PresenceUpdate): void {
+    this.#events.emit('presence', {
+      ...update,
+      joined: this.#unblocked(update.joined),
+      left: this.#unblocked(update.left),
+    });
   }
 
   #allowedChannel(channel: string): ChannelName {
@@ -690,7 +864,10 @@ export class ChatClient {
   /** A message new to a channel's timeline: it may answer a send; `emit` unless a join returns it. */
   #deliver(channel: ChannelName, message: ChatMessage, emit: boolean): void {
     this.#pending.resolve(message, this.playerId);
-    if (!emit) return;
+    if (message.kind === 'system' && message.slowModeSeconds !== undefined) {
+      this.#setSlowMode(channel, message.slowModeSeconds);
+    }
+    if (!emit || this.#blocked.has(message.from.id)) return;
     if (message.kind === 'chat') this.#events.emit('message', message);
     else if (message.kind === 'system') this.#events.emit('system', message);
     else if (message.kind === 'delete' && message.targetId !== undefined) {
@@ -704,7 +881,7 @@ export class ChatClient {
       const presence = this.#presence.get(where.value.name as ChannelName);
       const event = parsePresenceEvent(payload);
       if (presence && event.ok && event.value.channel === where.value.name) {
-        this.#events.emit('presence', presence.apply(event.value));
+        this.#emitPresence(presence.apply(event.value));
       }
       return;
     }
@@ -727,7 +904,7 @@ export class ChatClient {
         this.#whisperIds.delete(this.#whisperIds.values().next().value as string);
       }
       this.#pending.resolve(message, this.playerId);
-      this.#events.emit('whisper', message);
+      if (!this.#blocked.has(message.from.id)) this.#events.emit('whisper', message);
     }
   }
 

@@ -162,6 +162,26 @@ describe('bad input', () => {
     expect(body.error).toMatchObject({ code: 'invalid', message: expect.stringMatching(message) });
   });
 
+  it("leaves a blocked player's messages out of loadOlder, as out of join", async () => {
+    const channel = 'guild-blocks';
+    const [troll, dave] = await players.joined(channel, 'troll', 'dave');
+    const sent: Array<{ id: string; from: string }> = [];
+    for (let i = 0; i < 3; i++) {
+      for (const sender of [troll, dave]) {
+        const message = await sender.send(channel, `m${i}`);
+        sent.push({ id: message.id, from: message.from.id });
+      }
+    }
+    const reader = await players.connect('blocker', {}, { maxMessagesPerChannel: 2 });
+    await reader.block('troll');
+    // The join holds the newest two messages (one of them troll's, hidden); the rest is older.
+    expect((await reader.join(channel)).map((m) => m.id)).toEqual([sent[5]?.id]);
+    const older = await reader.loadOlder(channel, { limit: 200 });
+    const daves = sent.filter((m) => m.from === 'dave').map((m) => m.id);
+    expect(older.messages.map((m) => m.id)).toEqual(daves.slice(0, -1));
+    expect(reader.messages(channel).map((m) => m.id)).toEqual(daves);
+  });
+
   it('refuses loadOlder with a bad limit or on a channel not joined, sending nothing', async () => {
     const player = await players.connect('bad-input');
     await player.join('guild-x');

@@ -29,7 +29,8 @@ function subscription() {
         reads.push({
           after,
           caughtUp,
-          answer: (messages, recovered = true) => resolve({ messages, recovered }),
+          answer: (messages, recovered = true) =>
+            resolve({ messages, recovered, slowModeSeconds: 0 }),
           fail: reject,
         });
       }),

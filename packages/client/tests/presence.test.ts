@@ -85,4 +85,33 @@ describe('presence in the SDK', () => {
     await frank.whisper('alicia', 'found you');
     expect((await received).text).toBe('found you');
   });
+
+  it('leaves players this player blocked out of the members, not out of the count', async () => {
+    const gina = await players.connect('gina');
+    const [hal, ida] = [await players.connect('hal'), await players.connect('ida')];
+    for (const client of [gina, hal, ida]) await client.join('Den');
+    await waitUntil(() => gina.presence('Den')?.count === 3, 'three in the den');
+    await gina.block('hal');
+    expect(ids(gina, 'Den')).toEqual(['gina', 'ida']);
+    expect(gina.presence('Den')?.count).toBe(3);
+    expect((await gina.members('Den')).members.map((m) => m.id).sort()).toEqual(['gina', 'ida']);
+    // Only gina's view: ida still lists hal.
+    await waitUntil(() => ida.presence('Den')?.count === 3, 'ida to see three');
+    expect(ids(ida, 'Den')).toEqual(['gina', 'hal', 'ida']);
+
+    // hal's leave and return are not announced to gina; ida's are.
+    const updates: PresenceUpdate[] = [];
+    gina.on('presence', (update) => updates.push(update));
+    await hal.leave('Den');
+    await ida.leave('Den');
+    await waitUntil(() => gina.presence('Den')?.count === 1, 'both gone');
+    await hal.join('Den');
+    await waitUntil(() => gina.presence('Den')?.count === 2, 'hal back');
+    const mentioned = updates.flatMap((u) => [...u.joined, ...u.left].map((member) => member.id));
+    expect(mentioned).toContain('ida');
+    expect(mentioned).not.toContain('hal');
+
+    await gina.unblock('hal');
+    expect(ids(gina, 'Den')).toEqual(['gina', 'hal']);
+  });
 });

@@ -63,6 +63,8 @@ export async function createChatLambda<TEvent, TResult, const R extends Required
           intervalMs: config.presenceIntervalMs,
           maxMembers: config.presenceMaxMembers,
         },
+        maxBlocks: config.maxBlocks,
+        reportRetentionDays: config.reportRetentionDays,
       })
     : undefined;
   // Loaded only by the functions that publish: the authorizer's cold start (inside IoT Core's 5 s)

@@ -1,5 +1,7 @@
 import {
+  DEFAULT_MAX_BLOCKS,
   DEFAULT_MAX_TEXT_LENGTH,
+  DEFAULT_REPORT_RETENTION_DAYS,
   DEFAULT_TOPIC_PREFIX,
   MAX_CHANNEL_MESSAGES,
   MAX_TEXT_LENGTH_LIMIT,
@@ -307,6 +309,28 @@ export const SETTINGS = [
     usedBy: ['message-filter', 'chat-api', 'presence'],
     terraform: { functions: 'presence_stale_seconds', stack: 'chat.presence_stale_seconds' },
     doc: 'how long a connection or membership lasts without a lifecycle event: the bound on a member whose disconnect event was lost',
+  },
+  {
+    env: 'CHAT_MAX_BLOCKS',
+    key: 'maxBlocks',
+    kind: 'integer',
+    min: 1,
+    max: 10_000,
+    default: DEFAULT_MAX_BLOCKS,
+    usedBy: ['chat-api'],
+    terraform: { functions: 'max_blocks', stack: 'chat.max_blocks' },
+    doc: 'most players one player may block',
+  },
+  {
+    env: 'CHAT_REPORT_RETENTION_DAYS',
+    key: 'reportRetentionDays',
+    kind: 'integer',
+    min: 1,
+    max: 3650,
+    default: DEFAULT_REPORT_RETENTION_DAYS,
+    usedBy: ['chat-api'],
+    terraform: { functions: 'report_retention_days', stack: 'chat.report_retention_days' },
+    doc: 'how long a player report and its evidence are kept',
   },
 ] as const satisfies readonly Setting[];
 

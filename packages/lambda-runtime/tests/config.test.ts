@@ -47,6 +47,8 @@ describe('loadConfig', () => {
       CHAT_PRESENCE_INTERVAL_MS: '250',
       CHAT_PRESENCE_MAX_MEMBERS: '20',
       CHAT_PRESENCE_STALE_SECONDS: '3600',
+      CHAT_MAX_BLOCKS: '50',
+      CHAT_REPORT_RETENTION_DAYS: '90',
     });
     expect(config).toEqual({
       redisUrl: 'rediss://:pw@cache.example.com:6379',
@@ -70,6 +72,8 @@ describe('loadConfig', () => {
       presenceIntervalMs: 250,
       presenceMaxMembers: 20,
       presenceStaleSeconds: 3600,
+      maxBlocks: 50,
+      reportRetentionDays: 90,
     });
   });
 

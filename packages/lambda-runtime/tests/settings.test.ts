@@ -71,6 +71,8 @@ describe('the SETTINGS table', () => {
       presenceIntervalMs: 1000,
       presenceMaxMembers: 100,
       presenceStaleSeconds: 86_400,
+      maxBlocks: 500,
+      reportRetentionDays: 30,
     });
   });
 

@@ -9,7 +9,12 @@ import {
 } from '@game-chat/lambda-runtime/retry';
 import type { NoticeCode } from '@game-chat/protocol/errors';
 import { PROTOCOL_VERSION } from '@game-chat/protocol/limits';
-import { type ChannelName, type PlayerId, parseClientId } from '@game-chat/protocol/names';
+import {
+  type ChannelName,
+  canModerate,
+  type PlayerId,
+  parseClientId,
+} from '@game-chat/protocol/names';
 import {
   type ChatMessage,
   type Notice,
@@ -175,7 +180,9 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
     channel: ChannelName,
     accepted: Accepted,
   ): Promise<FilterOutcome> {
-    const { event, from, clientMsgId, text, moderated, expiresAt } = accepted;
+    const { event, admission, from, clientMsgId, text, moderated, expiresAt } = accepted;
+    // Moderators and admins are not held to a channel's slow mode.
+    const slowModeExempt = admission.profile !== null && canModerate(admission.profile.role);
     // Checked before every try: an outage's retries must not store what the sender gave up on.
     const appended = await budget.run(async () =>
       senderGaveUp(expiresAt)
@@ -194,10 +201,20 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
               retention: retentionOf(channel),
               channelRatePerSecond: config.channelRatePerSecond,
               receivedAt: event.receivedAt,
+              ...(slowModeExempt ? {} : { slowModeSender: from.id }),
             },
           ),
     );
     if (appended === null) return tooLate(budget, from.id, clientMsgId);
+    if (appended.status === 'slow_mode') {
+      return refuse(
+        budget,
+        from.id,
+        'rate_limited',
+        `Slow mode: one message every ${appended.seconds} seconds in this channel`,
+        { clientMsgId, retryAfterMs: appended.retryAfterMs },
+      );
+    }
     if (appended.status === 'rate_limited') {
       return refuse(budget, from.id, 'rate_limited', 'This channel is busy: try again shortly', {
         clientMsgId,
@@ -278,17 +295,24 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
       );
     }
     const target = topic.value;
-    const admitted = await budget.run(() =>
-      store.admit({
-        playerId: senderId,
-        ingestId: event.ingestId,
-        rate,
-        receivedAt: event.receivedAt,
-        ...(clientMsgId === undefined
-          ? {}
-          : { resendKey: `${target.kind}/${target.name}:${clientMsgId}` }),
-        ...(target.kind === 'whisper' ? { whisperId: whisperId(event) } : {}),
-      }),
+    // A whisper's recipient is checked in the same step as the sender's admission: one more
+    // round trip, to the recipient's slot, made alongside, answering both `offline` and `ignored`.
+    const [admitted, recipient] = await budget.run(() =>
+      Promise.all([
+        store.admit({
+          playerId: senderId,
+          ingestId: event.ingestId,
+          rate,
+          receivedAt: event.receivedAt,
+          ...(clientMsgId === undefined
+            ? {}
+            : { resendKey: `${target.kind}/${target.name}:${clientMsgId}` }),
+          ...(target.kind === 'whisper' ? { whisperId: whisperId(event) } : {}),
+        }),
+        target.kind === 'whisper'
+          ? store.recipientStatus(target.name as PlayerId, senderId)
+          : ('ok' as const),
+      ]),
     );
     // Delivered by an earlier try (a redelivered event, or a resend): nothing left to do.
     if (admitted.status === 'completed') return { status: 'duplicate' };
@@ -311,6 +335,23 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
         { clientMsgId, retryAfterMs: admitted.retryAfterMs },
       );
     }
+    // A refused whisper leaves its admission open, so a resend of the same clientMsgId is checked
+    // again rather than taken for delivered.
+    if (recipient === 'offline') {
+      // Nobody would read it: no live connection, or no such player (ids are case-sensitive,
+      // `Alice` is not `alice`).
+      return refuse(budget, senderId, 'offline', `${target.name} is not online`, { clientMsgId });
+    }
+    if (recipient === 'ignored') {
+      // Says only that this whisper was not delivered: nothing about anyone's block list.
+      return refuse(
+        budget,
+        senderId,
+        'ignored',
+        `${target.name} does not take whispers from you: the whisper was not delivered`,
+        { clientMsgId },
+      );
+    }
     const moderation = profanity.moderate(request.value.text);
     if (!moderation.ok) {
       return refuse(budget, senderId, 'blocked', 'Your message was blocked by moderation', {
@@ -331,15 +372,7 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
     if (target.kind === 'send') {
       return deliverToChannel(budget, target.name as ChannelName, accepted);
     }
-    const to = target.name as PlayerId;
-    // Nobody would read a whisper to a player with no live connection (or no such player: ids
-    // are case-sensitive, `Alice` is not `alice`). The admission stays open, so a resend of the
-    // same clientMsgId is checked again rather than taken for delivered.
-    const recipient = await budget.run(() => store.recipientStatus(to, senderId));
-    if (recipient === 'offline') {
-      return refuse(budget, senderId, 'offline', `${to} is not online`, { clientMsgId });
-    }
-    return deliverWhisper(budget, to, accepted);
+    return deliverWhisper(budget, target.name as PlayerId, accepted);
   }
 
   /**

@@ -14,6 +14,8 @@ export const NOTICE_CODES = [
   'forbidden',
   'unavailable',
   'offline',
+  /** A whisper to a player who blocked the sender: not delivered. */
+  'ignored',
 ] as const;
 export type NoticeCode = (typeof NOTICE_CODES)[number];
 
@@ -35,6 +37,10 @@ export const API_ERROR_CODES = [
   'store_unavailable',
   'publish_unavailable',
   'internal',
+  /** The request conflicts with what is stored: a second report of one message, a full block list. */
+  'conflict',
+  /** Too many requests of this kind (reports); `retryAfterMs` in the body says when to try again. */
+  'rate_limited',
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
@@ -49,10 +55,12 @@ export const API_ERROR_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   store_unavailable: 503,
   publish_unavailable: 503,
   internal: 500,
+  conflict: 409,
+  rate_limited: 429,
 };
 
 export interface ApiErrorBody {
-  error: { code: ApiErrorCode; message: string };
+  error: { code: ApiErrorCode; message: string; retryAfterMs?: number };
 }
 
 export function isNoticeCode(value: unknown): value is NoticeCode {

@@ -2,7 +2,8 @@
  * The HTTP API's contract (SPEC §5): its one route table and its CORS settings. The handler
  * dispatches on it, the local stack's API emulator builds its routes from it, and the Terraform
  * static tests compare it with the `aws_apigatewayv2_route` keys. Path parameters are checked by
- * the validators of `names` (`{channel}`, `{playerId}`) and `payloads` (`{id}`).
+ * the validators of `names` (`{channel}`, `{playerId}`), `payloads` (`{id}`) and `safety`
+ * (`{reportId}`). The player routes under `/players/me` act for the token's own player.
  */
 export const ROUTES = [
   { routeKey: 'GET /channels/{channel}/messages', operation: 'listMessages', access: 'player' },
@@ -20,6 +21,30 @@ export const ROUTES = [
   { routeKey: 'DELETE /players/{playerId}/mute', operation: 'unmutePlayer', access: 'moderator' },
   { routeKey: 'GET /channels/{channel}/presence', operation: 'listPresence', access: 'player' },
   { routeKey: 'GET /occupancy', operation: 'getOccupancy', access: 'player' },
+  { routeKey: 'PUT /players/me/blocks/{playerId}', operation: 'blockPlayer', access: 'player' },
+  {
+    routeKey: 'DELETE /players/me/blocks/{playerId}',
+    operation: 'unblockPlayer',
+    access: 'player',
+  },
+  { routeKey: 'GET /players/me/blocks', operation: 'listBlocks', access: 'player' },
+  {
+    routeKey: 'POST /channels/{channel}/messages/{id}/reports',
+    operation: 'reportMessage',
+    access: 'player',
+  },
+  { routeKey: 'GET /reports', operation: 'listReports', access: 'moderator' },
+  {
+    routeKey: 'POST /reports/{reportId}/resolution',
+    operation: 'resolveReport',
+    access: 'moderator',
+  },
+  { routeKey: 'PUT /channels/{channel}/slow-mode', operation: 'setSlowMode', access: 'moderator' },
+  {
+    routeKey: 'DELETE /channels/{channel}/slow-mode',
+    operation: 'clearSlowMode',
+    access: 'moderator',
+  },
 ] as const;
 
 export type Route = (typeof ROUTES)[number];

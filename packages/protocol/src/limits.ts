@@ -28,3 +28,22 @@ export const MAX_RETENTION_SECONDS = 30 * 24 * 60 * 60;
 /** Longest mute a moderator may set: 30 days. */
 export const MAX_MUTE_SECONDS = 30 * 24 * 60 * 60;
 export const MAX_MUTE_REASON_LENGTH = 200;
+/** Default most players one player may block (`CHAT_MAX_BLOCKS`). */
+export const DEFAULT_MAX_BLOCKS = 500;
+/** Longest note on a report or a resolution, in code points. */
+export const MAX_REPORT_NOTE_LENGTH = 500;
+/** Messages before and after the reported one that a report copies, when still in history. */
+export const REPORT_CONTEXT_BEFORE = 20;
+export const REPORT_CONTEXT_AFTER = 5;
+/** Reports one player may make per window: a reporter cannot flood the moderators' queue. */
+export const REPORTS_PER_WINDOW = 10;
+export const REPORT_RATE_WINDOW_SECONDS = 600;
+/** Default days a report is kept (`CHAT_REPORT_RETENTION_DAYS`). */
+export const DEFAULT_REPORT_RETENTION_DAYS = 30;
+/** Moderators' report page size bounds. */
+export const REPORTS_LIMIT_MIN = 1;
+export const REPORTS_LIMIT_MAX = 100;
+export const REPORTS_LIMIT_DEFAULT = 20;
+/** Slow mode interval bounds: one message per player per interval. */
+export const SLOW_MODE_MIN_SECONDS = 1;
+export const SLOW_MODE_MAX_SECONDS = 600;

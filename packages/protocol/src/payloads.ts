@@ -20,7 +20,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
 /** Reads an own property only, so `constructor` or `__proto__` never come from the prototype. */
-function own(object: JsonObject, key: string): unknown {
+export function own(object: JsonObject, key: string): unknown {
   return Object.hasOwn(object, key) ? object[key] : undefined;
 }
 
@@ -164,6 +164,8 @@ export interface ChatMessage {
   readonly moderated?: true;
   /** The message a `delete` event removes. */
   readonly targetId?: string;
+  /** On the `system` message that announces a slow mode change: the new interval (0: off). */
+  readonly slowModeSeconds?: number;
 }
 
 /**
@@ -288,6 +290,8 @@ export interface HistoryResponse {
    * and `before` pages, newer ones for `after` pages.
    */
   readonly hasMore: boolean;
+  /** The channel's slow mode: one message per player per this many seconds; 0 when off. */
+  readonly slowModeSeconds: number;
 }
 
 /** A `limit` query parameter: at most three ASCII digits, within the page size bounds. */

@@ -20,7 +20,7 @@ const NOT_CODES = [
 describe('notice codes', () => {
   it('are the codes of SPEC §3, in its order', () => {
     expect(NOTICE_CODES.join(', ')).toBe(
-      'invalid, too_long, empty, rate_limited, muted, blocked, forbidden, unavailable, offline',
+      'invalid, too_long, empty, rate_limited, muted, blocked, forbidden, unavailable, offline, ignored',
     );
   });
 
@@ -49,6 +49,8 @@ describe('API error codes', () => {
     ['store_unavailable', 503],
     // Stored, but not published live within the request: not to be sent again.
     ['publish_unavailable', 503],
+    ['conflict', 409],
+    ['rate_limited', 429],
   ] as const)('answers %s with HTTP %i as SPEC §5 says', (code, status) => {
     expect(API_ERROR_STATUS[code]).toBe(status);
   });

@@ -8,13 +8,14 @@ import {
 } from '../src/http.js';
 import { validateChannel, validatePlayerId } from '../src/names.js';
 import { isMessageId } from '../src/payloads.js';
+import { isReportId } from '../src/safety.js';
 
 // The route table is what API Gateway routes on (Terraform's aws_apigatewayv2_route keys), what
 // the chat-api Lambda dispatches on and what the emulator serves (SPEC §5).
 describe('ROUTES', () => {
   it('spells every route key as API Gateway does: METHOD /path, parameters in braces', () => {
     for (const { routeKey } of ROUTES) {
-      expect(routeKey).toMatch(/^(GET|POST|PUT|DELETE) (\/([a-z]+|\{[A-Za-z]+\}))+$/);
+      expect(routeKey).toMatch(/^(GET|POST|PUT|DELETE) (\/([a-z]+(-[a-z]+)*|\{[A-Za-z]+\}))+$/);
     }
     expect(ROUTE_KEYS).toEqual(ROUTES.map((route) => route.routeKey));
   });
@@ -29,6 +30,7 @@ describe('ROUTES', () => {
       channel: (value) => validateChannel(value).ok,
       playerId: (value) => validatePlayerId(value).ok,
       id: isMessageId,
+      reportId: isReportId,
     };
     for (const { routeKey } of ROUTES) {
       for (const [, name] of routeKey.matchAll(/\{(\w+)\}/g)) {

@@ -37,6 +37,8 @@ export interface HttpAnswerableError extends Error {
   readonly code: ApiErrorCode;
   readonly status: number;
   readonly expose: boolean;
+  /** `rate_limited`: when a new try may pass; sent as `retryAfterMs` and `Retry-After`. */
+  readonly retryAfterMs?: number | undefined;
 }
 
 function isHttpAnswerable(error: unknown): error is HttpAnswerableError {
@@ -58,12 +60,18 @@ interface HttpAnswer {
   readonly code: ApiErrorCode;
   readonly status: number;
   readonly message: string;
+  readonly retryAfterMs?: number | undefined;
 }
 
 function httpAnswerOf(error: unknown): HttpAnswer {
   if (isHttpAnswerable(error)) {
     const message = error.expose ? error.message : UNEXPOSED_MESSAGES[error.code];
-    return { code: error.code, status: error.status, message: message ?? 'internal error' };
+    return {
+      code: error.code,
+      status: error.status,
+      message: message ?? 'internal error',
+      retryAfterMs: error.retryAfterMs,
+    };
   }
   if (error instanceof StoreUnavailableError) {
     const code = 'store_unavailable';
@@ -80,12 +88,17 @@ function httpAnswerOf(error: unknown): HttpAnswer {
 export function httpErrorResult(
   error: unknown,
 ): APIGatewayProxyStructuredResultV2 & { statusCode: number } {
-  const { code, status, message } = httpAnswerOf(error);
-  const body: ApiErrorBody = { error: { code, message } };
+  const { code, status, message, retryAfterMs } = httpAnswerOf(error);
+  const body: ApiErrorBody = {
+    error: { code, message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+  };
   return {
     statusCode: status,
     headers: {
       ...(code === 'unauthorized' ? { 'www-authenticate': 'Bearer' } : {}),
+      ...(retryAfterMs === undefined
+        ? {}
+        : { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) }),
       'content-type': 'application/json',
       'cache-control': 'no-store',
     },
