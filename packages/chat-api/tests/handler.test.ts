@@ -29,18 +29,19 @@ const DELETE_MESSAGE = 'DELETE /channels/{channel}/messages/{id}';
 const MUTE = 'PUT /players/{playerId}/mute';
 const UNMUTE = 'DELETE /players/{playerId}/mute';
 
+/** The API's answer to `route` on `channel`, routed as API Gateway does. */
+const onChannel = (route: string, channel: string, init?: Parameters<typeof routedEvent>[2]) =>
+  api.invoke(routedEvent(route, { channel }, init));
+
 /** A channel no other test has touched. */
 const freshChannel = () => `Town${++channelCount}x${Date.now() % 100000}`;
 
 /** A moderator's announcement of `text` in `channel`, as the API answers it. */
 const announcement = async (channel: string, text: string) =>
-  api.invoke(
-    routedEvent(
-      ANNOUNCE,
-      { channel },
-      { headers: await bearer('mod', 'moderator'), body: JSON.stringify({ text }) },
-    ),
-  );
+  onChannel(ANNOUNCE, channel, {
+    headers: await bearer('mod', 'moderator'),
+    body: JSON.stringify({ text }),
+  });
 
 /** An announcement that must be stored and published (201); its message. */
 async function announce(channel: string, text: string) {
@@ -51,21 +52,15 @@ async function announce(channel: string, text: string) {
 
 /** The channel's history after `id`, as a player reads it. */
 const historyAfter = async (channel: string, id: string) =>
-  api.invoke(
-    routedEvent(LIST, { channel }, { headers: await bearer('alice'), query: `after=${id}` }),
-  );
+  onChannel(LIST, channel, { headers: await bearer('alice'), query: `after=${id}` });
 
 describe('GET /channels/{channel}/messages', () => {
   it('answers an empty channel with the SPEC shape, leaving CORS to API Gateway', async () => {
     const channel = freshChannel();
 
-    const response = await api.invoke(
-      routedEvent(
-        LIST,
-        { channel },
-        { headers: { origin: 'https://game.example', ...(await bearer('alice')) } },
-      ),
-    );
+    const response = await onChannel(LIST, channel, {
+      headers: { origin: 'https://game.example', ...(await bearer('alice')) },
+    });
 
     expect(response.status).toBe(200);
     expect(response.json).toEqual({
@@ -90,8 +85,8 @@ describe('GET /channels/{channel}/messages', () => {
     const third = await announce(channel, 'three');
     const headers = await bearer('alice');
 
-    const all = await api.invoke(routedEvent(LIST, { channel }, { headers }));
-    const latest = await api.invoke(routedEvent(LIST, { channel }, { headers, query: 'limit=2' }));
+    const all = await onChannel(LIST, channel, { headers });
+    const latest = await onChannel(LIST, channel, { headers, query: 'limit=2' });
 
     expect(all.json.messages.map((m: { id: string }) => m.id)).toEqual([
       first.id,
@@ -201,9 +196,7 @@ describe('GET /channels/{channel}/messages', () => {
     const channel = `guild-${freshChannel()}`;
     for (let i = 0; i < HISTORY_MAX + 3; i++) await announce(channel, `m${i}`);
 
-    const response = await api.invoke(
-      routedEvent(LIST, { channel }, { headers: await bearer('a') }),
-    );
+    const response = await onChannel(LIST, channel, { headers: await bearer('a') });
 
     expect(response.json).toMatchObject({
       retentionSeconds: 7200,
@@ -218,7 +211,7 @@ describe('GET /channels/{channel}/messages', () => {
     const sent = [];
     for (let i = 0; i < 7; i++) sent.push(await announce(channel, `m${i}`));
     const headers = await bearer('alice');
-    const page = (query: string) => api.invoke(routedEvent(LIST, { channel }, { headers, query }));
+    const page = (query: string) => onChannel(LIST, channel, { headers, query });
 
     const newest = await page('limit=3');
     const older = await page(`limit=3&before=${newest.json.messages[0].id}`);
@@ -251,16 +244,10 @@ describe('POST /channels/{channel}/announcements', () => {
   it('stores a system message and publishes it to the room topic with QoS 1', async () => {
     const channel = freshChannel();
 
-    const response = await api.invoke(
-      routedEvent(
-        ANNOUNCE,
-        { channel },
-        {
-          headers: { ...(await bearer('mod', 'moderator')), 'content-type': 'application/json' },
-          body: JSON.stringify({ text: '  Server restart in 5 minutes  ' }),
-        },
-      ),
-    );
+    const response = await onChannel(ANNOUNCE, channel, {
+      headers: { ...(await bearer('mod', 'moderator')), 'content-type': 'application/json' },
+      body: JSON.stringify({ text: '  Server restart in 5 minutes  ' }),
+    });
 
     expect(response.status).toBe(201);
     const { message } = response.json;
@@ -280,13 +267,11 @@ describe('POST /channels/{channel}/announcements', () => {
     const channel = freshChannel();
     const body = Buffer.from(JSON.stringify({ text: 'héllo' })).toString('base64');
 
-    const response = await api.invoke(
-      routedEvent(
-        ANNOUNCE,
-        { channel },
-        { headers: await bearer('root', 'admin'), body, isBase64Encoded: true },
-      ),
-    );
+    const response = await onChannel(ANNOUNCE, channel, {
+      headers: await bearer('root', 'admin'),
+      body,
+      isBase64Encoded: true,
+    });
 
     expect(response.status).toBe(201);
     expect(response.json.message.text).toBe('héllo');
@@ -335,13 +320,10 @@ describe('POST /channels/{channel}/announcements', () => {
   ])('answers 400 for %s, storing and publishing nothing', async (_label, body, code) => {
     const channel = freshChannel();
 
-    const response = await api.invoke(
-      routedEvent(
-        ANNOUNCE,
-        { channel },
-        { headers: await bearer('mod', 'moderator'), ...(body !== undefined && { body }) },
-      ),
-    );
+    const response = await onChannel(ANNOUNCE, channel, {
+      headers: await bearer('mod', 'moderator'),
+      ...(body !== undefined && { body }),
+    });
 
     expectError(response, 400, code);
     expect((await api.store.recent(channel as ChannelName, { limit: 10 })).messages).toEqual([]);
