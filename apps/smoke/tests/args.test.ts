@@ -3,25 +3,24 @@ import { parseSmokeArgs, readOutputs, type SmokeOptions, UsageError } from '../s
 
 const ARN = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}`;
 
+/** One entry of `terraform output -json`: a plain output (a string, or null when unset). */
+const output = (value: string | null) => ({
+  sensitive: false,
+  type: value === null ? 'null' : 'string',
+  value,
+});
+
 /** What `terraform output -json` writes for a dev environment (HS256 player tokens). */
 const OUTPUTS = {
-  websocket_url: {
-    sensitive: false,
-    type: 'string',
-    value: 'wss://abc-ats.iot.eu-west-1.amazonaws.com/mqtt',
-  },
-  api_url: {
-    sensitive: false,
-    type: 'string',
-    value: 'https://xyz.execute-api.eu-west-1.amazonaws.com',
-  },
-  topic_prefix: { sensitive: false, type: 'string', value: 'chat' },
-  authorizer_name: { sensitive: false, type: 'string', value: 'game-chat-dev-token-authorizer' },
-  authorizer_token_key_name: { sensitive: false, type: 'string', value: 'token' },
-  authorizer_signing_key_secret_arn: { sensitive: false, type: 'string', value: ARN('signing') },
-  token_secret_arn: { sensitive: false, type: 'string', value: ARN('hs256') },
-  token_private_key_secret_arn: { sensitive: false, type: 'null', value: null },
-  redis_endpoint: { sensitive: false, type: 'string', value: 'ignored' },
+  websocket_url: output('wss://abc-ats.iot.eu-west-1.amazonaws.com/mqtt'),
+  api_url: output('https://xyz.execute-api.eu-west-1.amazonaws.com'),
+  topic_prefix: output('chat'),
+  authorizer_name: output('game-chat-dev-token-authorizer'),
+  authorizer_token_key_name: output('token'),
+  authorizer_signing_key_secret_arn: output(ARN('signing')),
+  token_secret_arn: output(ARN('hs256')),
+  token_private_key_secret_arn: output(null),
+  redis_endpoint: output('ignored'),
 };
 
 function parse(argv: string[], env: Record<string, string> = {}, outputs: unknown = OUTPUTS) {

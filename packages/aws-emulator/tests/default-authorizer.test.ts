@@ -5,9 +5,9 @@ import {
   signTokenForAuthorizer,
 } from '@game-chat/auth/signing';
 import { endAll } from '@game-chat/testing/mqtt-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalStack, type LocalStack } from '../src/stack.js';
+import { describe, expect, it } from 'vitest';
 import { connectSigned } from './helpers/chat.js';
+import { localStackForFile } from './helpers/local-stack.js';
 
 /**
  * A stack configured like a deployment with `create_domain_configuration = true` (the
@@ -18,25 +18,21 @@ import { connectSigned } from './helpers/chat.js';
 const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
   .privateKey.export({ type: 'pkcs8', format: 'pem' })
   .toString();
-let stack: LocalStack;
-
-beforeAll(async () => {
-  stack = await createLocalStack({
-    log: 'silent',
+const file = localStackForFile(
+  {
     authorizerName: 'game-chat-dev-token-authorizer',
     tokenKeyName: 'PlayerToken',
     createDomainConfiguration: true,
     authorizerSigningKey: signingKey,
-  });
-}, 30_000);
-afterEach(() => endAll());
-afterAll(() => stack?.stop());
+  },
+  endAll,
+);
 
-const invocations = () => stack.stats().broker.authorizerInvocations;
+const invocations = () => file.stack.stats().broker.authorizerInvocations;
 
 describe('a stack whose authorizer is the default one', () => {
   it('issues development credentials with its own names', async () => {
-    const response = await fetch(`${stack.urls.api}/dev/tokens`, {
+    const response = await fetch(`${file.stack.urls.api}/dev/tokens`, {
       method: 'POST',
       body: JSON.stringify({ playerId: 'nina' }),
     });
@@ -44,14 +40,20 @@ describe('a stack whose authorizer is the default one', () => {
       authorizerName: 'game-chat-dev-token-authorizer',
       tokenKeyName: 'PlayerToken',
     });
-    expect(stack).toMatchObject({ tokenKeyName: 'PlayerToken', createDomainConfiguration: true });
+    expect(file.stack).toMatchObject({
+      tokenKeyName: 'PlayerToken',
+      createDomainConfiguration: true,
+    });
   });
 
   it.each([
-    ['TCP', () => stack.urls.mqtt],
-    ['WebSocket', () => stack.urls.ws],
+    ['TCP', () => file.stack.urls.mqtt],
+    ['WebSocket', () => file.stack.urls.ws],
   ])('lets a signed connect that names no authorizer in over %s', async (_transport, url) => {
-    const credentials = { ...(await stack.issueSignedToken('nina')), authorizerName: undefined };
+    const credentials = {
+      ...(await file.stack.issueSignedToken('nina')),
+      authorizerName: undefined,
+    };
     const before = invocations();
     const nina = await connectSigned(url(), credentials, { clientId: 'nina' });
     expect(nina.connected).toBe(true);
@@ -75,11 +77,11 @@ describe('a stack whose authorizer is the default one', () => {
     ],
     ['the token under the default key name "token"', (token) => ({ token, tokenKeyName: 'token' })],
   ])('still refuses %s without invoking the authorizer', async (_case, change) => {
-    const credentials = await stack.issueSignedToken('nina');
+    const credentials = await file.stack.issueSignedToken('nina');
     const before = invocations();
     await expect(
       connectSigned(
-        stack.urls.mqtt,
+        file.stack.urls.mqtt,
         { ...credentials, ...change(credentials.token) },
         {
           clientId: 'nina',

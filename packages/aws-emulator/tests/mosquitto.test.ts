@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { customAuthUsername } from '@game-chat/protocol/custom-auth';
 import { waitFor } from '@game-chat/testing/mqtt-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalStack, type LocalStack } from '../src/stack.js';
+import { describe, expect, it } from 'vitest';
+import { localStackForFile } from './helpers/local-stack.js';
 import {
   type Credentials,
   mosquittoPub,
@@ -17,18 +17,12 @@ import {
  * the broker must speak MQTT 3.1.1 to an implementation it was not written against.
  */
 
-let stack: LocalStack;
+const file = localStackForFile({}, stopAllMosquittoClients);
 
-beforeAll(async () => {
-  stack = await createLocalStack({ log: 'silent' });
-}, 30_000);
-afterEach(() => stopAllMosquittoClients());
-afterAll(() => stack?.stop());
-
-const port = () => Number(new URL(stack.urls.mqtt).port);
+const port = () => Number(new URL(file.stack.urls.mqtt).port);
 
 async function player(playerId: string, name: string): Promise<Credentials> {
-  const credentials = await stack.issueSignedToken(playerId, { name });
+  const credentials = await file.stack.issueSignedToken(playerId, { name });
   return { port: port(), clientId: playerId, username: customAuthUsername(playerId, credentials) };
 }
 
@@ -42,7 +36,7 @@ async function usernameFromTokenCommand(playerId: string): Promise<string> {
     playerId,
     '--username',
     '--authorizer',
-    stack.authorizerName,
+    file.stack.authorizerName,
   ]);
   return stdout.trim();
 }
@@ -108,7 +102,7 @@ describe('mosquitto_pub / mosquitto_sub players', () => {
     ],
   ])('are refused with %s, as mosquitto reports it', async (_case, change) => {
     const alice = await player('alice', 'Alice');
-    const before = stack.stats().broker.authorizerInvocations;
+    const before = file.stack.stats().broker.authorizerInvocations;
     await expect(
       mosquittoPub(
         { ...alice, username: change(alice.username) },
@@ -116,6 +110,6 @@ describe('mosquitto_pub / mosquitto_sub players', () => {
         '{"text":"x"}',
       ),
     ).rejects.toMatchObject({ stderr: expect.stringMatching(/not authori[sz]ed/i) });
-    expect(stack.stats().broker.authorizerInvocations).toBe(before);
+    expect(file.stack.stats().broker.authorizerInvocations).toBe(before);
   });
 });

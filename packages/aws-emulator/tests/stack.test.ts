@@ -11,33 +11,26 @@ import {
   waitFor,
 } from '@game-chat/testing/mqtt-client';
 import type { MqttClient } from 'mqtt';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalStack, type LocalStack } from '../src/stack.js';
+import { describe, expect, it } from 'vitest';
 import { connectSigned, joinAs, parse } from './helpers/chat.js';
 import { signJwt } from './helpers/jwt.js';
+import { localStackForFile } from './helpers/local-stack.js';
 
 /**
  * The whole stack with the real Lambda bundles, a real Redis and real MQTT clients over TCP and
  * WebSocket: what a game client sees.
  */
 
-let stack: LocalStack;
-
-beforeAll(async () => {
-  stack = await createLocalStack({
-    log: 'silent',
-    settings: { CHAT_RATE_BURST: '3', CHAT_RATE_PER_SECOND: '0.2' },
-  });
-}, 30_000);
-
-afterEach(() => endAll());
-afterAll(() => stack?.stop());
+const file = localStackForFile(
+  { settings: { CHAT_RATE_BURST: '3', CHAT_RATE_PER_SECOND: '0.2' } },
+  endAll,
+);
 
 const send = (client: MqttClient, channel: string, text: string, clientMsgId?: string) =>
   client.publishAsync(`chat/send/${channel}`, JSON.stringify({ text, clientMsgId }), { qos: 1 });
 
 async function history(channel: string, token: string) {
-  const response = await fetch(`${stack.urls.api}/channels/${channel}/messages`, {
+  const response = await fetch(`${file.stack.urls.api}/channels/${channel}/messages`, {
     headers: { authorization: `Bearer ${token}` },
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -45,9 +38,9 @@ async function history(channel: string, token: string) {
 
 describe('chat through the local stack', () => {
   it('two players chat in Town137 over TCP and WebSocket; a player in Town138 gets nothing', async () => {
-    const alice = await joinAs(stack, 'alice', { name: 'Alice' });
-    const bob = await joinAs(stack, 'bob', { name: 'Bob', transport: 'ws' });
-    const carol = await joinAs(stack, 'carol', { transport: 'ws' });
+    const alice = await joinAs(file.stack, 'alice', { name: 'Alice' });
+    const bob = await joinAs(file.stack, 'bob', { name: 'Bob', transport: 'ws' });
+    const carol = await joinAs(file.stack, 'carol', { transport: 'ws' });
     const [aliceGot, bobGot, carolGot] = [record(alice), record(bob), record(carol)];
     await subscribe(alice, 'chat/room/Town137');
     await subscribe(bob, 'chat/room/Town137');
@@ -79,14 +72,14 @@ describe('chat through the local stack', () => {
   });
 
   it('serves the history of a channel to a player who joins later', async () => {
-    const dave = await joinAs(stack, 'dave', { name: 'Dave' });
+    const dave = await joinAs(file.stack, 'dave', { name: 'Dave' });
     const daveGot = record(dave);
     await subscribe(dave, 'chat/room/Lobby');
     await send(dave, 'Lobby', 'first');
     await send(dave, 'Lobby', 'second');
     await waitFor('both messages to be stored and published', () => daveGot.length === 2);
 
-    const token = await stack.issueToken('erin');
+    const token = await file.stack.issueToken('erin');
     const { status, body } = await history('Lobby', token);
     expect(status).toBe(200);
     expect(body).toMatchObject({ channel: 'Lobby', recovered: true, retentionSeconds: 30 });
@@ -98,8 +91,8 @@ describe('chat through the local stack', () => {
   });
 
   it('sends the rate-limit notice to the sender inbox only', async () => {
-    const frank = await joinAs(stack, 'frank');
-    const grace = await joinAs(stack, 'grace');
+    const frank = await joinAs(file.stack, 'frank');
+    const grace = await joinAs(file.stack, 'grace');
     const [frankGot, graceGot] = [record(frank), record(grace)];
     await subscribe(frank, ['chat/inbox/frank', 'chat/room/Busy']);
     await subscribe(grace, ['chat/inbox/grace', 'chat/room/Busy']);
@@ -122,27 +115,27 @@ describe('chat through the local stack', () => {
   });
 
   it('kicks the first connection when a second one uses the same client id', async () => {
-    const first = await joinAs(stack, 'henry', { clientId: 'henry.tab1' });
-    const second = await joinAs(stack, 'henry', { clientId: 'henry.tab1', transport: 'ws' });
+    const first = await joinAs(file.stack, 'henry', { clientId: 'henry.tab1' });
+    const second = await joinAs(file.stack, 'henry', { clientId: 'henry.tab1', transport: 'ws' });
     await closed(first);
     expect(second.connected).toBe(true);
   });
 
   it("refuses a Data Plane publish outside the Lambdas' iot:Publish scope, as IAM does", async () => {
-    const before = stack.stats().rules.chat_send?.matched ?? 0;
+    const before = file.stack.stats().rules.chat_send?.matched ?? 0;
     // A republish into a send topic would loop through the rules; the role does not allow it.
     const loop = await fetch(
-      `${stack.urls.iotData}/topics/${encodeURIComponent('chat/send/Loop')}?qos=1`,
+      `${file.stack.urls.iotData}/topics/${encodeURIComponent('chat/send/Loop')}?qos=1`,
       { method: 'POST', body: JSON.stringify({ text: 'from http' }) },
     );
     expect(loop.status).toBe(403);
     expect(loop.headers.get('x-amzn-errortype')).toBe('ForbiddenException');
-    const room = await fetch(`${stack.urls.iotData}/topics/chat/room/Loop?qos=1`, {
+    const room = await fetch(`${file.stack.urls.iotData}/topics/chat/room/Loop?qos=1`, {
       method: 'POST',
       body: '{}',
     });
     expect(room.status).toBe(200);
-    expect(stack.stats().rules.chat_send?.matched ?? 0).toBe(before);
+    expect(file.stack.stats().rules.chat_send?.matched ?? 0).toBe(before);
   });
 });
 
@@ -150,7 +143,7 @@ describe('authorization matrix (real authorizer)', () => {
   const now = () => Math.floor(Date.now() / 1000);
   // Each token is signed for IoT Core, so that the authorizer itself has to refuse it.
   const tokens: Record<string, () => Promise<string>> = {
-    valid: () => stack.issueToken('ivy'),
+    valid: () => file.stack.issueToken('ivy'),
     expired: async () =>
       signJwt({ sub: 'ivy', role: 'player', exp: now() - 600 }, DEVELOPMENT_TOKEN_SECRET),
     forged: async () => signJwt({ sub: 'ivy', role: 'player', exp: now() + 600 }, 'x'.repeat(48)),
@@ -162,8 +155,8 @@ describe('authorization matrix (real authorizer)', () => {
     ['with a forged token', 'forged', 'ivy'],
   ];
   it.each(refusedConnects)('refuses to connect %s', async (_case, token, clientId) => {
-    const signed = stack.signToken(await (tokens[token] as () => Promise<string>)());
-    await expect(connectSigned(stack.urls.mqtt, signed, { clientId })).rejects.toMatchObject({
+    const signed = file.stack.signToken(await (tokens[token] as () => Promise<string>)());
+    await expect(connectSigned(file.stack.urls.mqtt, signed, { clientId })).rejects.toMatchObject({
       code: 5,
     });
   });
@@ -179,14 +172,14 @@ describe('authorization matrix (real authorizer)', () => {
   it.each(refusedPublishes)(
     'refuses to publish %s and closes the connection',
     async (_case, topic, qos, payload) => {
-      const watcher = await joinAs(stack, 'watcher');
+      const watcher = await joinAs(file.stack, 'watcher');
       const watched = record(watcher);
       await subscribe(watcher, ['chat/room/Town137', 'chat/inbox/watcher']);
-      const ivy = await joinAs(stack, 'ivy');
+      const ivy = await joinAs(file.stack, 'ivy');
       ivy.publish(topic, payload, { qos });
       await closed(ivy);
       // The watcher is unaffected and saw nothing of it. A new sender each time: the rate limit.
-      const marker = await joinAs(stack, `marker${++markers}`);
+      const marker = await joinAs(file.stack, `marker${++markers}`);
       await send(marker, 'Town137', 'marker');
       await waitFor('the marker', () => watched.length >= 1);
       expect(watched.map((message) => parse(message))).toMatchObject([{ text: 'marker' }]);
@@ -199,13 +192,13 @@ describe('authorization matrix (real authorizer)', () => {
     ['the send topics', 'chat/send/+'],
   ];
   it.each(refusedFilters)('refuses a subscription to %s', async (_case, filter) => {
-    const ivy = await joinAs(stack, 'ivy');
+    const ivy = await joinAs(file.stack, 'ivy');
     expect(await subscribe(ivy, [filter, 'chat/inbox/ivy'])).toEqual([128, 1]);
   });
 });
 
 describe("IoT Core's checks before the authorizer (signed custom authorizer)", () => {
-  const invocations = () => stack.stats().broker.authorizerInvocations;
+  const invocations = () => file.stack.stats().broker.authorizerInvocations;
   const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 
   /** Connects over `transport`, expecting CONNACK 5 and no call of the authorizer Lambda. */
@@ -217,16 +210,16 @@ describe("IoT Core's checks before the authorizer (signed custom authorizer)", (
 
   it('invokes the authorizer once for a signed connect, over TCP and WebSocket', async () => {
     const before = invocations();
-    await joinAs(stack, 'kim');
-    await joinAs(stack, 'kim', { clientId: 'kim.ws', transport: 'ws' });
+    await joinAs(file.stack, 'kim');
+    await joinAs(file.stack, 'kim', { clientId: 'kim.ws', transport: 'ws' });
     expect(invocations()).toBe(before + 2);
   });
 
   describe.each([
-    ['TCP (user name query string)', () => stack.urls.mqtt],
-    ['WebSocket (URL query)', () => stack.urls.ws],
+    ['TCP (user name query string)', () => file.stack.urls.mqtt],
+    ['WebSocket (URL query)', () => file.stack.urls.ws],
   ])('over %s', (_transport, url) => {
-    const signedFor = async (playerId: string) => stack.issueSignedToken(playerId);
+    const signedFor = async (playerId: string) => file.stack.issueSignedToken(playerId);
     const cases: [string, () => Promise<Parameters<typeof connectSigned>[1]>][] = [
       ['no signature', async () => ({ ...(await signedFor('kim')), signature: '' })],
       [
@@ -274,11 +267,11 @@ describe("IoT Core's checks before the authorizer (signed custom authorizer)", (
   });
 
   it('refuses the token as an MQTT password alone (unsigned) without invoking the authorizer', async () => {
-    const token = await stack.issueToken('kim');
+    const token = await file.stack.issueToken('kim');
     await expectRefusedUnheard(() =>
-      connect(stack.urls.mqtt, {
+      connect(file.stack.urls.mqtt, {
         clientId: 'kim',
-        username: `kim?x-amz-customauthorizer-name=${stack.authorizerName}`,
+        username: `kim?x-amz-customauthorizer-name=${file.stack.authorizerName}`,
         password: token,
       }),
     );
@@ -287,13 +280,13 @@ describe("IoT Core's checks before the authorizer (signed custom authorizer)", (
 
 describe('HTTP API emulation', () => {
   it('answers an unknown route with API Gateway 404', async () => {
-    const response = await fetch(`${stack.urls.api}/nowhere`);
+    const response = await fetch(`${file.stack.urls.api}/nowhere`);
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ message: 'Not Found' });
   });
 
   it('answers a CORS preflight itself', async () => {
-    const response = await fetch(`${stack.urls.api}/channels/Town137/messages`, {
+    const response = await fetch(`${file.stack.urls.api}/channels/Town137/messages`, {
       method: 'OPTIONS',
       headers: { origin: 'http://localhost:21800', 'access-control-request-method': 'GET' },
     });
@@ -303,13 +296,13 @@ describe('HTTP API emulation', () => {
   });
 
   it('refuses history without a token with the API error shape', async () => {
-    const response = await fetch(`${stack.urls.api}/channels/Town137/messages`);
+    const response = await fetch(`${file.stack.urls.api}/channels/Town137/messages`);
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ error: { code: 'unauthorized' } });
   });
 
   it('issues development tokens that the authorizer accepts', async () => {
-    const response = await fetch(`${stack.urls.api}/dev/tokens`, {
+    const response = await fetch(`${file.stack.urls.api}/dev/tokens`, {
       method: 'POST',
       body: JSON.stringify({ playerId: 'judy', name: 'Judy', role: 'moderator' }),
     });
@@ -317,13 +310,17 @@ describe('HTTP API emulation', () => {
     const credentials = (await response.json()) as Record<string, string>;
     expect(credentials).toEqual({
       token: expect.any(String),
-      signature: stack.signToken(credentials.token as string).signature,
+      signature: file.stack.signToken(credentials.token as string).signature,
       authorizerName: 'game-chat-token-authorizer',
       tokenKeyName: 'token',
     });
-    const judy = await connectSigned(stack.urls.ws, stack.signToken(credentials.token as string), {
-      clientId: 'judy',
-    });
+    const judy = await connectSigned(
+      file.stack.urls.ws,
+      file.stack.signToken(credentials.token as string),
+      {
+        clientId: 'judy',
+      },
+    );
     expect(judy.connected).toBe(true);
   });
 
@@ -333,7 +330,7 @@ describe('HTTP API emulation', () => {
     ['a bad player id', '{"playerId":"a/b"}'],
     ['an unknown role', '{"playerId":"judy","role":"god"}'],
   ])('refuses a token request with %s', async (_case, body) => {
-    const response = await fetch(`${stack.urls.api}/dev/tokens`, { method: 'POST', body });
+    const response = await fetch(`${file.stack.urls.api}/dev/tokens`, { method: 'POST', body });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { code: 'invalid' } });
   });

@@ -1,28 +1,26 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
-import { type ChatStore, createChatStore } from '@game-chat/chat-store/store';
 import type { ChannelName, PlayerId } from '@game-chat/protocol/names';
-import {
-  type DataPlaneRecorder,
-  startDataPlaneRecorder,
-} from '@game-chat/testing/data-plane-recorder';
 import { routedEvent } from '@game-chat/testing/http-api-event';
-import { redisForTests, type TestRedis } from '@game-chat/testing/redis-server';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Invoke, loadBundle } from './helpers/bundle.js';
+import { describe, expect, it } from 'vitest';
+import { loadBundle } from './helpers/bundle.js';
 import { bearer, expectError, SECRET } from './helpers/requests.js';
+import { apiLambdaForFile } from './support/api-lambda.js';
 
 const HISTORY_MAX = 5;
 /** The guild class's cap, above the default one, so a guild page shows the class applies. */
 const GUILD_MAX = 20;
 const MAX_TEXT = 50;
 const keyPrefix = `hist-${randomUUID().slice(0, 8)}`;
+const api = apiLambdaForFile('main', {
+  keyPrefix,
+  historyMax: HISTORY_MAX,
+  env: {
+    CHAT_HISTORY_MAX: String(HISTORY_MAX),
+    CHAT_MAX_TEXT: String(MAX_TEXT),
+    CHAT_CHANNEL_CLASSES: `guild-*=2h/${GUILD_MAX}`,
+  },
+});
 
-let redis: TestRedis;
-let recorder: DataPlaneRecorder;
-let connection: RedisConnection;
-let store: ChatStore;
-let invoke: Invoke;
 let channelCount = 0;
 
 const LIST = 'GET /channels/{channel}/messages';
@@ -31,18 +29,19 @@ const DELETE_MESSAGE = 'DELETE /channels/{channel}/messages/{id}';
 const MUTE = 'PUT /players/{playerId}/mute';
 const UNMUTE = 'DELETE /players/{playerId}/mute';
 
+/** The API's answer to `route` on `channel`, routed as API Gateway does. */
+const onChannel = (route: string, channel: string, init?: Parameters<typeof routedEvent>[2]) =>
+  api.invoke(routedEvent(route, { channel }, init));
+
 /** A channel no other test has touched. */
 const freshChannel = () => `Town${++channelCount}x${Date.now() % 100000}`;
 
 /** A moderator's announcement of `text` in `channel`, as the API answers it. */
 const announcement = async (channel: string, text: string) =>
-  invoke(
-    routedEvent(
-      ANNOUNCE,
-      { channel },
-      { headers: await bearer('mod', 'moderator'), body: JSON.stringify({ text }) },
-    ),
-  );
+  onChannel(ANNOUNCE, channel, {
+    headers: await bearer('mod', 'moderator'),
+    body: JSON.stringify({ text }),
+  });
 
 /** An announcement that must be stored and published (201); its message. */
 async function announce(channel: string, text: string) {
@@ -53,45 +52,15 @@ async function announce(channel: string, text: string) {
 
 /** The channel's history after `id`, as a player reads it. */
 const historyAfter = async (channel: string, id: string) =>
-  invoke(routedEvent(LIST, { channel }, { headers: await bearer('alice'), query: `after=${id}` }));
-
-const baseEnv = () => ({
-  REDIS_URL: redis.url,
-  IOT_DATA_ENDPOINT: recorder.endpoint,
-  CHAT_TOKEN_SECRET: SECRET,
-  CHAT_REDIS_KEY_PREFIX: keyPrefix,
-  CHAT_HISTORY_MAX: String(HISTORY_MAX),
-  CHAT_MAX_TEXT: String(MAX_TEXT),
-  CHAT_CHANNEL_CLASSES: `guild-*=2h/${GUILD_MAX}`,
-});
-
-beforeAll(async () => {
-  redis = await redisForTests();
-  recorder = await startDataPlaneRecorder();
-  connection = createRedisClient({ url: redis.url });
-  store = createChatStore({ client: connection, keyPrefix, historyMax: HISTORY_MAX });
-  invoke = await loadBundle('main', baseEnv());
-});
-
-afterAll(async () => {
-  await connection?.close();
-  await recorder?.stop();
-  await redis?.stop();
-});
-
-beforeEach(() => recorder.clear());
+  onChannel(LIST, channel, { headers: await bearer('alice'), query: `after=${id}` });
 
 describe('GET /channels/{channel}/messages', () => {
   it('answers an empty channel with the SPEC shape, leaving CORS to API Gateway', async () => {
     const channel = freshChannel();
 
-    const response = await invoke(
-      routedEvent(
-        LIST,
-        { channel },
-        { headers: { origin: 'https://game.example', ...(await bearer('alice')) } },
-      ),
-    );
+    const response = await onChannel(LIST, channel, {
+      headers: { origin: 'https://game.example', ...(await bearer('alice')) },
+    });
 
     expect(response.status).toBe(200);
     expect(response.json).toEqual({
@@ -116,8 +85,8 @@ describe('GET /channels/{channel}/messages', () => {
     const third = await announce(channel, 'three');
     const headers = await bearer('alice');
 
-    const all = await invoke(routedEvent(LIST, { channel }, { headers }));
-    const latest = await invoke(routedEvent(LIST, { channel }, { headers, query: 'limit=2' }));
+    const all = await onChannel(LIST, channel, { headers });
+    const latest = await onChannel(LIST, channel, { headers, query: 'limit=2' });
 
     expect(all.json.messages.map((m: { id: string }) => m.id)).toEqual([
       first.id,
@@ -171,7 +140,7 @@ describe('GET /channels/{channel}/messages', () => {
       /expired/,
     ],
   ])('answers 401 for %s', async (_label, headers, message) => {
-    const response = await invoke(
+    const response = await api.invoke(
       routedEvent(LIST, { channel: 'Town1' }, { headers: await headers() }),
     );
 
@@ -183,8 +152,8 @@ describe('GET /channels/{channel}/messages', () => {
   it('answers 403 for a channel outside the token channels claim', async () => {
     const headers = await bearer('alice', 'player', { channels: ['Guild*'] });
 
-    const allowed = await invoke(routedEvent(LIST, { channel: 'Guild7' }, { headers }));
-    const refused = await invoke(routedEvent(LIST, { channel: 'Town137' }, { headers }));
+    const allowed = await api.invoke(routedEvent(LIST, { channel: 'Guild7' }, { headers }));
+    const refused = await api.invoke(routedEvent(LIST, { channel: 'Town137' }, { headers }));
 
     expect(allowed.status).toBe(200);
     expectError(refused, 403, 'forbidden');
@@ -202,7 +171,7 @@ describe('GET /channels/{channel}/messages', () => {
     ['a malformed before', { channel: 'Town1' }, 'before=1764081600123'],
     ['after and before together', { channel: 'Town1' }, 'after=1-1&before=2-1'],
   ])('answers 400 for %s', async (_label, parameters, query) => {
-    const response = await invoke(
+    const response = await api.invoke(
       routedEvent(LIST, parameters, { headers: await bearer('alice'), query }),
     );
 
@@ -215,7 +184,7 @@ describe('GET /channels/{channel}/messages', () => {
     ['before=latest', /^before must be a message id/],
     ['before=1-1&after=1-0', /after and before/],
   ])('names the parameter in the 400 for %s', async (query, message) => {
-    const response = await invoke(
+    const response = await api.invoke(
       routedEvent(LIST, { channel: 'guild-9' }, { headers: await bearer('alice'), query }),
     );
 
@@ -227,7 +196,7 @@ describe('GET /channels/{channel}/messages', () => {
     const channel = `guild-${freshChannel()}`;
     for (let i = 0; i < HISTORY_MAX + 3; i++) await announce(channel, `m${i}`);
 
-    const response = await invoke(routedEvent(LIST, { channel }, { headers: await bearer('a') }));
+    const response = await onChannel(LIST, channel, { headers: await bearer('a') });
 
     expect(response.json).toMatchObject({
       retentionSeconds: 7200,
@@ -242,7 +211,7 @@ describe('GET /channels/{channel}/messages', () => {
     const sent = [];
     for (let i = 0; i < 7; i++) sent.push(await announce(channel, `m${i}`));
     const headers = await bearer('alice');
-    const page = (query: string) => invoke(routedEvent(LIST, { channel }, { headers, query }));
+    const page = (query: string) => onChannel(LIST, channel, { headers, query });
 
     const newest = await page('limit=3');
     const older = await page(`limit=3&before=${newest.json.messages[0].id}`);
@@ -260,7 +229,7 @@ describe('GET /channels/{channel}/messages', () => {
     ['an unknown route key', routedEvent('GET /internal/{x}', { x: 'y' })],
     ['the $default route key (the API declares no $default route)', routedEvent('$default', {})],
   ])('answers 404 for %s', async (_label, event) => {
-    expectError(await invoke(event), 404, 'not_found');
+    expectError(await api.invoke(event), 404, 'not_found');
   });
 });
 
@@ -275,16 +244,10 @@ describe('POST /channels/{channel}/announcements', () => {
   it('stores a system message and publishes it to the room topic with QoS 1', async () => {
     const channel = freshChannel();
 
-    const response = await invoke(
-      routedEvent(
-        ANNOUNCE,
-        { channel },
-        {
-          headers: { ...(await bearer('mod', 'moderator')), 'content-type': 'application/json' },
-          body: JSON.stringify({ text: '  Server restart in 5 minutes  ' }),
-        },
-      ),
-    );
+    const response = await onChannel(ANNOUNCE, channel, {
+      headers: { ...(await bearer('mod', 'moderator')), 'content-type': 'application/json' },
+      body: JSON.stringify({ text: '  Server restart in 5 minutes  ' }),
+    });
 
     expect(response.status).toBe(201);
     const { message } = response.json;
@@ -295,7 +258,7 @@ describe('POST /channels/{channel}/announcements', () => {
       from: { id: 'system', name: 'System' },
       text: 'Server restart in 5 minutes',
     });
-    const published = await recorder.waitFor((p) => p.topic === `chat/room/${channel}`);
+    const published = await api.recorder.waitFor((p) => p.topic === `chat/room/${channel}`);
     expect(published.qos).toBe(1);
     expect(published.json()).toEqual(message);
   });
@@ -304,13 +267,11 @@ describe('POST /channels/{channel}/announcements', () => {
     const channel = freshChannel();
     const body = Buffer.from(JSON.stringify({ text: 'héllo' })).toString('base64');
 
-    const response = await invoke(
-      routedEvent(
-        ANNOUNCE,
-        { channel },
-        { headers: await bearer('root', 'admin'), body, isBase64Encoded: true },
-      ),
-    );
+    const response = await onChannel(ANNOUNCE, channel, {
+      headers: await bearer('root', 'admin'),
+      body,
+      isBase64Encoded: true,
+    });
 
     expect(response.status).toBe(201);
     expect(response.json.message.text).toBe('héllo');
@@ -321,7 +282,7 @@ describe('POST /channels/{channel}/announcements', () => {
     ['a moderator', 'moderator', 201, undefined],
     ['an admin', 'admin', 201, undefined],
   ] as const)('lets %s announce: %s', async (_label, role, status, code) => {
-    const response = await invoke(
+    const response = await api.invoke(
       routedEvent(
         ANNOUNCE,
         { channel: freshChannel() },
@@ -334,7 +295,7 @@ describe('POST /channels/{channel}/announcements', () => {
   });
 
   it('refuses a moderator whose token does not allow the channel', async () => {
-    const response = await invoke(
+    const response = await api.invoke(
       routedEvent(
         ANNOUNCE,
         { channel: 'Town9' },
@@ -359,57 +320,54 @@ describe('POST /channels/{channel}/announcements', () => {
   ])('answers 400 for %s, storing and publishing nothing', async (_label, body, code) => {
     const channel = freshChannel();
 
-    const response = await invoke(
-      routedEvent(
-        ANNOUNCE,
-        { channel },
-        { headers: await bearer('mod', 'moderator'), ...(body !== undefined && { body }) },
-      ),
-    );
+    const response = await onChannel(ANNOUNCE, channel, {
+      headers: await bearer('mod', 'moderator'),
+      ...(body !== undefined && { body }),
+    });
 
     expectError(response, 400, code);
-    expect((await store.recent(channel as ChannelName, { limit: 10 })).messages).toEqual([]);
-    expect(recorder.published).toEqual([]);
+    expect((await api.store.recent(channel as ChannelName, { limit: 10 })).messages).toEqual([]);
+    expect(api.recorder.published).toEqual([]);
   });
 
   it('retries a Data Plane blip inside the request: 201, published once', async () => {
     const channel = freshChannel();
-    recorder.failNext(2, 503, 'ServiceUnavailableException');
+    api.recorder.failNext(2, 503, 'ServiceUnavailableException');
 
     const response = await announcement(channel, 'after a blip');
 
     expect(response.status).toBe(201);
-    const published = await recorder.waitFor((p) => p.topic === `chat/room/${channel}`);
+    const published = await api.recorder.waitFor((p) => p.topic === `chat/room/${channel}`);
     expect(published.json()).toEqual(response.json.message);
-    expect(recorder.published).toHaveLength(1);
+    expect(api.recorder.published).toHaveLength(1);
   });
 
   it('answers 503 publish_unavailable, saying it is stored, when the Data Plane stays down', async () => {
     const channel = freshChannel();
-    recorder.failNext(1000);
+    api.recorder.failNext(1000);
 
     const response = await announcement(channel, 'into the void');
 
     expectError(response, 503, 'publish_unavailable');
-    const { messages } = await store.recent(channel as ChannelName, { limit: 10 });
+    const { messages } = await api.store.recent(channel as ChannelName, { limit: 10 });
     expect(messages.map((m) => m.text)).toEqual(['into the void']);
     // The moderator learns it is stored (with its id), so it is not posted twice.
     expect(response.json.error.message).toContain(`stored as ${messages[0]?.id}`);
     expect(response.json.error.message).toMatch(/do not send it again/);
     expect(response.text).not.toMatch(/InternalFailureException|\bat .+:\d+/);
-    expect(recorder.published).toEqual([]);
+    expect(api.recorder.published).toEqual([]);
   });
 
   it('does not retry a publish the Data Plane refuses outright, and still says it is stored', async () => {
     const channel = freshChannel();
     // One refusal: a retry would have gone through and answered 201.
-    recorder.failNext(1, 400, 'InvalidRequestException');
+    api.recorder.failNext(1, 400, 'InvalidRequestException');
 
     const response = await announcement(channel, 'refused');
 
     expectError(response, 503, 'publish_unavailable');
     expect(response.json.error.message).toMatch(/announcement was stored/);
-    expect(recorder.published).toEqual([]);
+    expect(api.recorder.published).toEqual([]);
   });
 });
 
@@ -418,9 +376,9 @@ describe('DELETE /channels/{channel}/messages/{id}', () => {
     const channel = freshChannel();
     const before = await announce(channel, 'keep');
     const doomed = await announce(channel, 'remove me');
-    recorder.clear();
+    api.recorder.clear();
 
-    const response = await invoke(
+    const response = await api.invoke(
       routedEvent(
         DELETE_MESSAGE,
         { channel, id: doomed.id },
@@ -435,7 +393,7 @@ describe('DELETE /channels/{channel}/messages/{id}', () => {
       targetId: doomed.id,
       text: '',
     });
-    const published = await recorder.waitFor((p) => p.topic === `chat/room/${channel}`);
+    const published = await api.recorder.waitFor((p) => p.topic === `chat/room/${channel}`);
     expect(published.json()).toEqual(response.json.message);
     const history = await historyAfter(channel, before.id);
     expect(history.json.messages.map((m: { kind: string }) => m.kind)).toEqual(['delete']);
@@ -445,10 +403,10 @@ describe('DELETE /channels/{channel}/messages/{id}', () => {
   it('answers 503 publish_unavailable when the deletion is stored but not published', async () => {
     const channel = freshChannel();
     const doomed = await announce(channel, 'remove me');
-    recorder.clear();
-    recorder.failNext(1000);
+    api.recorder.clear();
+    api.recorder.failNext(1000);
 
-    const response = await invoke(
+    const response = await api.invoke(
       routedEvent(
         DELETE_MESSAGE,
         { channel, id: doomed.id },
@@ -459,13 +417,13 @@ describe('DELETE /channels/{channel}/messages/{id}', () => {
     expectError(response, 503, 'publish_unavailable');
     expect(response.json.error.message).toMatch(/deletion was stored/);
     // Removed, and the delete event kept for clients that reconnect with `after`.
-    const { messages } = await store.recent(channel as ChannelName, { limit: 10 });
+    const { messages } = await api.store.recent(channel as ChannelName, { limit: 10 });
     expect(messages.map((m) => [m.kind, m.targetId])).toEqual([['delete', doomed.id]]);
-    expect(recorder.published).toEqual([]);
+    expect(api.recorder.published).toEqual([]);
   });
 
   it('answers 404 for a message that is not there, publishing nothing', async () => {
-    const response = await invoke(
+    const response = await api.invoke(
       routedEvent(
         DELETE_MESSAGE,
         { channel: freshChannel(), id: '1700000000000-1' },
@@ -474,16 +432,16 @@ describe('DELETE /channels/{channel}/messages/{id}', () => {
     );
 
     expectError(response, 404, 'not_found');
-    expect(recorder.published).toEqual([]);
+    expect(api.recorder.published).toEqual([]);
   });
 
   it('answers 400 for an id that is not a message id, and 403 for a player', async () => {
     const headers = await bearer('mod', 'moderator');
 
-    const bad = await invoke(
+    const bad = await api.invoke(
       routedEvent(DELETE_MESSAGE, { channel: 'Town1', id: '../../etc' }, { headers }),
     );
-    const player = await invoke(
+    const player = await api.invoke(
       routedEvent(
         DELETE_MESSAGE,
         { channel: 'Town1', id: '1700000000000-1' },
@@ -501,7 +459,7 @@ describe('PUT and DELETE /players/{playerId}/mute', () => {
     const headers = await bearer('mod', 'moderator');
     const startedAt = Date.now();
 
-    const response = await invoke(
+    const response = await api.invoke(
       routedEvent(
         MUTE,
         { playerId: 'troll' },
@@ -512,7 +470,7 @@ describe('PUT and DELETE /players/{playerId}/mute', () => {
     expect(response.status).toBe(200);
     expect(response.json).toMatchObject({ playerId: 'troll', muted: true });
     expect(response.json.until).toBeGreaterThanOrEqual(startedAt + 600_000 - 1000);
-    expect(await store.getMute('troll' as PlayerId)).toEqual({
+    expect(await api.store.getMute('troll' as PlayerId)).toEqual({
       until: response.json.until,
       reason: 'spam',
       by: 'mod',
@@ -521,14 +479,16 @@ describe('PUT and DELETE /players/{playerId}/mute', () => {
 
   it('lifts a mute, and says whether there was one', async () => {
     const headers = await bearer('mod', 'moderator');
-    await invoke(routedEvent(MUTE, { playerId: 'chatty' }, { headers, body: '{"seconds":60}' }));
+    await api.invoke(
+      routedEvent(MUTE, { playerId: 'chatty' }, { headers, body: '{"seconds":60}' }),
+    );
 
-    const first = await invoke(routedEvent(UNMUTE, { playerId: 'chatty' }, { headers }));
-    const second = await invoke(routedEvent(UNMUTE, { playerId: 'chatty' }, { headers }));
+    const first = await api.invoke(routedEvent(UNMUTE, { playerId: 'chatty' }, { headers }));
+    const second = await api.invoke(routedEvent(UNMUTE, { playerId: 'chatty' }, { headers }));
 
     expect(first.json).toEqual({ playerId: 'chatty', muted: false, wasMuted: true });
     expect(second.json).toEqual({ playerId: 'chatty', muted: false, wasMuted: false });
-    expect(await store.getMute('chatty' as PlayerId)).toBeNull();
+    expect(await api.store.getMute('chatty' as PlayerId)).toBeNull();
   });
 
   it.each([
@@ -544,25 +504,25 @@ describe('PUT and DELETE /players/{playerId}/mute', () => {
     ],
     ['a bad player id', { playerId: 'p#1' }, '{"seconds":5}', 'invalid'],
   ])('answers 400 for %s and mutes nobody', async (_label, parameters, body, code) => {
-    const response = await invoke(
+    const response = await api.invoke(
       routedEvent(MUTE, parameters, { headers: await bearer('mod', 'moderator'), body }),
     );
 
     expectError(response, 400, code);
-    expect(await store.getMute('p1' as PlayerId)).toBeNull();
+    expect(await api.store.getMute('p1' as PlayerId)).toBeNull();
   });
 
   it('refuses players: 403 with a token, 401 without', async () => {
     const body = '{"seconds":60}';
 
-    const player = await invoke(
+    const player = await api.invoke(
       routedEvent(MUTE, { playerId: 'victim' }, { headers: await bearer('alice'), body }),
     );
-    const anonymous = await invoke(routedEvent(UNMUTE, { playerId: 'victim' }));
+    const anonymous = await api.invoke(routedEvent(UNMUTE, { playerId: 'victim' }));
 
     expectError(player, 403, 'forbidden');
     expectError(anonymous, 401, 'unauthorized');
-    expect(await store.getMute('victim' as PlayerId)).toBeNull();
+    expect(await api.store.getMute('victim' as PlayerId)).toBeNull();
   });
 });
 
@@ -574,14 +534,14 @@ describe('CHAT_CHANNEL_CLASSES', () => {
     ['a rule an earlier one covers', 'guild-*=7d/10,guild-x*=1d/10'],
   ])('stops the cold start on %s, naming the variable', async (_label, value) => {
     await expect(
-      loadBundle(`classes-${randomUUID()}`, { ...baseEnv(), CHAT_CHANNEL_CLASSES: value }),
+      loadBundle(`classes-${randomUUID()}`, { ...api.env, CHAT_CHANNEL_CLASSES: value }),
     ).rejects.toThrow(/^CHAT_CHANNEL_CLASSES /);
   });
 });
 
 describe('CHAT_HISTORY_REQUIRE_AUTH=false', () => {
   it('lets anyone read history but still needs a moderator token to write', async () => {
-    const open = await loadBundle('open', { ...baseEnv(), CHAT_HISTORY_REQUIRE_AUTH: 'false' });
+    const open = await loadBundle('open', { ...api.env, CHAT_HISTORY_REQUIRE_AUTH: 'false' });
     const channel = freshChannel();
     await announce(channel, 'visible');
 

@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createRedisClient, type RedisConnection } from '@game-chat/chat-store/connection';
-import { type ChatStore, createChatStore } from '@game-chat/chat-store/store';
 import type { ChannelName, PlayerId } from '@game-chat/protocol/names';
-import {
-  type DataPlaneRecorder,
-  startDataPlaneRecorder,
-} from '@game-chat/testing/data-plane-recorder';
 import { routedEvent } from '@game-chat/testing/http-api-event';
-import { redisForTests, type TestRedis } from '@game-chat/testing/redis-server';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Invoke, loadBundle } from './helpers/bundle.js';
-import { bearer, expectError, SECRET } from './helpers/requests.js';
+import { describe, expect, it } from 'vitest';
+import { bearer, expectError } from './helpers/requests.js';
+import { apiLambdaForFile } from './support/api-lambda.js';
 
 const keyPrefix = `safe-${randomUUID().slice(0, 8)}`;
+const api = apiLambdaForFile('safety', { keyPrefix, env: { CHAT_MAX_BLOCKS: '3' } });
 const BLOCK = 'PUT /players/me/blocks/{playerId}';
 const UNBLOCK = 'DELETE /players/me/blocks/{playerId}';
 const BLOCKS = 'GET /players/me/blocks';
@@ -23,35 +17,8 @@ const SLOW = 'PUT /channels/{channel}/slow-mode';
 const SLOW_OFF = 'DELETE /channels/{channel}/slow-mode';
 const LIST = 'GET /channels/{channel}/messages';
 
-let redis: TestRedis;
-let recorder: DataPlaneRecorder;
-let connection: RedisConnection;
-let store: ChatStore;
-let invoke: Invoke;
 let channelCount = 0;
 const freshChannel = () => `Safe${++channelCount}x${Date.now() % 100000}`;
-
-beforeAll(async () => {
-  redis = await redisForTests();
-  recorder = await startDataPlaneRecorder();
-  connection = createRedisClient({ url: redis.url });
-  store = createChatStore({ client: connection, keyPrefix });
-  invoke = await loadBundle('safety', {
-    REDIS_URL: redis.url,
-    IOT_DATA_ENDPOINT: recorder.endpoint,
-    CHAT_TOKEN_SECRET: SECRET,
-    CHAT_REDIS_KEY_PREFIX: keyPrefix,
-    CHAT_MAX_BLOCKS: '3',
-  });
-});
-
-afterAll(async () => {
-  await connection?.close();
-  await recorder?.stop();
-  await redis?.stop();
-});
-
-beforeEach(() => recorder.clear());
 
 async function call(
   routeKey: string,
@@ -60,7 +27,7 @@ async function call(
   json?: unknown,
   query?: string,
 ) {
-  return invoke(
+  return api.invoke(
     routedEvent(routeKey, parameters, {
       headers: await bearer(...who),
       ...(json === undefined
@@ -73,11 +40,11 @@ async function call(
 
 /** Every key under the test prefix: to show that a refusal stored nothing. */
 async function keys(): Promise<string[]> {
-  return ((await connection.command(['KEYS', `${keyPrefix}:*`])) as string[]).sort();
+  return ((await api.connection.command(['KEYS', `${keyPrefix}:*`])) as string[]).sort();
 }
 
 async function post(channel: string, text: string, sender = 'mallory') {
-  const result = await store.append(channel as ChannelName, {
+  const result = await api.store.append(channel as ChannelName, {
     kind: 'chat',
     from: { id: sender as PlayerId, name: sender },
     text,
@@ -116,7 +83,7 @@ describe('block lists', () => {
   });
 
   it('needs a token, whatever CHAT_HISTORY_REQUIRE_AUTH says', async () => {
-    expectError(await invoke(routedEvent(BLOCKS, {})), 401, 'unauthorized');
+    expectError(await api.invoke(routedEvent(BLOCKS, {})), 401, 'unauthorized');
   });
 });
 
@@ -172,7 +139,7 @@ describe('reports', () => {
   it("answers 404 for an unknown message, 400 for one's own message or a bad id, storing nothing", async () => {
     const channel = freshChannel();
     const own = await post(channel, 'mine', 'alice');
-    const system = await store.append(channel as ChannelName, {
+    const system = await api.store.append(channel as ChannelName, {
       kind: 'system',
       from: { id: 'system', name: 'System' },
       text: 'welcome',
@@ -234,7 +201,7 @@ describe('reports', () => {
     const channel = freshChannel();
     const bad = await post(channel, 'delete me');
     const { json } = await call(REPORT, { channel, id: bad.id }, alice, { reason: 'hate' });
-    recorder.clear();
+    api.recorder.clear();
     const resolved = await call(RESOLVE, { reportId: json.reportId }, mod, {
       action: 'delete',
       note: 'hate speech',
@@ -250,7 +217,7 @@ describe('reports', () => {
     });
     const history = await call(LIST, { channel }, alice);
     expect(history.json.messages.map((m: { kind: string }) => m.kind)).toEqual(['delete']);
-    expect(recorder.published.map((p) => p.json<{ targetId?: string }>().targetId)).toEqual([
+    expect(api.recorder.published.map((p) => p.json<{ targetId?: string }>().targetId)).toEqual([
       bad.id,
     ]);
     expectError(
@@ -276,7 +243,7 @@ describe('reports', () => {
       muted: { playerId: 'spammer', until: expect.any(Number) },
       report: { resolution: { action: 'mute', seconds: 600, by: 'mod1' } },
     });
-    expect(await store.getMute('spammer' as PlayerId)).toMatchObject({
+    expect(await api.store.getMute('spammer' as PlayerId)).toMatchObject({
       by: 'mod1',
       reason: `report ${json.reportId}: spam`,
     });
@@ -287,9 +254,11 @@ describe('reports', () => {
     const message = await post(channel, 'elsewhere');
     const { json } = await call(REPORT, { channel, id: message.id }, alice, { reason: 'spam' });
     const scoped = await bearer('mod2', 'moderator', { channels: ['Other'] });
-    const listed = await invoke(routedEvent(REPORTS, {}, { headers: scoped, query: 'limit=100' }));
+    const listed = await api.invoke(
+      routedEvent(REPORTS, {}, { headers: scoped, query: 'limit=100' }),
+    );
     expect(listed.json.reports.map((r: { channel: string }) => r.channel)).not.toContain(channel);
-    const refused = await invoke(
+    const refused = await api.invoke(
       routedEvent(
         RESOLVE,
         { reportId: json.reportId },
@@ -307,11 +276,11 @@ describe('reports', () => {
     const channel = freshChannel();
     const message = await post(channel, 'gg', 'nice');
     const { json } = await call(REPORT, { channel, id: message.id }, alice, { reason: 'other' });
-    recorder.clear();
+    api.recorder.clear();
     const resolved = await call(RESOLVE, { reportId: json.reportId }, mod, { action: 'dismiss' });
     expect(resolved.json.report.resolution.action).toBe('dismiss');
-    expect(recorder.published).toEqual([]);
-    expect(await store.getMute('nice' as PlayerId)).toBeNull();
+    expect(api.recorder.published).toEqual([]);
+    expect(await api.store.getMute('nice' as PlayerId)).toBeNull();
     expect((await call(LIST, { channel }, alice)).json.messages).toHaveLength(1);
   });
 
@@ -341,7 +310,7 @@ describe('slow mode', () => {
       slowModeSeconds: 15,
       message: { kind: 'system', slowModeSeconds: 15, text: expect.stringMatching(/15 seconds/) },
     });
-    expect(recorder.published.map((p) => p.topic)).toEqual([`chat/room/${channel}`]);
+    expect(api.recorder.published.map((p) => p.topic)).toEqual([`chat/room/${channel}`]);
     expect((await call(LIST, { channel }, alice)).json.slowModeSeconds).toBe(15);
     const cleared = await call(SLOW_OFF, { channel }, mod);
     expect(cleared.json).toMatchObject({ slowModeSeconds: 0, message: { slowModeSeconds: 0 } });
@@ -358,6 +327,6 @@ describe('slow mode', () => {
     const before = await keys();
     expectError(await call(SLOW, { channel }, mod, { seconds }), 400, 'invalid');
     expect(await keys()).toEqual(before);
-    expect(recorder.published).toEqual([]);
+    expect(api.recorder.published).toEqual([]);
   });
 });

@@ -17,10 +17,27 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
     return context;
   }
 
-  async function appendOk(store: ReturnType<typeof setup>['store'], name: string, text: string) {
-    const result = await store.append(channel(name), chat(text));
+  type Store = ReturnType<typeof setup>['store'];
+  type AppendOptions = Parameters<Store['append']>[2];
+
+  async function appendOk(store: Store, name: string, text: string, options?: AppendOptions) {
+    const result = await store.append(channel(name), chat(text), options);
     if (result.status !== 'stored') throw new Error(`append answered ${result.status}`);
     return result.message;
+  }
+
+  /** `count` messages m0, m1, … appended to channel `name` one after another; them, oldest first. */
+  async function appendMany(store: Store, name: string, count: number, options?: AppendOptions) {
+    const messages: ChatMessage[] = [];
+    for (let i = 0; i < count; i++) messages.push(await appendOk(store, name, `m${i}`, options));
+    return messages;
+  }
+
+  /** One message for each of `texts`, appended to channel `name` in order; them by their text. */
+  async function appendEach<Text extends string>(store: Store, name: string, texts: Text[]) {
+    const messages = {} as Record<Text, ChatMessage>;
+    for (const text of texts) messages[text] = await appendOk(store, name, text);
+    return messages;
   }
 
   describe('append and recent', () => {
@@ -57,8 +74,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
 
     it('gives increasing ids with a dense counter, and keeps channels apart', async () => {
       const { store } = setup();
-      const ids: string[] = [];
-      for (let i = 0; i < 5; i++) ids.push((await appendOk(store, 'A', `m${i}`)).id);
+      const ids = (await appendMany(store, 'A', 5)).map((m) => m.id);
       await appendOk(store, 'B', 'other');
       expect([...ids].sort(compareMessageIds)).toEqual(ids);
       expect(ids.map((id) => id.split('-')[1])).toEqual(['1', '2', '3', '4', '5']);
@@ -68,8 +84,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
 
     it('without after returns the newest `limit`; with after, the oldest `limit` after it', async () => {
       const { store } = setup();
-      const all = [];
-      for (let i = 0; i < 6; i++) all.push(await appendOk(store, 'Page', `m${i}`));
+      const all = await appendMany(store, 'Page', 6);
       const newest = await store.recent(channel('Page'), { limit: 2 });
       expect(newest.messages.map((m) => m.text)).toEqual(['m4', 'm5']);
       const page = await store.recent(channel('Page'), { limit: 2, after: all[1]?.id });
@@ -195,8 +210,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
   describe.concurrent('retention', () => {
     it('never returns more than historyMax, even while trimming lags', async () => {
       const { store, client, prefix } = setup({ historyMax: 3 });
-      const sent = [];
-      for (let i = 0; i < 6; i++) sent.push(await appendOk(store, 'Cap', `m${i}`));
+      const sent = await appendMany(store, 'Cap', 6);
       // MAXLEN ~ trims whole stream nodes only: the stream still holds all six.
       expect(await client.command(['XLEN', `${prefix}:ch:{Cap}:log`])).toBe(6);
       const { messages } = await store.recent(channel('Cap'), { limit: 50 });
@@ -210,7 +224,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
 
     it('trims the stream on write once it outgrows the cap', async () => {
       const { store, client, prefix } = setup({ historyMax: 5 });
-      for (let i = 0; i < 250; i++) await appendOk(store, 'Big', `m${i}`);
+      await appendMany(store, 'Big', 250);
       const length = Number(await client.command(['XLEN', `${prefix}:ch:{Big}:log`]));
       expect(length).toBeLessThan(250);
       expect(length).toBeGreaterThanOrEqual(5);
@@ -293,11 +307,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
     it("applies the class's cap on append, reads and recovery", async () => {
       const { store } = setup({ historyMax: 200 });
       const small = { retentionSeconds: 3600, maxMessages: 3 };
-      const sent: ChatMessage[] = [];
-      for (let i = 0; i < 6; i++) {
-        const result = await store.append(channel('party-1'), chat(`m${i}`), { retention: small });
-        if (result.status === 'stored') sent.push(result.message);
-      }
+      const sent = await appendMany(store, 'party-1', 6, { retention: small });
       const read = (options: { after?: string; before?: string }) =>
         store.recent(channel('party-1'), { limit: 50, retention: small, ...options });
       expect((await read({})).messages.map((m) => m.text)).toEqual(['m3', 'm4', 'm5']);
@@ -313,11 +323,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
     it('remembers deleted counters up to the class cap, not the default one', async () => {
       const { store } = setup({ historyMax: 2 });
       const long = { retentionSeconds: 86_400, maxMessages: 100 };
-      const sent: ChatMessage[] = [];
-      for (let i = 0; i < 6; i++) {
-        const result = await store.append(channel('guild-del'), chat(`m${i}`), { retention: long });
-        if (result.status === 'stored') sent.push(result.message);
-      }
+      const sent = await appendMany(store, 'guild-del', 6, { retention: long });
       for (const message of sent.slice(1, 5)) {
         expect(await store.remove(channel('guild-del'), message.id, { retention: long })).toBe(
           true,
@@ -391,8 +397,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
 
     it('says hasMore exactly when an older message is left', async () => {
       const { store } = setup();
-      const ids: string[] = [];
-      for (let i = 0; i < 4; i++) ids.push((await appendOk(store, 'Edge', `m${i}`)).id);
+      const ids = (await appendMany(store, 'Edge', 4)).map((m) => m.id);
       const read = (limit: number, before?: string) =>
         store.recent(channel('Edge'), { limit, ...(before && { before }) });
       expect(await read(4)).toMatchObject({ hasMore: false });
@@ -409,8 +414,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
 
     it('says hasMore for an `after` page when newer messages are left', async () => {
       const { store } = setup();
-      const ids: string[] = [];
-      for (let i = 0; i < 4; i++) ids.push((await appendOk(store, 'Fwd', `m${i}`)).id);
+      const ids = (await appendMany(store, 'Fwd', 4)).map((m) => m.id);
       const after = (limit: number) =>
         store.recent(channel('Fwd'), { limit, after: ids[0] as string });
       expect(await after(2)).toMatchObject({ hasMore: true, recovered: true });
@@ -419,8 +423,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
 
     it('hides messages past the window or the cap from a before page', async () => {
       const { store } = setup({ historyMax: 2 });
-      const ids: string[] = [];
-      for (let i = 0; i < 5; i++) ids.push((await appendOk(store, 'Hide', `m${i}`)).id);
+      const ids = (await appendMany(store, 'Hide', 5)).map((m) => m.id);
       expect(
         await store.recent(channel('Hide'), { limit: 10, before: ids[4] as string }),
       ).toMatchObject({ messages: [expect.objectContaining({ text: 'm3' })], hasMore: false });
@@ -440,9 +443,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
   describe('recovered', () => {
     it('does not count a deleted message as missed', async () => {
       const { store } = setup();
-      const a = await appendOk(store, 'Del', 'a');
-      const b = await appendOk(store, 'Del', 'b');
-      const c = await appendOk(store, 'Del', 'c');
+      const { a, b, c } = await appendEach(store, 'Del', ['a', 'b', 'c']);
       expect(await store.remove(channel('Del'), b.id)).toBe(true);
       // A reader that saw `a` missed nothing: `b` is gone on purpose, `c` is still there.
       expect(await store.recent(channel('Del'), { limit: 10, after: a.id })).toMatchObject({
@@ -459,10 +460,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
 
     it('still reports a miss when a deleted message sits next to a trimmed one', async () => {
       const { store } = setup({ historyMax: 2 });
-      const a = await appendOk(store, 'DelCap', 'a');
-      await appendOk(store, 'DelCap', 'b');
-      const c = await appendOk(store, 'DelCap', 'c');
-      const d = await appendOk(store, 'DelCap', 'd');
+      const { a, c, d } = await appendEach(store, 'DelCap', ['a', 'b', 'c', 'd']);
       // The cap of 2 drops `b` (missed); deleting `c` must not hide that.
       expect(await store.remove(channel('DelCap'), c.id)).toBe(true);
       expect(await store.recent(channel('DelCap'), { limit: 10, after: a.id })).toMatchObject({

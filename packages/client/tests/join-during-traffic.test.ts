@@ -1,37 +1,26 @@
 import { compareMessageIds } from '@game-chat/protocol/payloads';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ChatError, type ChatMessage } from '../src/client.js';
-import { type LocalStack, Players, startStack } from './support/stack.js';
+import { stackForFile } from './support/stack.js';
 import { waitUntil } from './support/wait.js';
 
 const MESSAGES = 200;
 /** Sends in flight at once: enough to keep traffic flowing while the join reads history. */
 const CONCURRENCY = 10;
 
-let stack: LocalStack;
-let players: Players;
-
-beforeAll(async () => {
-  // Limits out of the way: this test is about merging, not about refusing.
-  stack = await startStack({
-    CHAT_RATE_BURST: '1000',
-    CHAT_RATE_PER_SECOND: '1000',
-    CHAT_CHANNEL_RATE_PER_SECOND: '10000',
-    CHAT_HISTORY_MAX: '1000',
-    CHAT_HISTORY_SECONDS: '120',
-  });
-  players = new Players(stack);
-});
-
-afterAll(async () => {
-  await players?.closeAll();
-  await stack?.stop();
+// Limits out of the way: this test is about merging, not about refusing.
+const file = stackForFile({
+  CHAT_RATE_BURST: '1000',
+  CHAT_RATE_PER_SECOND: '1000',
+  CHAT_CHANNEL_RATE_PER_SECOND: '10000',
+  CHAT_HISTORY_MAX: '1000',
+  CHAT_HISTORY_SECONDS: '120',
 });
 
 it('a player joining during traffic ends up with every message exactly once, in id order', async () => {
   const keepAll = { maxMessagesPerChannel: 1000 };
-  const sender = await players.connect('sender', {}, keepAll);
-  const joiner = await players.connect('joiner', {}, keepAll);
+  const sender = await file.players.connect('sender', {}, keepAll);
+  const joiner = await file.players.connect('joiner', {}, keepAll);
   await sender.join('Busy');
 
   const sent: ChatMessage[] = [];

@@ -1,8 +1,8 @@
 import { rejectionOf } from '@game-chat/testing/rejection';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChatApi } from '../src/api.js';
 import { type ChatClient, ChatError, type ChatMessage } from '../src/client.js';
-import { type LocalStack, Players, startStack } from './support/stack.js';
+import { stackForFile } from './support/stack.js';
 import { nextEvent, waitUntil } from './support/wait.js';
 
 const rejection = (promise: Promise<unknown>) => rejectionOf(promise, ChatError);
@@ -10,32 +10,21 @@ const rejection = (promise: Promise<unknown>) => rejectionOf(promise, ChatError)
 /** A short history window, so a test can outlast it by sending, not by waiting. */
 const HISTORY_SECONDS = 3;
 
-let stack: LocalStack;
-let players: Players;
-
-beforeAll(async () => {
-  stack = await startStack({
-    CHAT_HISTORY_SECONDS: String(HISTORY_SECONDS),
-    // Room for the filler messages that move the server's clock past the window: only the
-    // window, never the count cap or a rate limit, may drop the reported message.
-    CHAT_HISTORY_MAX: '10000',
-    CHAT_RATE_BURST: '1000',
-    CHAT_RATE_PER_SECOND: '1000',
-    CHAT_CHANNEL_RATE_PER_SECOND: '5000',
-  });
-  players = new Players(stack);
-});
-
-afterAll(async () => {
-  await players?.closeAll();
-  await stack?.stop();
+const file = stackForFile({
+  CHAT_HISTORY_SECONDS: String(HISTORY_SECONDS),
+  // Room for the filler messages that move the server's clock past the window: only the
+  // window, never the count cap or a rate limit, may drop the reported message.
+  CHAT_HISTORY_MAX: '10000',
+  CHAT_RATE_BURST: '1000',
+  CHAT_RATE_PER_SECOND: '1000',
+  CHAT_CHANNEL_RATE_PER_SECOND: '5000',
 });
 
 /** A history reader of its own, to see what the server still holds. */
 function historyOf(playerId: string): ChatApi {
   return new ChatApi({
-    apiUrl: stack.urls.api,
-    getToken: () => stack.issueToken(playerId),
+    apiUrl: file.stack.urls.api,
+    getToken: () => file.stack.issueToken(playerId),
     timeoutMs: 10_000,
     maxTextLength: 500,
   });
@@ -54,9 +43,9 @@ async function sendUntilServerTime(sender: ChatClient, channel: string, ms: numb
 
 describe('block lists', () => {
   it("refuse a blocked player's whisper with ignored, and it is not delivered", async () => {
-    const alice = await players.connect('alice');
-    const mallory = await players.connect('mallory');
-    const bob = await players.connect('bob');
+    const alice = await file.players.connect('alice');
+    const mallory = await file.players.connect('mallory');
+    const bob = await file.players.connect('bob');
     // A whisper needs its recipient online, as presence knows it: otherwise it is `offline`.
     await alice.join('Quiet');
     await waitUntil(async () => (await bob.members('Quiet')).count === 1, 'alice online');
@@ -80,9 +69,9 @@ describe('block lists', () => {
   });
 
   it("hides a blocked player's room messages, and the list is loaded on connect elsewhere", async () => {
-    const carol = await players.connect('carol');
-    const troll = await players.connect('troll');
-    const dave = await players.connect('dave');
+    const carol = await file.players.connect('carol');
+    const troll = await file.players.connect('troll');
+    const dave = await file.players.connect('dave');
     for (const client of [carol, troll, dave]) await client.join('Lobby');
     await carol.block('troll');
     const seen: string[] = [];
@@ -97,7 +86,7 @@ describe('block lists', () => {
     expect(dave.messages('Lobby').map((m) => m.id)).toContain(hidden.id);
 
     // Another session of the same player reads the block list when it connects.
-    const carolTab = await players.connect('carol', {}, { clientSuffix: 'tab2' });
+    const carolTab = await file.players.connect('carol', {}, { clientSuffix: 'tab2' });
     const history = await carolTab.join('Lobby');
     expect(carolTab.isBlocked('troll')).toBe(true);
     expect(history.map((m) => m.text)).toEqual(['gg']);
@@ -107,7 +96,7 @@ describe('block lists', () => {
   });
 
   it('refuses blocking oneself or an invalid id', async () => {
-    const erin = await players.connect('erin');
+    const erin = await file.players.connect('erin');
     expect((await rejection(erin.block('erin'))).code).toBe('invalid');
     expect((await rejection(erin.block('not valid!'))).code).toBe('invalid');
     expect(erin.blocked()).toEqual([]);
@@ -116,10 +105,8 @@ describe('block lists', () => {
 
 describe('reports', () => {
   it('keep the message and its context for the moderator after the history window', async () => {
-    const reporter = await players.connect('rose');
-    const abuser = await players.connect('abe');
-    const mod = await players.connect('mod1', { role: 'moderator' });
-    for (const client of [reporter, abuser]) await client.join('Arena');
+    const [reporter, abuser] = await file.players.joined('Arena', 'rose', 'abe');
+    const mod = await file.players.connect('mod1', { role: 'moderator' });
     const before = await reporter.send('Arena', 'good game');
     const target = await abuser.send('Arena', 'you are worthless');
     // One second before the window expires, as the server counts it.
@@ -161,10 +148,8 @@ describe('reports', () => {
   });
 
   it('resolving with delete removes the message for everyone', async () => {
-    const reporter = await players.connect('rita');
-    const abuser = await players.connect('ava');
-    const mod = await players.connect('mod2', { role: 'moderator' });
-    for (const client of [reporter, abuser]) await client.join('Bay');
+    const [reporter, abuser] = await file.players.joined('Bay', 'rita', 'ava');
+    const mod = await file.players.connect('mod2', { role: 'moderator' });
     const target = await abuser.send('Bay', 'buy gold at example dot com');
     const { reportId } = await reporter.report('Bay', target.id, 'spam');
     const removed = nextEvent(reporter, 'delete', (event) => event.targetId === target.id);
@@ -175,7 +160,7 @@ describe('reports', () => {
   });
 
   it('refuses unknown messages, own messages, and players on moderator calls', async () => {
-    const sid = await players.connect('sid');
+    const sid = await file.players.connect('sid');
     await sid.join('Cove');
     const own = await sid.send('Cove', 'mine');
     expect((await rejection(sid.report('Cove', own.id, 'spam'))).code).toBe('invalid');
@@ -188,8 +173,8 @@ describe('reports', () => {
 
 describe('slow mode', () => {
   it('refuses the second message inside the interval with the right retryAfterMs', async () => {
-    const sam = await players.connect('sam');
-    const mod = await players.connect('mod3', { role: 'moderator' });
+    const sam = await file.players.connect('sam');
+    const mod = await file.players.connect('mod3', { role: 'moderator' });
     await sam.join('Quiet');
     const announced = nextEvent(sam, 'slowMode', (event) => event.channel === 'Quiet');
     const set = await mod.setSlowMode('Quiet', 20);
@@ -208,7 +193,7 @@ describe('slow mode', () => {
     expect(sam.messages('Quiet').map((m) => m.text)).not.toContain('second');
 
     // A late joiner reads it from history; clearing it is announced too.
-    const tom = await players.connect('tom');
+    const tom = await file.players.connect('tom');
     await tom.join('Quiet');
     expect(tom.slowMode('Quiet')).toBe(20);
     const cleared = nextEvent(tom, 'slowMode', (event) => event.seconds === 0);

@@ -2,27 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { createRedisClient } from '@game-chat/chat-store/connection';
 import type { ChannelName } from '@game-chat/protocol/names';
 import { SYSTEM_SENDER } from '@game-chat/protocol/payloads';
-import {
-  type DataPlaneRecorder,
-  startDataPlaneRecorder,
-} from '@game-chat/testing/data-plane-recorder';
+import { startDataPlaneRecorder } from '@game-chat/testing/data-plane-recorder';
 import { lambdaContext } from '@game-chat/testing/lambda-context';
-import { redisForTests, type TestRedis } from '@game-chat/testing/redis-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisForTests } from '@game-chat/testing/redis-server';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createChatLambda } from '../src/bootstrap.js';
 import { ConfigError } from '../src/config.js';
 
-let redis: TestRedis;
-let recorder: DataPlaneRecorder;
-
-beforeAll(async () => {
-  redis = await redisForTests();
-  recorder = await startDataPlaneRecorder();
-});
-
+// Started at collection, as in publisher.test.ts: every test here needs both.
+const redis = await redisForTests();
+const recorder = await startDataPlaneRecorder();
 afterAll(async () => {
-  await recorder?.stop();
-  await redis?.stop();
+  await recorder.stop();
+  await redis.stop();
 });
 
 const envFor = (extra: Record<string, string> = {}) => ({

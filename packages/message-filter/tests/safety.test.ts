@@ -1,14 +1,12 @@
 import type { ChannelName, PlayerId } from '@game-chat/protocol/names';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Harness, notices, roomMessages, ruleEvent, startHarness } from './helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { harnessForFile } from './helpers/file-harness.js';
+import { type Harness, notices, roomMessages, ruleEvent } from './helpers/harness.js';
 
 let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-  await h.store.setProfile('mod1' as PlayerId, { name: 'Mod', role: 'moderator' }, 600);
+harnessForFile((started) => (h = started), {
+  profiles: { mod1: { name: 'Mod', role: 'moderator' } },
 });
-beforeEach(() => h.recorder.clear());
-afterAll(() => h.close());
 
 describe('a whisper to a player who blocked the sender', () => {
   it('is refused with ignored: nothing reaches the recipient, and the block list stays private', async () => {

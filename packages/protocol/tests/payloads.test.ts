@@ -566,6 +566,10 @@ describe('toServerMessage', () => {
 });
 
 describe('parseHistoryQuery', () => {
+  /** Town137's history asked with `query` is refused as invalid, with exactly `message`. */
+  const expectInvalidQuery = (query: Parameters<typeof parseHistoryQuery>[1], message: string) =>
+    expect(parseHistoryQuery('Town137', query)).toEqual({ ok: false, code: 'invalid', message });
+
   it('defaults to the newest 50 messages without after', () => {
     const expected = {
       ok: true,
@@ -599,11 +603,7 @@ describe('parseHistoryQuery', () => {
     ['null', null],
     ['a repeated parameter', ['5', '6']],
   ])('refuses limit %s', (_what, limit) => {
-    expect(parseHistoryQuery('Town137', { limit })).toEqual({
-      ok: false,
-      code: 'invalid',
-      message: 'limit must be a whole number 1-200',
-    });
+    expectInvalidQuery({ limit }, 'limit must be a whole number 1-200');
   });
 
   it('accepts exactly the whole numbers 1 to 200 as limit', () => {
@@ -639,11 +639,7 @@ describe('parseHistoryQuery', () => {
     ['a word', 'oldest'],
     ['a repeated parameter', ['1-1', '1-2']],
   ])('refuses before as %s, naming it', (_what, before) => {
-    expect(parseHistoryQuery('Town137', { before })).toEqual({
-      ok: false,
-      code: 'invalid',
-      message: 'before must be a message id such as 1764081600123-0',
-    });
+    expectInvalidQuery({ before }, 'before must be a message id such as 1764081600123-0');
   });
 
   it('refuses after and before together', () => {

@@ -17,3 +17,13 @@ export function itRefusesEach<T>(
     expectFailure(check(input), code);
   });
 }
+
+/**
+ * `cases`, then the hostile values: one refusal table for a check that refuses both with the same
+ * code (labels read as the test name's `%s`).
+ */
+export function withHostileValues<T>(
+  cases: readonly (readonly [label: string, input: T])[],
+): readonly (readonly [label: string, input: T])[] {
+  return [...cases, ...(HOSTILE_VALUES as never[])];
+}

@@ -1,4 +1,5 @@
 import { createLocalStack } from '@game-chat/aws-emulator';
+import { afterAll, beforeAll } from 'vitest';
 import { type ChatClient, type ChatClientOptions, createChatClient } from '../../src/client.js';
 
 export type LocalStack = Awaited<ReturnType<typeof createLocalStack>>;
@@ -14,6 +15,39 @@ export function startStack(settings: Record<string, string> = {}): Promise<Local
     settings,
     log: 'silent',
   });
+}
+
+/**
+ * One stack (`settings` as for startStack) and its Players for a whole test file: started before
+ * the file's tests; every client closed and the stack stopped after them. Read `stack` and
+ * `players` inside tests, once started.
+ */
+export function stackForFile(settings: Record<string, string> = {}): {
+  readonly stack: LocalStack;
+  readonly players: Players;
+} {
+  let started: { stack: LocalStack; players: Players } | undefined;
+  beforeAll(async () => {
+    const stack = await startStack(settings);
+    started = { stack, players: new Players(stack) };
+  });
+  afterAll(async () => {
+    await started?.players.closeAll();
+    await started?.stack.stop();
+  });
+  const get = () => {
+    if (started === undefined)
+      throw new Error('the stack is not started yet (use it inside tests)');
+    return started;
+  };
+  return {
+    get stack() {
+      return get().stack;
+    },
+    get players() {
+      return get().players;
+    },
+  };
 }
 
 /** Creates players' clients on a stack and closes them all at the end of a test file. */
