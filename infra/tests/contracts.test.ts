@@ -24,7 +24,12 @@ import {
 } from './hcl.js';
 import { ENVS, infraDir, load, repoDir } from './paths.js';
 
-const RULE_FILES = { send: 'chat-send.sql', whisper: 'chat-whisper.sql' } as const;
+const RULE_FILES = {
+  send: 'chat-send.sql',
+  whisper: 'chat-whisper.sql',
+  presence_connections: 'presence-connections.sql',
+  presence_subscriptions: 'presence-subscriptions.sql',
+} as const;
 
 function only<T>(items: readonly T[], what: string): T {
   expect(items, what).toHaveLength(1);
@@ -120,11 +125,17 @@ describe('topic rules (SPEC §3)', () => {
     }
   });
 
-  test('each rule invokes the filter, has an error action, and may invoke only from its own ARN', async () => {
+  test('each rule invokes its function (presence-*.sql the presence one, as the local stack does), has an error action, and may invoke only from its own ARN', async () => {
     const config = await load('modules/iot-chat');
     const rule = resource(config, 'aws_iot_topic_rule', 'this');
     expect(only(blocks(rule, 'lambda'), 'lambda action').function_arn).toBe(
-      '${var.message_filter_function_arn}',
+      '${local.rule_functions[each.key].arn}',
+    );
+    const targets = String(config.locals.rule_functions);
+    expect(targets).toContain('for key, file in local.rules');
+    expect(targets).toContain('startswith(file, "presence-")');
+    expect(targets).toMatch(
+      /\?\s*\{\s*name = var\.presence_function_name, arn = var\.presence_function_arn \}\s*:\s*\{\s*name = var\.message_filter_function_name, arn = var\.message_filter_function_arn \}/,
     );
     const errorAction = only(blocks(rule, 'error_action'), 'error action');
     expect(only(blocks(errorAction, 'cloudwatch_logs'), 'log action').log_group_name).toBe(
@@ -133,6 +144,7 @@ describe('topic rules (SPEC §3)', () => {
     const permission = resource(config, 'aws_lambda_permission', 'rule');
     expect(permission).toMatchObject({
       for_each: '${local.rules}',
+      function_name: '${local.rule_functions[each.key].name}',
       action: 'lambda:InvokeFunction',
       principal: 'iot.amazonaws.com',
       source_arn: '${aws_iot_topic_rule.this[each.key].arn}',
@@ -218,7 +230,7 @@ describe('functions', () => {
 
   test('are exactly the packages that build a Lambda bundle', async () => {
     const config = await load('modules/chat-functions');
-    expect(lambdaPackages).toEqual(['authorizer', 'chat-api', 'message-filter']);
+    expect(lambdaPackages).toEqual(['authorizer', 'chat-api', 'message-filter', 'presence']);
     expect(Object.keys(config.locals.functions as HclBody).sort()).toEqual(lambdaPackages);
   });
 
@@ -266,30 +278,36 @@ describe('functions', () => {
     expect(String(functions['message-filter']?.environment)).toContain('history_environment');
   });
 
-  test("publish exactly where the protocol's server publish scope says (the local Data Plane enforces it)", async () => {
+  test("publish exactly where the protocol's server publish scope says (the local Data Plane enforces it), each function only its own kinds", async () => {
     const config = await load('modules/chat-functions');
-    const template = String(config.locals.publish_topic_arns);
-    // `[for kind in [...] : "arn:…:topic/${var.topic_prefix}/${kind}/*"]`, rendered per prefix.
-    const loop = /^\$\{\[\s*for kind in \[([^\]]*)\]\s*:\s*"([^"]*)"\s*\]\}$/.exec(template);
-    expect(loop, template).not.toBeNull();
-    const kinds = [...(loop?.[1] ?? '').matchAll(/"(\w+)"/g)].map((match) => match[1] as string);
-    const arn = loop?.[2] ?? '';
+    const functions = config.locals.functions as Record<string, HclBody>;
+    const publishes = Object.fromEntries(
+      Object.entries(functions).map(([key, fn]) => [key, fn.publishes as string[]]),
+    );
+    expect(publishes).toEqual({
+      'message-filter': ['room', 'inbox'],
+      'chat-api': ['room', 'inbox'],
+      authorizer: [],
+      presence: ['presence'],
+    });
+    const arn = String(config.locals.publish_topic_arn_prefix);
     const arnPrefix = 'arn:${local.partition}:iot:${local.region}:${local.account_id}:topic/';
-    expect(arn.startsWith(arnPrefix), arn).toBe(true);
+    expect(arn).toBe(`${arnPrefix}\${var.topic_prefix}`);
     for (const prefix of ['chat', 'game-7_chat']) {
-      const granted = kinds.map((kind) =>
-        arn
-          .slice(arnPrefix.length)
-          .replaceAll('${var.topic_prefix}', prefix)
-          .replaceAll('${kind}', kind),
+      const granted = [...new Set(Object.values(publishes).flat())].map(
+        (kind) => `${prefix}/${kind}/*`,
       );
       expect(granted).toEqual(createTopics(prefix).serverPublishScope());
     }
     const document = config.data.aws_iam_policy_document?.function as HclBody;
     const publish = (document.dynamic as HclBody).statement as HclValue[];
     const grants = publish.filter(isBody).filter((d) => JSON.stringify(d).includes('iot:Publish'));
-    expect(only(grants, 'one iot:Publish statement').for_each).toBe(
-      '${each.value.publishes ? [local.publish_topic_arns] : []}',
+    const grant = only(grants, 'one iot:Publish statement');
+    expect(grant.for_each).toBe(
+      '${length(each.value.publishes) > 0 ? [each.value.publishes] : []}',
+    );
+    expect(JSON.stringify(grant.content)).toContain(
+      '[for kind in statement.value : \\"${local.publish_topic_arn_prefix}/${kind}/*\\"]',
     );
   });
 
@@ -717,7 +735,12 @@ describe('network (review m4, m5, m10)', () => {
 });
 
 describe('alarms for every silent-loss path (review O1)', () => {
-  const rules = { send: 'game_chat_dev_send', whisper: 'game_chat_dev_whisper' };
+  const rules = {
+    send: 'game_chat_dev_send',
+    whisper: 'game_chat_dev_whisper',
+    presence_connections: 'game_chat_dev_presence_connections',
+    presence_subscriptions: 'game_chat_dev_presence_subscriptions',
+  };
 
   test('every alarm in the module is wired to the topic and to a source in infra/README.md', async () => {
     const config = await load('modules/monitoring');
@@ -758,21 +781,25 @@ describe('alarms for every silent-loss path (review O1)', () => {
     expect(Object.keys(rules)).toEqual(Object.keys(RULE_FILES));
   });
 
-  test('the filter: dropped events, destination failures, event age maximum, by FunctionName', async () => {
-    const alarms = (await load('modules/monitoring')).locals.async_alarms as Record<
-      string,
-      HclBody
-    >;
-    const watched = Object.values(alarms).map((a) => [a.metric, a.statistic, a.dimensions]);
-    expect(watched.sort()).toEqual([
-      ['AsyncEventAge', 'Maximum', { FunctionName: '${local.filter_function_name}' }],
-      ['AsyncEventsDropped', 'Sum', { FunctionName: '${local.filter_function_name}' }],
-      ['DestinationDeliveryFailures', 'Sum', { FunctionName: '${local.filter_function_name}' }],
+  test('the filter (dropped events, destination failures, event age maximum) and the presence function (dropped events, destination failures), by FunctionName', async () => {
+    const locals = (await load('modules/monitoring')).locals;
+    expect(Object.keys(locals.async_losses as HclBody).sort()).toEqual([
+      'message-filter',
+      'presence',
     ]);
+    const template = String(locals.async_alarms);
+    expect(template).toContain('for key, lost in local.async_losses');
+    for (const metric of ['AsyncEventsDropped', 'DestinationDeliveryFailures']) {
+      expect(template).toContain(`metric      = "${metric}"`);
+    }
+    expect(
+      template.match(/dimensions {2}= \{ FunctionName = var\.function_names\[key\] \}/g),
+    ).toHaveLength(2);
+    expect(template).toContain('"message-filter-async-event-age" = {');
+    expect(template).toContain('metric      = "AsyncEventAge"');
+    expect(template).toContain('dimensions  = { FunctionName = local.filter_function_name }');
     // AsyncEventAge is reported in milliseconds.
-    expect(alarms['message-filter-async-event-age']?.threshold).toBe(
-      '${var.async_event_age_seconds * 1000}',
-    );
+    expect(template).toContain('threshold = var.async_event_age_seconds * 1000');
   });
 
   test('query alarms run the query itself as their only metric', async () => {

@@ -88,6 +88,8 @@ describe('AWS names after the rename', () => {
     'message-filter': 'message-filter',
     [RENAMED_FUNCTION.to]: RENAMED_FUNCTION.from,
     authorizer: 'authorizer',
+    // New with presence: nothing deployed before to keep.
+    presence: 'presence',
   };
 
   test('every function, role, role policy and log group keeps its name', async () => {

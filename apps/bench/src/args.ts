@@ -8,6 +8,7 @@ export const SECTIONS = [
   'fan-out',
   'cold-start',
   'guilds',
+  'presence',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -21,10 +22,10 @@ export type ParsedBenchArgs = CommandLine<BenchOptions>;
 
 export { UsageError };
 
-export const USAGE = `Usage: pnpm bench [-- [--full] [--only history,filter,end-to-end,fan-out,cold-start,guilds]]
+export const USAGE = `Usage: pnpm bench [-- [--full] [--only history,filter,end-to-end,fan-out,cold-start,guilds,presence]]
 
   --full        also the large sizes (1M history messages, 1,000 players end to end,
-                100,000 guild channels)
+                100,000 guild channels, 10,000 players across 100 channels for presence)
   --only LIST   run only these sections (comma-separated)
 Results: apps/bench/results/{quick,full}.json and .md, and the history chart .svg
 (with --only: {quick,full}-{sections}.*, so a partial run never replaces a whole one).`;

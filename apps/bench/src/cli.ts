@@ -18,6 +18,7 @@ import { benchFilter } from './filter.js';
 import { benchGuilds } from './guilds.js';
 import { benchHistory } from './history.js';
 import { describeMachine } from './machine.js';
+import { benchPresence } from './presence.js';
 import { historyChart, renderSummary } from './summary.js';
 import type { BenchResults } from './targets.js';
 
@@ -42,6 +43,10 @@ function sizes(full: boolean) {
     guilds: full ? 100_000 : 10_000,
     // One room of 100 players, 5 messages/s: 500 deliveries/s.
     fanOut: { players: 100, rate: 5, durationSeconds: full ? 30 : 10 },
+    presence: [
+      { players: 1000, channels: 1 },
+      full ? { players: 10_000, channels: 100 } : { players: 2000, channels: 20 },
+    ],
   };
 }
 
@@ -86,6 +91,8 @@ async function runSection(
             messagesPerGuild: GUILD_MESSAGES,
           }),
         };
+      case 'presence':
+        return { presence: await benchPresence({ ...server, scenarios: plan.presence }) };
     }
   } finally {
     await redis.stop();
@@ -147,6 +154,9 @@ try {
   const parsed = parseBenchArgs(process.argv.slice(2));
   if (parsed.help) console.log(USAGE);
   else await bench(parsed);
+  // The presence section runs its bundle in this process, and the bundle keeps its Redis
+  // connection open as a Lambda container does: let the results flush, then end.
+  setTimeout(() => process.exit(), 1000).unref();
 } catch (error) {
   if (error instanceof UsageError) {
     console.error(`${error.message}\n\n${USAGE}`);

@@ -317,6 +317,40 @@ function coldStartSection(results: NonNullable<BenchResults['coldStart']>): stri
 }
 
 /** The markdown summary of one run. */
+function presenceSection(results: NonNullable<BenchResults['presence']>): string {
+  const rows = results.scenarios.flatMap((scenario) =>
+    scenario.phases.map((phase) => [
+      `${int(scenario.players)} / ${int(scenario.channels)}`,
+      phase.phase,
+      int(phase.events),
+      int(phase.eventsPerSecond),
+      ms(phase.redisUsecPerEvent, 0),
+      ms(phase.scriptsPerEvent, 2),
+      `${int(phase.publishes)} (${ms(phase.publishesPerChannelSecond, 2)})`,
+      int(phase.convergeMs),
+    ]),
+  );
+  return [
+    '## Presence under churn',
+    '',
+    `Lifecycle events through the presence bundle (connect + subscribe to join, unsubscribe + disconnect to leave), ${results.scenarios[0]?.intervalMs ?? '?'} ms broadcast interval, a recording Data Plane. At most 2 round trips per event by construction: the player slot's script, then the channel scripts sent together.`,
+    '',
+    table(
+      [
+        'players / channels',
+        'phase',
+        'events',
+        'events/s',
+        'Redis µs/event',
+        'scripts/event',
+        'publishes (per channel per s)',
+        'converged after last event (ms)',
+      ],
+      rows,
+    ),
+  ].join('\n');
+}
+
 export function renderSummary(results: BenchResults): string {
   const { machine } = results;
   const targets = checkTargets(results).map((check) => [
@@ -343,6 +377,7 @@ export function renderSummary(results: BenchResults): string {
     ...(results.fanOut ? [fanOutSection(results.fanOut), ''] : []),
     ...(results.coldStart ? [coldStartSection(results.coldStart), ''] : []),
     ...(results.guilds ? [guildsSection(results.guilds), ''] : []),
+    ...(results.presence ? [presenceSection(results.presence), ''] : []),
   ].join('\n');
 }
 

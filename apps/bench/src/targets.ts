@@ -6,6 +6,7 @@ import type { FilterResult } from './filter.js';
 import type { GuildsResult } from './guilds.js';
 import type { HistoryResult } from './history.js';
 import type { Machine } from './machine.js';
+import type { PresenceResult } from './presence.js';
 
 export interface BenchResults {
   readonly mode: 'quick' | 'full';
@@ -21,6 +22,7 @@ export interface BenchResults {
   readonly fanOut?: FanOutResult;
   readonly coldStart?: ColdStartResult[];
   readonly guilds?: GuildsResult;
+  readonly presence?: PresenceResult;
 }
 
 export interface TargetCheck {

@@ -26,6 +26,7 @@ import { fetchDevToken } from './dev-token.js';
 import { el } from './dom.js';
 import type { Elements } from './elements.js';
 import { playerIdFromName } from './player-id.js';
+import { PresencePanel } from './presence-panel.js';
 import { DEFAULT_CHANNEL, readRecentChannels, rememberChannel } from './recent-channels.js';
 import { askReport } from './report-dialog.js';
 import { ReportsPanel } from './reports-panel.js';
@@ -51,6 +52,7 @@ interface Session {
   readonly client: ChatClient;
   readonly settings: DemoSettings;
   readonly log: ChatLog;
+  readonly presence: PresencePanel;
   /** Loads older messages when the log is scrolled to its top. */
   readonly scrollback: Scrollback;
   readonly channelRate: RateMeter;
@@ -138,6 +140,7 @@ export class DemoApp {
     onSubmit(ui.channelForm, () => this.#join(ui.channel.value));
     onSubmit(ui.composer, () => this.#send());
     ui.message.addEventListener('input', () => this.#updateCounter());
+    ui.message.addEventListener('keydown', (event) => this.#completeWhisper(event));
     onSubmit(ui.announceForm, () => this.#announce());
     onSubmit(ui.muteForm, () =>
       this.#mute({ id: ui.mutePlayer.value.trim(), name: ui.mutePlayer.value.trim() }),
@@ -273,6 +276,9 @@ export class DemoApp {
       settings,
       log,
       scrollback: new Scrollback({ list: ui.log, log, client, describe: errorText }),
+      presence: new PresencePanel({ count: ui.roomCount, list: ui.members }, (member) =>
+        this.#whisperTo(member),
+      ),
       channelRate: new RateMeter(),
       statsTimer: setInterval(() => this.#renderStats(), STATS_EVERY_MS),
       slowMode: new SlowModeComposer(ui.slowMode, ui.send, client),
@@ -337,6 +343,7 @@ export class DemoApp {
     await session.swarm?.stop();
     await session.client.close();
     session.log.clear();
+    session.presence.show(undefined);
     const ui = this.#ui;
     ui.who.hidden = true;
     ui.chatView.hidden = true;
@@ -370,8 +377,16 @@ export class DemoApp {
     client.on('notice', (notice) => {
       if (this.#session === session) this.#showNotice(session, notice);
     });
+    client.on('presence', (update) => {
+      if (this.#session === session && update.channel === session.channel) {
+        session.presence.show(client.presence(update.channel));
+      }
+    });
     client.on('blocks', (blocks) => {
-      if (this.#session === session) for (const { id } of blocks) log.hidePlayer(id);
+      if (this.#session !== session) return;
+      for (const { id } of blocks) log.hidePlayer(id);
+      // The SDK leaves blocked players out of the members: draw them again.
+      if (session.channel !== undefined) session.presence.show(client.presence(session.channel));
     });
     client.on('slowMode', (event) => {
       if (this.#session === session && event.channel === session.channel)
@@ -445,6 +460,7 @@ export class DemoApp {
     session.slowMode.show(channel);
     document.title = `#${channel} · game-chat`;
     log.clear();
+    session.presence.show(undefined);
     const header = log.marker(`Joining #${channel}…`);
     this.#renderRecent();
     // One connection for every channel: leave (unsubscribe), then join (subscribe, history).
@@ -525,7 +541,7 @@ export class DemoApp {
       if (parsed.kind === 'say') {
         await client.send(channel as string, text.value.text);
         session.slowMode.sent(channel as string);
-      } else await client.whisper(parsed.to, text.value.text);
+      } else await client.whisper(session.presence.resolve(parsed.to), text.value.text);
     } catch (error) {
       if (error instanceof ChatError && error.code === 'rate_limited') {
         session.slowMode.refused(error.retryAfterMs ?? 0);
@@ -540,6 +556,16 @@ export class DemoApp {
         log.notice(`Not sent: ${errorText(error)}`, 'error');
       }
     }
+  }
+
+  /** Tab in `/w ka` completes a member's id (`/w Kai `). */
+  #completeWhisper(event: KeyboardEvent): void {
+    const completed =
+      event.key === 'Tab' && this.#session?.presence.complete(this.#ui.message.value);
+    if (!completed) return;
+    event.preventDefault();
+    this.#ui.message.value = completed;
+    this.#updateCounter();
   }
 
   #whisperTo(player: Sender): void {

@@ -62,6 +62,8 @@ export function findElements() {
     botsNote: byId('bots-note', HTMLElement),
 
     roomTitle: byId('room-title', HTMLElement),
+    roomCount: byId('room-count', HTMLElement),
+    members: byId('members', HTMLUListElement),
     log: byId('log', HTMLOListElement),
     composer: form('composer'),
     message: input('message'),

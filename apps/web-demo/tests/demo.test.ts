@@ -239,6 +239,50 @@ describe('web demo in Chromium against the local stack', () => {
     hana.expectClean();
   });
 
+  it('shows who is here: live count, members (the bot observer, not the bots), /w by name in any case', async () => {
+    const kai = await signIn('Kai', { channel: 'Hall' });
+    const count = (player: Player) => player.page.locator('#room-count').textContent();
+    const members = (player: Player) =>
+      player.page
+        .getByRole('list', { name: 'Members of the channel' })
+        .locator('li')
+        .allTextContents();
+    await eventually(() => count(kai)).toBe('1 here');
+    const lia = await signIn('Lia', { channel: 'Hall' });
+    await eventually(() => count(kai)).toBe('2 here');
+    await eventually(() => members(kai)).toEqual(['Kai', 'Lia']);
+    await eventually(() => members(lia)).toEqual(['Kai', 'Lia']);
+
+    // Tab completes a member's id; `/w kai` means the member Kai; nobody is called `nobody`.
+    const box = lia.page.getByRole('textbox', { name: 'Message' });
+    await box.fill('/w k');
+    await box.press('Tab');
+    expect(await box.inputValue()).toBe('/w Kai ');
+    await lia.say('/w kai over here');
+    await kai.row('over here').filter({ hasText: 'Lia → you' }).waitFor();
+    await lia.say('/w nobody hello?');
+    await lia.log.locator('li.notice').filter({ hasText: 'nobody is not online' }).waitFor();
+
+    // Bots post without joining, so they are not members; their observer joins, so it is one.
+    const { page } = kai;
+    await page.getByText('Playtest bots', { exact: true }).click();
+    await page.getByRole('spinbutton', { name: 'Number of bots' }).fill('3');
+    await page.getByRole('spinbutton', { name: 'Messages per second' }).fill('3');
+    await page.getByRole('button', { name: 'Start bots' }).click();
+    await eventually(() => page.locator('#stat-connected').textContent(), 20_000).toBe('3');
+    // The bots are online and talking in the channel, and still only the observer was added.
+    await eventually(async () => (await lia.texts()).length, 20_000).toBeGreaterThanOrEqual(3);
+    await eventually(() => members(lia), 20_000).toEqual(['Bot observer', 'Kai', 'Lia']);
+    expect(await count(lia)).toBe('3 here');
+    await eventually(() => count(kai)).toBe('3 here');
+    await kai.screenshot('members');
+    await page.getByRole('button', { name: 'Stop bots' }).click();
+    await eventually(() => count(lia), 20_000).toBe('2 here');
+    await eventually(() => members(lia)).toEqual(['Kai', 'Lia']);
+    kai.expectClean();
+    lia.expectClean();
+  });
+
   it('lets a moderator delete a message, announce, mute and unmute', async () => {
     const [mira, pat] = await Promise.all([
       signIn('Mira', { role: 'moderator', channel: 'Keep' }),

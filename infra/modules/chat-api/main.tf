@@ -9,6 +9,8 @@ locals {
     "DELETE /channels/{channel}/messages/{id}"       = "moderator"
     "PUT /players/{playerId}/mute"                   = "moderator"
     "DELETE /players/{playerId}/mute"                = "moderator"
+    "GET /channels/{channel}/presence"               = "player"
+    "GET /occupancy"                                 = "player"
     "PUT /players/me/blocks/{playerId}"              = "player"
     "DELETE /players/me/blocks/{playerId}"           = "player"
     "GET /players/me/blocks"                         = "player"

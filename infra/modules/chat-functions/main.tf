@@ -20,6 +20,11 @@ locals {
     tomap({ CHAT_TOKEN_JWKS_URL = var.token_jwks_url })
   )
 
+  # Whether a whisper's recipient is online, and presence reads, expire connections this way.
+  presence_environment = {
+    CHAT_PRESENCE_STALE_SECONDS = tostring(var.presence_stale_seconds)
+  }
+
   common_environment = {
     REDIS_URL                  = var.redis_url
     CHAT_REDIS_AUTH_SECRET_ARN = var.redis_auth_secret_arn
@@ -49,10 +54,10 @@ locals {
       memory_size          = var.memory_size.message_filter
       timeout              = var.timeout.message_filter
       reserved_concurrency = var.reserved_concurrency.message_filter
-      publishes            = true
+      publishes            = ["room", "inbox"]
       reads_token_secret   = false
       invoked_async        = true
-      environment = merge(local.common_environment, local.history_environment, {
+      environment = merge(local.common_environment, local.history_environment, local.presence_environment, {
         CHAT_PROFANITY               = var.profanity
         CHAT_RATE_BURST              = tostring(var.rate_burst)
         CHAT_RATE_PER_SECOND         = tostring(var.rate_per_second)
@@ -69,10 +74,10 @@ locals {
       memory_size          = var.memory_size.chat_api
       timeout              = var.timeout.chat_api
       reserved_concurrency = var.reserved_concurrency.chat_api
-      publishes            = true
+      publishes            = ["room", "inbox"]
       reads_token_secret   = true
       invoked_async        = false
-      environment = merge(local.common_environment, local.history_environment, local.token_environment, {
+      environment = merge(local.common_environment, local.history_environment, local.presence_environment, local.token_environment, {
         CHAT_HISTORY_REQUIRE_AUTH  = tostring(var.history_require_auth)
         CHAT_MAX_BLOCKS            = tostring(var.max_blocks)
         CHAT_REPORT_RETENTION_DAYS = tostring(var.report_retention_days)
@@ -84,20 +89,34 @@ locals {
       memory_size          = var.memory_size.authorizer
       timeout              = var.timeout.authorizer
       reserved_concurrency = var.reserved_concurrency.authorizer
-      publishes            = false
+      publishes            = []
       reads_token_secret   = true
       invoked_async        = false
       environment          = merge(local.common_environment, local.token_environment)
     }
+    "presence" = {
+      name                 = "presence"
+      description          = "IoT lifecycle rules' action: channel membership and coalesced presence broadcasts"
+      memory_size          = var.memory_size.presence
+      timeout              = var.timeout.presence
+      reserved_concurrency = var.reserved_concurrency.presence
+      publishes            = ["presence"]
+      reads_token_secret   = false
+      invoked_async        = true
+      environment = merge(local.common_environment, local.presence_environment, {
+        NODE_OPTIONS              = "--enable-source-maps"
+        IOT_DATA_ENDPOINT         = "https://${var.iot_data_endpoint_address}"
+        CHAT_PRESENCE_INTERVAL_MS = tostring(var.presence_interval_ms)
+        CHAT_PRESENCE_MAX_MEMBERS = tostring(var.presence_max_members)
+      })
+    }
   }
 
-  # Only the two chat topics the filter owns; never send/* or whisper/*, which would loop the rules.
-  # The same list as SERVER_PUBLISH_KINDS in @game-chat/protocol/topics, which the local Data
-  # Plane enforces; infra/tests/contracts.test.ts holds the two equal.
-  publish_topic_arns = [
-    for kind in ["room", "inbox"] :
-    "arn:${local.partition}:iot:${local.region}:${local.account_id}:topic/${var.topic_prefix}/${kind}/*"
-  ]
+  # Each function publishes only the kinds of topics it owns (`publishes`): the filter and the API
+  # rooms and inboxes, the presence function presence topics; never send/* or whisper/*, which
+  # would loop the rules. Together SERVER_PUBLISH_KINDS of @game-chat/protocol/topics, which the
+  # local Data Plane enforces; infra/tests/contracts.test.ts holds the two equal.
+  publish_topic_arn_prefix = "arn:${local.partition}:iot:${local.region}:${local.account_id}:topic/${var.topic_prefix}"
 }
 
 ################################################################################
@@ -232,12 +251,12 @@ data "aws_iam_policy_document" "function" {
   }
 
   dynamic "statement" {
-    for_each = each.value.publishes ? [local.publish_topic_arns] : []
+    for_each = length(each.value.publishes) > 0 ? [each.value.publishes] : []
 
     content {
-      sid       = "PublishRoomAndInbox"
+      sid       = "PublishOwnTopics"
       actions   = ["iot:Publish"]
-      resources = statement.value
+      resources = [for kind in statement.value : "${local.publish_topic_arn_prefix}/${kind}/*"]
     }
   }
 
@@ -360,6 +379,28 @@ resource "aws_lambda_function_event_invoke_config" "message_filter" {
     precondition {
       condition     = var.retry_budget_ms < var.timeout.message_filter * 1000
       error_message = "retry_budget_ms (${var.retry_budget_ms}) must be below timeout.message_filter (${var.timeout.message_filter} s): after the budget the filter still has to publish the unavailable notice."
+    }
+  }
+}
+
+# IoT invokes the presence function asynchronously too. A replayed lifecycle event changes nothing
+# it already changed; the store ignores events older than 15 minutes (PRESENCE_HORIZON_MS of
+# @game-chat/chat-store), so the maximum age stays below that.
+resource "aws_lambda_function_event_invoke_config" "presence" {
+  function_name                = aws_lambda_function.this["presence"].function_name
+  maximum_event_age_in_seconds = var.presence_maximum_event_age_in_seconds
+  maximum_retry_attempts       = 2
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.failed_events.arn
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.presence_interval_ms < var.timeout.presence * 1000
+      error_message = "presence_interval_ms (${var.presence_interval_ms}) must be below timeout.presence (${var.timeout.presence} s): the function that owns a coalesced broadcast waits up to one interval."
     }
   }
 }

@@ -46,6 +46,7 @@ variable "memory_size" {
     message_filter = optional(number, 256)
     chat_api       = optional(number, 256)
     authorizer     = optional(number, 256)
+    presence       = optional(number, 256)
   })
   nullable = false
   default  = {}
@@ -62,6 +63,7 @@ variable "timeout" {
     message_filter = optional(number, 10)
     chat_api       = optional(number, 10)
     authorizer     = optional(number, 5)
+    presence       = optional(number, 10)
   })
   nullable = false
   default  = {}
@@ -83,6 +85,7 @@ variable "reserved_concurrency" {
     message_filter = optional(number, -1)
     chat_api       = optional(number, -1)
     authorizer     = optional(number, -1)
+    presence       = optional(number, -1)
   })
   nullable = false
   default  = {}
@@ -476,5 +479,53 @@ variable "token_secret_recovery_window_days" {
   validation {
     condition     = var.token_secret_recovery_window_days == 0 || (var.token_secret_recovery_window_days >= 7 && var.token_secret_recovery_window_days <= 30)
     error_message = "token_secret_recovery_window_days must be 0 or between 7 and 30."
+  }
+}
+
+variable "presence_interval_ms" {
+  description = "`CHAT_PRESENCE_INTERVAL_MS`: at most one presence broadcast per channel per this many milliseconds."
+  type        = number
+  nullable    = false
+  default     = 1000
+
+  validation {
+    condition     = var.presence_interval_ms >= 100 && var.presence_interval_ms <= 60000 && floor(var.presence_interval_ms) == var.presence_interval_ms
+    error_message = "presence_interval_ms must be a whole number between 100 and 60000."
+  }
+}
+
+variable "presence_max_members" {
+  description = "`CHAT_PRESENCE_MAX_MEMBERS`: above this many members a presence broadcast carries only the count."
+  type        = number
+  nullable    = false
+  default     = 100
+
+  validation {
+    condition     = var.presence_max_members >= 1 && var.presence_max_members <= 1000 && floor(var.presence_max_members) == var.presence_max_members
+    error_message = "presence_max_members must be a whole number between 1 and 1000."
+  }
+}
+
+variable "presence_stale_seconds" {
+  description = "`CHAT_PRESENCE_STALE_SECONDS`: a connection or membership without a lifecycle event for this long is dropped (the bound on a lost disconnect event)."
+  type        = number
+  nullable    = false
+  default     = 86400
+
+  validation {
+    condition     = var.presence_stale_seconds >= 60 && var.presence_stale_seconds <= 86400 && floor(var.presence_stale_seconds) == var.presence_stale_seconds
+    error_message = "presence_stale_seconds must be a whole number between 60 and 86400."
+  }
+}
+
+variable "presence_maximum_event_age_in_seconds" {
+  description = "How long Lambda keeps a lifecycle event for the presence function's retries. The store ignores lifecycle events older than 15 minutes."
+  type        = number
+  nullable    = false
+  default     = 600
+
+  validation {
+    condition     = var.presence_maximum_event_age_in_seconds >= 60 && var.presence_maximum_event_age_in_seconds <= 900 && floor(var.presence_maximum_event_age_in_seconds) == var.presence_maximum_event_age_in_seconds
+    error_message = "presence_maximum_event_age_in_seconds must be a whole number between 60 and 900."
   }
 }

@@ -85,6 +85,9 @@ module "functions" {
   channel_rate_per_second = var.chat.channel_rate_per_second
   profanity               = var.chat.profanity
   history_require_auth    = var.chat.history_require_auth
+  presence_interval_ms    = var.chat.presence_interval_ms
+  presence_max_members    = var.chat.presence_max_members
+  presence_stale_seconds  = var.chat.presence_stale_seconds
   max_blocks              = var.chat.max_blocks
   report_retention_days   = var.chat.report_retention_days
 
@@ -115,6 +118,8 @@ module "iot_chat" {
   topic_prefix                 = var.topic_prefix
   message_filter_function_name = module.functions.function_names["message-filter"]
   message_filter_function_arn  = module.functions.function_arns["message-filter"]
+  presence_function_name       = module.functions.function_names["presence"]
+  presence_function_arn        = module.functions.function_arns["presence"]
   authorizer_function_name     = module.functions.function_names["authorizer"]
   authorizer_function_arn      = module.functions.function_arns["authorizer"]
   error_log_retention_days     = var.log_retention_days

@@ -99,23 +99,26 @@ variable "cache" {
 }
 
 variable "functions" {
-  description = "Settings of the chat-functions module: `runtime`, and per function (`message_filter`, `chat_api`, `authorizer`) `memory_size`, `timeout` and `reserved_concurrency`."
+  description = "Settings of the chat-functions module: `runtime`, and per function (`message_filter`, `chat_api`, `authorizer`, `presence`) `memory_size`, `timeout` and `reserved_concurrency`."
   type = object({
     runtime = optional(string)
     memory_size = optional(object({
       message_filter = optional(number)
       chat_api       = optional(number)
       authorizer     = optional(number)
+      presence       = optional(number)
     }))
     timeout = optional(object({
       message_filter = optional(number)
       chat_api       = optional(number)
       authorizer     = optional(number)
+      presence       = optional(number)
     }))
     reserved_concurrency = optional(object({
       message_filter = optional(number)
       chat_api       = optional(number)
       authorizer     = optional(number)
+      presence       = optional(number)
     }))
   })
   default  = {}
@@ -123,7 +126,7 @@ variable "functions" {
 }
 
 variable "chat" {
-  description = "Chat settings of SPEC §6, validated by the chat-functions module: `history_seconds`, `history_max`, `max_text`, `rate_burst`, `rate_per_second`, `channel_rate_per_second`, `profanity`, `history_require_auth`, `redis_key_prefix`, `channel_classes` (a list of `{ pattern, window, cap }`), `max_blocks`, `report_retention_days`."
+  description = "Chat settings of SPEC §6, validated by the chat-functions module: `history_seconds`, `history_max`, `max_text`, `rate_burst`, `rate_per_second`, `channel_rate_per_second`, `profanity`, `history_require_auth`, `redis_key_prefix`, `channel_classes` (a list of `{ pattern, window, cap }`), `presence_interval_ms`, `presence_max_members`, `presence_stale_seconds`, `max_blocks`, `report_retention_days`."
   type = object({
     history_seconds         = optional(number)
     history_max             = optional(number)
@@ -139,8 +142,11 @@ variable "chat" {
       window  = string
       cap     = number
     })))
-    max_blocks            = optional(number)
-    report_retention_days = optional(number)
+    presence_interval_ms   = optional(number)
+    presence_max_members   = optional(number)
+    presence_stale_seconds = optional(number)
+    max_blocks             = optional(number)
+    report_retention_days  = optional(number)
   })
   default  = {}
   nullable = false

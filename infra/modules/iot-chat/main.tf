@@ -8,10 +8,21 @@ locals {
   tags = merge(var.tags, { "game-chat:module" = "iot-chat" })
 
   rules_dir = coalesce(var.rules_dir, "${path.module}/../../rules")
-  # Rule key => SQL file; the filter tells send from whisper by the topic.
+  # Rule key => SQL file; the filter tells send from whisper by the topic. `presence-*.sql` files
+  # (IoT Core's lifecycle events) go to the presence function, the others to the filter: the same
+  # rule the local stack applies to infra/rules.
   rules = {
-    send    = "chat-send.sql"
-    whisper = "chat-whisper.sql"
+    send                   = "chat-send.sql"
+    whisper                = "chat-whisper.sql"
+    presence_connections   = "presence-connections.sql"
+    presence_subscriptions = "presence-subscriptions.sql"
+  }
+  rule_functions = {
+    for key, file in local.rules : key => (
+      startswith(file, "presence-")
+      ? { name = var.presence_function_name, arn = var.presence_function_arn }
+      : { name = var.message_filter_function_name, arn = var.message_filter_function_arn }
+    )
   }
   # Null while a new domain configuration's name is not known yet (provider builds that do not
   # mark domain_name as computed leave it null in the plan); the outputs stay null then instead
@@ -70,20 +81,20 @@ resource "aws_iam_role_policy" "rule_errors" {
 }
 
 ################################################################################
-# Topic rules → message filter
+# Topic rules → message filter, lifecycle rules → presence
 ################################################################################
 
 resource "aws_iot_topic_rule" "this" {
   for_each = local.rules
 
   name        = replace("${var.name}_${each.key}", "-", "_")
-  description = "Chat ${each.key} messages to the message filter"
+  description = startswith(each.value, "presence-") ? "IoT lifecycle events (${each.key}) to the presence function" : "Chat ${each.key} messages to the message filter"
   enabled     = true
   sql         = trimspace(templatefile("${local.rules_dir}/${each.value}", { topic_prefix = var.topic_prefix }))
   sql_version = "2016-03-23"
 
   lambda {
-    function_arn = var.message_filter_function_arn
+    function_arn = local.rule_functions[each.key].arn
   }
 
   error_action {
@@ -103,7 +114,7 @@ resource "aws_lambda_permission" "rule" {
 
   statement_id   = "AllowIotRule-${each.key}"
   action         = "lambda:InvokeFunction"
-  function_name  = var.message_filter_function_name
+  function_name  = local.rule_functions[each.key].name
   principal      = "iot.amazonaws.com"
   source_arn     = aws_iot_topic_rule.this[each.key].arn
   source_account = data.aws_caller_identity.current.account_id

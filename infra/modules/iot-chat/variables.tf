@@ -56,6 +56,21 @@ variable "message_filter_function_arn" {
   }
 }
 
+variable "presence_function_name" {
+  description = "Name of the presence function the lifecycle rules invoke."
+  type        = string
+}
+
+variable "presence_function_arn" {
+  description = "ARN of the presence function the lifecycle rules invoke."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:lambda:", var.presence_function_arn))
+    error_message = "presence_function_arn must be a Lambda function ARN."
+  }
+}
+
 variable "error_log_retention_days" {
   description = "Retention of the log group that the rules' error action writes failed invocations to."
   type        = number

@@ -103,25 +103,33 @@ locals {
   ]...)
 
   filter_function_name = var.function_names["message-filter"]
-  async_alarms = {
-    "message-filter-async-events-dropped" = {
-      description = "Lambda dropped filter events without running them (AsyncEventsDropped): maximum event age or retries exhausted with no destination, or the function's concurrency at 0. Those messages are lost."
-      namespace   = "AWS/Lambda"
-      metric      = "AsyncEventsDropped"
-      dimensions  = { FunctionName = local.filter_function_name }
-      statistic   = "Sum"
-      threshold   = 0
-      periods     = 1
+  # What a dropped event of each asynchronously invoked function loses.
+  async_losses = {
+    "message-filter" = "filter events: those messages are lost"
+    "presence"       = "lifecycle events: some joins or leaves were never counted, and those members stay wrong until they reconnect or their lease (CHAT_PRESENCE_STALE_SECONDS) ends"
+  }
+  async_alarms = merge(merge([
+    for key, lost in local.async_losses : {
+      "${key}-async-events-dropped" = {
+        description = "Lambda dropped ${lost} (AsyncEventsDropped: maximum event age or retries exhausted with no destination, or the function's concurrency at 0)."
+        namespace   = "AWS/Lambda"
+        metric      = "AsyncEventsDropped"
+        dimensions  = { FunctionName = var.function_names[key] }
+        statistic   = "Sum"
+        threshold   = 0
+        periods     = 1
+      }
+      "${key}-destination-delivery-failures" = {
+        description = "Lambda could not put failed ${lost} into the failed-events queue (DestinationDeliveryFailures): check the queue's key policy and the role."
+        namespace   = "AWS/Lambda"
+        metric      = "DestinationDeliveryFailures"
+        dimensions  = { FunctionName = var.function_names[key] }
+        statistic   = "Sum"
+        threshold   = 0
+        periods     = 1
+      }
     }
-    "message-filter-destination-delivery-failures" = {
-      description = "Lambda could not put failed filter events into the failed-events queue (DestinationDeliveryFailures): check the queue's key policy and the role. Those messages are lost."
-      namespace   = "AWS/Lambda"
-      metric      = "DestinationDeliveryFailures"
-      dimensions  = { FunctionName = local.filter_function_name }
-      statistic   = "Sum"
-      threshold   = 0
-      periods     = 1
-    }
+    ]...), {
     "message-filter-async-event-age" = {
       description = "A filter event waited over ${var.async_event_age_seconds} s in Lambda's queue (AsyncEventAge maximum): the filter is throttled or Lambda is retrying failures, so messages arrive late."
       namespace   = "AWS/Lambda"
@@ -132,7 +140,7 @@ locals {
       threshold = var.async_event_age_seconds * 1000
       periods   = 1
     }
-  }
+  })
 
   other_alarms = {
     "iot-connect-auth-errors" = {

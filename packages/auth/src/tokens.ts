@@ -84,10 +84,11 @@ export const MIN_SECRET_BYTES = 32;
 /** Longer tokens are refused before any parsing; real ones are well under 1 KiB. */
 export const MAX_TOKEN_LENGTH = 8192;
 /**
- * Most channel patterns one token may carry. The authorizer turns each into three IoT policy
- * resources, and AWS allows at most 10 policy documents of 2,048 characters.
+ * Most channel patterns one token may carry. The authorizer turns each into five IoT policy
+ * resources (send; room and presence, to subscribe and receive), and AWS allows at most 10 policy
+ * documents of 2,048 characters: 20 long patterns fit.
  */
-export const MAX_CHANNEL_PATTERNS = 32;
+export const MAX_CHANNEL_PATTERNS = 20;
 const CHANNEL_PATTERN = /^[A-Za-z0-9_*-]+$/;
 
 const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5;

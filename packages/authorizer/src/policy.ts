@@ -64,9 +64,11 @@ function grants(scope: PolicyScope): [IotAction, string][] {
     pairs.push(
       ['iot:Publish', topic(`${topics.prefix}/send/${channel}`)],
       // A subscription to `chat/room/#` passes this check, but Receive, checked on every
-      // delivery, still only lets the allowed rooms through.
+      // delivery, still only lets the allowed rooms (and presence topics) through.
       ['iot:Subscribe', filter(`${topics.prefix}/room/${channel}`)],
+      ['iot:Subscribe', filter(`${topics.prefix}/presence/${channel}`)],
       ['iot:Receive', topic(`${topics.prefix}/room/${channel}`)],
+      ['iot:Receive', topic(`${topics.prefix}/presence/${channel}`)],
     );
   }
   return pairs;

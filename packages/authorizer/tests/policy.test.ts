@@ -70,7 +70,9 @@ describe('policy for a player allowed every channel', () => {
     ['Subscribe', 'topicfilter/chat/inbox/+', false],
     ['Subscribe', 'topicfilter/chat/#', false],
     ['Subscribe', 'topicfilter/chat/send/Town137', false],
+    ['Subscribe', 'topicfilter/chat/presence/Town137', true],
     ['Receive', 'topic/chat/room/Town137', true],
+    ['Receive', 'topic/chat/presence/Town137', true],
     ['Receive', 'topic/chat/inbox/alice', true],
     ['Receive', 'topic/chat/inbox/bob', false],
     ['Receive', 'topic/chat/send/Town137', false],
@@ -99,6 +101,10 @@ describe('policy for a player limited to some channels', () => {
     ['Subscribe', 'topicfilter/chat/room/Town138', false],
     ['Receive', 'topic/chat/room/Guild42', true],
     ['Receive', 'topic/chat/room/Town138', false],
+    ['Subscribe', 'topicfilter/chat/presence/Guild42', true],
+    ['Subscribe', 'topicfilter/chat/presence/Town138', false],
+    ['Receive', 'topic/chat/presence/Guild42', true],
+    ['Receive', 'topic/chat/presence/Town138', false],
     ['Receive', 'topic/chat/inbox/alice', true],
     ['Publish', 'topic/chat/whisper/bob', true],
   ] as const)('%s on %s: %s', (action, resource, expected) => {
@@ -113,7 +119,7 @@ describe('policy for a player limited to some channels', () => {
 });
 
 describe('AWS size limits', () => {
-  it('fits the largest token the verifier accepts: 32 channels of 64 characters, long prefix and ARN', () => {
+  it('fits the largest token the verifier accepts: 20 channels of 64 characters, long prefix and ARN', () => {
     const longArn = 'arn:aws-us-gov:iot:us-gov-west-1:123456789012';
     const channels = Array.from(
       { length: MAX_CHANNEL_PATTERNS },
@@ -164,10 +170,12 @@ describe('AWS size limits', () => {
           expect(JSON.stringify(document).length).toBeLessThanOrEqual(MAX_POLICY_DOCUMENT_LENGTH);
         }
         const pairs = grantedPairs(result.documents);
-        expect(pairs).toHaveLength(5 + 3 * channels.length);
+        expect(pairs).toHaveLength(5 + 5 * channels.length);
         for (const name of channels) {
           expect(pairs).toContain(`iot:Publish ${ARN}:topic/chat/send/${name}`);
           expect(pairs).toContain(`iot:Subscribe ${ARN}:topicfilter/chat/room/${name}`);
+          expect(pairs).toContain(`iot:Subscribe ${ARN}:topicfilter/chat/presence/${name}`);
+          expect(pairs).toContain(`iot:Receive ${ARN}:topic/chat/presence/${name}`);
         }
         expect(allows(result.documents, 'iot:Receive', `${ARN}:topic/chat/inbox/bob`)).toBe(false);
       }),

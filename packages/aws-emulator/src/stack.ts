@@ -175,6 +175,8 @@ const DEFAULT_MAXIMUM_RETRY_ATTEMPTS = 2;
 const EVENT_AGE = settingOf('CHAT_MAX_EVENT_AGE_SECONDS');
 /** The message filter's timeout (Terraform's default); the retry budget must end before it. */
 const MESSAGE_FILTER_TIMEOUT_MS = 10_000;
+/** The presence function's timeout (Terraform's default): above the presence interval. */
+const PRESENCE_TIMEOUT_MS = 10_000;
 /** The rule SQL Terraform deploys (`infra/rules`), found through the infra package's exports. */
 export const DEFAULT_RULES_DIRECTORY = dirname(
   createRequire(import.meta.url).resolve('@game-chat/infra/rules/chat-send.sql'),
@@ -414,18 +416,23 @@ export async function createLocalStack(options: LocalStackOptions = {}): Promise
     // (infra/modules/chat-functions).
     const chatApi = lambda('chatApi', 'history-api', 10_000);
     const authorizer = lambda('authorizer', 'authorizer', AUTHORIZER_LIMITS.timeoutMs);
+    const presence = lambda('presence', 'presence', PRESENCE_TIMEOUT_MS);
 
     const rules = await loadRuleFiles(
       options.rulesDirectory ?? DEFAULT_RULES_DIRECTORY,
       topicPrefix,
     );
     const engine: RulesEngine = createRulesEngine({
-      // Every rule of infra/rules targets the message filter, as Terraform wires them.
-      rules: rules.map((rule) => ({
-        name: rule.name,
-        statement: rule.statement,
-        action: (payload) => invokeLambda(messageFilter, payload, LOCAL_AWS),
-      })),
+      // As Terraform wires them: `presence-*.sql` (lifecycle events) to the presence function,
+      // every other rule of infra/rules to the message filter.
+      rules: rules.map((rule) => {
+        const target = rule.name.startsWith('presence_') ? presence : messageFilter;
+        return {
+          name: rule.name,
+          statement: rule.statement,
+          action: (payload: string) => invokeLambda(target, payload, LOCAL_AWS),
+        };
+      }),
       asyncInvoke,
       log: log.child({ component: 'rules' }),
     });

@@ -24,6 +24,12 @@ import {
   parseMuteBody,
   SYSTEM_SENDER,
 } from '@game-chat/protocol/payloads';
+import {
+  type OccupancyResponse,
+  type PresenceResponse,
+  parseOccupancyQuery,
+  parsePresenceQuery,
+} from '@game-chat/protocol/presence';
 import type { Failure } from '@game-chat/protocol/result';
 import {
   isReportId,
@@ -54,6 +60,8 @@ export interface ChatApiDeps {
     | 'listReports'
     | 'resolveReport'
     | 'setSlowMode'
+    | 'members'
+    | 'occupancy'
   >;
   readonly publisher: Publisher;
   readonly verifier: TokenVerifier;
@@ -161,11 +169,16 @@ async function authenticate(
 function requireChannel(context: RequestContext): ChannelName {
   const channel = validateChannel(context.parameters.channel);
   if (!channel.ok) throw fromFailure(channel);
-  const { caller } = context;
-  if (caller && !channelAllowed(channel.value, caller.channels)) {
-    throw new ApiError('forbidden', `the token does not allow channel ${channel.value}`);
-  }
+  requireAllowed(context, channel.value);
   return channel.value;
+}
+
+/** The token's `channels` claim must allow the channel (no claim: all). */
+function requireAllowed(context: RequestContext, channel: ChannelName): void {
+  const { caller } = context;
+  if (caller && !channelAllowed(channel, caller.channels)) {
+    throw new ApiError('forbidden', `the token does not allow channel ${channel}`);
+  }
 }
 
 /** The request body as bytes: API Gateway base64-encodes bodies it considers binary. */
@@ -318,6 +331,30 @@ const operations: Record<Operation, (context: RequestContext) => Promise<[number
       by: requireCaller(context).playerId,
     });
     return [200, { playerId: playerId.value, muted: true, until }];
+  },
+
+  async listPresence(context) {
+    const channel = requireChannel(context);
+    const query = context.event.queryStringParameters ?? {};
+    const parsed = parsePresenceQuery(channel, { limit: query.limit });
+    if (!parsed.ok) throw fromFailure(parsed);
+    const { count, members, truncated } = await context.deps.store.members(
+      channel,
+      parsed.value.limit,
+    );
+    const response: PresenceResponse = { channel, count, members, truncated };
+    return [200, response];
+  },
+
+  async getOccupancy(context) {
+    const query = context.event.queryStringParameters ?? {};
+    const channels = parseOccupancyQuery(query.channels);
+    if (!channels.ok) throw fromFailure(channels);
+    for (const channel of channels.value) requireAllowed(context, channel);
+    const response: OccupancyResponse = {
+      counts: await context.deps.store.occupancy(channels.value),
+    };
+    return [200, response];
   },
 
   async unmutePlayer(context) {

@@ -10,6 +10,7 @@ import { countCodePoints, hasLoneSurrogate, normalizeDisplayName } from '@game-c
 import { asArray, type RedisReply } from './connection.js';
 import { StoreInputError } from './errors.js';
 import * as inputs from './inputs.js';
+import { channelKeyBase } from './keys.js';
 import { APPEND, CLOCK_AND_COUNTER, EVIDENCE, RECENT, REMOVE } from './scripts.js';
 import { checkRetention, metaTtlFor, type StoreSettings } from './settings.js';
 
@@ -206,10 +207,8 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
     return { ...retention, windowMs, metaTtlMs: metaTtlFor(windowMs) };
   }
 
-  // Hash tags: every key of one channel lands on one cluster slot. A ChannelName was checked
-  // (SPEC §2: no braces, no spaces) by whoever made it.
   const channelKeys = (channel: ChannelName) => {
-    const base = `${keyPrefix}:ch:{${channel}}`;
+    const base = channelKeyBase(keyPrefix, channel);
     return {
       log: `${base}:log`,
       dedupe: [`${base}:dedupe:0`, `${base}:dedupe:1`] as const,

@@ -5,6 +5,7 @@ import { countCodePoints, hasLoneSurrogate, normalizeDisplayName } from '@game-c
 import { asArray, type RedisReply } from './connection.js';
 import { StoreInputError } from './errors.js';
 import * as inputs from './inputs.js';
+import { playerKeyBase } from './keys.js';
 import {
   ADMIT,
   BLOCK,
@@ -133,20 +134,18 @@ function toProfile(name: RedisReply | undefined, role: RedisReply | undefined): 
 }
 
 export function createPlayers(settings: StoreSettings): Players {
-  const { client, keyPrefix, dedupeWindowMs, maxBlocks } = settings;
+  const { client, keyPrefix, dedupeWindowMs, presence, maxBlocks } = settings;
 
-  // Hash tags: every key of one player lands on one cluster slot. A PlayerId was checked
-  // (SPEC §2: no braces, no spaces) by whoever made it.
   const playerKeys = (playerId: PlayerId) => {
-    const base = `${keyPrefix}:pl:{${playerId}}`;
+    const base = playerKeyBase(keyPrefix, playerId);
     return {
       profile: `${base}:profile`,
       mute: `${base}:mute`,
       rate: `${base}:rate`,
       seen: [`${base}:seen:0`, `${base}:seen:1`] as const,
-      /** Live connections: written by presence. */
+      /** The player's connections (presence): what RECIPIENT_STATUS reads first. */
       conns: `${base}:conns`,
-      /** Sorted set: blocked player id → since (ms). */
+      /** Sorted set: blocked player id → since (ms); what RECIPIENT_STATUS reads second. */
       blocks: `${base}:blocks`,
     };
   };
@@ -271,7 +270,11 @@ export function createPlayers(settings: StoreSettings): Players {
 
     async recipientStatus(recipient, sender) {
       const keys = playerKeys(recipient);
-      const status = await client.evalScript(RECIPIENT_STATUS, [keys.conns, keys.blocks], [sender]);
+      const status = await client.evalScript(
+        RECIPIENT_STATUS,
+        [keys.conns, keys.blocks],
+        [sender, String(presence.staleMs)],
+      );
       return status === 'offline' || status === 'ignored' ? status : 'ok';
     },
   };

@@ -361,11 +361,276 @@ return {'blocked', now}
 `);
 
 /**
- * KEYS: recipient's conns, recipient's blocks. ARGV: sender.
- * Whether a whisper may go to the recipient: 'offline' (no live connection; the presence part
- * fills this in), then 'ignored' (the recipient blocked the sender), else 'ok'.
+ * Presence, player slot. KEYS: conns, subs (of this client id), profile.
+ * ARGV: kind (connected | disconnected | subscribed | unsubscribed), clientId, session, at (the
+ * event's timestamp, ms), version or '', staleMs, horizonMs, then the channels (subscriptions).
+ * `conns` holds one record per client id: "epoch session version state at seen" (state c/d,
+ * version '-' until a connect event gives it). A new session of a client id replaces the record
+ * when it is newer: by versionNumber (connect/disconnect events; within RESET_MS, as AWS resets
+ * it after about an hour offline), else by timestamp. `epoch` orders sessions for the channel
+ * slots: the time the record was adopted, always above the previous one. `subs` holds the
+ * session's channels, "+ at" or "- at". An event older than horizonMs, for a session already
+ * disconnected or replaced, or older than what a channel saw last, changes nothing.
+ * → {'ok' | 'stale' | 'expired', profile name or false, {channel, op, epoch, at, ...}}
  */
-export const RECIPIENT_STATUS = defineLuaScript(`
+export const PRESENCE_CLIENT = defineLuaScript(`${HELPERS}
+local RESET_MS = 30 * 60 * 1000
+local FINAL = '9007199254740991'
+local now = now_ms()
+local kind, client, session = ARGV[1], ARGV[2], ARGV[3]
+local at = tonumber(ARGV[4])
+local version = tonumber(ARGV[5])
+local stale_ms, horizon = tonumber(ARGV[6]), tonumber(ARGV[7])
+local name = redis.call('HGET', KEYS[3], 'name') or false
+if at < now - horizon then return {'expired', name, {}} end
+
+local function parse(raw)
+  if not raw then return nil end
+  local e, s, v, st, a, seen = string.match(raw, '^(%d+) (%S+) (%S+) ([cd]) (%d+) (%d+)$')
+  if not e then return nil end
+  return {epoch = tonumber(e), session = s, version = tonumber(v), state = st,
+    at = tonumber(a), seen = tonumber(seen)}
+end
+local function expired(rec)
+  return (rec.state == 'c' and rec.seen + stale_ms < now)
+    or (rec.state == 'd' and rec.seen + horizon < now)
+end
+
+-- Records of this player's other client ids that expired go too (a small hash: one per tab).
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local other = parse(all[i + 1])
+  if all[i] ~= client and (not other or expired(other)) then redis.call('HDEL', KEYS[1], all[i]) end
+end
+local rec = parse(redis.call('HGET', KEYS[1], client))
+if rec and expired(rec) then
+  rec = nil
+  redis.call('DEL', KEYS[2])
+end
+
+local changes = {}
+local function change(channel, op, epoch, when)
+  changes[#changes + 1] = channel
+  changes[#changes + 1] = op
+  changes[#changes + 1] = fmt(epoch)
+  changes[#changes + 1] = when
+end
+local function leave_all(epoch)
+  local subs = redis.call('HGETALL', KEYS[2])
+  for i = 1, #subs, 2 do
+    if string.sub(subs[i + 1], 1, 1) == '+' then change(subs[i], '-', epoch, FINAL) end
+  end
+  redis.call('DEL', KEYS[2])
+end
+
+local relation = 'new'
+if rec and rec.session == session then
+  relation = 'same'
+elseif rec then
+  local newer
+  if version and rec.version and math.abs(at - rec.at) < RESET_MS then
+    newer = version > rec.version
+  else
+    newer = at >= rec.at
+  end
+  relation = newer and 'newer' or 'older'
+end
+if relation == 'older' or (relation == 'same' and rec.state == 'd') then
+  return {'stale', name, {}}
+end
+if relation == 'newer' then
+  if rec.state == 'c' then leave_all(rec.epoch) else redis.call('DEL', KEYS[2]) end
+end
+
+local epoch, since, ver = now, at, version
+if relation == 'same' then
+  epoch = rec.epoch
+  if kind ~= 'connected' then since = rec.at end
+  ver = version or rec.version
+elseif rec then
+  epoch = math.max(now, rec.epoch + 1)
+end
+local state = 'c'
+if kind == 'disconnected' then
+  state = 'd'
+  if relation == 'same' then leave_all(epoch) end
+elseif kind == 'subscribed' or kind == 'unsubscribed' then
+  local op = kind == 'subscribed' and '+' or '-'
+  for i = 8, #ARGV do
+    local previous = redis.call('HGET', KEYS[2], ARGV[i])
+    local previous_at = previous and tonumber(string.sub(previous, 3)) or -1
+    -- The later event wins; at the same millisecond, leaving does.
+    if at > previous_at or (at == previous_at and op == '-') then
+      redis.call('HSET', KEYS[2], ARGV[i], op .. ' ' .. fmt(at))
+      change(ARGV[i], op, epoch, fmt(at))
+    end
+  end
+  redis.call('PEXPIRE', KEYS[2], stale_ms)
+end
+redis.call('HSET', KEYS[1], client, table.concat({fmt(epoch), session, ver and fmt(ver) or '-',
+  state, fmt(since), fmt(now)}, ' '))
+redis.call('PEXPIRE', KEYS[1], math.max(stale_ms, horizon))
+return {'ok', name, changes}
+`);
+
+/**
+ * Presence, channel slot. The keys below, then ARGV: staleMs, horizonMs, intervalMs, maxMembers.
+ * KEYS: conns (client id → "epoch at +|-"), lease (client id → when its entry expires: a member
+ * whose disconnect was lost, or an old tombstone), members (player id → live client ids: HLEN is
+ * the count), names, pending (player id → + or -: changes since the last broadcast), meta (last
+ * broadcast, due).
+ */
+const PRESENCE_CHANNEL_HELPERS = `${HELPERS}
+local now = now_ms()
+local stale_ms, horizon = tonumber(ARGV[1]), tonumber(ARGV[2])
+local changed = false
+local function pend(player, op)
+  if redis.call('HGET', KEYS[5], player) then
+    redis.call('HDEL', KEYS[5], player)
+  else
+    redis.call('HSET', KEYS[5], player, op)
+  end
+  changed = true
+end
+local function add(player, name)
+  if redis.call('HINCRBY', KEYS[3], player, 1) == 1 then
+    redis.call('HSET', KEYS[4], player, name)
+    pend(player, '+')
+  end
+end
+local function remove(player)
+  if redis.call('HINCRBY', KEYS[3], player, -1) <= 0 then
+    redis.call('HDEL', KEYS[3], player)
+    redis.call('HDEL', KEYS[4], player)
+    pend(player, '-')
+  end
+end
+-- Entries past their lease, a bounded number per call: members whose disconnect never came.
+local function prune()
+  local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 100)
+  for _, client in ipairs(due) do
+    local raw = redis.call('HGET', KEYS[1], client)
+    if raw and string.sub(raw, -1) == '+' then remove(string.match(client, '^[^.]+')) end
+    redis.call('HDEL', KEYS[1], client)
+    redis.call('ZREM', KEYS[2], client)
+  end
+end
+local function keep_alive()
+  for i = 1, 6 do redis.call('PEXPIRE', KEYS[i], stale_ms + horizon) end
+end
+`;
+
+/**
+ * KEYS: see PRESENCE_CHANNEL_HELPERS. ARGV: staleMs, horizonMs, intervalMs, maxMembers, then op
+ * (+ | - | flush), clientId, playerId, name, epoch, at.
+ * Applies one client id's join or leave unless the entry holds a later one (epoch, then at;
+ * at the same instant, leaving wins), then decides the broadcast: publish now when the last one
+ * is an interval old, else mark it due at last + interval (the first caller to mark it owns it).
+ * → {'publish', count, {id, name, ...} joined or {} above maxMembers, {id, ...} left}
+ *   | {'deferred', dueAt, 1 when this call marked it, now} | {'unchanged', count}
+ */
+export const PRESENCE_CHANNEL = defineLuaScript(`${PRESENCE_CHANNEL_HELPERS}
+local interval, max_members = tonumber(ARGV[3]), tonumber(ARGV[4])
+local op, client = ARGV[5], ARGV[6]
+prune()
+if op ~= 'flush' then
+  local epoch, at = tonumber(ARGV[9]), tonumber(ARGV[10])
+  local raw = redis.call('HGET', KEYS[1], client)
+  local apply, was = true, false
+  if raw then
+    local e, a, st = string.match(raw, '^(%d+) (%d+) ([+-])$')
+    e, a = tonumber(e), tonumber(a)
+    was = st == '+'
+    if e > epoch or (e == epoch and (a > at or (a == at and not (op == '-' and was)))) then
+      apply = false
+    end
+  end
+  if apply then
+    redis.call('HSET', KEYS[1], client, ARGV[9] .. ' ' .. ARGV[10] .. ' ' .. op)
+    if op == '+' then
+      redis.call('ZADD', KEYS[2], now + stale_ms, client)
+      if not was then add(ARGV[7], ARGV[8]) end
+    else
+      redis.call('ZADD', KEYS[2], now + horizon, client)
+      if was then remove(ARGV[7]) end
+    end
+  end
+end
+keep_alive()
+local meta = redis.call('HMGET', KEYS[6], 'last', 'due')
+local last, due = tonumber(meta[1]) or 0, meta[2]
+if not changed and not due then return {'unchanged', redis.call('HLEN', KEYS[3])} end
+if now < last + interval then
+  if due then return {'deferred', due, 0, fmt(now)} end
+  redis.call('HSET', KEYS[6], 'due', fmt(last + interval))
+  return {'deferred', fmt(last + interval), 1, fmt(now)}
+end
+local count = redis.call('HLEN', KEYS[3])
+local joined, left = {}, {}
+if count <= max_members then
+  local pending = redis.call('HGETALL', KEYS[5])
+  for i = 1, #pending, 2 do
+    if pending[i + 1] == '+' then
+      joined[#joined + 1] = pending[i]
+      joined[#joined + 1] = redis.call('HGET', KEYS[4], pending[i]) or pending[i]
+    else
+      left[#left + 1] = pending[i]
+    end
+  end
+end
+redis.call('DEL', KEYS[5])
+redis.call('HSET', KEYS[6], 'last', fmt(now))
+redis.call('HDEL', KEYS[6], 'due')
+return {'publish', count, joined, left}
+`);
+
+/**
+ * KEYS: see PRESENCE_CHANNEL_HELPERS. ARGV: staleMs, horizonMs, limit (0: the count only).
+ * Drops entries past their lease (their leave is broadcast with the next change), then answers.
+ * → {count, {id, name, ...} at most limit members}
+ */
+export const PRESENCE_READ = defineLuaScript(`${PRESENCE_CHANNEL_HELPERS}
+prune()
+if changed then
+  keep_alive()
+  if not redis.call('HGET', KEYS[6], 'due') then redis.call('HSET', KEYS[6], 'due', fmt(now)) end
+end
+local limit = tonumber(ARGV[3])
+local members = {}
+local cursor = '0'
+if limit > 0 then
+  repeat
+    local page = redis.call('HSCAN', KEYS[4], cursor, 'COUNT', limit)
+    cursor = page[1]
+    for i = 1, #page[2], 2 do
+      if #members < 2 * limit then
+        members[#members + 1] = page[2][i]
+        members[#members + 1] = page[2][i + 1]
+      end
+    end
+  until cursor == '0' or #members >= 2 * limit
+end
+return {redis.call('HLEN', KEYS[3]), members}
+`);
+
+/**
+ * KEYS: recipient's conns, recipient's blocks. ARGV: sender, staleMs.
+ * Whether a whisper may go to the recipient, in this order: `offline` when no connection of the
+ * recipient is live (a connected record seen within staleMs), then `ignored` when the recipient
+ * blocked the sender, else `ok`.
+ */
+export const RECIPIENT_STATUS = defineLuaScript(`${HELPERS}
+local now = now_ms()
+local stale_ms = tonumber(ARGV[2])
+local online = false
+for _, raw in ipairs(redis.call('HVALS', KEYS[1])) do
+  local state, seen = string.match(raw, ' ([cd]) %d+ (%d+)$')
+  if state == 'c' and tonumber(seen) + stale_ms >= now then
+    online = true
+    break
+  end
+end
+if not online then return 'offline' end
 if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 'ignored' end
 return 'ok'
 `);

@@ -23,10 +23,36 @@ export interface ChatStoreOptions {
   readonly historyMax?: number;
   /** `CHAT_REDIS_KEY_PREFIX` */
   readonly keyPrefix?: string;
+  /** Presence: `CHAT_PRESENCE_STALE_SECONDS`, `CHAT_PRESENCE_INTERVAL_MS`, `CHAT_PRESENCE_MAX_MEMBERS`. */
+  readonly presence?: Partial<PresenceOptions>;
   /** Most players one player may block (`CHAT_MAX_BLOCKS`). */
   readonly maxBlocks?: number;
   /** How long a report is kept (`CHAT_REPORT_RETENTION_DAYS`). */
   readonly reportRetentionDays?: number;
+}
+
+export interface PresenceOptions {
+  /**
+   * How long a connection or a channel membership lives without a lifecycle event: the bound on
+   * a member whose disconnect event was lost. IoT Core closes every connection within a day.
+   */
+  readonly staleSeconds: number;
+  /** At most one presence broadcast per channel per this many milliseconds. */
+  readonly intervalMs: number;
+  /** Above this many members a broadcast carries only the count. */
+  readonly maxMembers: number;
+}
+
+export interface PresenceSettings {
+  readonly staleMs: number;
+  /**
+   * How long a lifecycle event is judged (older ones are ignored) and a disconnect remembered,
+   * so that a late duplicate cannot bring a member back: past Lambda's async retries (about 1
+   * and 2 minutes) and the ±2 minutes of a lifecycle timestamp.
+   */
+  readonly horizonMs: number;
+  readonly intervalMs: number;
+  readonly maxMembers: number;
 }
 
 /** The options checked once, with the durations every part of the store derives from them. */
@@ -37,9 +63,13 @@ export interface StoreSettings {
   readonly retention: ChannelRetention;
   /** How long de-duplication remembers an event: one generation of the dedupe hashes. */
   readonly dedupeWindowMs: number;
+  readonly presence: PresenceSettings;
   readonly maxBlocks: number;
   readonly reportRetentionMs: number;
 }
+
+/** PresenceSettings.horizonMs: 15 minutes. */
+export const PRESENCE_HORIZON_MS = 15 * 60 * 1000;
 
 /**
  * `meta` (the channel's counter, and the counters of deleted messages) outlives a quiet
@@ -85,5 +115,12 @@ export function resolveSettings(options: ChatStoreOptions): StoreSettings {
         'reportRetentionDays',
         MAX_REPORT_RETENTION_DAYS,
       ) * DAY_MS,
+    presence: {
+      staleMs:
+        positiveInteger(options.presence?.staleSeconds ?? 86_400, 'presence.staleSeconds') * 1000,
+      horizonMs: PRESENCE_HORIZON_MS,
+      intervalMs: positiveInteger(options.presence?.intervalMs ?? 1000, 'presence.intervalMs'),
+      maxMembers: positiveInteger(options.presence?.maxMembers ?? 100, 'presence.maxMembers'),
+    },
   };
 }

@@ -1,5 +1,6 @@
 import { type ChannelLog, createChannelLog } from './channel-log.js';
 import { createPlayers, type Players } from './players.js';
+import { createPresence, type Presence } from './presence.js';
 import { createReports, type Reports } from './reports.js';
 import { type ChatStoreOptions, resolveSettings } from './settings.js';
 
@@ -26,26 +27,38 @@ export type {
   RecipientStatus,
 } from './players.js';
 export type {
+  ChannelPresence,
+  LifecycleInput,
+  LifecycleKind,
+  LifecycleResult,
+  MemberList,
+  Presence,
+  PresenceBroadcast,
+} from './presence.js';
+export type {
   CreateReportResult,
   NewReport,
   NewResolution,
   Reports,
   ResolveResult,
 } from './reports.js';
-export type { ChatStoreOptions } from './settings.js';
+export type { ChatStoreOptions, PresenceOptions } from './settings.js';
 
 /**
  * The chat's Redis store: a channel's slot (`ChannelLog`: its messages, slow mode), a player's
- * slot (`Players`: profile, mute, rate limit, admitted events, block list) and the reports
- * (`Reports`). Every operation is one round trip on one hash slot (listing reports: three).
+ * slot (`Players`: profile, mute, rate limit, admitted events, block list), presence across both
+ * (`Presence`: a lifecycle event is one round trip on the player's slot, then one on the
+ * channels' slots) and the reports (`Reports`). Every other operation is one round trip on one
+ * hash slot (listing reports: three).
  */
-export type ChatStore = ChannelLog & Players & Reports;
+export type ChatStore = ChannelLog & Players & Presence & Reports;
 
 export function createChatStore(options: ChatStoreOptions): ChatStore {
   const settings = resolveSettings(options);
   return {
     ...createChannelLog(settings),
     ...createPlayers(settings),
+    ...createPresence(settings),
     ...createReports(settings),
   };
 }

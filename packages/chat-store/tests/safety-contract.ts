@@ -54,6 +54,17 @@ export function describeSafetyContract(setup: Setup): void {
     it("answers a whisper's recipient status: ignored only for the players it blocked", async () => {
       const { store } = setup();
       await store.block(alice, mallory);
+      // Offline comes first: a recipient with no live connection is offline to everyone.
+      expect(await store.recipientStatus(alice, mallory)).toBe('offline');
+      for (const online of [alice, mallory]) {
+        await store.applyLifecycle({
+          kind: 'connected',
+          clientId: online,
+          session: `${online}-session`,
+          at: Date.now(),
+          version: 1,
+        });
+      }
       expect(await store.recipientStatus(alice, mallory)).toBe('ignored');
       expect(await store.recipientStatus(alice, player('bob'))).toBe('ok');
       expect(await store.recipientStatus(mallory, alice)).toBe('ok');

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createRedisClient } from '../src/connection.js';
 import { StoreUnavailableError } from '../src/errors.js';
 import { createChatStore } from '../src/store.js';
-import { channel, chat, redisForBlock } from './helpers.js';
+import { channel, chat, player, redisForBlock } from './helpers.js';
 import { describeStoreContract } from './store-contract.js';
 
 // Keys of one channel (one player) share a {hash tag}, so every script runs on one node.
@@ -38,6 +38,30 @@ describe('cluster connections', () => {
         (await store.recent(channel(`Town${i}`), { limit: 5 })).messages.map((m) => m.text),
       ).toEqual([`m${i}`]);
     }
+  });
+
+  it('keeps presence across nodes: one event touches channels on several masters', async () => {
+    const store = createChatStore({ client: connection(block.redis.url), keyPrefix: 'presence' });
+    const channels = Array.from({ length: 6 }, (_, i) => channel(`Room${i}`));
+    const at = Date.now();
+    const event = { clientId: 'alice.tab1', session: 's1', version: 1 };
+    await store.applyLifecycle({ ...event, kind: 'connected', at });
+    const joined = await store.applyLifecycle({
+      ...event,
+      kind: 'subscribed',
+      at: at + 1,
+      channels,
+    });
+    expect(joined.channels.map((outcome) => outcome.status)).toEqual(channels.map(() => 'publish'));
+    expect(await store.occupancy(channels)).toEqual(
+      Object.fromEntries(channels.map((name) => [name, 1])),
+    );
+    expect(await store.recipientStatus(player('alice'), player('bob'))).toBe('ok');
+    await store.applyLifecycle({ ...event, kind: 'disconnected', at: at + 2 });
+    expect(await store.occupancy(channels)).toEqual(
+      Object.fromEntries(channels.map((name) => [name, 0])),
+    );
+    expect(await store.recipientStatus(player('alice'), player('bob'))).toBe('offline');
   });
 
   it('fails with StoreUnavailableError, without a hang, when no cluster answers', async () => {

@@ -15,6 +15,12 @@ import {
   toServerMessage,
 } from '@game-chat/protocol/payloads';
 import {
+  OCCUPANCY_MAX_CHANNELS,
+  PRESENCE_LIMIT_MAX,
+  PRESENCE_LIMIT_MIN,
+  type PresenceMember,
+} from '@game-chat/protocol/presence';
+import {
   type BlockEntry,
   isReportId,
   parseReportsQuery,
@@ -53,6 +59,23 @@ export interface MuteResult {
 
 export interface UnmuteResult {
   readonly wasMuted: boolean;
+}
+
+/** Who is in a channel (`GET /channels/{channel}/presence`). */
+export interface MemberList {
+  readonly count: number;
+  readonly members: readonly PresenceMember[];
+  /** More members than listed (`limit`). */
+  readonly truncated: boolean;
+}
+
+function isMember(value: unknown): value is PresenceMember {
+  const member = value as { id?: unknown; name?: unknown } | null;
+  return typeof member?.id === 'string' && typeof member.name === 'string';
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 /** Messages after an id, gathered over as many pages as it takes. */
@@ -255,6 +278,54 @@ export class ChatApi {
     const player = validOrThrow(validatePlayerId(playerId));
     const answer = await this.#request('DELETE', `/players/${player}/mute`);
     return { wasMuted: (answer as { wasMuted?: unknown } | undefined)?.wasMuted === true };
+  }
+
+  /** Who is in a channel: at most `limit` members (1-1,000, default 100) and the count. */
+  async members(channel: string, limit?: number): Promise<MemberList> {
+    const name = validOrThrow(validateChannel(channel));
+    if (
+      limit !== undefined &&
+      !(Number.isInteger(limit) && limit >= PRESENCE_LIMIT_MIN && limit <= PRESENCE_LIMIT_MAX)
+    ) {
+      throw new ChatError(
+        'invalid',
+        `limit must be a whole number ${PRESENCE_LIMIT_MIN}-${PRESENCE_LIMIT_MAX}`,
+      );
+    }
+    const suffix = limit === undefined ? '' : `?limit=${limit}`;
+    const answer = (await this.#request('GET', `/channels/${name}/presence${suffix}`)) as
+      | { count?: unknown; members?: unknown; truncated?: unknown }
+      | undefined;
+    if (!isCount(answer?.count) || !Array.isArray(answer.members)) throw unexpectedAnswer();
+    return {
+      count: answer.count,
+      members: answer.members.filter(isMember).map(({ id, name }) => ({ id, name })),
+      truncated: answer.truncated === true,
+    };
+  }
+
+  /** How many players are in each of 1-100 distinct channels, without joining them. */
+  async occupancy(channels: readonly string[]): Promise<Record<string, number>> {
+    if (!Array.isArray(channels) || channels.length === 0) {
+      throw new ChatError('invalid', 'channels must list at least one channel');
+    }
+    if (channels.length > OCCUPANCY_MAX_CHANNELS) {
+      throw new ChatError('invalid', `at most ${OCCUPANCY_MAX_CHANNELS} channels at once`);
+    }
+    const names = channels.map((channel) => validOrThrow(validateChannel(channel)));
+    if (new Set(names).size !== names.length) {
+      throw new ChatError('invalid', 'channels must not repeat a name');
+    }
+    const answer = (await this.#request('GET', `/occupancy?channels=${names.join(',')}`)) as
+      | { counts?: Record<string, unknown> }
+      | undefined;
+    const counts: Record<string, number> = {};
+    for (const name of names) {
+      const count = answer?.counts?.[name];
+      if (!isCount(count)) throw unexpectedAnswer();
+      counts[name] = count;
+    }
+    return counts;
   }
 
   /** Blocks a player for this player (`PUT /players/me/blocks/{id}`); resolves with the entry. */

@@ -12,6 +12,7 @@ import {
   validatePlayerId,
 } from '@game-chat/protocol/names';
 import { type ChatMessage, type Notice, parseServerMessage } from '@game-chat/protocol/payloads';
+import { parsePresenceEvent } from '@game-chat/protocol/presence';
 import type {
   BlockEntry,
   ReportReason,
@@ -22,6 +23,7 @@ import { normalizeText } from '@game-chat/protocol/text';
 import { type ChatTopics, createTopics } from '@game-chat/protocol/topics';
 import {
   ChatApi,
+  type MemberList,
   type MuteResult,
   type ReportsQueryOptions,
   type ResolveOptions,
@@ -51,6 +53,7 @@ import {
   resolveOptions,
 } from './options.js';
 import { attemptExpiresInMs, PendingSends, type PendingTarget } from './pending.js';
+import { ChannelPresence, type PresenceSnapshot, type PresenceUpdate } from './presence.js';
 import type { TokenClaims } from './token.js';
 import { TokenSource } from './token-source.js';
 
@@ -64,6 +67,7 @@ export type {
   ResolutionAction,
 } from '@game-chat/protocol/safety';
 export type {
+  MemberList,
   MuteResult,
   ReportsQueryOptions,
   ResolveOptions,
@@ -79,6 +83,7 @@ export {
   DEFAULT_SEND_TIMEOUT_MS,
   type PlayerToken,
 } from './options.js';
+export type { PresenceSnapshot, PresenceUpdate } from './presence.js';
 
 /** A message `post` handed to the broker; the server's refusal would carry its `clientMsgId`. */
 export interface PostedMessage {
@@ -105,6 +110,11 @@ export type ChatClientEvents = {
   notice: Notice;
   connection: ConnectionEvent;
   gap: GapEvent;
+  /**
+   * A joined channel's count and who joined or left: the members when it is joined (and after
+   * a reconnect), then the server's coalesced broadcasts.
+   */
+  presence: PresenceUpdate;
   /** This player's block list changed (loaded on connect, or `block`/`unblock`). */
   blocks: readonly BlockEntry[];
   /** A joined channel's slow mode changed (0: off), as read from history or announced live. */
@@ -130,6 +140,7 @@ export class ChatClient {
   readonly #api: ChatApi;
   readonly #events = new Emitter<ChatClientEvents>();
   readonly #channels = new Map<ChannelName, ChannelSubscription>();
+  readonly #presence = new Map<ChannelName, ChannelPresence>();
   readonly #pending: PendingSends;
   readonly #tokens: TokenSource;
   readonly #whisperIds = new Set<string>();
@@ -191,6 +202,15 @@ export class ChatClient {
   /** Joined channels. */
   get channels(): string[] {
     return [...this.#channels.keys()];
+  }
+
+  /**
+   * What is known of a joined channel's members, players this player blocked left out (`count`
+   * stays the channel's); undefined for any other channel.
+   */
+  presence(channel: string): PresenceSnapshot | undefined {
+    const snapshot = this.#presence.get(channel as ChannelName)?.snapshot;
+    return snapshot && { ...snapshot, members: this.#unblocked(snapshot.members) };
   }
 
   /**
@@ -262,7 +282,8 @@ export class ChatClient {
   /**
    * Joins a channel: subscribes, reads its history and resolves with the recent messages,
    * oldest first, live messages that arrived meanwhile included. Later messages come as
-   * `message`, `system` and `delete` events. Joining a joined channel resolves at once.
+   * `message`, `system` and `delete` events. The channel's members come as a `presence` event
+   * (and `presence(channel)`), then its changes. Joining a joined channel resolves at once.
    */
   async join(channel: string): Promise<ChatMessage[]> {
     this.#assertOpen();
@@ -288,13 +309,21 @@ export class ChatClient {
       gap: (event) => this.#events.emit('gap', event),
     });
     this.#channels.set(name, joined);
+    this.#presence.set(name, new ChannelPresence());
     try {
-      return this.#visible(await joined.join(link.subscribe([this.#topics.room(name)])));
+      const topics = [this.#topics.room(name), this.#topics.presence(name)];
+      const [messages] = await Promise.all([
+        joined.join(link.subscribe(topics)),
+        this.#refreshPresence(name),
+      ]);
+      return this.#visible(messages);
     } catch (error) {
       if (this.#channels.get(name) === joined) {
         this.#channels.delete(name);
+        this.#presence.delete(name);
         joined.leave();
         void link.unsubscribe(this.#topics.room(name));
+        void link.unsubscribe(this.#topics.presence(name));
       }
       this.#assertOpen(); // Closed meanwhile: that is why it failed.
       throw asChatError(error);
@@ -335,7 +364,12 @@ export class ChatClient {
     const name = validOrThrow(validateChannel(channel));
     if (!this.#forget(name, `left channel ${name}`)) return;
     const status = this.#status;
-    if (status.kind === 'online') await status.link.unsubscribe(this.#topics.room(name));
+    if (status.kind === 'online') {
+      await Promise.all([
+        status.link.unsubscribe(this.#topics.room(name)),
+        status.link.unsubscribe(this.#topics.presence(name)),
+      ]);
+    }
   }
 
   /**
@@ -405,6 +439,22 @@ export class ChatClient {
       kind: 'whisper',
       channel: undefined,
     });
+  }
+
+  /**
+   * Who is in a channel (joined or not, if the token allows it): the count and at most `limit`
+   * members (1-1,000, default 100). Two tabs of one player count once.
+   */
+  async members(channel: string, limit?: number): Promise<MemberList> {
+    this.#assertOpen();
+    const list = await this.#api.members(this.#allowedChannel(channel), limit);
+    return { ...list, members: this.#unblocked(list.members) };
+  }
+
+  /** How many players are in each channel (1-100 distinct names), for lobbies and server lists. */
+  async occupancy(channels: readonly string[]): Promise<Record<string, number>> {
+    this.#assertOpen();
+    return this.#api.occupancy(channels);
   }
 
   /** Moderators and admins: posts an announcement (a `system` message); resolves with it. */
@@ -560,6 +610,11 @@ export class ChatClient {
     return messages.filter((message) => !this.#blocked.has(message.from.id));
   }
 
+  /** Presence entries of players this player did not block. */
+  #unblocked<T extends { readonly id: string }>(entries: readonly T[]): T[] {
+    return entries.filter((entry) => !this.#blocked.has(entry.id));
+  }
+
   #setSlowMode(channel: ChannelName, seconds: number): void {
     if (this.slowMode(channel) === seconds) return;
     this.#slowMode.set(channel, seconds);
@@ -597,11 +652,17 @@ export class ChatClient {
         this.#forget(name, `the token no longer allows channel ${name}`);
       }
     }
+    const names = [...this.#channels.keys()];
     const subscribed = link.subscribe([
       this.#topics.inbox(claims.sub),
-      ...[...this.#channels.keys()].map((name) => this.#topics.room(name)),
+      ...names.flatMap((name) => [this.#topics.room(name), this.#topics.presence(name)]),
     ]);
     for (const channel of this.#channels.values()) void channel.catchUp(subscribed);
+    // Broadcasts missed while offline: read the members again.
+    void subscribed.then(
+      () => Promise.all(names.map((name) => this.#refreshPresence(name))),
+      () => undefined,
+    );
     return subscribed;
   }
 
@@ -762,9 +823,34 @@ export class ChatClient {
     const channel = this.#channels.get(name);
     if (!channel) return false;
     this.#channels.delete(name);
+    this.#presence.delete(name);
     channel.leave();
     this.#pending.abandon(new ChatError('not_joined', reason), name);
     return true;
+  }
+
+  /**
+   * Reads a joined channel's members and announces them. Best effort: when the API cannot
+   * answer, the broadcasts still keep the count.
+   */
+  async #refreshPresence(name: ChannelName): Promise<void> {
+    let list: MemberList;
+    try {
+      list = await this.#api.members(name);
+    } catch {
+      return;
+    }
+    const presence = this.#presence.get(name);
+    if (presence) this.#emitPresence(presence.reset(name, list));
+  }
+
+  /** A presence update without the players this player blocked (`count` stays the channel's). */
+  #emitPresence(update: PresenceUpdate): void {
+    this.#events.emit('presence', {
+      ...update,
+      joined: this.#unblocked(update.joined),
+      left: this.#unblocked(update.left),
+    });
   }
 
   #allowedChannel(channel: string): ChannelName {
@@ -791,6 +877,14 @@ export class ChatClient {
 
   #onMessage(topic: string, payload: Uint8Array): void {
     const where = this.#topics.parse(topic);
+    if (where.ok && where.value.kind === 'presence') {
+      const presence = this.#presence.get(where.value.name as ChannelName);
+      const event = parsePresenceEvent(payload);
+      if (presence && event.ok && event.value.channel === where.value.name) {
+        this.#emitPresence(presence.apply(event.value));
+      }
+      return;
+    }
     const parsed = parseServerMessage(payload);
     if (!where.ok || !parsed.ok) return; // Not ours or malformed: nothing a player should see.
     const message = parsed.value;

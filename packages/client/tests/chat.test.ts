@@ -8,7 +8,7 @@ import {
   type SignedToken,
 } from '../src/client.js';
 import { type LocalStack, Players, startStack } from './support/stack.js';
-import { nextEvent } from './support/wait.js';
+import { nextEvent, waitUntil } from './support/wait.js';
 
 /** The server's text limit, lower than the SDK's default, so the server's check is reached. */
 const SERVER_MAX_TEXT = 40;
@@ -93,6 +93,9 @@ describe('two players chatting over the local stack', () => {
   it('whisper resolves with the delivered whisper, which only the recipient receives', async () => {
     const ivan = await players.connect('ivan');
     const jane = await players.connect('jane');
+    // A whisper needs the recipient online, as presence knows it (from IoT's lifecycle events).
+    await jane.join('Quiet');
+    await waitUntil(async () => (await ivan.members('Quiet')).count === 1, 'jane online');
     const received = nextEvent(jane, 'whisper');
 
     const sent = await ivan.whisper('jane', 'psst');

@@ -46,6 +46,9 @@ describe('block lists', () => {
     const alice = await file.players.connect('alice');
     const mallory = await file.players.connect('mallory');
     const bob = await file.players.connect('bob');
+    // A whisper needs its recipient online, as presence knows it: otherwise it is `offline`.
+    await alice.join('Quiet');
+    await waitUntil(async () => (await bob.members('Quiet')).count === 1, 'alice online');
     const whispers: ChatMessage[] = [];
     alice.on('whisper', (message) => whispers.push(message));
     await alice.block('mallory');

@@ -58,6 +58,11 @@ export async function createChatLambda<TEvent, TResult, const R extends Required
         // Lambda may redeliver a filter event until it is this old: remember it that long.
         dedupeSeconds: config.maxEventAgeSeconds,
         keyPrefix: config.redisKeyPrefix,
+        presence: {
+          staleSeconds: config.presenceStaleSeconds,
+          intervalMs: config.presenceIntervalMs,
+          maxMembers: config.presenceMaxMembers,
+        },
         maxBlocks: config.maxBlocks,
         reportRetentionDays: config.reportRetentionDays,
       })

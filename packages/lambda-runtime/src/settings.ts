@@ -21,7 +21,7 @@ import { type ChannelClass, parseChannelClasses } from './channel-classes.js';
  */
 
 /** The chat Lambdas, by package name. */
-export const CHAT_FUNCTIONS = ['message-filter', 'chat-api', 'authorizer'] as const;
+export const CHAT_FUNCTIONS = ['message-filter', 'chat-api', 'authorizer', 'presence'] as const;
 export type ChatFunction = (typeof CHAT_FUNCTIONS)[number];
 
 /** The profanity policy of `CHAT_PROFANITY`. */
@@ -93,9 +93,9 @@ export const SETTINGS = [
     env: 'IOT_DATA_ENDPOINT',
     key: 'iotDataEndpoint',
     kind: 'endpoint',
-    usedBy: PUBLISHERS,
+    usedBy: [...PUBLISHERS, 'presence'],
     terraform: { functions: 'iot_data_endpoint_address' },
-    doc: 'the IoT Data Plane endpoint that room, inbox and notice messages are published through',
+    doc: 'the IoT Data Plane endpoint that room, inbox, notice and presence messages are published through',
   },
   {
     env: 'CHAT_TOPIC_PREFIX',
@@ -276,6 +276,39 @@ export const SETTINGS = [
     usedBy: PUBLISHERS,
     terraform: { functions: 'channel_classes', stack: 'chat.channel_classes' },
     doc: 'ordered `pattern=window/cap` rules giving matching channels their own history window and cap (`guild-*=7d/1000,party-*=2h/200`); first match wins, a rule an earlier one covers is refused; other channels use the two history settings',
+  },
+  {
+    env: 'CHAT_PRESENCE_INTERVAL_MS',
+    key: 'presenceIntervalMs',
+    kind: 'integer',
+    min: 100,
+    max: 60_000,
+    default: 1000,
+    usedBy: ['presence'],
+    terraform: { functions: 'presence_interval_ms', stack: 'chat.presence_interval_ms' },
+    doc: 'at most one presence broadcast per channel per this many milliseconds; below the presence timeout',
+  },
+  {
+    env: 'CHAT_PRESENCE_MAX_MEMBERS',
+    key: 'presenceMaxMembers',
+    kind: 'integer',
+    min: 1,
+    max: 1000,
+    default: 100,
+    usedBy: ['presence'],
+    terraform: { functions: 'presence_max_members', stack: 'chat.presence_max_members' },
+    doc: 'above this many members a presence broadcast carries only the count',
+  },
+  {
+    env: 'CHAT_PRESENCE_STALE_SECONDS',
+    key: 'presenceStaleSeconds',
+    kind: 'integer',
+    min: 60,
+    max: 86_400,
+    default: 86_400,
+    usedBy: ['message-filter', 'chat-api', 'presence'],
+    terraform: { functions: 'presence_stale_seconds', stack: 'chat.presence_stale_seconds' },
+    doc: 'how long a connection or membership lasts without a lifecycle event: the bound on a member whose disconnect event was lost',
   },
   {
     env: 'CHAT_MAX_BLOCKS',

@@ -44,6 +44,9 @@ describe('loadConfig', () => {
       CHAT_RETRY_BUDGET_MS: '5000',
       CHAT_MAX_EVENT_AGE_SECONDS: '600',
       CHAT_CHANNEL_CLASSES: 'guild-*=7d/1000',
+      CHAT_PRESENCE_INTERVAL_MS: '250',
+      CHAT_PRESENCE_MAX_MEMBERS: '20',
+      CHAT_PRESENCE_STALE_SECONDS: '3600',
       CHAT_MAX_BLOCKS: '50',
       CHAT_REPORT_RETENTION_DAYS: '90',
     });
@@ -66,6 +69,9 @@ describe('loadConfig', () => {
       retryBudgetMs: 5000,
       maxEventAgeSeconds: 600,
       channelClasses: [{ pattern: 'guild-*', retentionSeconds: 604_800, maxMessages: 1000 }],
+      presenceIntervalMs: 250,
+      presenceMaxMembers: 20,
+      presenceStaleSeconds: 3600,
       maxBlocks: 50,
       reportRetentionDays: 90,
     });

@@ -68,6 +68,9 @@ describe('the SETTINGS table', () => {
       retryBudgetMs: 8000,
       maxEventAgeSeconds: 300,
       channelClasses: [],
+      presenceIntervalMs: 1000,
+      presenceMaxMembers: 100,
+      presenceStaleSeconds: 86_400,
       maxBlocks: 500,
       reportRetentionDays: 30,
     });

@@ -295,8 +295,8 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
       );
     }
     const target = topic.value;
-    // A whisper's recipient is checked in the same step as the sender's admission (one more
-    // round trip, to the recipient's slot, made alongside).
+    // A whisper's recipient is checked in the same step as the sender's admission: one more
+    // round trip, to the recipient's slot, made alongside, answering both `offline` and `ignored`.
     const [admitted, recipient] = await budget.run(() =>
       Promise.all([
         store.admit({
@@ -334,6 +334,13 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
         `Slow down: ${rate.burst} messages at once, then ${rate.perSecond} per second`,
         { clientMsgId, retryAfterMs: admitted.retryAfterMs },
       );
+    }
+    // A refused whisper leaves its admission open, so a resend of the same clientMsgId is checked
+    // again rather than taken for delivered.
+    if (recipient === 'offline') {
+      // Nobody would read it: no live connection, or no such player (ids are case-sensitive,
+      // `Alice` is not `alice`).
+      return refuse(budget, senderId, 'offline', `${target.name} is not online`, { clientMsgId });
     }
     if (recipient === 'ignored') {
       // Says only that this whisper was not delivered: nothing about anyone's block list.

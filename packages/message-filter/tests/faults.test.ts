@@ -14,6 +14,7 @@ let h: Harness;
 beforeAll(async () => {
   // A short budget keeps the "budget runs out" cases quick; the mechanism is the same at 8 s.
   h = await startHarness({ privateRedis: true, env: { CHAT_RETRY_BUDGET_MS: String(BUDGET_MS) } });
+  await h.online('bob');
 });
 beforeEach(() => h.recorder.clear());
 afterAll(() => h.close());
@@ -220,6 +221,8 @@ describe('a sender that gave up (expiresInMs)', () => {
   });
 
   it('does not deliver a whisper whose sender gave up while the Data Plane failed', async () => {
+    // Online again: the Redis restart above lost bob's connection record.
+    await h.online('bob');
     const receivedAt = Date.now();
     const event = ruleEvent(
       'chat/whisper/bob',

@@ -14,6 +14,7 @@ beforeAll(async () => {
   h = await startHarness({
     env: { CHAT_RATE_BURST: '2', CHAT_RATE_PER_SECOND: '1', CHAT_CHANNEL_RATE_PER_SECOND: '3' },
   });
+  await h.online('bob');
 });
 beforeEach(() => h.recorder.clear());
 afterAll(() => h.close());

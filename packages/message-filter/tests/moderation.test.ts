@@ -12,6 +12,7 @@ describe.each([
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ env: value === undefined ? {} : { CHAT_PROFANITY: value } });
+    await h.online('bob');
   });
   afterAll(() => h.close());
 

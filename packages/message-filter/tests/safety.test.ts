@@ -10,6 +10,7 @@ harnessForFile((started) => (h = started), {
 
 describe('a whisper to a player who blocked the sender', () => {
   it('is refused with ignored: nothing reaches the recipient, and the block list stays private', async () => {
+    for (const player of ['bella', 'mallory']) await h.online(player);
     await h.store.block('bella' as PlayerId, 'mallory' as PlayerId);
     const outcome = await h.invoke(
       ruleEvent('chat/whisper/bella', { text: 'hey', clientMsgId: 'w1' }, { clientId: 'mallory' }),
@@ -35,6 +36,15 @@ describe('a whisper to a player who blocked the sender', () => {
       (await h.invoke(ruleEvent('chat/whisper/bella', { text: 'sorry' }, { clientId: 'mallory' })))
         .status,
     ).toBe('published');
+  });
+
+  it('is refused with offline, not ignored, while that player is not online: nobody learns more', async () => {
+    await h.store.block('zoe' as PlayerId, 'mallory' as PlayerId);
+    const outcome = await h.invoke(
+      ruleEvent('chat/whisper/zoe', { text: 'hey', clientMsgId: 'w2' }, { clientId: 'mallory' }),
+    );
+    expect(outcome).toEqual({ status: 'refused', code: 'offline' });
+    expect(h.recorder.published.map((p) => p.topic)).toEqual(['chat/inbox/mallory']);
   });
 });
 

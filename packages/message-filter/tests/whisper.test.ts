@@ -6,6 +6,8 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
   await h.store.setProfile('alice' as PlayerId, { name: 'Alice', role: 'player' }, 600);
+  await h.online('alice');
+  await h.online('bob');
 });
 beforeEach(() => h.recorder.clear());
 afterAll(() => h.close());
@@ -59,5 +61,69 @@ describe('whispers', () => {
       expect.objectContaining({ code: 'empty', clientMsgId: 'e' }),
     ]);
     expect(h.recorder.published).toHaveLength(1);
+  });
+
+  it('to a player with no live connection are refused with offline, and nothing reaches them', async () => {
+    const outcome = await h.invoke(
+      ruleEvent('chat/whisper/carol', { text: 'hi', clientMsgId: 'o1' }, { clientId: 'ivy' }),
+    );
+    expect(outcome).toEqual({ status: 'refused', code: 'offline' });
+    expect(notices(h.recorder, 'ivy')).toEqual([
+      expect.objectContaining({
+        code: 'offline',
+        clientMsgId: 'o1',
+        detail: 'carol is not online',
+      }),
+    ]);
+    expect(h.recorder.published.map((p) => p.topic)).toEqual(['chat/inbox/ivy']);
+  });
+
+  it('to another case of an online player id are refused: ids are case-sensitive', async () => {
+    // What a new user tries: `/w Bob` while the player's id is `bob`.
+    const outcome = await h.invoke(
+      ruleEvent('chat/whisper/Bob', { text: 'hi' }, { clientId: 'jo' }),
+    );
+    expect(outcome).toEqual({ status: 'refused', code: 'offline' });
+    expect(h.recorder.published.some((p) => p.topic === 'chat/inbox/Bob')).toBe(false);
+  });
+
+  it('resent after the recipient came online are delivered', async () => {
+    // Its own sender: alice's rate limit is spent by the tests above.
+    const from = { clientId: 'gus' };
+    await h.invoke(ruleEvent('chat/whisper/dana', { text: 'later', clientMsgId: 'o2' }, from));
+    expect(notices(h.recorder, 'gus').map((n) => n.code)).toEqual(['offline']);
+    await h.online('dana');
+    const resent = await h.invoke(
+      ruleEvent('chat/whisper/dana', { text: 'later', clientMsgId: 'o2' }, from),
+    );
+    expect(resent.status).toBe('published');
+    expect(h.recorder.published.filter((p) => p.topic === 'chat/inbox/dana')).toHaveLength(1);
+  });
+
+  it('to a player whose connection went away are refused again', async () => {
+    const session = 'eve-session-1';
+    const at = Date.now();
+    await h.store.applyLifecycle({
+      kind: 'connected',
+      clientId: 'eve.tab1',
+      session,
+      at,
+      version: 1,
+    });
+    const from = { clientId: 'hal' };
+    expect((await h.invoke(ruleEvent('chat/whisper/eve', { text: 'a' }, from))).status).toBe(
+      'published',
+    );
+    await h.store.applyLifecycle({
+      kind: 'disconnected',
+      clientId: 'eve.tab1',
+      session,
+      at: at + 1,
+      version: 1,
+    });
+    expect(await h.invoke(ruleEvent('chat/whisper/eve', { text: 'b' }, from))).toEqual({
+      status: 'refused',
+      code: 'offline',
+    });
   });
 });

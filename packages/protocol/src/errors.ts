@@ -2,6 +2,7 @@
  * Codes a player sees in a notice on their inbox when the filter refuses a message (SPEC §3).
  * `unavailable` is not a refusal of the message: the store or the Data Plane stayed down through
  * the filter's retry budget, and the same `clientMsgId` may be sent again after `retryAfterMs`.
+ * `offline`: a whisper to a player with no live connection (nobody would read it).
  */
 export const NOTICE_CODES = [
   'invalid',
@@ -12,6 +13,7 @@ export const NOTICE_CODES = [
   'blocked',
   'forbidden',
   'unavailable',
+  'offline',
   /** A whisper to a player who blocked the sender: not delivered. */
   'ignored',
 ] as const;

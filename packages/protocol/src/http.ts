@@ -19,6 +19,8 @@ export const ROUTES = [
   },
   { routeKey: 'PUT /players/{playerId}/mute', operation: 'mutePlayer', access: 'moderator' },
   { routeKey: 'DELETE /players/{playerId}/mute', operation: 'unmutePlayer', access: 'moderator' },
+  { routeKey: 'GET /channels/{channel}/presence', operation: 'listPresence', access: 'player' },
+  { routeKey: 'GET /occupancy', operation: 'getOccupancy', access: 'player' },
   { routeKey: 'PUT /players/me/blocks/{playerId}', operation: 'blockPlayer', access: 'player' },
   {
     routeKey: 'DELETE /players/me/blocks/{playerId}',

@@ -3,17 +3,22 @@ import { type ChannelName, type PlayerId, validateChannel, validatePlayerId } fr
 import { fail, ok, type Result } from './result.js';
 
 /**
- * The four topics of SPEC §3. Players publish to `send` and `whisper`, which only the topic
- * rules read; only the filter publishes to `room` and `inbox`.
+ * The five topics of SPEC §3. Players publish to `send` and `whisper`, which only the topic
+ * rules read; only the filter publishes to `room` and `inbox`, only the presence Lambda to
+ * `presence`.
  */
-export const TOPIC_KINDS = ['send', 'room', 'whisper', 'inbox'] as const;
+export const TOPIC_KINDS = ['send', 'room', 'whisper', 'inbox', 'presence'] as const;
 export type TopicKind = (typeof TOPIC_KINDS)[number];
 
 /**
  * The kinds the server side publishes (through the IoT Data Plane): the Lambdas' `iot:Publish`
  * scope, which Terraform grants and the local Data Plane enforces.
  */
-export const SERVER_PUBLISH_KINDS = ['room', 'inbox'] as const satisfies readonly TopicKind[];
+export const SERVER_PUBLISH_KINDS = [
+  'room',
+  'inbox',
+  'presence',
+] as const satisfies readonly TopicKind[];
 
 /** A prefix is one topic level, so that `topic(3)` in the rule SQL is always the name. */
 export const TOPIC_PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
@@ -24,16 +29,21 @@ export interface ParsedTopic {
   readonly name: string;
 }
 
+/** The kinds whose name is a channel; the others name a player. */
+const CHANNEL_KINDS: readonly TopicKind[] = ['send', 'room', 'presence'];
+
 export interface ChatTopics {
   readonly prefix: string;
   send(channel: ChannelName): string;
   room(channel: ChannelName): string;
   whisper(to: PlayerId): string;
   inbox(playerId: PlayerId): string;
+  /** Where the presence Lambda publishes a channel's member changes and count. */
+  presence(channel: ChannelName): string;
   /** `{prefix}/{kind}/+`: the filter that matches every topic of a kind. */
   filter(kind: TopicKind): string;
   /**
-   * `{prefix}/room/*` and `{prefix}/inbox/*`: the IAM resource patterns (after `topic/` in the
+   * `{prefix}/room/*`, `{prefix}/inbox/*` and `{prefix}/presence/*`: the IAM resource patterns (after `topic/` in the
    * ARN; `*` spans levels) of what the server side may publish.
    */
   serverPublishScope(): string[];
@@ -61,6 +71,7 @@ export function createTopics(prefix: string = DEFAULT_TOPIC_PREFIX): ChatTopics 
     room: (channel) => build('room', channel),
     whisper: (to) => build('whisper', to),
     inbox: (playerId) => build('inbox', playerId),
+    presence: (channel) => build('presence', channel),
     filter: (kind) => build(kind, '+'),
     serverPublishScope: () => SERVER_PUBLISH_KINDS.map((kind) => build(kind, '*')),
     parse(topic) {
@@ -70,8 +81,7 @@ export function createTopics(prefix: string = DEFAULT_TOPIC_PREFIX): ChatTopics 
       if (levels.length !== 3 || head !== prefix || !isTopicKind(kind) || name === undefined) {
         return fail('invalid', `not a chat topic: expected ${prefix}/<kind>/<name>`);
       }
-      const valid =
-        kind === 'send' || kind === 'room' ? validateChannel(name) : validatePlayerId(name);
+      const valid = CHANNEL_KINDS.includes(kind) ? validateChannel(name) : validatePlayerId(name);
       if (!valid.ok) return fail('invalid', `topic: ${valid.message}`);
       return ok({ kind, name });
     },

@@ -20,7 +20,7 @@ const NOT_CODES = [
 describe('notice codes', () => {
   it('are the codes of SPEC §3, in its order', () => {
     expect(NOTICE_CODES.join(', ')).toBe(
-      'invalid, too_long, empty, rate_limited, muted, blocked, forbidden, unavailable, ignored',
+      'invalid, too_long, empty, rate_limited, muted, blocked, forbidden, unavailable, offline, ignored',
     );
   });
 

@@ -20,22 +20,28 @@ describe.each([
     expect(topics.prefix).toBe(prefix);
   });
 
-  it('builds the four topics of SPEC §3', () => {
+  it('builds the five topics of SPEC §3', () => {
     expect([
       topics.send(channel),
       topics.room(channel),
       topics.whisper(alice),
       topics.inbox(alice),
+      topics.presence(channel),
     ]).toEqual([
       `${prefix}/send/Town137`,
       `${prefix}/room/Town137`,
       `${prefix}/whisper/alice`,
       `${prefix}/inbox/alice`,
+      `${prefix}/presence/Town137`,
     ]);
   });
 
-  it("names the server side's publish scope: every room and inbox of the prefix", () => {
-    expect(topics.serverPublishScope()).toEqual([`${prefix}/room/*`, `${prefix}/inbox/*`]);
+  it("names the server side's publish scope: every room, inbox and presence topic of the prefix", () => {
+    expect(topics.serverPublishScope()).toEqual([
+      `${prefix}/room/*`,
+      `${prefix}/inbox/*`,
+      `${prefix}/presence/*`,
+    ]);
   });
 
   it('builds the rule filter of each kind with a single-level wildcard', () => {
@@ -44,6 +50,7 @@ describe.each([
       `${prefix}/room/+`,
       `${prefix}/whisper/+`,
       `${prefix}/inbox/+`,
+      `${prefix}/presence/+`,
     ]);
   });
 
@@ -71,6 +78,7 @@ describe.each([
     ['a wildcard as the kind', `${prefix}/+/Town137`],
     ['a multi-level wildcard after the prefix', `${prefix}/#`],
     ['a client id instead of a player id', `${prefix}/inbox/alice.tab2`],
+    ['a client id instead of a channel', `${prefix}/presence/alice.tab2`],
     ['a 65-character name', `${prefix}/room/${'a'.repeat(65)}`],
     ['a space in the name', `${prefix}/send/Town 137`],
     ['an AWS reserved topic', '$aws/events/presence/connected/alice'],

@@ -8,7 +8,7 @@ import type { BrokerContext, BrokerCounters } from './hooks/context.js';
 import { onClientError, onConnectionError, onKeepaliveTimeout } from './hooks/failures.js';
 import { authorizeForward } from './hooks/forward.js';
 import { inspectFrame, onViolation } from './hooks/frames.js';
-import { onClientDisconnect, onClientReady } from './hooks/presence.js';
+import { onClientDisconnect, onClientReady, onSubscribe } from './hooks/presence.js';
 import { authorizePublish, onPublish } from './hooks/publish.js';
 import { authorizeSubscribe } from './hooks/subscribe.js';
 import { onUnsubscribe } from './hooks/unsubscribe.js';
@@ -125,6 +125,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   aedes.on('clientReady', onClientReady(context));
   aedes.on('clientDisconnect', onClientDisconnect(context));
   aedes.on('keepaliveTimeout', onKeepaliveTimeout(context));
+  aedes.on('subscribe', onSubscribe(context));
   aedes.on('unsubscribe', onUnsubscribe(context));
   aedes.on('clientError', onClientError(context));
   aedes.on('connectionError', onConnectionError(context));

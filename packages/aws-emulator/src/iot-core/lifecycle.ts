@@ -1,6 +1,7 @@
 /**
- * IoT Core's lifecycle events (aws-fidelity §4): `$aws/events/presence/connected/{clientId}` and
- * `.../disconnected/{clientId}`, with the payload fields AWS documents.
+ * IoT Core's lifecycle events (aws-fidelity §4): `$aws/events/presence/connected/{clientId}`,
+ * `.../disconnected/{clientId}`, `$aws/events/subscriptions/subscribed/{clientId}` and
+ * `.../unsubscribed/{clientId}`, with the payload fields AWS documents.
  */
 
 /** Why a connection ended, as the `disconnected` event reports it. */
@@ -25,7 +26,12 @@ export interface Session {
 
 export type LifecycleChange =
   | { readonly eventType: 'connected' }
-  | { readonly eventType: 'disconnected'; readonly reason: DisconnectReason };
+  | { readonly eventType: 'disconnected'; readonly reason: DisconnectReason }
+  | {
+      readonly eventType: 'subscribed' | 'unsubscribed';
+      /** The topic filters of one SUBSCRIBE (those granted) or UNSUBSCRIBE. */
+      readonly topics: readonly string[];
+    };
 
 export interface LifecycleMessage {
   readonly topic: string;
@@ -40,20 +46,28 @@ export function lifecycleMessage(
 ): LifecycleMessage | undefined {
   if (/[+#]/.test(session.clientId)) return undefined;
   const { clientId, sessionIdentifier, principalIdentifier, versionNumber } = session;
-  const event = {
+  const common = {
     clientId,
     timestamp,
     eventType: change.eventType,
     sessionIdentifier,
     principalIdentifier,
-    ...(change.eventType === 'connected'
+  };
+  if ('topics' in change) {
+    // Subscription events carry the filters and no versionNumber.
+    return {
+      topic: `$aws/events/subscriptions/${change.eventType}/${clientId}`,
+      payload: Buffer.from(JSON.stringify({ ...common, topics: change.topics })),
+    };
+  }
+  const details =
+    change.eventType === 'connected'
       ? { ipAddress: session.ipAddress }
       : {
           clientInitiatedDisconnect: change.reason === 'CLIENT_INITIATED_DISCONNECT',
           disconnectReason: change.reason,
-        }),
-    versionNumber,
-  };
+        };
+  const event = { ...common, ...details, versionNumber };
   return {
     topic: `$aws/events/presence/${change.eventType}/${clientId}`,
     payload: Buffer.from(JSON.stringify(event)),

@@ -17,6 +17,7 @@ export const FUNCTIONS = {
   messageFilter: '@game-chat/message-filter',
   chatApi: '@game-chat/chat-api',
   authorizer: '@game-chat/authorizer',
+  presence: '@game-chat/presence',
 } as const;
 
 export type FunctionKey = keyof typeof FUNCTIONS;

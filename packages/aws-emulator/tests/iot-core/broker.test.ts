@@ -707,4 +707,42 @@ describe('hostile bytes', () => {
     socket.send(Buffer.alloc(IOT_LIMITS.maxPayloadBytes * 2));
     expect(await closedWith).toBe(1009); // message too big
   });
+
+  it('publishes subscribe and unsubscribe events with the granted filters, none on disconnect', async () => {
+    const alice = await connect(broker.mqttUrl, asPlayer('alice'));
+    // One granted, one refused by the policy (another player's inbox).
+    expect(await subscribe(alice, ['chat/room/Town137', 'chat/inbox/bob'])).toEqual([1, 128]);
+    await alice.unsubscribeAsync('chat/room/Town137');
+    await subscribe(alice, 'chat/room/Town138');
+    await alice.endAsync();
+    await waitFor('the disconnect', () =>
+      published.some((message) => message.topic === '$aws/events/presence/disconnected/alice'),
+    );
+    const [connected] = publishedTo('$aws/events/presence/connected/alice');
+    const session = JSON.parse(connected?.payload.toString() ?? '').sessionIdentifier;
+    const events = (topic: string) =>
+      publishedTo(topic).map((message) => JSON.parse(message.payload.toString()));
+    expect(events('$aws/events/subscriptions/subscribed/alice')).toEqual([
+      {
+        clientId: 'alice',
+        timestamp: expect.any(Number),
+        eventType: 'subscribed',
+        sessionIdentifier: session,
+        principalIdentifier: 'alice',
+        topics: ['chat/room/Town137'],
+      },
+      expect.objectContaining({ topics: ['chat/room/Town138'] }),
+    ]);
+    // Only the UNSUBSCRIBE the client sent: closing the connection adds none.
+    expect(events('$aws/events/subscriptions/unsubscribed/alice')).toEqual([
+      {
+        clientId: 'alice',
+        timestamp: expect.any(Number),
+        eventType: 'unsubscribed',
+        sessionIdentifier: session,
+        principalIdentifier: 'alice',
+        topics: ['chat/room/Town137'],
+      },
+    ]);
+  });
 });

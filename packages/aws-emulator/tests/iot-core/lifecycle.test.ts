@@ -53,3 +53,23 @@ describe('lifecycleMessage', () => {
     ).toBeUndefined();
   });
 });
+
+describe('subscription lifecycle events', () => {
+  it.each(['subscribed', 'unsubscribed'] as const)(
+    'builds the %s event with the filters and no versionNumber',
+    (eventType) => {
+      const topics = ['chat/room/Town137', 'chat/inbox/alice'];
+      expect(parse(lifecycleMessage(session, { eventType, topics }, 3000))).toEqual({
+        topic: `$aws/events/subscriptions/${eventType}/alice.tab1`,
+        event: {
+          clientId: 'alice.tab1',
+          timestamp: 3000,
+          eventType,
+          sessionIdentifier: session.sessionIdentifier,
+          principalIdentifier: '616c696365',
+          topics,
+        },
+      });
+    },
+  );
+});

@@ -37,6 +37,8 @@ describe('loadRuleFiles', () => {
     expect(rules.map((rule) => [rule.name, rule.statement.from])).toEqual([
       ['chat_send', 'game/send/+'],
       ['chat_whisper', 'game/whisper/+'],
+      ['presence_connections', '$aws/events/presence/+/+'],
+      ['presence_subscriptions', '$aws/events/subscriptions/+/+'],
     ]);
   });
 

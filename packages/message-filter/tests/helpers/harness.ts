@@ -23,6 +23,8 @@ export interface Harness {
   readonly redis: RedisConnection;
   readonly redisUrl: string;
   readonly prefix: string;
+  /** Records a live connection of the player, as its `connected` lifecycle event would. */
+  online(playerId: string): Promise<void>;
   /** Every key the bundle wrote (test-only KEYS on this harness's own prefix). */
   keys(): Promise<string[]>;
   /** Stops the private redis-server; `startRedis` brings a fresh one up on the same port. */
@@ -71,6 +73,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     redis,
     redisUrl: url,
     prefix,
+    async online(playerId) {
+      await store.applyLifecycle({
+        kind: 'connected',
+        clientId: playerId,
+        session: randomUUID(),
+        at: Date.now(),
+        version: 1,
+      });
+    },
     async keys() {
       const keys = await redis.command(['KEYS', `${prefix}:*`]);
       return (keys as string[]).sort();

@@ -1,14 +1,15 @@
-import type { Client } from 'aedes';
+import type { Client, Subscription } from 'aedes';
 import type { Connection } from '../connection.js';
 import { type LifecycleChange, lifecycleMessage } from '../lifecycle.js';
 import type { BrokerContext } from './context.js';
 
 /**
- * Lifecycle events: IoT publishes `connected` when a client is ready and `disconnected`, with
- * the reason, when it goes ([aws-fidelity §10.4, §4]).
+ * Lifecycle events: IoT publishes `connected` when a client is ready, `disconnected`, with
+ * the reason, when it goes, and `subscribed` / `unsubscribed` with the filters of each
+ * SUBSCRIBE it granted and each UNSUBSCRIBE ([aws-fidelity §10.4, §4]).
  */
 
-function publishLifecycle(
+export function publishLifecycle(
   context: BrokerContext,
   connection: Connection,
   change: LifecycleChange,
@@ -50,5 +51,20 @@ export function onClientDisconnect(context: BrokerContext) {
     const reason = connection.disconnectReason();
     context.log.info('client disconnected', { clientId: client.id, reason });
     publishLifecycle(context, connection, { eventType: 'disconnected', reason });
+  };
+}
+
+const SUBACK_FAILURE = 0x80;
+
+export function onSubscribe(context: BrokerContext) {
+  return (subscriptions: Subscription[], client: Client): void => {
+    // A refused filter stays in the list with the SUBACK failure code 0x80: IoT reports only
+    // what it granted.
+    const topics = subscriptions
+      .filter((sub) => (sub.qos as number) !== SUBACK_FAILURE)
+      .map((sub) => sub.topic);
+    if (topics.length === 0) return;
+    const connection = context.connections.find(client);
+    if (connection) publishLifecycle(context, connection, { eventType: 'subscribed', topics });
   };
 }

@@ -1,0 +1,1 @@
+SELECT * FROM '$aws/events/presence/+/+'
