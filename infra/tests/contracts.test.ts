@@ -1,5 +1,5 @@
 /**
- * The Terraform agrees with the rest of the repository: SPEC's topics, the HTTP API's route
+ * The Terraform agrees with the rest of the repository: the contract's topics, the HTTP API's route
  * table, the zips `pnpm build` writes and AWS's limits (the Lambda settings: settings.test.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -63,7 +63,7 @@ function fromFilter(sql: string): string | undefined {
   return /\bFROM\s+'([^']*)'/i.exec(sql)?.[1];
 }
 
-describe('topic rules (SPEC §3)', () => {
+describe('topic rules (contract §3)', () => {
   test('FROM filters match the send and whisper topics for the default prefix', () => {
     const topics = createTopics('chat');
     expect(fromFilter(renderRule('send', 'chat'))).toBe(topics.filter('send'));
@@ -153,7 +153,7 @@ describe('topic rules (SPEC §3)', () => {
   });
 });
 
-describe('custom authorizer (SPEC §4, review S3)', () => {
+describe('custom authorizer (contract §4, review S3)', () => {
   test('is a new, signed authorizer: IoT Core checks the token signature before invoking', async () => {
     const config = await load('modules/iot-chat');
     // AWS cannot switch signing on in place and the provider replaces nothing on that change
@@ -497,7 +497,7 @@ describe('cache', () => {
   });
 });
 
-describe('HTTP API (SPEC §5)', () => {
+describe('HTTP API (contract §5)', () => {
   test('routes equal the protocol route table', async () => {
     const config = await load('modules/chat-api');
     expect(config.locals.routes).toEqual(
@@ -627,7 +627,7 @@ async function resourceTypesUnder(dir: string): Promise<Set<string>> {
   return types;
 }
 
-describe('every part of SPEC §1 has its resources', () => {
+describe('every part of contract §1 has its resources', () => {
   test.each(ENVS)('envs/%s', async (env) => {
     const types = await resourceTypesUnder(`envs/${env}`);
     const parts = {

@@ -45,7 +45,7 @@ export function endToEndPlan(players: number, durationSeconds: number): LoadPlan
 
 /**
  * The load generator against a local stack in its own process (started fresh for each size, so
- * its memory is measured from a clean start), with the SPEC §6 default settings.
+ * its memory is measured from a clean start), with the contract §6 default settings.
  */
 export async function benchEndToEnd(options: {
   readonly players: readonly number[];

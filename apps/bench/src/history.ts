@@ -19,7 +19,7 @@ import {
 
 export const CHANNELS = 1000;
 /**
- * Both designs keep data this long in the benchmark instead of 30 s (SPEC §6, the blog's TTL):
+ * Both designs keep data this long in the benchmark instead of 30 s (contract §6, the blog's TTL):
  * loading and reading a million messages takes longer than 30 s, and expiring data mid-run
  * would shrink the keyspace being measured.
  */
@@ -37,7 +37,7 @@ const MEMORY_SAMPLE_CHANNELS = 20;
 const MEMORY_SAMPLE_KEYS = 200;
 
 export function channelName(index: number): ChannelName {
-  // `Town` and digits: a valid channel name (SPEC §2) for any index.
+  // `Town` and digits: a valid channel name (contract §2) for any index.
   return `Town${index}` as ChannelName;
 }
 
@@ -177,7 +177,7 @@ async function loadProject(loader: Loader, from: number, to: number): Promise<vo
   await forEachLimited(indexes, LOAD_CONCURRENCY, async (k) => {
     const channel = k % CHANNELS;
     const seq = from + Math.floor(k / CHANNELS);
-    // `p`, digits, `x`, digits: a valid player id (SPEC §2).
+    // `p`, digits, `x`, digits: a valid player id (contract §2).
     const sender = `p${channel}x${seq % 20}` as PlayerId;
     const appended = await loader.store.append(channelName(channel), {
       kind: 'chat',
@@ -194,7 +194,7 @@ async function loadProject(loader: Loader, from: number, to: number): Promise<vo
 function* originalWrites(loader: Loader, from: number, to: number): Generator<string[]> {
   for (let seq = from; seq < to; seq++) {
     for (let channel = 0; channel < CHANNELS; channel++) {
-      // `p`, digits, `x`, digits: a valid player id (SPEC §2).
+      // `p`, digits, `x`, digits: a valid player id (contract §2).
       const sender = `p${channel}x${seq % 20}` as PlayerId;
       yield originalWrite(
         {

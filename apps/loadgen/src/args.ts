@@ -208,7 +208,7 @@ export function parseCommandLine(
   return { help: false, plan, target, out: values.out, progress: values['no-progress'] !== true };
 }
 
-/** The deployment defaults of SPEC §6 that a plan can run into. */
+/** The deployment defaults of contract §6 that a plan can run into. */
 export interface RateLimits {
   readonly playerPerSecond: number;
   readonly channelPerSecond: number;

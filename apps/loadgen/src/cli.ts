@@ -20,7 +20,7 @@ import {
 } from './args.js';
 import { formatReport } from './report.js';
 
-/** The limits a plan runs into: a local stack's settings, else the SPEC §6 defaults. */
+/** The limits a plan runs into: a local stack's settings, else the contract §6 defaults. */
 function rateLimits(target: TargetOptions) {
   if (target.kind !== 'local') return DEFAULT_RATE_LIMITS;
   const setting = (name: string, fallback: number) => Number(target.settings[name] ?? fallback);

@@ -6,7 +6,7 @@ import {
 } from '@game-chat/aws-emulator';
 
 /**
- * The CLI's settings (SPEC §8), read from the environment once: ports with defaults that avoid
+ * The CLI's settings (contract §8), read from the environment once: ports with defaults that avoid
  * the standard ports of servers a developer may already run (1883, 6379, 5432, ...), `0` for a
  * free port, and every other `CHAT_*` variable passed to the Lambdas as a setting.
  */

@@ -2,7 +2,7 @@ locals {
   tags = merge(var.tags, { "game-chat:module" = "chat-api" })
 
   # The HTTP API's route table, route key => who may call it (packages/protocol/src/http.ts,
-  # SPEC §5); a static test keeps the two equal.
+  # contract §5); a static test keeps the two equal.
   routes = {
     "GET /channels/{channel}/messages"               = "player"
     "POST /channels/{channel}/announcements"         = "moderator"
@@ -40,7 +40,7 @@ locals {
 # module was renamed from history-api (migrations.tf): renaming them would replace them.
 resource "aws_apigatewayv2_api" "this" {
   name          = "${var.name}-history"
-  description   = "Chat history and moderation (SPEC §5)"
+  description   = "Chat history and moderation (contract §5)"
   protocol_type = "HTTP"
 
   cors_configuration {

@@ -126,7 +126,7 @@ variable "functions" {
 }
 
 variable "chat" {
-  description = "Chat settings of SPEC §6, validated by the chat-functions module: `history_seconds`, `history_max`, `max_text`, `rate_burst`, `rate_per_second`, `channel_rate_per_second`, `profanity`, `history_require_auth`, `redis_key_prefix`, `channel_classes` (a list of `{ pattern, window, cap }`), `presence_interval_ms`, `presence_max_members`, `presence_stale_seconds`, `max_blocks`, `report_retention_days`."
+  description = "Chat settings of contract §6, validated by the chat-functions module: `history_seconds`, `history_max`, `max_text`, `rate_burst`, `rate_per_second`, `channel_rate_per_second`, `profanity`, `history_require_auth`, `redis_key_prefix`, `channel_classes` (a list of `{ pattern, window, cap }`), `presence_interval_ms`, `presence_max_members`, `presence_stale_seconds`, `max_blocks`, `report_retention_days`."
   type = object({
     history_seconds         = optional(number)
     history_max             = optional(number)

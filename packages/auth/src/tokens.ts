@@ -10,7 +10,7 @@ import {
   SignJWT,
 } from 'jose';
 
-/** The claims of a player token (SPEC §4), checked and normalised. */
+/** The claims of a player token (contract §4), checked and normalised. */
 export interface PlayerClaims {
   readonly sub: PlayerId;
   /** Display name, NFC-normalised; absent when the token has none. */
@@ -131,7 +131,7 @@ function checkClaims(payload: Readonly<Record<string, unknown>>): ClaimsCheck {
   return { ok: true, claims: { sub: sub.value, name, role: rawRole, channels } };
 }
 
-/** A channel name (SPEC §2) in which `*` stands for any run of characters. */
+/** A channel name (contract §2) in which `*` stands for any run of characters. */
 export function isChannelPattern(value: unknown): value is string {
   return (
     typeof value === 'string' && value.length <= MAX_NAME_LENGTH && CHANNEL_PATTERN.test(value)
@@ -167,7 +167,7 @@ function algorithmsForPublicKey(key: KeyObject): AsymmetricAlgorithm[] {
 }
 
 /**
- * Issues a player token (SPEC §4). For development, playtests and game backends written in
+ * Issues a player token (contract §4). For development, playtests and game backends written in
  * Node; throws a TypeError when the claims themselves are invalid.
  */
 export async function issuePlayerToken(
@@ -292,7 +292,7 @@ export function createTokenVerifier(config: TokenVerifierConfig): TokenVerifier 
   };
 }
 
-/** The three token settings of SPEC §6, as `@game-chat/lambda-runtime/config` reads them. */
+/** The three token settings of contract §6, as `@game-chat/lambda-runtime/config` reads them. */
 export interface TokenSettings {
   readonly tokenSecret?: string | undefined;
   readonly tokenPublicKey?: string | undefined;

@@ -47,7 +47,7 @@ export function principalIdFor(playerId: string): string {
 const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
 
 /**
- * IoT custom authorizer (SPEC §4): token in, policy out. A refused connection answers
+ * IoT custom authorizer (contract §4): token in, policy out. A refused connection answers
  * `isAuthenticated: false`; only an unexpected failure throws (IoT then drops the connection).
  */
 export async function authorize(

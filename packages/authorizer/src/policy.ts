@@ -41,7 +41,7 @@ export function iotArnBase(invokedFunctionArn: string): string {
 }
 
 /**
- * The grants of SPEC §4, as (action, resource) pairs. IoT policies read `*` as any characters,
+ * The grants of contract §4, as (action, resource) pairs. IoT policies read `*` as any characters,
  * across levels, and `+` and `#` literally; player ids and channel patterns cannot hold `+`,
  * `#`, `?` or `$`, so nothing here widens beyond what it names.
  */

@@ -8,7 +8,7 @@ import { EmulatorError } from './errors.js';
 
 /**
  * Development tokens: what a game's backend does in production, done by the local stack so a
- * playtester or a test can get a token for any player (SPEC §8): HS256 with the stack's secret,
+ * playtester or a test can get a token for any player (contract §8): HS256 with the stack's secret,
  * signed for the custom authorizer with the stack's signing key, and with what a client needs to
  * connect: the authorizer's name and token key name.
  */

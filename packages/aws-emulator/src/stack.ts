@@ -88,7 +88,7 @@ export interface LocalStackOptions {
    * API): `['*']` (the default) or origins such as `https://game.example.com`.
    */
   readonly corsOrigins?: readonly string[];
-  /** `CHAT_*` settings of SPEC §6 for the Lambdas, e.g. `{ CHAT_RATE_BURST: '3' }`. */
+  /** `CHAT_*` settings of contract §6 for the Lambdas, e.g. `{ CHAT_RATE_BURST: '3' }`. */
   readonly settings?: Readonly<Record<string, string>>;
   /**
    * The message filter's async invoke config, Terraform's

@@ -528,7 +528,7 @@ async function authorizeCaller(
 }
 
 /**
- * The HTTP API (SPEC §5) as one function of an API Gateway v2 event. A success is a JSON
+ * The HTTP API (contract §5) as one function of an API Gateway v2 event. A success is a JSON
  * response; a refusal or failure is thrown (ApiError, or the store's typed errors) and the
  * handler's error middleware answers `{ error: { code, message } }`, never with a stack.
  * API Gateway answers CORS itself (preflights, and the headers of every response), so the

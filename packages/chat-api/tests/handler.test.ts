@@ -55,7 +55,7 @@ const historyAfter = async (channel: string, id: string) =>
   onChannel(LIST, channel, { headers: await bearer('alice'), query: `after=${id}` });
 
 describe('GET /channels/{channel}/messages', () => {
-  it('answers an empty channel with the SPEC shape, leaving CORS to API Gateway', async () => {
+  it('answers an empty channel with the contract shape, leaving CORS to API Gateway', async () => {
     const channel = freshChannel();
 
     const response = await onChannel(LIST, channel, {

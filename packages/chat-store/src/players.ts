@@ -120,7 +120,7 @@ export interface Players {
   recipientStatus(recipient: PlayerId, sender: PlayerId): Promise<RecipientStatus>;
 }
 
-/** `{send|whisper}/{channel or player}:{clientMsgId}`: names and ids of SPEC §2 and §3. */
+/** `{send|whisper}/{channel or player}:{clientMsgId}`: names and ids of contract §2 and §3. */
 const RESEND_KEY_PATTERN = /^(send|whisper)\/[A-Za-z0-9_-]{1,64}:[!-~]{1,64}$/;
 const MAX_PROFILE_TTL_SECONDS = 366 * 24 * 60 * 60;
 

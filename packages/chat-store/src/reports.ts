@@ -128,7 +128,7 @@ export function createReports(settings: StoreSettings): Reports {
   const keys = {
     report: (reportId: string) => `${base}:r:${reportId}`,
     index: (status: ReportStatus) => `${base}:${status}`,
-    // Channel and player ids have no ':' (SPEC §2): the marker names one message of one reporter.
+    // Channel and player ids have no ':' (contract §2): the marker names one message of one reporter.
     duplicate: (reporter: PlayerId, channel: ChannelName, messageId: string) =>
       `${base}:dup:${reporter}:${channel}:${messageId}`,
     rate: (reporter: PlayerId) => `${base}:rate:${reporter}`,

@@ -41,7 +41,7 @@ export function describeStoreContract(start: () => Promise<TestRedis>): void {
   }
 
   describe('append and recent', () => {
-    it('stores the SPEC §3 message and returns it oldest first', async () => {
+    it('stores the contract §3 message and returns it oldest first', async () => {
       const { store } = setup();
       const result = await store.append(channel('Town137'), {
         ...chat('hello', { clientMsgId: 'a1b2c3', ingestId: 'e1' }),

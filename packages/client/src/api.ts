@@ -162,7 +162,7 @@ async function errorFromResponse(response: Response): Promise<ChatError> {
 }
 
 /**
- * The HTTP API of SPEC §5: history for every player, moderation for moderators and admins.
+ * The HTTP API of contract §5: history for every player, moderation for moderators and admins.
  * Arguments are validated with the protocol's rules before any request is made.
  */
 export class ChatApi {

@@ -1,5 +1,5 @@
 /**
- * Codes a player sees in a notice on their inbox when the filter refuses a message (SPEC §3).
+ * Codes a player sees in a notice on their inbox when the filter refuses a message (contract §3).
  * `unavailable` is not a refusal of the message: the store or the Data Plane stayed down through
  * the filter's retry budget, and the same `clientMsgId` may be sent again after `retryAfterMs`.
  * `offline`: a whisper to a player with no live connection (nobody would read it).
@@ -23,7 +23,7 @@ export type NoticeCode = (typeof NOTICE_CODES)[number];
 export type ValidationCode = Extract<NoticeCode, 'invalid' | 'too_long' | 'empty'>;
 
 /**
- * Codes of the HTTP API's `{ error: { code, message } }` bodies (SPEC §5).
+ * Codes of the HTTP API's `{ error: { code, message } }` bodies (contract §5).
  * `publish_unavailable`: an announcement or a deletion was stored but the Data Plane did not take
  * its live publish within the request; players see it in history, so it must not be sent again.
  */

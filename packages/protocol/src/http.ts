@@ -1,5 +1,5 @@
 /**
- * The HTTP API's contract (SPEC §5): its one route table and its CORS settings. The handler
+ * The HTTP API's contract (contract §5): its one route table and its CORS settings. The handler
  * dispatches on it, the local stack's API emulator builds its routes from it, and the Terraform
  * static tests compare it with the `aws_apigatewayv2_route` keys. Path parameters are checked by
  * the validators of `names` (`{channel}`, `{playerId}`), `payloads` (`{id}`) and `safety`

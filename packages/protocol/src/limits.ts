@@ -1,10 +1,10 @@
 /** Wire-format version carried as `v` in every message the server publishes. */
 export const PROTOCOL_VERSION = 1;
 
-/** SPEC §2: channel and player ids. */
+/** contract §2: channel and player ids. */
 export const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_NAME_LENGTH = 64;
-/** SPEC §2: the part after the dot of a client id (`alice.tab2`). */
+/** contract §2: the part after the dot of a client id (`alice.tab2`). */
 export const CLIENT_SUFFIX_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 export const MAX_DISPLAY_NAME_LENGTH = 32;
 /** Default text limit in code points (`CHAT_MAX_TEXT`). */
@@ -17,7 +17,7 @@ export const MAX_CLIENT_MSG_ID_LENGTH = 64;
 /** Longest `expiresInMs` a send may carry: an hour is far beyond any send timeout. */
 export const MAX_EXPIRES_IN_MS = 60 * 60 * 1000;
 export const DEFAULT_TOPIC_PREFIX = 'chat';
-/** History page size bounds (SPEC §5). */
+/** History page size bounds (contract §5). */
 export const HISTORY_LIMIT_MIN = 1;
 export const HISTORY_LIMIT_MAX = 200;
 export const HISTORY_LIMIT_DEFAULT = 50;

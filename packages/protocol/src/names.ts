@@ -1,9 +1,9 @@
 import { CLIENT_SUFFIX_PATTERN, NAME_PATTERN } from './limits.js';
 import { fail, ok, type Result } from './result.js';
 
-/** A channel name, checked against SPEC §2; a topic level with no `+ # $ /` in it. */
+/** A channel name, checked against contract §2; a topic level with no `+ # $ /` in it. */
 export type ChannelName = string & { readonly __brand: 'ChannelName' };
-/** A player id, checked against SPEC §2. */
+/** A player id, checked against contract §2. */
 export type PlayerId = string & { readonly __brand: 'PlayerId' };
 
 export const ROLES = ['player', 'moderator', 'admin'] as const;

@@ -110,7 +110,7 @@ export interface SendOptions {
 
 /**
  * Parses a send or whisper payload: `{ text, clientMsgId?, expiresInMs? }`, or the original design's
- * `{ message, publish_id, channel }` whose `publish_id` and `channel` are ignored (SPEC §3).
+ * `{ message, publish_id, channel }` whose `publish_id` and `channel` are ignored (contract §3).
  */
 export function parseSendPayload(
   raw: string | Uint8Array,
@@ -265,7 +265,7 @@ export function toServerMessage(value: unknown): Result<ServerMessage> {
 }
 
 /**
- * `GET /channels/{channel}/messages?after=|before=&limit=` (SPEC §5): the newest page, the page
+ * `GET /channels/{channel}/messages?after=|before=&limit=` (contract §5): the newest page, the page
  * just older than `before` (scrollback) or the page just newer than `after` (recovery); never
  * both cursors.
  */

@@ -4,7 +4,7 @@ import { type JsonObject, parseJsonObject } from './payloads.js';
 import { fail, ok, type Result } from './result.js';
 
 /**
- * Presence (SPEC §3, §5): who is in a channel and how many. A player is in a channel while at
+ * Presence (contract §3, §5): who is in a channel and how many. A player is in a channel while at
  * least one of its connections is subscribed to the channel's room topic.
  */
 

@@ -51,7 +51,7 @@ export interface NormalizedText {
 }
 
 /**
- * Normalises chat text (SPEC §2): invisible formatting removed, NFC, line breaks and tabs to
+ * Normalises chat text (contract §2): invisible formatting removed, NFC, line breaks and tabs to
  * spaces, trimmed; then 1..maxLength code points, no other control characters.
  */
 export function normalizeText(

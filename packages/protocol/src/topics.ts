@@ -3,7 +3,7 @@ import { type ChannelName, type PlayerId, validateChannel, validatePlayerId } fr
 import { fail, ok, type Result } from './result.js';
 
 /**
- * The five topics of SPEC §3. Players publish to `send` and `whisper`, which only the topic
+ * The five topics of contract §3. Players publish to `send` and `whisper`, which only the topic
  * rules read; only the filter publishes to `room` and `inbox`, only the presence Lambda to
  * `presence`.
  */

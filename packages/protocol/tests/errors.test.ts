@@ -18,7 +18,7 @@ const NOT_CODES = [
 ] as const;
 
 describe('notice codes', () => {
-  it('are the codes of SPEC §3, in its order', () => {
+  it('are the codes of contract §3, in its order', () => {
     expect(NOTICE_CODES.join(', ')).toBe(
       'invalid, too_long, empty, rate_limited, muted, blocked, forbidden, unavailable, offline, ignored',
     );
@@ -51,7 +51,7 @@ describe('API error codes', () => {
     ['publish_unavailable', 503],
     ['conflict', 409],
     ['rate_limited', 429],
-  ] as const)('answers %s with HTTP %i as SPEC §5 says', (code, status) => {
+  ] as const)('answers %s with HTTP %i as contract §5 says', (code, status) => {
     expect(API_ERROR_STATUS[code]).toBe(status);
   });
 

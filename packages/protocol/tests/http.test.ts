@@ -11,7 +11,7 @@ import { isMessageId } from '../src/payloads.js';
 import { isReportId } from '../src/safety.js';
 
 // The route table is what API Gateway routes on (Terraform's aws_apigatewayv2_route keys), what
-// the chat-api Lambda dispatches on and what the emulator serves (SPEC §5).
+// the chat-api Lambda dispatches on and what the emulator serves (contract §5).
 describe('ROUTES', () => {
   it('spells every route key as API Gateway does: METHOD /path, parameters in braces', () => {
     for (const { routeKey } of ROUTES) {

@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
 import * as limits from '../src/limits.js';
 
-// The numbers other packages, the Terraform variables and the docs rely on (SPEC §2, §5, §6).
-it('keeps the limits the SPEC sets', () => {
+// The numbers other packages, the Terraform variables and the docs rely on (contract §2, §5, §6).
+it('keeps the limits the contract sets', () => {
   expect(limits).toMatchObject({
     PROTOCOL_VERSION: 1,
     MAX_NAME_LENGTH: 64,
@@ -18,7 +18,7 @@ it('keeps the limits the SPEC sets', () => {
   });
 });
 
-it('spells the name patterns as the SPEC does', () => {
+it('spells the name patterns as the contract does', () => {
   expect(limits.NAME_PATTERN.source).toBe('^[A-Za-z0-9_-]{1,64}$');
   expect(limits.CLIENT_SUFFIX_PATTERN.source).toBe('^[A-Za-z0-9_-]{1,32}$');
 });

@@ -13,9 +13,9 @@ import {
 import { itRefusesEach, withHostileValues } from './refusals.js';
 import { anyString, anyValue, expectFailure, expectOk, expectWellFormed } from './support.js';
 
-/** SPEC §2 written out again, so the tests do not check the code against itself. */
-const SPEC_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-const SPEC_CLIENT_ID = /^[A-Za-z0-9_-]{1,64}(\.[A-Za-z0-9_-]{1,32})?$/;
+/** contract §2 written out again, so the tests do not check the code against itself. */
+const CONTRACT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const CONTRACT_CLIENT_ID = /^[A-Za-z0-9_-]{1,64}(\.[A-Za-z0-9_-]{1,32})?$/;
 
 const repeat = (length: number) => 'a'.repeat(length);
 const validName = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
@@ -69,17 +69,17 @@ describe.each([
     ]),
   );
 
-  it('accepts only names that match the SPEC pattern', () => {
+  it('accepts only names that match the contract pattern', () => {
     fc.assert(
       fc.property(fc.oneof(nearName, anyString), (input) => {
         const result = validate(input);
         expectWellFormed(result);
-        expect(result.ok).toBe(SPEC_NAME.test(input));
+        expect(result.ok).toBe(CONTRACT_NAME.test(input));
       }),
     );
   });
 
-  it('accepts every name the SPEC pattern allows', () => {
+  it('accepts every name the contract pattern allows', () => {
     fc.assert(
       fc.property(validName, (input) => {
         expect(validate(input)).toEqual({ ok: true, value: input });
@@ -129,12 +129,12 @@ describe('parseClientId', () => {
     });
   });
 
-  it('accepts only client ids of the SPEC shape, with the player id before the dot', () => {
+  it('accepts only client ids of the contract shape, with the player id before the dot', () => {
     fc.assert(
       fc.property(fc.oneof(nearName, anyString), (input) => {
         const result = parseClientId(input);
         expectWellFormed(result);
-        expect(result.ok).toBe(SPEC_CLIENT_ID.test(input));
+        expect(result.ok).toBe(CONTRACT_CLIENT_ID.test(input));
         if (result.ok) expect(result.value.playerId).toBe(input.split('.')[0]);
       }),
     );

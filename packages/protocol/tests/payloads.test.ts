@@ -191,7 +191,7 @@ describe('validateClientMsgId', () => {
 });
 
 describe('parseSendPayload', () => {
-  it('reads the SPEC shape', () => {
+  it('reads the contract shape', () => {
     expect(parseSendPayload(json({ text: 'hello', clientMsgId: 'a1b2c3' }))).toEqual({
       ok: true,
       value: {

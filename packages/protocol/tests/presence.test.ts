@@ -18,7 +18,7 @@ const event = {
 };
 
 describe('presence events', () => {
-  it('accepts the shape of SPEC §3', () => {
+  it('accepts the shape of contract §3', () => {
     expect(expectOk(parsePresenceEvent(JSON.stringify(event)))).toEqual(event);
   });
 

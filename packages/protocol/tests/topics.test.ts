@@ -20,7 +20,7 @@ describe.each([
     expect(topics.prefix).toBe(prefix);
   });
 
-  it('builds the five topics of SPEC §3', () => {
+  it('builds the five topics of contract §3', () => {
     expect([
       topics.send(channel),
       topics.room(channel),

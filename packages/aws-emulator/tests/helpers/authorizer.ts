@@ -3,7 +3,7 @@ import type { AuthorizerEvent } from '../../src/iot-core/custom-auth.js';
 
 /**
  * A stand-in for the authorizer Lambda in broker unit tests: the MQTT password `player:<id>`
- * authenticates player `<id>` with SPEC §4's policy. The real bundle is tested end to end.
+ * authenticates player `<id>` with contract §4's policy. The real bundle is tested end to end.
  */
 
 const arn = (resource: string) =>
