@@ -13,7 +13,7 @@ import {
 } from './args.js';
 import { benchColdStart } from './cold-start.js';
 import { benchEndToEnd } from './end-to-end.js';
-import { benchFanOut } from './fan-out.js';
+import { benchFanOut, type FanOutSize } from './fan-out.js';
 import { benchFilter } from './filter.js';
 import { benchGuilds } from './guilds.js';
 import { benchHistory } from './history.js';
@@ -42,7 +42,7 @@ function sizes(full: boolean) {
     coldStartRuns: full ? 15 : 7,
     guilds: full ? 100_000 : 10_000,
     // One room of 100 players, 5 messages/s: 500 deliveries/s.
-    fanOut: { players: 100, rate: 5, durationSeconds: full ? 30 : 10 },
+    fanOut: [100, 5, full ? 30 : 10] as FanOutSize,
     presence: [
       { players: 1000, channels: 1 },
       full ? { players: 10_000, channels: 100 } : { players: 2000, channels: 20 },
@@ -71,7 +71,7 @@ async function runSection(
   }
   if (section === 'fan-out') {
     // The local stack starts its own redis-server; the bare aedes needs none.
-    return { fanOut: await benchFanOut({ ...plan.fanOut, log }) };
+    return { fanOut: await benchFanOut(plan.fanOut, log) };
   }
   const redis = await startRedisServer();
   try {

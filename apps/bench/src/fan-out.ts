@@ -128,18 +128,19 @@ async function aedesRun(plan: LoadPlan): Promise<FanOutResult['aedes']> {
   }
 }
 
-export async function benchFanOut(options: {
-  readonly players: number;
-  readonly rate: number;
-  readonly durationSeconds: number;
-  readonly log: (line: string) => void;
-}): Promise<FanOutResult> {
-  const plan = fanOutPlan(options.players, options.rate, options.durationSeconds);
-  options.log(
+/** One room's size and pace: `players` all subscribed, `rate` messages a second. */
+export type FanOutSize = Parameters<typeof fanOutPlan>;
+
+export async function benchFanOut(
+  size: FanOutSize,
+  log: (line: string) => void,
+): Promise<FanOutResult> {
+  const plan = fanOutPlan(...size);
+  log(
     `fan-out: ${plan.players} players in one room, ${plan.rate} msg/s for ${plan.durationSeconds} s, local stack`,
   );
   const stack = await stackRun(plan);
-  options.log('fan-out: the same on a bare aedes');
+  log('fan-out: the same on a bare aedes');
   const aedes = await aedesRun(plan);
   return {
     players: plan.players,

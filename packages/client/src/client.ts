@@ -15,7 +15,6 @@ import { type ChatMessage, type Notice, parseServerMessage } from '@game-chat/pr
 import { parsePresenceEvent } from '@game-chat/protocol/presence';
 import type {
   BlockEntry,
-  ReportReason,
   ReportsPage,
   ResolutionAction,
 } from '@game-chat/protocol/safety';
@@ -508,14 +507,9 @@ export class ChatClient {
    * Rejects with `conflict` (reported before), `rate_limited` (`retryAfterMs`), `not_found`
    * (no longer in history) or `invalid` (one's own message, a bad reason or note).
    */
-  async report(
-    channel: string,
-    messageId: string,
-    reason: ReportReason,
-    note?: string,
-  ): Promise<{ readonly reportId: string }> {
+  async report(...report: Parameters<ChatApi['report']>): ReturnType<ChatApi['report']> {
     this.#assertOpen();
-    return this.#api.report(channel, messageId, reason, note);
+    return this.#api.report(...report);
   }
 
   /** Moderators and admins: a page of the report queue (open by default), oldest first. */

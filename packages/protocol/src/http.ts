@@ -5,53 +5,39 @@
  * the validators of `names` (`{channel}`, `{playerId}`), `payloads` (`{id}`) and `safety`
  * (`{reportId}`). The player routes under `/players/me` act for the token's own player.
  */
+/** `player`: any valid token (or none, for reads, when auth is off); `moderator`: moderator or admin. */
+export type Access = 'player' | 'moderator';
+
+/** One row of the table, its strings kept as literal types. */
+function route<const K extends string, const O extends string, const A extends Access>(
+  routeKey: K,
+  operation: O,
+  access: A,
+): { readonly routeKey: K; readonly operation: O; readonly access: A } {
+  return { routeKey, operation, access };
+}
+
 export const ROUTES = [
-  { routeKey: 'GET /channels/{channel}/messages', operation: 'listMessages', access: 'player' },
-  {
-    routeKey: 'POST /channels/{channel}/announcements',
-    operation: 'announce',
-    access: 'moderator',
-  },
-  {
-    routeKey: 'DELETE /channels/{channel}/messages/{id}',
-    operation: 'deleteMessage',
-    access: 'moderator',
-  },
-  { routeKey: 'PUT /players/{playerId}/mute', operation: 'mutePlayer', access: 'moderator' },
-  { routeKey: 'DELETE /players/{playerId}/mute', operation: 'unmutePlayer', access: 'moderator' },
-  { routeKey: 'GET /channels/{channel}/presence', operation: 'listPresence', access: 'player' },
-  { routeKey: 'GET /occupancy', operation: 'getOccupancy', access: 'player' },
-  { routeKey: 'PUT /players/me/blocks/{playerId}', operation: 'blockPlayer', access: 'player' },
-  {
-    routeKey: 'DELETE /players/me/blocks/{playerId}',
-    operation: 'unblockPlayer',
-    access: 'player',
-  },
-  { routeKey: 'GET /players/me/blocks', operation: 'listBlocks', access: 'player' },
-  {
-    routeKey: 'POST /channels/{channel}/messages/{id}/reports',
-    operation: 'reportMessage',
-    access: 'player',
-  },
-  { routeKey: 'GET /reports', operation: 'listReports', access: 'moderator' },
-  {
-    routeKey: 'POST /reports/{reportId}/resolution',
-    operation: 'resolveReport',
-    access: 'moderator',
-  },
-  { routeKey: 'PUT /channels/{channel}/slow-mode', operation: 'setSlowMode', access: 'moderator' },
-  {
-    routeKey: 'DELETE /channels/{channel}/slow-mode',
-    operation: 'clearSlowMode',
-    access: 'moderator',
-  },
+  route('GET /channels/{channel}/messages', 'listMessages', 'player'),
+  route('POST /channels/{channel}/announcements', 'announce', 'moderator'),
+  route('DELETE /channels/{channel}/messages/{id}', 'deleteMessage', 'moderator'),
+  route('PUT /players/{playerId}/mute', 'mutePlayer', 'moderator'),
+  route('DELETE /players/{playerId}/mute', 'unmutePlayer', 'moderator'),
+  route('GET /channels/{channel}/presence', 'listPresence', 'player'),
+  route('GET /occupancy', 'getOccupancy', 'player'),
+  route('PUT /players/me/blocks/{playerId}', 'blockPlayer', 'player'),
+  route('DELETE /players/me/blocks/{playerId}', 'unblockPlayer', 'player'),
+  route('GET /players/me/blocks', 'listBlocks', 'player'),
+  route('POST /channels/{channel}/messages/{id}/reports', 'reportMessage', 'player'),
+  route('GET /reports', 'listReports', 'moderator'),
+  route('POST /reports/{reportId}/resolution', 'resolveReport', 'moderator'),
+  route('PUT /channels/{channel}/slow-mode', 'setSlowMode', 'moderator'),
+  route('DELETE /channels/{channel}/slow-mode', 'clearSlowMode', 'moderator'),
 ] as const;
 
 export type Route = (typeof ROUTES)[number];
 export type RouteKey = Route['routeKey'];
 export type Operation = Route['operation'];
-/** `player`: any valid token (or none, for reads, when auth is off); `moderator`: moderator or admin. */
-export type Access = Route['access'];
 
 export const ROUTE_KEYS: readonly RouteKey[] = ROUTES.map((route) => route.routeKey);
 
