@@ -13,11 +13,7 @@ import {
 } from '@game-chat/protocol/names';
 import { type ChatMessage, type Notice, parseServerMessage } from '@game-chat/protocol/payloads';
 import { parsePresenceEvent } from '@game-chat/protocol/presence';
-import type {
-  BlockEntry,
-  ReportsPage,
-  ResolutionAction,
-} from '@game-chat/protocol/safety';
+import type { BlockEntry, ReportsPage, ResolutionAction } from '@game-chat/protocol/safety';
 import { normalizeText } from '@game-chat/protocol/text';
 import { type ChatTopics, createTopics } from '@game-chat/protocol/topics';
 import {
