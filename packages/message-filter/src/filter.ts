@@ -129,12 +129,32 @@ function echoableClientMsgId(payload: Uint8Array): string | undefined {
 }
 
 export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
-  const { store, publisher, config, profanity, log } = deps;
-  const topics = createTopics(config.topicPrefix);
-  const rate = { burst: config.rateBurst, perSecond: config.ratePerSecond };
-  const retentionOf = createRetentionResolver(config);
+  return new ChatMessageFilter(deps);
+}
 
-  function notice(code: NoticeCode, detail: string, extra: NoticeExtra): Notice {
+/** The filter's steps, a method each, around dependencies and settings read once. */
+class ChatMessageFilter implements MessageFilter {
+  readonly #store: ChatStore;
+  readonly #publisher: Publisher;
+  readonly #config: FilterConfig;
+  readonly #profanity: ProfanityFilter;
+  readonly #log: FilterLog | undefined;
+  readonly #topics: ReturnType<typeof createTopics>;
+  readonly #rate: { readonly burst: number; readonly perSecond: number };
+  readonly #retentionOf: ReturnType<typeof createRetentionResolver>;
+
+  constructor({ store, publisher, config, profanity, log }: MessageFilterDeps) {
+    this.#store = store;
+    this.#publisher = publisher;
+    this.#config = config;
+    this.#profanity = profanity;
+    this.#log = log;
+    this.#topics = createTopics(config.topicPrefix);
+    this.#rate = { burst: config.rateBurst, perSecond: config.ratePerSecond };
+    this.#retentionOf = createRetentionResolver(config);
+  }
+
+  #notice(code: NoticeCode, detail: string, extra: NoticeExtra): Notice {
     return {
       v: PROTOCOL_VERSION,
       kind: 'notice',
@@ -145,37 +165,48 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
     };
   }
 
-  async function refuse(
+  async #refuse(
     budget: RetryBudget,
     to: PlayerId,
     code: NoticeCode,
     detail: string,
     extra: NoticeExtra = {},
   ): Promise<FilterOutcome> {
-    await budget.run(() => publisher.publish(topics.inbox(to), notice(code, detail, extra), 1));
+    await budget.run(() =>
+      this.#publisher.publish(this.#topics.inbox(to), this.#notice(code, detail, extra), 1),
+    );
     return { status: 'refused', code };
   }
 
   /** The sender stopped waiting before the message could be stored or delivered. */
-  function tooLate(budget: RetryBudget, to: PlayerId, clientMsgId: string | undefined) {
-    return refuse(budget, to, 'unavailable', 'Your message expired before chat could take it', {
-      clientMsgId,
-    });
+  #tooLate(budget: RetryBudget, to: PlayerId, clientMsgId: string | undefined) {
+    return this.#refuse(
+      budget,
+      to,
+      'unavailable',
+      'Your message expired before chat could take it',
+      {
+        clientMsgId,
+      },
+    );
   }
 
   /**
    * Marks the admission completed once its message went out. If that fails, a later retry may
    * publish the message again with the same id, which clients de-duplicate.
    */
-  async function complete(accepted: Accepted, id: string): Promise<void> {
+  async #complete(accepted: Accepted, id: string): Promise<void> {
     try {
-      await store.completeAdmission(accepted.from.id, accepted.admission.key);
+      await this.#store.completeAdmission(accepted.from.id, accepted.admission.key);
     } catch (error) {
-      log?.warn('could not complete the admission; a retry may publish it again', { id, error });
+      this.#log?.warn('could not complete the admission; a retry may publish it again', {
+        id,
+        error,
+      });
     }
   }
 
-  async function deliverToChannel(
+  async #deliverToChannel(
     budget: RetryBudget,
     channel: ChannelName,
     accepted: Accepted,
@@ -187,7 +218,7 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
     const appended = await budget.run(async () =>
       senderGaveUp(expiresAt)
         ? null
-        : store.append(
+        : this.#store.append(
             channel,
             {
               kind: 'chat',
@@ -198,16 +229,16 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
               ...(moderated ? { moderated } : {}),
             },
             {
-              retention: retentionOf(channel),
-              channelRatePerSecond: config.channelRatePerSecond,
+              retention: this.#retentionOf(channel),
+              channelRatePerSecond: this.#config.channelRatePerSecond,
               receivedAt: event.receivedAt,
               ...(slowModeExempt ? {} : { slowModeSender: from.id }),
             },
           ),
     );
-    if (appended === null) return tooLate(budget, from.id, clientMsgId);
+    if (appended === null) return this.#tooLate(budget, from.id, clientMsgId);
     if (appended.status === 'slow_mode') {
-      return refuse(
+      return this.#refuse(
         budget,
         from.id,
         'rate_limited',
@@ -216,20 +247,26 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
       );
     }
     if (appended.status === 'rate_limited') {
-      return refuse(budget, from.id, 'rate_limited', 'This channel is busy: try again shortly', {
-        clientMsgId,
-        retryAfterMs: appended.retryAfterMs,
-      });
+      return this.#refuse(
+        budget,
+        from.id,
+        'rate_limited',
+        'This channel is busy: try again shortly',
+        {
+          clientMsgId,
+          retryAfterMs: appended.retryAfterMs,
+        },
+      );
     }
     // Stored now, or by an earlier try of this admission whose publish may not have gone out:
     // published either way, under the stored id.
     const { message } = appended;
-    await budget.run(() => publisher.publish(topics.room(channel), message, 1));
-    await complete(accepted, message.id);
+    await budget.run(() => this.#publisher.publish(this.#topics.room(channel), message, 1));
+    await this.#complete(accepted, message.id);
     return { status: 'published', message };
   }
 
-  async function deliverWhisper(
+  async #deliverWhisper(
     budget: RetryBudget,
     to: PlayerId,
     accepted: Accepted,
@@ -255,42 +292,42 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
       [...inboxes].map((player) =>
         budget.run(async () => {
           if (senderGaveUp(expiresAt)) return false;
-          await publisher.publish(topics.inbox(player), message, 1);
+          await this.#publisher.publish(this.#topics.inbox(player), message, 1);
           return true;
         }),
       ),
     );
-    if (published.includes(false)) return tooLate(budget, from.id, clientMsgId);
-    await complete(accepted, id);
+    if (published.includes(false)) return this.#tooLate(budget, from.id, clientMsgId);
+    await this.#complete(accepted, id);
     return { status: 'published', message };
   }
 
   /** Validation, admission, moderation and delivery, every Redis and Data Plane call retried. */
-  async function process(event: ChatRuleEvent, budget: RetryBudget): Promise<FilterOutcome> {
+  async #process(event: ChatRuleEvent, budget: RetryBudget): Promise<FilterOutcome> {
     // The connection names the sender; nothing in the payload can.
     const client = parseClientId(event.clientId);
     if (!client.ok) {
-      log?.warn('dropped an event without a player client id', { reason: client.message });
+      this.#log?.warn('dropped an event without a player client id', { reason: client.message });
       return { status: 'dropped', reason: client.message };
     }
     const senderId = client.value.playerId;
     const payload = Buffer.from(event.payload, 'base64');
-    const request = parseSendPayload(payload, { maxTextLength: config.maxTextLength });
+    const request = parseSendPayload(payload, { maxTextLength: this.#config.maxTextLength });
     if (!request.ok) {
-      return refuse(budget, senderId, request.code, request.message, {
+      return this.#refuse(budget, senderId, request.code, request.message, {
         clientMsgId: echoableClientMsgId(payload),
       });
     }
     const { clientMsgId, expiresInMs } = request.value;
     const expiresAt = expiresInMs === undefined ? undefined : event.receivedAt + expiresInMs;
-    if (senderGaveUp(expiresAt)) return tooLate(budget, senderId, clientMsgId);
-    const topic = topics.parse(event.topic);
+    if (senderGaveUp(expiresAt)) return this.#tooLate(budget, senderId, clientMsgId);
+    const topic = this.#topics.parse(event.topic);
     if (!topic.ok || (topic.value.kind !== 'send' && topic.value.kind !== 'whisper')) {
-      return refuse(
+      return this.#refuse(
         budget,
         senderId,
         'forbidden',
-        `publish to ${topics.prefix}/send/{channel} or ${topics.prefix}/whisper/{playerId} only`,
+        `publish to ${this.#topics.prefix}/send/{channel} or ${this.#topics.prefix}/whisper/{playerId} only`,
         { clientMsgId },
       );
     }
@@ -299,10 +336,10 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
     // round trip, to the recipient's slot, made alongside, answering both `offline` and `ignored`.
     const [admitted, recipient] = await budget.run(() =>
       Promise.all([
-        store.admit({
+        this.#store.admit({
           playerId: senderId,
           ingestId: event.ingestId,
-          rate,
+          rate: this.#rate,
           receivedAt: event.receivedAt,
           ...(clientMsgId === undefined
             ? {}
@@ -310,7 +347,7 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
           ...(target.kind === 'whisper' ? { whisperId: whisperId(event) } : {}),
         }),
         target.kind === 'whisper'
-          ? store.recipientStatus(target.name as PlayerId, senderId)
+          ? this.#store.recipientStatus(target.name as PlayerId, senderId)
           : ('ok' as const),
       ]),
     );
@@ -318,7 +355,7 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
     if (admitted.status === 'completed') return { status: 'duplicate' };
     if (admitted.status === 'muted') {
       const reason = admitted.reason === undefined ? '' : `: ${admitted.reason}`;
-      return refuse(
+      return this.#refuse(
         budget,
         senderId,
         'muted',
@@ -327,11 +364,11 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
       );
     }
     if (admitted.status === 'rate_limited') {
-      return refuse(
+      return this.#refuse(
         budget,
         senderId,
         'rate_limited',
-        `Slow down: ${rate.burst} messages at once, then ${rate.perSecond} per second`,
+        `Slow down: ${this.#rate.burst} messages at once, then ${this.#rate.perSecond} per second`,
         { clientMsgId, retryAfterMs: admitted.retryAfterMs },
       );
     }
@@ -340,11 +377,13 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
     if (recipient === 'offline') {
       // Nobody would read it: no live connection, or no such player (ids are case-sensitive,
       // `Alice` is not `alice`).
-      return refuse(budget, senderId, 'offline', `${target.name} is not online`, { clientMsgId });
+      return this.#refuse(budget, senderId, 'offline', `${target.name} is not online`, {
+        clientMsgId,
+      });
     }
     if (recipient === 'ignored') {
       // Says only that this whisper was not delivered: nothing about anyone's block list.
-      return refuse(
+      return this.#refuse(
         budget,
         senderId,
         'ignored',
@@ -352,9 +391,9 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
         { clientMsgId },
       );
     }
-    const moderation = profanity.moderate(request.value.text);
+    const moderation = this.#profanity.moderate(request.value.text);
     if (!moderation.ok) {
-      return refuse(budget, senderId, 'blocked', 'Your message was blocked by moderation', {
+      return this.#refuse(budget, senderId, 'blocked', 'Your message was blocked by moderation', {
         clientMsgId,
       });
     }
@@ -368,18 +407,18 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
       moderated: moderation.moderated,
       expiresAt,
     };
-    // topics.parse validated the name as a channel (send) or a player id (whisper).
+    // this.#topics.parse validated the name as a channel (send) or a player id (whisper).
     if (target.kind === 'send') {
-      return deliverToChannel(budget, target.name as ChannelName, accepted);
+      return this.#deliverToChannel(budget, target.name as ChannelName, accepted);
     }
-    return deliverWhisper(budget, target.name as PlayerId, accepted);
+    return this.#deliverWhisper(budget, target.name as PlayerId, accepted);
   }
 
   /**
    * The budget ran out: tell the sender to send again, with what time the invocation has left.
    * When even that fails the event is not lost: the handler throws and Lambda retries it.
    */
-  async function deferToSender(
+  async #deferToSender(
     event: ChatRuleEvent,
     exhausted: RetryBudgetExhaustedError,
     deadline: number,
@@ -387,18 +426,18 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
     const client = parseClientId(event.clientId);
     if (!client.ok) throw exhausted;
     const clientMsgId = echoableClientMsgId(Buffer.from(event.payload, 'base64'));
-    log?.warn('chat store or Data Plane unavailable through the retry budget; sender told', {
+    this.#log?.warn('chat store or Data Plane unavailable through the retry budget; sender told', {
       attempts: exhausted.attempts,
       error: exhausted.cause,
     });
-    const unavailable = notice(
+    const unavailable = this.#notice(
       'unavailable',
       'Chat is briefly unavailable: your message will be sent again',
       { clientMsgId, retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS },
     );
     try {
       await createRetryBudget(deadline).run(() =>
-        publisher.publish(topics.inbox(client.value.playerId), unavailable, 1),
+        this.#publisher.publish(this.#topics.inbox(client.value.playerId), unavailable, 1),
       );
     } catch {
       throw exhausted;
@@ -406,33 +445,33 @@ export function createMessageFilter(deps: MessageFilterDeps): MessageFilter {
     return { status: 'unavailable', attempts: exhausted.attempts };
   }
 
-  return {
-    async handle(rawEvent, limits) {
-      const started = Date.now();
-      const parsed = parseRuleEvent(rawEvent);
-      if (!parsed.ok) {
-        log?.warn('dropped an event that is not from the chat rule', { reason: parsed.message });
-        return { status: 'dropped', reason: parsed.message };
-      }
-      const event = parsed.value;
-      // Past the age Lambda keeps events for, the de-duplication may have forgotten it; the
-      // handler logs and counts it.
-      const ageMs = started - event.receivedAt;
-      if (ageMs > config.maxEventAgeSeconds * 1000) return { status: 'expired', ageMs };
-      const timeout = started + (limits?.remainingTimeMs() ?? Number.POSITIVE_INFINITY);
-      // Tries start within the budget; one still running when only the notice's reserve is left
-      // is given up on, so the notice goes out before the timeout.
-      const giveUpAt = timeout - NOTICE_RESERVE_MS;
-      const budget = createRetryBudget(
-        Math.min(started + config.retryBudgetMs, giveUpAt),
-        giveUpAt,
-      );
-      try {
-        return await process(event, budget);
-      } catch (error) {
-        if (!(error instanceof RetryBudgetExhaustedError)) throw error;
-        return deferToSender(event, error, timeout - TIMEOUT_MARGIN_MS);
-      }
-    },
-  };
+  async handle(rawEvent: unknown, limits?: InvocationLimits): Promise<FilterOutcome> {
+    const started = Date.now();
+    const parsed = parseRuleEvent(rawEvent);
+    if (!parsed.ok) {
+      this.#log?.warn('dropped an event that is not from the chat rule', {
+        reason: parsed.message,
+      });
+      return { status: 'dropped', reason: parsed.message };
+    }
+    const event = parsed.value;
+    // Past the age Lambda keeps events for, the de-duplication may have forgotten it; the
+    // handler logs and counts it.
+    const ageMs = started - event.receivedAt;
+    if (ageMs > this.#config.maxEventAgeSeconds * 1000) return { status: 'expired', ageMs };
+    const timeout = started + (limits?.remainingTimeMs() ?? Number.POSITIVE_INFINITY);
+    // Tries start within the budget; one still running when only the notice's reserve is left
+    // is given up on, so the notice goes out before the timeout.
+    const giveUpAt = timeout - NOTICE_RESERVE_MS;
+    const budget = createRetryBudget(
+      Math.min(started + this.#config.retryBudgetMs, giveUpAt),
+      giveUpAt,
+    );
+    try {
+      return await this.#process(event, budget);
+    } catch (error) {
+      if (!(error instanceof RetryBudgetExhaustedError)) throw error;
+      return this.#deferToSender(event, error, timeout - TIMEOUT_MARGIN_MS);
+    }
+  }
 }
