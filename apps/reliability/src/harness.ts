@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createLocalStack, type LocalStack, type LocalStackOptions } from '@game-chat/aws-emulator';
 import { type ChatClient, ChatError, createChatClient } from '@game-chat/client';
@@ -166,17 +167,16 @@ export async function startChatter(
   const listenerId = options.listener ?? 'chatterB';
   const sender = sdkClient(stack, senderId);
   const listener = sdkClient(stack, listenerId);
-  const sentAt = new Map<string, number>();
+  // Keyed by message id, not text: the profanity filter may mask a text (`chatter 455`).
   const receivedAt = new Map<string, number>();
-  const seenIds = new Set<string>();
-  const confirmed = new Set<string>();
+  /** When each confirmed message was sent, by the id its delivery carries. */
+  const confirmed = new Map<string, number>();
   const failed: Record<string, number> = {};
   let duplicates = 0;
   listener.on('message', (message) => {
     if (message.from.id !== senderId) return;
-    if (seenIds.has(message.id)) duplicates++;
-    seenIds.add(message.id);
-    if (!receivedAt.has(message.text)) receivedAt.set(message.text, performance.now());
+    if (receivedAt.has(message.id)) duplicates++;
+    else receivedAt.set(message.id, performance.now());
   });
   await Promise.all([sender.connect(), listener.connect()]);
   await Promise.all([sender.join(options.channel), listener.join(options.channel)]);
@@ -184,11 +184,10 @@ export async function startChatter(
   const outstanding = new Set<Promise<void>>();
   let seq = 0;
   const tick = () => {
-    const text = `chatter ${seq++}`;
-    sentAt.set(text, performance.now());
-    const sending = sender.send(options.channel, text).then(
-      () => {
-        confirmed.add(text);
+    const started = performance.now();
+    const sending = sender.send(options.channel, `chatter ${seq++}`).then(
+      (message) => {
+        confirmed.set(message.id, started);
       },
       (error: unknown) => {
         const code = error instanceof ChatError ? error.code : 'error';
@@ -207,18 +206,20 @@ export async function startChatter(
     await Promise.all(outstanding);
     await waitFor(
       'every confirmed chatter message to reach the listener',
-      () => [...confirmed].every((text) => receivedAt.has(text)),
+      () => [...confirmed.keys()].every((id) => receivedAt.has(id)),
       5000,
     ).catch(() => {
       // Reported below as `missing`, for the test to judge.
     });
     await Promise.all([sender.close(), listener.close()]);
-    const latencies = [...receivedAt].map(([text, at]) => at - (sentAt.get(text) as number));
+    const latencies = [...receivedAt]
+      .filter(([id]) => confirmed.has(id))
+      .map(([id, at]) => at - (confirmed.get(id) as number));
     return {
       sent: seq,
       confirmed: confirmed.size,
       failed,
-      missing: [...confirmed].filter((text) => !receivedAt.has(text)),
+      missing: [...confirmed.keys()].filter((id) => !receivedAt.has(id)),
       duplicates,
       latency: summarizeLatencies(latencies),
     };
@@ -248,7 +249,9 @@ export async function probeLatency(
   const latencies: number[] = [];
   try {
     for (let i = 0; i < options.count; i++) {
-      const text = `probe ${i} ${performance.now()}`;
+      // Matched by clientMsgId: the profanity filter may mask a text (digits read as leet
+      // speak: `455` is masked), and a masked probe still arrived.
+      const clientMsgId = `probe-${i}-${randomUUID()}`;
       const started = performance.now();
       const arrived = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
@@ -256,7 +259,7 @@ export async function probeLatency(
           options.timeoutMs ?? 10_000,
         );
         const onMessage = (topic: string, payload: Buffer) => {
-          if (topic === room && payload.toString().includes(JSON.stringify(text))) {
+          if (topic === room && payload.toString().includes(JSON.stringify(clientMsgId))) {
             clearTimeout(timer);
             listener.off('message', onMessage);
             resolve();
@@ -266,7 +269,7 @@ export async function probeLatency(
       });
       await sender.publishAsync(
         `${stack.topicPrefix}/send/${options.channel}`,
-        JSON.stringify({ text }),
+        JSON.stringify({ text: `probe ${i}`, clientMsgId }),
         {
           qos: 1,
         },
