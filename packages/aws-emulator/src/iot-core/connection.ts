@@ -39,6 +39,41 @@ export class Refusal extends Error {
   }
 }
 
+/** A set of topic filters that tells its connection when it changes. */
+class FilterSet extends Set<string> {
+  #onChange: (() => void) | undefined;
+
+  constructor(onChange: () => void) {
+    super();
+    this.#onChange = onChange;
+  }
+
+  override add(filter: string): this {
+    if (!this.has(filter)) {
+      super.add(filter);
+      this.#onChange?.();
+    }
+    return this;
+  }
+
+  override delete(filter: string): boolean {
+    const deleted = super.delete(filter);
+    if (deleted) this.#onChange?.();
+    return deleted;
+  }
+
+  override clear(): void {
+    super.clear();
+    this.#onChange?.();
+  }
+}
+
+/**
+ * Receive decisions a connection keeps (one per topic it was asked about) before it starts
+ * over: a subscription to `chat/+/x` could otherwise make it remember every topic it ever saw.
+ */
+export const RECEIVE_DECISIONS_KEPT = 256;
+
 /** What every connection of one broker shares. */
 export interface ConnectionContext {
   readonly location: AwsLocation;
@@ -63,10 +98,15 @@ export interface ConnectionOrigin {
 export class Connection {
   readonly sessionId = randomUUID();
   /** The topic filters the connection is subscribed to. */
-  readonly filters = new Set<string>();
+  readonly filters: Set<string> = new FilterSet(() => this.#receiveDecisions.clear());
   /** The client id exactly as the CONNECT packet carried it. */
   rawClientId = '';
   #authorization: Authorization | undefined;
+  /**
+   * `mayReceive` per topic, valid for the current authorization and filters: both setters
+   * clear it, so a refreshed policy or an unsubscribe takes effect on the next delivery.
+   */
+  readonly #receiveDecisions = new Map<string, boolean>();
   /** The lifecycle events' `versionNumber`, set when the client is ready. */
   versionNumber = 0;
   #reason: DisconnectReason | undefined;
@@ -93,27 +133,33 @@ export class Connection {
     this.#client = client;
   }
 
-  /** What the custom authorizer granted; a refresh replaces it. */
+  /** What the custom authorizer granted; replacing it (a refresh) drops cached decisions. */
   get authorization(): Authorization | undefined {
     return this.#authorization;
   }
 
   set authorization(authorization: Authorization | undefined) {
     this.#authorization = authorization;
+    this.#receiveDecisions.clear();
   }
 
   /**
    * Whether a message on `topic` may be delivered here: the policy allows iot:Receive on it
    * ([aws-fidelity §10.3, §3]: checked on every delivery) and one of the connection's filters
    * matches it the way IoT matches ([aws-fidelity §10.3, §5]: `a/#` does not match `a`, as it
-   * does in MQTT). Asked afresh for every delivery: a per-topic cache of the answer lost
-   * deliveries now and then under load (the reliability suite's broker-abuse probes).
+   * does in MQTT). The broker asks for every delivery, so the answer is kept per topic until the
+   * authorization or the filters change.
    */
   mayReceive(topic: string): boolean {
-    return (
-      this.allows('iot:Receive', topic) &&
-      [...this.filters].some((filter) => matchesTopicFilter(filter, topic))
-    );
+    let decision = this.#receiveDecisions.get(topic);
+    if (decision === undefined) {
+      decision =
+        this.allows('iot:Receive', topic) &&
+        [...this.filters].some((filter) => matchesTopicFilter(filter, topic));
+      if (this.#receiveDecisions.size >= RECEIVE_DECISIONS_KEPT) this.#receiveDecisions.clear();
+      this.#receiveDecisions.set(topic, decision);
+    }
+    return decision;
   }
 
   /** Whether the connection's policy allows `action` on `name` (nothing before authorization). */

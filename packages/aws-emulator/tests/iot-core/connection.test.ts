@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOCAL_AWS } from '../../src/aws-location.js';
-import { type Authorization, Connection, resourceArn } from '../../src/iot-core/connection.js';
+import {
+  type Authorization,
+  Connection,
+  RECEIVE_DECISIONS_KEPT,
+  resourceArn,
+} from '../../src/iot-core/connection.js';
 import { AUTHORIZER_LIMITS } from '../../src/iot-core/limits.js';
 import { compilePolicy, type PolicyDocument } from '../../src/iot-core/policy.js';
 import { matchesTopicFilter } from '../../src/iot-core/topics.js';
@@ -146,12 +151,12 @@ describe('Connection.mayReceive', () => {
     expect(connection.mayReceive('chat/room/Town1')).toBe(false);
   });
 
-  it('denies everything before authorization', () => {
+  it('denies everything before authorization, and keeps a bounded number of decisions', () => {
     const connection = newConnection();
     connection.filters.add('#');
     expect(connection.mayReceive('chat/room/Town1')).toBe(false);
     connection.authorization = authorization(receive('chat/room/*'));
-    for (let index = 0; index < 10; index++) {
+    for (let index = 0; index < RECEIVE_DECISIONS_KEPT * 3; index++) {
       expect(connection.mayReceive(`chat/room/T${index}`)).toBe(true);
       expect(connection.mayReceive(`chat/inbox/T${index}`)).toBe(false);
     }
