@@ -4,7 +4,6 @@ import {
   MAX_CHANNEL_MESSAGES,
   MAX_MUTE_REASON_LENGTH,
   MAX_MUTE_SECONDS,
-  MAX_REPORT_NOTE_LENGTH,
 } from '@game-chat/protocol/limits';
 import { validateChannel, validatePlayerId } from '@game-chat/protocol/names';
 import {
@@ -24,14 +23,14 @@ import {
   type BlockEntry,
   isReportId,
   parseReportsQuery,
-  parseResolutionBody,
-  parseSlowModeBody,
-  REPORT_REASONS,
   type Report,
   type ReportReason,
   type ReportStatus,
   type ReportsPage,
   type ResolutionAction,
+  validateReportRequest,
+  validateResolutionRequest,
+  validateSlowModeSeconds,
 } from '@game-chat/protocol/safety';
 import { normalizeText } from '@game-chat/protocol/text';
 import { ChatError, validOrThrow } from './errors.js';
@@ -372,17 +371,12 @@ export class ChatApi {
     if (!isMessageId(messageId)) {
       throw new ChatError('invalid', 'messageId must be a message id such as 1764081600123-0');
     }
-    if (!(REPORT_REASONS as readonly string[]).includes(reason)) {
-      throw new ChatError('invalid', `reason must be one of ${REPORT_REASONS.join(', ')}`);
-    }
-    const checkedNote =
-      note === undefined
-        ? undefined
-        : validOrThrow(normalizeText(note, MAX_REPORT_NOTE_LENGTH)).text;
-    const answer = await this.#request('POST', `/channels/${name}/messages/${messageId}/reports`, {
-      reason,
-      note: checkedNote,
-    });
+    const request = validOrThrow(validateReportRequest(reason, note));
+    const answer = await this.#request(
+      'POST',
+      `/channels/${name}/messages/${messageId}/reports`,
+      request,
+    );
     const reportId = (answer as { reportId?: unknown } | undefined)?.reportId;
     if (!isReportId(reportId)) throw unexpectedAnswer();
     return { reportId };
@@ -410,8 +404,7 @@ export class ChatApi {
     options: ResolveOptions = {},
   ): Promise<ResolveResult> {
     if (!isReportId(reportId)) throw new ChatError('invalid', 'reportId must be 16 hex digits');
-    const body = { action, seconds: options.seconds, note: options.note };
-    validOrThrow(parseResolutionBody(JSON.stringify(body)));
+    const body = validOrThrow(validateResolutionRequest(action, options.seconds, options.note));
     const answer = (await this.#request('POST', `/reports/${reportId}/resolution`, body)) as
       | ResolveResult
       | undefined;
@@ -422,7 +415,7 @@ export class ChatApi {
   /** Moderators: one message per player per `seconds` (1-600) in a channel. */
   async setSlowMode(channel: string, seconds: number): Promise<SlowModeResult> {
     const name = validOrThrow(validateChannel(channel));
-    validOrThrow(parseSlowModeBody(JSON.stringify({ seconds })));
+    validOrThrow(validateSlowModeSeconds(seconds));
     return slowModeAnswer(await this.#request('PUT', `/channels/${name}/slow-mode`, { seconds }));
   }
 

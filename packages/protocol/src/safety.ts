@@ -123,15 +123,23 @@ function wholeNumber(value: unknown, min: number, max: number, what: string): Re
   return ok(value);
 }
 
+/** A report's reason and optional note, as a body carries them or an SDK call passes them. */
+export function validateReportRequest(
+  reasonInput: unknown,
+  noteInput: unknown,
+): Result<ReportRequest> {
+  const reason = oneOf(reasonInput, REPORT_REASONS, 'reason');
+  if (!reason.ok) return reason;
+  const note = optionalNote(noteInput);
+  if (!note.ok) return note;
+  return ok({ reason: reason.value, note: note.value });
+}
+
 /** `POST /channels/{channel}/messages/{id}/reports` body: `{ "reason", "note"? }`. */
 export function parseReportBody(raw: string | Uint8Array): Result<ReportRequest> {
   const body = parseJsonObject(raw);
   if (!body.ok) return body;
-  const reason = oneOf(own(body.value, 'reason'), REPORT_REASONS, 'reason');
-  if (!reason.ok) return reason;
-  const note = optionalNote(own(body.value, 'note'));
-  if (!note.ok) return note;
-  return ok({ reason: reason.value, note: note.value });
+  return validateReportRequest(own(body.value, 'reason'), own(body.value, 'note'));
 }
 
 /**
@@ -141,9 +149,21 @@ export function parseReportBody(raw: string | Uint8Array): Result<ReportRequest>
 export function parseResolutionBody(raw: string | Uint8Array): Result<ResolutionRequest> {
   const body = parseJsonObject(raw);
   if (!body.ok) return body;
-  const action = oneOf(own(body.value, 'action'), RESOLUTION_ACTIONS, 'action');
+  return validateResolutionRequest(
+    own(body.value, 'action'),
+    own(body.value, 'seconds'),
+    own(body.value, 'note'),
+  );
+}
+
+/** A resolution's action, mute length and note, as a body carries them or an SDK call passes them. */
+export function validateResolutionRequest(
+  actionInput: unknown,
+  rawSeconds: unknown,
+  noteInput: unknown,
+): Result<ResolutionRequest> {
+  const action = oneOf(actionInput, RESOLUTION_ACTIONS, 'action');
   if (!action.ok) return action;
-  const rawSeconds = own(body.value, 'seconds');
   let seconds: number | undefined;
   if (action.value === 'mute') {
     const checked = wholeNumber(rawSeconds, 1, MAX_MUTE_SECONDS, 'seconds');
@@ -152,7 +172,7 @@ export function parseResolutionBody(raw: string | Uint8Array): Result<Resolution
   } else if (rawSeconds !== undefined) {
     return fail('invalid', 'seconds goes with action mute only');
   }
-  const note = optionalNote(own(body.value, 'note'));
+  const note = optionalNote(noteInput);
   if (!note.ok) return note;
   return ok({ action: action.value, seconds, note: note.value });
 }
@@ -161,14 +181,14 @@ export function parseResolutionBody(raw: string | Uint8Array): Result<Resolution
 export function parseSlowModeBody(raw: string | Uint8Array): Result<{ readonly seconds: number }> {
   const body = parseJsonObject(raw);
   if (!body.ok) return body;
-  const seconds = wholeNumber(
-    own(body.value, 'seconds'),
-    SLOW_MODE_MIN_SECONDS,
-    SLOW_MODE_MAX_SECONDS,
-    'seconds',
-  );
+  const seconds = validateSlowModeSeconds(own(body.value, 'seconds'));
   if (!seconds.ok) return seconds;
   return ok({ seconds: seconds.value });
+}
+
+/** A slow-mode interval: a whole number of seconds, 1-600. */
+export function validateSlowModeSeconds(value: unknown): Result<number> {
+  return wholeNumber(value, SLOW_MODE_MIN_SECONDS, SLOW_MODE_MAX_SECONDS, 'seconds');
 }
 
 /** `GET /reports?status=open|resolved&limit=&after=`. */
