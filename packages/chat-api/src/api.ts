@@ -2,7 +2,7 @@ import type { TokenVerifier } from '@game-chat/auth/tokens';
 import type { ChannelRetention, ChatStore } from '@game-chat/chat-store/store';
 import type { HttpAnswerableError } from '@game-chat/lambda-runtime/middleware';
 import type { Publisher } from '@game-chat/lambda-runtime/publisher';
-import { createRetryBudget } from '@game-chat/lambda-runtime/retry';
+import { createInvocationBudget, type InvocationLimits } from '@game-chat/lambda-runtime/retry';
 import { API_ERROR_STATUS, type ApiErrorCode } from '@game-chat/protocol/errors';
 import type { Operation } from '@game-chat/protocol/http';
 import { REPORT_CONTEXT_AFTER, REPORT_CONTEXT_BEFORE } from '@game-chat/protocol/limits';
@@ -72,11 +72,6 @@ export interface ChatApiDeps {
   readonly maxTextLength: number;
   /** A channel's window and cap: its class (`CHAT_CHANNEL_CLASSES`) or the history settings. */
   readonly retentionOf: (channel: ChannelName) => ChannelRetention;
-}
-
-/** What the invocation allows: Lambda's `context.getRemainingTimeInMillis`. */
-export interface InvocationLimits {
-  readonly remainingTimeMs: () => number;
 }
 
 /**
@@ -497,9 +492,7 @@ async function appendAndPublish(
     throw new Error(`append refused: ${appended.status}`);
   }
   const { message } = appended;
-  const started = Date.now();
-  const giveUpAt = started + context.limits.remainingTimeMs() - ANSWER_RESERVE_MS;
-  const budget = createRetryBudget(Math.min(started + PUBLISH_RETRY_BUDGET_MS, giveUpAt), giveUpAt);
+  const budget = createInvocationBudget(context.limits, PUBLISH_RETRY_BUDGET_MS, ANSWER_RESERVE_MS);
   try {
     await budget.run(() => publisher.publish(topics.room(channel), message, 1));
   } catch (error) {

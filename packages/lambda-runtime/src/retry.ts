@@ -105,3 +105,22 @@ export function createRetryBudget(
     },
   };
 }
+
+/** What an invocation knows of its time: Lambda's `context.getRemainingTimeInMillis`. */
+export interface InvocationLimits {
+  readonly remainingTimeMs: () => number;
+}
+
+/**
+ * A budget of `budgetMs` from now that never runs into the function's timeout: tries stop
+ * `reserveMs` before it, so the invocation still has time to answer.
+ */
+export function createInvocationBudget(
+  limits: InvocationLimits,
+  budgetMs: number,
+  reserveMs: number,
+): RetryBudget {
+  const started = Date.now();
+  const giveUpAt = started + limits.remainingTimeMs() - reserveMs;
+  return createRetryBudget(Math.min(started + budgetMs, giveUpAt), giveUpAt);
+}

@@ -4,6 +4,7 @@ import type { ChatConfig } from '@game-chat/lambda-runtime/config';
 import type { Publisher } from '@game-chat/lambda-runtime/publisher';
 import {
   createRetryBudget,
+  type InvocationLimits,
   type RetryBudget,
   RetryBudgetExhaustedError,
 } from '@game-chat/lambda-runtime/retry';
@@ -43,11 +44,6 @@ export type FilterConfig = Pick<
 /** Where dropped events and outages are reported; the Powertools logger fits. */
 export interface FilterLog {
   warn(message: string, extra: Record<string, unknown>): void;
-}
-
-/** What the invocation allows: Lambda's `context.getRemainingTimeInMillis`. */
-export interface InvocationLimits {
-  readonly remainingTimeMs: () => number;
 }
 
 /** When the sender of an `unavailable` notice should send the same message again. */

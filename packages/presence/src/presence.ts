@@ -1,6 +1,6 @@
 import type { ChannelPresence, ChatStore } from '@game-chat/chat-store/store';
 import type { Publisher } from '@game-chat/lambda-runtime/publisher';
-import { createRetryBudget } from '@game-chat/lambda-runtime/retry';
+import { createInvocationBudget, type InvocationLimits } from '@game-chat/lambda-runtime/retry';
 import { PROTOCOL_VERSION } from '@game-chat/protocol/limits';
 import type { ChannelName } from '@game-chat/protocol/names';
 import type { PresenceEvent } from '@game-chat/protocol/presence';
@@ -13,10 +13,6 @@ export interface PresenceDeps {
   readonly topics: ChatTopics;
   /** Defaults to a timer; tests may pass their own. */
   readonly sleep?: (ms: number) => Promise<void>;
-}
-
-export interface InvocationLimits {
-  readonly remainingTimeMs: () => number;
 }
 
 export type PresenceOutcome =
@@ -58,9 +54,7 @@ export function createPresenceService(deps: PresenceDeps) {
       channel,
       ...outcome.broadcast,
     };
-    const started = Date.now();
-    const giveUpAt = started + limits.remainingTimeMs() - RESERVE_MS;
-    const budget = createRetryBudget(Math.min(started + PUBLISH_BUDGET_MS, giveUpAt), giveUpAt);
+    const budget = createInvocationBudget(limits, PUBLISH_BUDGET_MS, RESERVE_MS);
     await budget.run(() => publisher.publish(topics.presence(channel), event, 0));
   }
 
