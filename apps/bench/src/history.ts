@@ -158,7 +158,7 @@ function projectKeys(channel: string) {
   const base = `gc:ch:{${channel}}`;
   return {
     log: `${base}:log`,
-    all: [`${base}:log`, `${base}:dedupe:0`, `${base}:dedupe:1`, `${base}:meta`, `${base}:rate`],
+    all: [`${base}:log`, `${base}:dedupe:0`, `${base}:dedupe:1`, `${base}:meta`],
   };
 }
 

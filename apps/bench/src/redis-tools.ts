@@ -61,6 +61,7 @@ export function countRoundTrips(inner: RedisConnection): CountedConnection {
     });
   };
   return {
+    cluster: inner.cluster,
     get roundTrips() {
       return roundTrips;
     },

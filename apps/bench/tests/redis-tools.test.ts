@@ -76,6 +76,7 @@ describe('countRoundTrips', () => {
 
   function recordingConnection(sent: string[]) {
     return countRoundTrips({
+      cluster: false,
       command: (args) => {
         sent.push(args[0] as string);
         return afterIo('OK');

@@ -210,7 +210,7 @@ describe('random events straight into the authorizer bundle', () => {
     let accepted = 0;
     await fc.assert(
       fc.asyncProperty(authorizerEvent, async ({ event, legit, sub }) => {
-        await redis.command(['DEL', ...PLAYERS.map((p) => `fuzza:pl:{${p}}:profile`)]);
+        await redis.command(['DEL', ...PLAYERS.map((p) => `fuzza:pl:{${p}}`)]);
         const before = await snapshotKeyspace(redis, 'fuzza');
         const response = (await handler(event)) as {
           isAuthenticated: boolean;
@@ -226,7 +226,7 @@ describe('random events straight into the authorizer bundle', () => {
           return;
         }
         accepted++;
-        expect(newKeys(before, after)).toEqual([`fuzza:pl:{${sub}}:profile`]);
+        expect(newKeys(before, after)).toEqual([`fuzza:pl:{${sub}}`]);
         // The policy names this player's inbox and no other, and no MQTT wildcard.
         const policy = JSON.stringify(response.policyDocuments);
         for (const inbox of policy.match(/inbox\/[^"]*/g) ?? []) expect(inbox).toBe(`inbox/${sub}`);
@@ -254,7 +254,7 @@ describe('random CONNECT packets through the broker', () => {
           { weight: 1, arbitrary: fc.constantFrom('unsigned', 'signature of another token') },
         ),
         async ({ token: value, validFor }, id, username, signing) => {
-          await redis.command(['DEL', ...PLAYERS.map((p) => `gc:pl:{${p}}:profile`)]);
+          await redis.command(['DEL', ...PLAYERS.map((p) => `gc:pl:{${p}}`)]);
           const before = without(await snapshotKeyspace(redis, 'gc'), ignoreChatter);
           const invokedBefore = stack.stats().broker.authorizerInvocations;
           const legit = signing === 'signed' && validFor !== undefined && playerOf(id) === validFor;
@@ -281,7 +281,7 @@ describe('random CONNECT packets through the broker', () => {
           if (legit) {
             accepted++;
             expect(returnCode).toBe(0);
-            expect(newKeys(before, after)).toEqual([`gc:pl:{${validFor}}:profile`]);
+            expect(newKeys(before, after)).toEqual([`gc:pl:{${validFor}}`]);
           } else {
             // Refused (5), an identifier IoT rejects (2), or closed without a CONNACK.
             expect([2, 5, undefined]).toContain(returnCode);

@@ -35,8 +35,8 @@ let canary: RawConnection;
 let fuzzerUsername: string;
 const opened: RawConnection[] = [];
 
-/** Keys a fuzzer may legitimately create: profiles (the authorizer), the chatter's own. */
-const EXPECTED_KEYS = /:profile$|\{(Lobby|chatterA|chatterB)\}/;
+/** Keys a fuzzer may legitimately create: players' hashes (the authorizer's profiles), the chatter's own. */
+const EXPECTED_KEYS = /:pl:\{[^}]+\}$|\{(Lobby|chatterA|chatterB)\}/;
 
 beforeAll(async () => {
   ({ stack, redis } = suite);

@@ -134,7 +134,7 @@ describe('accepted connections', () => {
       name: 'Dave the Mod',
       role: 'moderator',
     });
-    const ttlMs = Number(await connection.command(['PTTL', `${keyPrefix}:pl:{dave}:profile`]));
+    const ttlMs = Number(await connection.command(['PTTL', `${keyPrefix}:pl:{dave}`]));
     expect(ttlMs).toBeGreaterThan((result.disconnectAfterInSeconds - 5) * 1000);
     expect(ttlMs).toBeLessThanOrEqual(result.disconnectAfterInSeconds * 1000);
   });

@@ -154,7 +154,7 @@ function checkEntry(entry: StoreEntry): void {
 }
 
 /** Stream entry fields (docs/design.md): k kind, f from id, n from name, t text, c, m, x, s. */
-function entryFields(entry: StoreEntry): string[] {
+export function entryFields(entry: StoreEntry): string[] {
   const fields = ['k', entry.kind, 'f', entry.from.id, 'n', entry.from.name, 't', entry.text];
   if (entry.clientMsgId !== undefined) fields.push('c', entry.clientMsgId);
   if (entry.moderated === true) fields.push('m', '1');
@@ -197,28 +197,73 @@ interface Bounds extends ChannelRetention {
   readonly metaTtlMs: number;
 }
 
-export function createChannelLog(settings: StoreSettings): ChannelLog {
-  const { client, keyPrefix, dedupeWindowMs } = settings;
-  const defaults = settings.retention;
+function boundsFor(settings: StoreSettings, retention = settings.retention): Bounds {
+  if (retention !== settings.retention) checkRetention(retention);
+  const windowMs = retention.retentionSeconds * 1000;
+  return { ...retention, windowMs, metaTtlMs: metaTtlFor(windowMs) };
+}
 
-  function boundsOf(retention: ChannelRetention = defaults): Bounds {
-    if (retention !== defaults) checkRetention(retention);
-    const windowMs = retention.retentionSeconds * 1000;
-    return { ...retention, windowMs, metaTtlMs: metaTtlFor(windowMs) };
-  }
-
-  const channelKeys = (channel: ChannelName) => {
-    const base = channelKeyBase(keyPrefix, channel);
-    return {
-      log: `${base}:log`,
-      dedupe: [`${base}:dedupe:0`, `${base}:dedupe:1`] as const,
-      rate: `${base}:rate`,
-      meta: `${base}:meta`,
-      deleted: `${base}:deleted`,
-      slow: `${base}:slow`,
-      slowPost: [`${base}:slowpost:0`, `${base}:slowpost:1`] as const,
-    };
+export function channelKeys(keyPrefix: string, channel: ChannelName) {
+  const base = channelKeyBase(keyPrefix, channel);
+  return {
+    log: `${base}:log`,
+    dedupe: [`${base}:dedupe:0`, `${base}:dedupe:1`] as const,
+    /** Counter, upkeep and the channel's rate ring (scripts.ts, CHANNEL_HELPERS). */
+    meta: `${base}:meta`,
+    deleted: `${base}:deleted`,
+    slow: `${base}:slow`,
+    slowPost: [`${base}:slowpost:0`, `${base}:slowpost:1`] as const,
   };
+}
+
+/**
+ * The checked entry's stream fields and the arguments of `channel_args` (scripts.ts), which
+ * APPEND and POST share.
+ */
+export function appendParts(
+  settings: StoreSettings,
+  entry: StoreEntry,
+  options: AppendOptions,
+): { readonly channelArgs: string[]; readonly fields: string[] } {
+  checkEntry(entry);
+  const bounds = boundsFor(settings, options.retention);
+  const channelRate = options.channelRatePerSecond ?? 0;
+  if (channelRate !== 0) inputs.checkRate(channelRate, 'channelRatePerSecond');
+  return {
+    channelArgs: [
+      String(bounds.windowMs),
+      String(bounds.maxMessages),
+      String(channelRate),
+      String(bounds.metaTtlMs),
+      inputs.optionalTime(options.receivedAt, 'receivedAt'),
+      options.slowModeSender ?? '',
+    ],
+    fields: entryFields(entry),
+  };
+}
+
+/** APPEND's reply, or the tail of POST's. */
+export function toAppendResult(
+  channel: ChannelName,
+  reply: readonly RedisReply[],
+  fields: readonly string[],
+): AppendResult {
+  const [status, first, stored] = reply;
+  if (status === 'rate_limited') return { status, retryAfterMs: Number(first) };
+  if (status === 'slow_mode') {
+    return { status, retryAfterMs: Number(first), seconds: Number(stored) };
+  }
+  // A duplicate whose original was trimmed since: same sender and content by definition.
+  return {
+    status: status === 'duplicate' ? 'duplicate' : 'stored',
+    message: toMessage(channel, String(first), Array.isArray(stored) ? stored : fields),
+  };
+}
+
+export function createChannelLog(settings: StoreSettings): ChannelLog {
+  const { client, dedupeWindowMs } = settings;
+  const boundsOf = (retention?: ChannelRetention) => boundsFor(settings, retention);
+  const keysOf = (channel: ChannelName) => channelKeys(settings.keyPrefix, channel);
 
   /**
    * The newest page (read on every join), or the page just older than `before` (scrollback):
@@ -230,7 +275,7 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
    * are the oldest, so they can only end the page.
    */
   async function olderPage(
-    keys: ReturnType<typeof channelKeys>,
+    keys: ReturnType<typeof keysOf>,
     channel: ChannelName,
     limit: number,
     before: string | undefined,
@@ -268,44 +313,24 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
 
   return {
     async append(channel, entry, appendOptions = {}) {
-      const keys = channelKeys(channel);
-      checkEntry(entry);
-      const bounds = boundsOf(appendOptions.retention);
-      const channelRate = appendOptions.channelRatePerSecond ?? 0;
-      if (channelRate !== 0) inputs.checkRate(channelRate, 'channelRatePerSecond');
-      const reply = asArray(
-        await client.evalScript(
-          APPEND,
-          [keys.log, ...keys.dedupe, keys.rate, keys.meta, keys.slow, ...keys.slowPost],
-          [
-            String(bounds.windowMs),
-            String(bounds.maxMessages),
-            String(channelRate),
-            String(bounds.metaTtlMs),
-            entry.clientMsgId === undefined ? '' : `c:${entry.from.id}:${entry.clientMsgId}`,
-            entry.ingestId === undefined ? '' : `i:${entry.ingestId}`,
-            String(dedupeWindowMs),
-            inputs.optionalTime(appendOptions.receivedAt, 'receivedAt'),
-            appendOptions.slowModeSender ?? '',
-            ...entryFields(entry),
-          ],
-        ),
+      const keys = keysOf(channel);
+      const { channelArgs, fields } = appendParts(settings, entry, appendOptions);
+      const reply = await client.evalScript(
+        APPEND,
+        [keys.log, ...keys.dedupe, keys.meta, keys.slow, ...keys.slowPost],
+        [
+          ...channelArgs,
+          entry.clientMsgId === undefined ? '' : `c:${entry.from.id}:${entry.clientMsgId}`,
+          entry.ingestId === undefined ? '' : `i:${entry.ingestId}`,
+          String(dedupeWindowMs),
+          ...fields,
+        ],
       );
-      const [status, first, stored] = reply;
-      if (status === 'rate_limited') return { status, retryAfterMs: Number(first) };
-      if (status === 'slow_mode') {
-        return { status, retryAfterMs: Number(first), seconds: Number(stored) };
-      }
-      // A duplicate whose original was trimmed since: same sender and content by definition.
-      const fields = Array.isArray(stored) ? stored : entryFields(entry);
-      return {
-        status: status === 'duplicate' ? 'duplicate' : 'stored',
-        message: toMessage(channel, String(first), fields),
-      };
+      return toAppendResult(channel, asArray(reply), fields);
     },
 
     async recent(channel, { after, before, limit, retention }) {
-      const keys = channelKeys(channel);
+      const keys = keysOf(channel);
       inputs.positiveInteger(limit, 'limit', 1000);
       const bounds = boundsOf(retention);
       if (after !== undefined && before !== undefined) {
@@ -340,7 +365,7 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
     },
 
     async remove(channel, id, options = {}) {
-      const keys = channelKeys(channel);
+      const keys = keysOf(channel);
       const checkedId = inputs.messageId(id);
       const bounds = boundsOf(options.retention);
       const counter = checkedId.slice(checkedId.indexOf('-') + 1);
@@ -353,7 +378,7 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
     },
 
     async setSlowMode(channel, seconds) {
-      const keys = channelKeys(channel);
+      const keys = keysOf(channel);
       if (seconds === 0) {
         await client.command(['DEL', keys.slow]);
         return;
@@ -363,7 +388,7 @@ export function createChannelLog(settings: StoreSettings): ChannelLog {
     },
 
     async evidence(channel, id, around) {
-      const keys = channelKeys(channel);
+      const keys = keysOf(channel);
       const bounds = boundsOf(around.retention);
       const checkedId = inputs.messageId(id);
       const before = inputs.positiveInteger(around.before, 'before', 1000);

@@ -44,6 +44,11 @@ export function defineLuaScript(source: string): LuaScript {
  * down: every failure to reach Redis is a StoreUnavailableError, fast.
  */
 export interface RedisConnection {
+  /**
+   * True for a Redis Cluster: a script then touches one hash slot only. On one node a script
+   * may span a player's and a channel's keys.
+   */
+  readonly cluster: boolean;
   command(args: readonly string[]): Promise<RedisReply>;
   /** Runs a script by `EVALSHA`; on `NOSCRIPT` (first use, or Redis restarted) by `EVAL`. */
   evalScript(
@@ -284,6 +289,7 @@ export function createRedisClient(options: RedisConnectionOptions): RedisConnect
   }
 
   return {
+    cluster,
     command,
     async evalScript(script, keys, args) {
       const tail = [String(keys.length), ...keys, ...args];

@@ -9,10 +9,12 @@ import { playerKeyBase } from './keys.js';
 import {
   ADMIT,
   BLOCK,
-  COMPLETE_ADMISSION,
   MUTE,
+  MUTE_STATE,
+  PROFILE,
   RECIPIENT_STATUS,
   SET_PROFILE,
+  UNMUTE,
 } from './scripts.js';
 import type { StoreSettings } from './settings.js';
 
@@ -133,16 +135,55 @@ function toProfile(name: RedisReply | undefined, role: RedisReply | undefined): 
   return { name, role };
 }
 
+export function isAdmission(result: AdmitResult): result is Admission {
+  return result.status === 'admitted' || result.status === 'in-progress';
+}
+
+/** ADMIT's (and POST's) first arguments: see `admission_args` in scripts.ts. */
+export function admissionArgs(input: AdmitInput, dedupeWindowMs: number): string[] {
+  const { ingestId, rate, receivedAt, resendKey, whisperId } = input;
+  inputs.checkIngestId(ingestId);
+  const burst = inputs.positiveInteger(rate.burst, 'rate.burst');
+  inputs.checkRate(rate.perSecond, 'rate.perSecond');
+  if (resendKey !== undefined && !RESEND_KEY_PATTERN.test(resendKey)) {
+    throw new StoreInputError('resendKey must be {kind}/{name}:{clientMsgId}');
+  }
+  return [
+    ingestId,
+    String(burst),
+    String(rate.perSecond),
+    String(dedupeWindowMs),
+    inputs.optionalTime(receivedAt, 'receivedAt'),
+    resendKey ?? '',
+    whisperId === undefined ? '' : inputs.messageId(whisperId),
+  ];
+}
+
+/** ADMIT's reply (and the head of POST's). */
+export function toAdmitResult(reply: readonly RedisReply[]): AdmitResult {
+  const [status, first, second, key, firstWhisperId] = reply;
+  if (status === 'completed') return { status };
+  if (status === 'muted') {
+    const reason = optionalString(second);
+    return { status, until: Number(first), ...(reason ? { reason } : {}) };
+  }
+  if (status === 'rate_limited') return { status, retryAfterMs: Number(first) };
+  return {
+    status: status === 'admitted' ? 'admitted' : 'in-progress',
+    profile: toProfile(first, second),
+    key: String(key),
+    ...(isMessageId(firstWhisperId) ? { whisperId: firstWhisperId } : {}),
+  };
+}
+
 export function createPlayers(settings: StoreSettings): Players {
   const { client, keyPrefix, dedupeWindowMs, presence, maxBlocks } = settings;
 
   const playerKeys = (playerId: PlayerId) => {
     const base = playerKeyBase(keyPrefix, playerId);
     return {
-      profile: `${base}:profile`,
-      mute: `${base}:mute`,
-      rate: `${base}:rate`,
-      seen: [`${base}:seen:0`, `${base}:seen:1`] as const,
+      /** Profile, mute, rate limit and admissions: one hash (scripts.ts, PLAYER_HELPERS). */
+      player: base,
       /** The player's connections (presence): what RECIPIENT_STATUS reads first. */
       conns: `${base}:conns`,
       /** Sorted set: blocked player id → since (ms); what RECIPIENT_STATUS reads second. */
@@ -151,65 +192,31 @@ export function createPlayers(settings: StoreSettings): Players {
   };
 
   return {
-    async admit({ playerId, ingestId, rate, receivedAt, resendKey, whisperId }) {
-      const keys = playerKeys(playerId);
-      inputs.checkIngestId(ingestId);
-      const burst = inputs.positiveInteger(rate.burst, 'rate.burst');
-      inputs.checkRate(rate.perSecond, 'rate.perSecond');
-      if (resendKey !== undefined && !RESEND_KEY_PATTERN.test(resendKey)) {
-        throw new StoreInputError('resendKey must be {kind}/{name}:{clientMsgId}');
-      }
-      const reply = asArray(
-        await client.evalScript(
-          ADMIT,
-          [keys.mute, keys.rate, ...keys.seen, keys.profile],
-          [
-            ingestId,
-            String(burst),
-            String(rate.perSecond),
-            String(dedupeWindowMs),
-            inputs.optionalTime(receivedAt, 'receivedAt'),
-            resendKey ?? '',
-            whisperId === undefined ? '' : inputs.messageId(whisperId),
-          ],
-        ),
+    async admit(input) {
+      const reply = await client.evalScript(
+        ADMIT,
+        [playerKeys(input.playerId).player],
+        admissionArgs(input, dedupeWindowMs),
       );
-      const [status, first, second, key, firstWhisperId] = reply;
-      if (status === 'completed') return { status };
-      if (status === 'muted') {
-        const reason = optionalString(second);
-        return { status, until: Number(first), ...(reason ? { reason } : {}) };
-      }
-      if (status === 'rate_limited') return { status, retryAfterMs: Number(first) };
-      return {
-        status: status === 'admitted' ? 'admitted' : 'in-progress',
-        profile: toProfile(first, second),
-        key: String(key),
-        ...(isMessageId(firstWhisperId) ? { whisperId: firstWhisperId } : {}),
-      };
+      return toAdmitResult(asArray(reply));
     },
 
     async completeAdmission(playerId, key) {
-      const keys = playerKeys(playerId);
-      return (
-        (await client.evalScript(COMPLETE_ADMISSION, keys.seen, [inputs.checkIngestId(key)])) === 1
-      );
+      const mark = `p:${inputs.checkIngestId(key)}`;
+      return (await client.command(['HDEL', playerKeys(playerId).player, mark])) === 1;
     },
 
     async setProfile(playerId, profile, ttlSeconds) {
       const keys = playerKeys(playerId);
       const name = inputs.checked(normalizeDisplayName(profile.name));
       const ttl = inputs.positiveInteger(ttlSeconds, 'ttlSeconds', MAX_PROFILE_TTL_SECONDS);
-      await client.evalScript(
-        SET_PROFILE,
-        [keys.profile],
-        [String(ttl * 1000), name, profile.role],
-      );
+      await client.evalScript(SET_PROFILE, [keys.player], [String(ttl * 1000), name, profile.role]);
     },
 
     async getProfile(playerId) {
-      const keys = playerKeys(playerId);
-      const [name, role] = asArray(await client.command(['HMGET', keys.profile, 'name', 'role']));
+      const reply = await client.evalScript(PROFILE, [playerKeys(playerId).player], []);
+      if (reply === null) return null;
+      const [name, role] = asArray(reply);
       return toProfile(name, role);
     },
 
@@ -224,22 +231,20 @@ export function createPlayers(settings: StoreSettings): Players {
       }
       const until = await client.evalScript(
         MUTE,
-        [keys.mute],
+        [keys.player],
         [String(seconds * 1000), by, reason ?? ''],
       );
       return { until: Number(until) };
     },
 
     async unmute(playerId) {
-      return (await client.command(['DEL', playerKeys(playerId).mute])) === 1;
+      return (await client.evalScript(UNMUTE, [playerKeys(playerId).player], [])) === 1;
     },
 
     async getMute(playerId) {
-      const keys = playerKeys(playerId);
-      const [until, reason, by] = asArray(
-        await client.command(['HMGET', keys.mute, 'until', 'reason', 'by']),
-      );
-      if (typeof until !== 'string') return null;
+      const reply = await client.evalScript(MUTE_STATE, [playerKeys(playerId).player], []);
+      if (reply === null) return null;
+      const [until, reason, by] = asArray(reply);
       const state: { until: number; reason?: string; by?: string } = { until: Number(until) };
       if (typeof reason === 'string') state.reason = reason;
       if (typeof by === 'string') state.by = by;

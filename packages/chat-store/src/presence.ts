@@ -143,7 +143,7 @@ export function createPresence(settings: StoreSettings): Presence {
       const [status, name, changes] = asArray(
         await client.evalScript(
           PRESENCE_CLIENT,
-          [`${base}:conns`, `${base}:subs:${input.clientId}`, `${base}:profile`],
+          [`${base}:conns`, `${base}:subs:${input.clientId}`, base],
           [
             input.kind,
             input.clientId,

@@ -16,47 +16,115 @@ local function fmt(n)
   return string.format('%.0f', n)
 end
 
+-- A hash whose fields live for different times (a profile, a mute, admissions) lives as long as
+-- its longest field needs: its field \`x\` holds the expiry last set, and a write pushes the TTL
+-- out only when it falls short of \`need\`, to \`target\` (room for the writes after it), not
+-- on every write. Adds the new \`x\` to \`writes\`; → the new expiry, to set once the hash exists.
+local function outlive(x, need, target, writes)
+  if (tonumber(x) or 0) >= need then return nil end
+  writes[#writes + 1] = 'x'
+  writes[#writes + 1] = fmt(target)
+  return target
+end
+
 -- Rate limits count a message in the second IoT received it (the rule's timestamp()), not when
 -- the filter gets to it: messages held up by an outage and then handled together are charged
--- where they were sent. A ring of RING one-second slots (hash field slot % RING = "slot:count").
--- A message in slot s passes when every run of k slots around s holds at most
--- max(1, burst, rate) + rate * (k - 1) messages with it: a token bucket over whole seconds that
--- gives the same answer whatever order delayed messages are handled in. A message older than the
--- ring counts in its oldest slot, one from the future (clock skew) in the current one.
--- Returns 0 and counts the message, or the milliseconds until a message received now would pass.
+-- where they were sent. A ring of RING one-second slots, two fields of the limit's hash: \`rg\`,
+-- RING big-endian counts by second % RING in one string (read with string.byte and changed by
+-- splicing: a field per slot cost more than the rest of the message), and \`rs\`, the newest
+-- second it covers; a slot outside (rs - RING, rs] counts nothing. A message in slot s passes
+-- when every run of k slots around s holds at most cap = max(1, burst, rate) + rate * (k - 1)
+-- messages with it: a token bucket over whole seconds that gives the same answer whatever order
+-- delayed messages are handled in. A message older than the ring counts in its oldest slot, one
+-- from the future (clock skew) in the current one.
 local RING = 64
-local function take_slot(key, now, received, burst, rate)
-  local first = math.floor(now / 1000) - RING + 1
-  local at = math.min(RING - 1, math.max(0, math.floor(received / 1000) - first))
-  local fields = {}
-  for i = 0, RING - 1 do fields[i + 1] = tostring((first + i) % RING) end
-  local raw = redis.call('HMGET', key, unpack(fields))
-  -- prefix[i]: messages in the ring's first i slots.
-  local prefix = {[0] = 0}
-  for i = 1, RING do
-    local count = 0
-    if raw[i] then
-      local slot, n = string.match(raw[i], '^(%d+):(%d+)$')
-      if tonumber(slot) == first + i - 1 then count = tonumber(n) end
-    end
-    prefix[i] = prefix[i - 1] + count
+local ZEROS = string.rep('\0', 3 * RING)
+
+-- Bytes per slot: the fewest that hold cap, the most one slot can count. A ring of up to 255 a
+-- second is 64 bytes, so its hash keeps Redis' compact encoding (values up to 64 bytes). A
+-- ring of another width (the limit was raised past a boundary) starts afresh.
+local function slot_width(cap)
+  if cap <= 255 then return 1 end
+  if cap <= 65535 then return 2 end
+  return 3
+end
+
+-- The ring with \`count\` slots from slot index \`from\` on (wrapping) set to zero.
+local function ring_clear(blob, width, from, count)
+  local size = RING * width
+  local a, n = from * width, count * width
+  if a + n <= size then
+    return string.sub(blob, 1, a) .. string.sub(ZEROS, 1, n) .. string.sub(blob, a + n + 1)
   end
+  local wrap = a + n - size
+  return string.sub(ZEROS, 1, wrap) .. string.sub(blob, wrap + 1, a)
+    .. string.sub(ZEROS, 1, size - a)
+end
+
+local function slot_count(blob, width, o)
+  if width == 1 then return string.byte(blob, o + 1) end
+  local b1, b2, b3 = string.byte(blob, o + 1, o + width)
+  if width == 2 then return b1 * 256 + b2 end
+  return (b1 * 256 + b2) * 256 + b3
+end
+
+local function slot_bytes(count, width)
+  if width == 1 then return string.char(count) end
+  if width == 2 then return string.char(math.floor(count / 256), count % 256) end
+  return string.char(math.floor(count / 65536), math.floor(count / 256) % 256, count % 256)
+end
+
+-- Counts a message received at \`received\` in the ring (blob, newest: the fields' values) when
+-- it passes. This runs for every message, twice, so it visits only the slots with messages and
+-- makes no table. → 0 and the ring's fields to write, or the milliseconds until a message
+-- received now would pass.
+local function ring_take(blob, newest, now, received, burst, rate)
+  local current = math.floor(now / 1000)
+  local first = current - RING + 1
   local cap = math.max(1, burst, rate)
-  -- Runs j..i (0-based, j <= at <= i) hold prefix[i + 1] - prefix[j] messages.
-  local min_end = math.huge
-  for i = at, RING - 1 do min_end = math.min(min_end, rate * i - prefix[i + 1]) end
-  local min_start = math.huge
-  for j = 0, at do min_start = math.min(min_start, prefix[j] - rate * j) end
+  local width = slot_width(cap)
+  newest = tonumber(newest)
+  if not blob or #blob ~= RING * width or not newest then
+    blob, newest = string.sub(ZEROS, 1, RING * width), first - 1
+  end
+  local at = math.min(RING - 1, math.max(0, math.floor(received / 1000) - first))
+  -- With prefix(j) the messages in slots 0..j-1, the run j..i (j <= at <= i) holds prefix(i + 1)
+  -- - prefix(j): the message passes when cap + min(rate * i - prefix(i + 1)) + min(prefix(j) -
+  -- rate * j) >= 1. Between slots with messages prefix is flat, so the first minimum is at i = at
+  -- or at such a slot, the second at j = at or at such a slot; min_all, the second over every
+  -- j (j = 63 or such a slot), gives the wait.
+  local total, before_at, at_count, last_count = 0, 0, 0, 0
+  local min_end, min_start, min_all = math.huge, math.huge, math.huge
+  for i = math.max(0, newest - RING + 1 - first), math.min(RING - 1, newest - first) do
+    local count = slot_count(blob, width, ((first + i) % RING) * width)
+    if count > 0 then
+      local start = total - rate * i
+      if start < min_all then min_all = start end
+      if i <= at and start < min_start then min_start = start end
+      if i < at then before_at = before_at + count end
+      if i == at then at_count = count end
+      if i == RING - 1 then last_count = count end
+      total = total + count
+      if i >= at and rate * i - total < min_end then min_end = rate * i - total end
+    end
+  end
+  min_start = math.min(min_start, before_at - rate * at)
+  min_end = math.min(min_end, rate * at - before_at - at_count)
+  min_all = math.min(min_all, total - last_count - rate * (RING - 1))
   if cap + min_end + min_start >= 1 then
-    local count = prefix[at + 1] - prefix[at] + 1
-    redis.call('HSET', key, tostring((first + at) % RING), fmt(first + at) .. ':' .. fmt(count))
-    redis.call('PEXPIRE', key, RING * 1000)
-    return 0
+    -- Slots of the seconds after the newest one written hold counts from a lap ago.
+    if current > newest then
+      blob = ring_clear(blob, width, (newest + 1) % RING, math.min(RING, current - newest))
+      newest = current
+    end
+    local o = ((first + at) % RING) * width
+    blob = string.sub(blob, 1, o) .. slot_bytes(at_count + 1, width)
+      .. string.sub(blob, o + width + 1)
+    return 0, {'rg', blob, 'rs', fmt(newest)}
   end
   -- A message received later, in empty slot a >= RING - 1, passes once
-  -- cap + rate * a - prefix[RING] + min(prefix[j] - rate * j) >= 1.
-  for j = at + 1, RING - 1 do min_start = math.min(min_start, prefix[j] - rate * j) end
-  local a = math.max(RING - 1, math.ceil((1 - cap + prefix[RING] - min_start) / rate))
+  -- cap + rate * a - prefix(RING) + min_all >= 1.
+  local a = math.max(RING - 1, math.ceil((1 - cap + total - min_all) / rate))
   return math.max(1, (first + a) * 1000 - now)
 end
 
@@ -101,116 +169,238 @@ end
 `;
 
 /**
- * KEYS: mute, rate, seen:0, seen:1, profile.
- * ARGV: ingestId, burst, perSecond, dedupeWindowMs, receivedAt or '' (now), resendKey or '',
- * whisperId or ''.
- * Each admission is an idempotency record: found by its rule event (`e:{ingestId}`) or by a
- * resend of the same message (`r:{resendKey}`: target and clientMsgId), both holding
- * "{key} {whisperId}" with the first event's ingestId as the key, and marked in progress
- * (`p:{key}`) until COMPLETE_ADMISSION. A record found is not charged again.
+ * The player's hash (`pl:{id}`), one per player: profile (`name`, `role`, `pu` until when),
+ * mute (`mu` until, `mr` reason, `mb` by), the rate ring (`rg`, `rs`), admissions
+ * (`e:{ingestId}` and `r:{resendKey}` → "at key whisperId messageId", `-` for none;
+ * `p:{key}` → at, while in progress), `x` (expiry, see outlive) and `sw` (next sweep).
+ * Each admission is an idempotency record: found by its rule event or by a resend of the same
+ * message (target and clientMsgId), keyed by the first event's ingestId, and marked in progress
+ * until the filter completes it (`HDEL p:{key}`). A record found is not charged again. Records
+ * older than the de-duplication window are swept once per window, by the write that finds the
+ * sweep due.
+ */
+const PLAYER_HELPERS = `
+-- ARGV[1..7]: ingestId, burst, perSecond, dedupeWindowMs, receivedAt or '' (now),
+-- resendKey or '', whisperId or ''.
+local function admission_args(now)
+  return {ingest = ARGV[1], burst = tonumber(ARGV[2]), rate = tonumber(ARGV[3]),
+    window = tonumber(ARGV[4]), received = tonumber(ARGV[5]) or now, resend = ARGV[6],
+    whisper = ARGV[7]}
+end
+
+-- One HMGET: profile, mute, the records of this event and message, and the rate ring.
+local function player_read(key, now, a)
+  local v = redis.call('HMGET', key, 'x', 'sw', 'name', 'role', 'pu', 'mu', 'mr', 'rg', 'rs',
+    'e:' .. a.ingest, 'p:' .. a.ingest, 'r:' .. a.resend)
+  local profiled = (tonumber(v[5]) or 0) > now
+  return {key = key, now = now, x = v[1], sw = v[2], name = profiled and v[3],
+    role = profiled and v[4], mute_until = tonumber(v[6]), mute_reason = v[7],
+    ring = {v[8], v[9]}, record = v[10] or v[12], own_mark = v[11]}
+end
+
+-- → {refusal = reply}, or the admission: status, key, whisper ('' for none), at, id (the message
+-- an earlier try stored, or false).
+local function player_admit(p, a)
+  local at, key, whisper, id
+  if p.record then at, key, whisper, id = string.match(p.record, '^(%d+) (%S+) (%S+) (%S+)$') end
+  -- A record older than the window is forgotten, swept or not.
+  if at and tonumber(at) >= p.now - a.window then
+    local marked
+    if key == a.ingest then
+      marked = p.own_mark
+    else
+      marked = redis.call('HEXISTS', p.key, 'p:' .. key) == 1
+    end
+    if not marked then return {refusal = {'completed'}} end
+    return {status = 'in-progress', key = key, whisper = whisper == '-' and '' or whisper,
+      at = at, id = id ~= '-' and id, writes = {}}
+  end
+  if p.mute_until and p.mute_until > p.now then
+    return {refusal = {'muted', fmt(p.mute_until), p.mute_reason}}
+  end
+  local wait, writes = ring_take(p.ring[1], p.ring[2], p.now, a.received, a.burst, a.rate)
+  if wait > 0 then return {refusal = {'rate_limited', wait}} end
+  writes[#writes + 1] = 'p:' .. a.ingest
+  writes[#writes + 1] = fmt(p.now)
+  return {status = 'admitted', key = a.ingest, whisper = a.whisper, at = fmt(p.now), id = false,
+    writes = writes}
+end
+
+-- Drops the records and marks older than the window, once per window.
+local function player_sweep(p, window, writes)
+  local due = tonumber(p.sw)
+  if due and due > p.now then return end
+  if due then
+    local stale = {}
+    local all = redis.call('HGETALL', p.key)
+    for i = 1, #all, 2 do
+      local kind = string.sub(all[i], 1, 2)
+      if (kind == 'e:' or kind == 'r:' or kind == 'p:')
+        and (tonumber(string.match(all[i + 1], '^%d+')) or 0) < p.now - window then
+        stale[#stale + 1] = all[i]
+      end
+    end
+    -- unpack takes a few thousand values at most.
+    for i = 1, #stale, 1000 do
+      redis.call('HDEL', p.key, unpack(stale, i, math.min(#stale, i + 999)))
+    end
+  end
+  writes[#writes + 1] = 'sw'
+  writes[#writes + 1] = fmt(p.now + window)
+end
+
+-- Writes the admission in one HSET: when just admitted, its rate slot, mark and records; once
+-- its message is stored, the records again with the message's id.
+local function player_commit(p, a, adm, id)
+  local writes = adm.writes
+  if adm.status == 'admitted' or id then
+    local whisper = adm.whisper == '' and '-' or adm.whisper
+    local record = adm.at .. ' ' .. adm.key .. ' ' .. whisper .. ' ' .. (id or '-')
+    writes[#writes + 1] = 'e:' .. a.ingest
+    writes[#writes + 1] = record
+    if a.resend ~= '' then
+      writes[#writes + 1] = 'r:' .. a.resend
+      writes[#writes + 1] = record
+    end
+  end
+  local expire
+  if adm.status == 'admitted' then
+    player_sweep(p, a.window, writes)
+    local keep = math.max(a.window, RING * 1000)
+    expire = outlive(p.x, p.now + keep, p.now + 2 * keep, writes)
+  end
+  if #writes == 0 then return end
+  redis.call('HSET', p.key, unpack(writes))
+  if expire then redis.call('PEXPIREAT', p.key, fmt(expire)) end
+end
+`;
+
+/**
+ * A channel's keys: `log` (the stream), `meta` (`n` counter, `since`, `last` newest id's ms,
+ * `u` next upkeep, and the channel rate ring `rg`, `rs`), `slow` (slow mode seconds) and two
+ * generation hashes of each sender's last post under slow mode.
+ */
+const CHANNEL_HELPERS = `
+-- ARGV[from..from + 5]: windowMs, max, channelRatePerSecond (0 = none), metaTtlMs, receivedAt or
+-- '' (now), slow mode sender or '' (exempt).
+local function channel_args(from, now)
+  return {window = tonumber(ARGV[from]), max = ARGV[from + 1],
+    rate = tonumber(ARGV[from + 2]), meta_ttl = tonumber(ARGV[from + 3]),
+    received = tonumber(ARGV[from + 4]) or now, slow_sender = ARGV[from + 5]}
+end
+
+local function channel_read(k, now)
+  return {values = redis.call('HMGET', k.meta, 'n', 'since', 'last', 'u', 'rg', 'rs'),
+    slow = tonumber(redis.call('GET', k.slow)) or 0}
+end
+
+-- Slow mode (one message per sender per interval, by receipt time), then the channel's rate
+-- limit. → a refusal, or nil and what storing must write.
+local function channel_check(k, c, now, o)
+  local decision = {meta = {}}
+  if c.slow > 0 and o.slow_sender ~= '' then
+    local interval = c.slow * 1000
+    local field = 'p:' .. o.slow_sender
+    local last = gen_lookup(k.slowpost0, k.slowpost1, math.floor(now / interval), {field})
+    if last and o.received - tonumber(last) < interval then
+      return {'slow_mode', fmt(math.max(1, tonumber(last) + interval - now)), fmt(c.slow)}
+    end
+    decision.slow_post = {field, interval}
+  end
+  if o.rate > 0 then
+    local wait, writes = ring_take(c.values[5], c.values[6], now, o.received, o.rate, o.rate)
+    if wait > 0 then return {'rate_limited', wait} end
+    decision.meta = writes
+  end
+  return nil, decision
+end
+
+-- Stores ARGV[entry_from..] as the channel's next message. Trimming by time and pushing the
+-- TTLs out are upkeep, done once per interval rather than per message (reads leave out what is
+-- past the window or the cap anyway); the count cap is XADD's own approximate trim.
+-- → the message's id
+local function channel_store(k, c, now, o, decision, entry_from)
+  local v = c.values
+  local n = (tonumber(v[1]) or 0) + 1
+  local ms = math.max(now, tonumber(v[3]) or 0)
+  local counter, last = fmt(n), fmt(ms)
+  local id = last .. '-' .. counter
+  redis.call('XADD', k.log, 'MAXLEN', '~', o.max, id, unpack(ARGV, entry_from))
+  local writes = decision.meta
+  writes[#writes + 1] = 'n'
+  writes[#writes + 1] = counter
+  writes[#writes + 1] = 'last'
+  writes[#writes + 1] = last
+  if not v[2] then
+    writes[#writes + 1] = 'since'
+    writes[#writes + 1] = fmt(now)
+  end
+  local due = tonumber(v[4])
+  local every = math.max(1000, math.min(60000, math.floor(o.window / 10)))
+  local upkeep = not due or due <= now
+  if upkeep then
+    writes[#writes + 1] = 'u'
+    writes[#writes + 1] = fmt(now + every)
+    if v[1] then redis.call('XTRIM', k.log, 'MINID', '~', fmt(now - o.window)) end
+  end
+  redis.call('HSET', k.meta, unpack(writes))
+  if upkeep then
+    -- Until the next upkeep at the latest: then both outlive every message stored before it.
+    redis.call('PEXPIREAT', k.log, fmt(now + o.window + every))
+    redis.call('PEXPIREAT', k.meta, fmt(now + o.meta_ttl + every))
+  end
+  if decision.slow_post then
+    local field, interval = decision.slow_post[1], decision.slow_post[2]
+    gen_set(k.slowpost0, k.slowpost1, math.floor(now / interval), interval,
+      {field, fmt(o.received)})
+  end
+  return id
+end
+`;
+
+/**
+ * KEYS: player. ARGV: see admission_args.
  * → {'admitted' | 'in-progress', name, role, key, whisper id or ''} | {'completed'}
  *   | {'muted', until, reason} | {'rate_limited', retryAfterMs}
  */
-export const ADMIT = defineLuaScript(`${HELPERS}
+export const ADMIT = defineLuaScript(`${HELPERS}${PLAYER_HELPERS}
 local now = now_ms()
-local window = tonumber(ARGV[4])
-local g = math.floor(now / window)
-local fields = {'e:' .. ARGV[1]}
-if ARGV[6] ~= '' then fields[2] = 'r:' .. ARGV[6] end
-local found = gen_lookup(KEYS[3], KEYS[4], g, fields)
-if found then
-  local key, whisper = string.match(found, '^([^ ]*) ?(.*)$')
-  if not gen_lookup(KEYS[3], KEYS[4], g, {'p:' .. key}) then return {'completed'} end
-  local profile = redis.call('HMGET', KEYS[5], 'name', 'role')
-  return {'in-progress', profile[1], profile[2], key, whisper}
-end
-local mute = redis.call('HMGET', KEYS[1], 'until', 'reason')
-if mute[1] and tonumber(mute[1]) > now then
-  return {'muted', mute[1], mute[2]}
-end
-local received = tonumber(ARGV[5]) or now
-local wait = take_slot(KEYS[2], now, received, tonumber(ARGV[2]), tonumber(ARGV[3]))
-if wait > 0 then
-  return {'rate_limited', wait}
-end
-local record = ARGV[1]
-if ARGV[7] ~= '' then record = record .. ' ' .. ARGV[7] end
-local entries = {'p:' .. ARGV[1], '1'}
-for _, field in ipairs(fields) do
-  entries[#entries + 1] = field
-  entries[#entries + 1] = record
-end
-gen_set(KEYS[3], KEYS[4], g, window, entries)
-local profile = redis.call('HMGET', KEYS[5], 'name', 'role')
-return {'admitted', profile[1], profile[2], ARGV[1], ARGV[7]}
+local a = admission_args(now)
+local p = player_read(KEYS[1], now, a)
+local adm = player_admit(p, a)
+if adm.refusal then return adm.refusal end
+player_commit(p, a, adm, false)
+return {adm.status, p.name, p.role, adm.key, adm.whisper}
 `);
 
 /**
- * KEYS: seen:0, seen:1. ARGV: the admission's key.
- * Completes an admission: clears its in-progress mark. → 1 when it was there
- */
-export const COMPLETE_ADMISSION = defineLuaScript(`
-return redis.call('HDEL', KEYS[1], 'p:' .. ARGV[1]) + redis.call('HDEL', KEYS[2], 'p:' .. ARGV[1])
-`);
-
-/**
- * KEYS: log, dedupe:0, dedupe:1, rate, meta, slow, slowpost:0, slowpost:1.
- * ARGV: windowMs, max, channelRatePerSecond (0 = none), metaTtlMs, senderField or '',
- * ingestField or '', dedupeWindowMs, receivedAt or '' (now), slow mode sender or '' (exempt),
- * then the stream entry's field/value pairs.
- * Slow mode (`slow`: seconds) lets a sender store one message per interval, counted by receipt
- * time; the sender's last post is kept in two generation hashes as long as an interval needs.
+ * KEYS: log, dedupe:0, dedupe:1, meta, slow, slowpost:0, slowpost:1.
+ * ARGV: see channel_args (1..6), then senderField or '', ingestField or '', dedupeWindowMs, then
+ * the stream entry's field/value pairs.
  * → {'stored', id} | {'duplicate', id, fields or false} | {'rate_limited', retryAfterMs}
  *   | {'slow_mode', retryAfterMs, seconds}
  */
-export const APPEND = defineLuaScript(`${HELPERS}
+export const APPEND = defineLuaScript(`${HELPERS}${CHANNEL_HELPERS}
 local now = now_ms()
-local window = tonumber(ARGV[1])
-local dedupe_window = tonumber(ARGV[7])
+local k = {log = KEYS[1], meta = KEYS[4], slow = KEYS[5], slowpost0 = KEYS[6],
+  slowpost1 = KEYS[7]}
+local o = channel_args(1, now)
+local dedupe_window = tonumber(ARGV[9])
 local g = math.floor(now / dedupe_window)
 local dedupe = {}
-if ARGV[5] ~= '' then dedupe[#dedupe + 1] = ARGV[5] end
-if ARGV[6] ~= '' then dedupe[#dedupe + 1] = ARGV[6] end
+if ARGV[7] ~= '' then dedupe[#dedupe + 1] = ARGV[7] end
+if ARGV[8] ~= '' then dedupe[#dedupe + 1] = ARGV[8] end
 if #dedupe > 0 then
   local id = gen_lookup(KEYS[2], KEYS[3], g, dedupe)
   if id then
-    local entry = redis.call('XRANGE', KEYS[1], id, id)
+    local entry = redis.call('XRANGE', k.log, id, id)
     return {'duplicate', id, entry[1] and entry[1][2] or false}
   end
 end
-local received = tonumber(ARGV[8]) or now
-local slow = tonumber(redis.call('GET', KEYS[6])) or 0
-local slow_post
-if slow > 0 and ARGV[9] ~= '' then
-  local interval = slow * 1000
-  slow_post = {'p:' .. ARGV[9]}
-  local last = gen_lookup(KEYS[7], KEYS[8], math.floor(now / interval), slow_post)
-  if last and received - tonumber(last) < interval then
-    return {'slow_mode', fmt(math.max(1, tonumber(last) + interval - now)), fmt(slow)}
-  end
-end
-local rate = tonumber(ARGV[3])
-if rate > 0 then
-  local wait = take_slot(KEYS[4], now, received, rate, rate)
-  if wait > 0 then
-    return {'rate_limited', wait}
-  end
-end
-local meta = redis.call('HMGET', KEYS[5], 'n', 'since', 'last')
-local n = (tonumber(meta[1]) or 0) + 1
-local since = meta[2] or fmt(now)
-local ms = math.max(now, tonumber(meta[3]) or 0)
-local id = fmt(ms) .. '-' .. fmt(n)
-local fields = {}
-for i = 10, #ARGV do
-  fields[#fields + 1] = ARGV[i]
-end
-redis.call('XADD', KEYS[1], id, unpack(fields))
-redis.call('XTRIM', KEYS[1], 'MINID', '~', fmt(now - window))
-redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], window)
-redis.call('HSET', KEYS[5], 'n', fmt(n), 'since', since, 'last', fmt(ms))
-redis.call('PEXPIRE', KEYS[5], tonumber(ARGV[4]))
+local c = channel_read(k, now)
+local refusal, decision = channel_check(k, c, now, o)
+if refusal then return refusal end
+local id = channel_store(k, c, now, o, decision, 10)
 if #dedupe > 0 then
   local entries = {}
   for _, field in ipairs(dedupe) do
@@ -219,11 +409,53 @@ if #dedupe > 0 then
   end
   gen_set(KEYS[2], KEYS[3], g, dedupe_window, entries)
 end
-if slow_post then
-  local interval = slow * 1000
-  gen_set(KEYS[7], KEYS[8], math.floor(now / interval), interval, {slow_post[1], fmt(received)})
-end
 return {'stored', id}
+`);
+
+/**
+ * A player's message to a channel in one script, when one node holds both slots (no cluster):
+ * ADMIT, then APPEND without the channel's de-duplication hashes, since the admission record
+ * keeps the stored message's id. The profile's name, when there is one, replaces the entry's;
+ * slow mode applies to the sender unless the profile's role is one of the exempt.
+ * KEYS: player, log, meta, slow, slowpost:0, slowpost:1.
+ * ARGV: see admission_args (1..7), channel_args (8..13), the roles exempt from slow mode
+ * (space-separated), when the sender stops waiting (ms) or '', then the entry's field/value
+ * pairs (k, kind, f, id, n, name, ...).
+ * → {'expired'} (past that, by this node's clock: nothing done), ADMIT's refusals, or
+ *   {'admitted' | 'in-progress', name, role, key, whisper id, APPEND's reply}
+ */
+export const POST = defineLuaScript(`${HELPERS}${PLAYER_HELPERS}${CHANNEL_HELPERS}
+local ENTRY = 16
+local now = now_ms()
+if ARGV[15] ~= '' and now > tonumber(ARGV[15]) then return {'expired'} end
+local a = admission_args(now)
+local p = player_read(KEYS[1], now, a)
+local adm = player_admit(p, a)
+if adm.refusal then return adm.refusal end
+local k = {log = KEYS[2], meta = KEYS[3], slow = KEYS[4], slowpost0 = KEYS[5],
+  slowpost1 = KEYS[6]}
+local result
+if adm.id then
+  local entry = redis.call('XRANGE', k.log, adm.id, adm.id)
+  result = {'duplicate', adm.id, entry[1] and entry[1][2] or false}
+else
+  local o = channel_args(8, now)
+  if p.role and string.find(' ' .. ARGV[14] .. ' ', ' ' .. p.role .. ' ', 1, true) then
+    o.slow_sender = ''
+  end
+  if p.name and ARGV[ENTRY + 4] == 'n' then ARGV[ENTRY + 5] = p.name end
+  local c = channel_read(k, now)
+  local refusal, decision = channel_check(k, c, now, o)
+  if refusal then
+    result = refusal
+    player_commit(p, a, adm, false)
+  else
+    local id = channel_store(k, c, now, o, decision, ENTRY)
+    player_commit(p, a, adm, id)
+    result = {'stored', id}
+  end
+end
+return {adm.status, p.name, p.role, adm.key, adm.whisper, result}
 `);
 
 /**
@@ -306,22 +538,52 @@ end
 return removed
 `);
 
-/** KEYS: profile. ARGV: ttlMs, name, role. */
-export const SET_PROFILE = defineLuaScript(`
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'name', ARGV[2], 'role', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
+/** KEYS: player. ARGV: ttlMs, name, role. Replaces the profile; → 1 */
+export const SET_PROFILE = defineLuaScript(`${HELPERS}
+local now = now_ms()
+local until_ms = now + tonumber(ARGV[1])
+local writes = {'name', ARGV[2], 'role', ARGV[3], 'pu', fmt(until_ms)}
+local expire = outlive(redis.call('HGET', KEYS[1], 'x'), until_ms, until_ms, writes)
+redis.call('HSET', KEYS[1], unpack(writes))
+if expire then redis.call('PEXPIREAT', KEYS[1], fmt(expire)) end
 return 1
 `);
 
-/** KEYS: mute. ARGV: durationMs, by, reason or ''. → until (ms) */
+/** KEYS: player. → {name, role} while the profile lasts, else nil */
+export const PROFILE = defineLuaScript(`${HELPERS}
+local v = redis.call('HMGET', KEYS[1], 'name', 'role', 'pu')
+if (tonumber(v[3]) or 0) <= now_ms() then return nil end
+return {v[1], v[2]}
+`);
+
+/** KEYS: player. ARGV: durationMs, by, reason or ''. Replaces any mute; → until (ms) */
 export const MUTE = defineLuaScript(`${HELPERS}
 local until_ms = now_ms() + tonumber(ARGV[1])
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'until', fmt(until_ms), 'by', ARGV[2])
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[3]) end
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
+local writes = {'mu', fmt(until_ms), 'mb', ARGV[2]}
+if ARGV[3] ~= '' then
+  writes[5] = 'mr'
+  writes[6] = ARGV[3]
+else
+  redis.call('HDEL', KEYS[1], 'mr')
+end
+local expire = outlive(redis.call('HGET', KEYS[1], 'x'), until_ms, until_ms, writes)
+redis.call('HSET', KEYS[1], unpack(writes))
+if expire then redis.call('PEXPIREAT', KEYS[1], fmt(expire)) end
 return fmt(until_ms)
+`);
+
+/** KEYS: player. → {until, reason, by} while muted, else nil */
+export const MUTE_STATE = defineLuaScript(`${HELPERS}
+local v = redis.call('HMGET', KEYS[1], 'mu', 'mr', 'mb')
+if (tonumber(v[1]) or 0) <= now_ms() then return nil end
+return v
+`);
+
+/** KEYS: player. Lifts a mute; → 1 when the player was muted */
+export const UNMUTE = defineLuaScript(`${HELPERS}
+local muted = (tonumber(redis.call('HGET', KEYS[1], 'mu')) or 0) > now_ms()
+redis.call('HDEL', KEYS[1], 'mu', 'mr', 'mb')
+return muted and 1 or 0
 `);
 
 /**
@@ -361,7 +623,7 @@ return {'blocked', now}
 `);
 
 /**
- * Presence, player slot. KEYS: conns, subs (of this client id), profile.
+ * Presence, player slot. KEYS: conns, subs (of this client id), player.
  * ARGV: kind (connected | disconnected | subscribed | unsubscribed), clientId, session, at (the
  * event's timestamp, ms), version or '', staleMs, horizonMs, then the channels (subscriptions).
  * `conns` holds one record per client id: "epoch session version state at seen" (state c/d,
@@ -381,7 +643,8 @@ local kind, client, session = ARGV[1], ARGV[2], ARGV[3]
 local at = tonumber(ARGV[4])
 local version = tonumber(ARGV[5])
 local stale_ms, horizon = tonumber(ARGV[6]), tonumber(ARGV[7])
-local name = redis.call('HGET', KEYS[3], 'name') or false
+local profile = redis.call('HMGET', KEYS[3], 'name', 'pu')
+local name = (tonumber(profile[2]) or 0) > now and profile[1]
 if at < now - horizon then return {'expired', name, {}} end
 
 local function parse(raw)

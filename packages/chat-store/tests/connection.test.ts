@@ -99,6 +99,14 @@ describe('round trips', () => {
     await store.mute(player('bob'), { seconds: 5, by: player('mod') });
     await store.completeAdmission(player('alice'), 'w');
     await store.remove(channel('Town'), '1-1');
+    await store.getProfile(player('alice'));
+    await store.getMute(player('bob'));
+    await store.unmute(player('carol'));
+    await store.post({
+      admission: { playerId: player('alice'), ingestId: 'wp', rate },
+      channel: channel('Town'),
+      entry,
+    });
 
     const operations: Array<[string, () => Promise<unknown>]> = [
       ['admit', () => store.admit({ playerId: player('alice'), ingestId: 'x1', rate })],
@@ -141,6 +149,35 @@ describe('round trips', () => {
       ],
       ['completeAdmission', () => store.completeAdmission(player('alice'), 'x1')],
       ['admit (completed)', () => store.admit({ playerId: player('alice'), ingestId: 'x1', rate })],
+      [
+        'post',
+        () =>
+          store.post({
+            admission: {
+              playerId: player('alice'),
+              ingestId: 'p1',
+              rate,
+              resendKey: 'send/Town:c2',
+            },
+            channel: channel('Town'),
+            entry: { ...entry, clientMsgId: 'c2' },
+            options: { channelRatePerSecond: 50, receivedAt: Date.now() },
+          }),
+      ],
+      [
+        'post (duplicate)',
+        () =>
+          store.post({
+            admission: {
+              playerId: player('alice'),
+              ingestId: 'p2',
+              rate,
+              resendKey: 'send/Town:c2',
+            },
+            channel: channel('Town'),
+            entry: { ...entry, clientMsgId: 'c2' },
+          }),
+      ],
     ];
     for (const [name, run] of operations) {
       await observer.command(['CONFIG', 'RESETSTAT']);
@@ -156,6 +193,43 @@ describe('round trips', () => {
         expect(Object.values(calls), name).toEqual([1]);
       }
     }
+  });
+});
+
+describe('Redis work per message', () => {
+  it("a player's channel message costs 8 commands in one script, and its completion one", async () => {
+    const server = await privateServer();
+    const client = connection(server.url);
+    const observer = connection(server.url);
+    // A long window: no upkeep (a tenth of it) falls due during the test.
+    const store = createChatStore({ client, historySeconds: 600 });
+    const rate = { burst: 100, perSecond: 100 };
+    const alice = player('alice');
+    let n = 0;
+    const post = () =>
+      store.post({
+        admission: { playerId: alice, ingestId: `e${++n}`, rate, resendKey: `send/Town:c${n}` },
+        channel: channel('Town'),
+        entry: { kind: 'chat', from: { id: alice, name: 'A' }, text: 'hi', clientMsgId: `c${n}` },
+        options: { channelRatePerSecond: 100, receivedAt: Date.now() },
+      });
+    // The first message of a player and of a channel also sets their TTLs and loads the script.
+    await store.setProfile(alice, { name: 'Alice', role: 'player' }, 3600);
+    await post();
+    await observer.command(['CONFIG', 'RESETSTAT']);
+    const posted = await post();
+    if (posted.status !== 'posted') throw new Error(posted.status);
+    expect(await commandCalls(observer)).toEqual({
+      evalsha: 1,
+      time: 1,
+      hmget: 2,
+      get: 1,
+      xadd: 1,
+      hset: 2,
+    });
+    await observer.command(['CONFIG', 'RESETSTAT']);
+    expect(await store.completeAdmission(alice, posted.admission.key)).toBe(true);
+    expect(await commandCalls(observer)).toEqual({ hdel: 1 });
   });
 });
 

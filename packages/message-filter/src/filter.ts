@@ -1,4 +1,11 @@
-import type { Admission, ChatStore } from '@game-chat/chat-store/store';
+import {
+  type Admission,
+  type AdmitInput,
+  type AdmitResult,
+  type AppendResult,
+  type ChatStore,
+  isAdmission,
+} from '@game-chat/chat-store/store';
 import { createRetentionResolver } from '@game-chat/lambda-runtime/channel-classes';
 import type { ChatConfig } from '@game-chat/lambda-runtime/config';
 import type { Publisher } from '@game-chat/lambda-runtime/publisher';
@@ -10,12 +17,7 @@ import {
 } from '@game-chat/lambda-runtime/retry';
 import type { NoticeCode } from '@game-chat/protocol/errors';
 import { PROTOCOL_VERSION } from '@game-chat/protocol/limits';
-import {
-  type ChannelName,
-  canModerate,
-  type PlayerId,
-  parseClientId,
-} from '@game-chat/protocol/names';
+import { type ChannelName, type PlayerId, parseClientId } from '@game-chat/protocol/names';
 import {
   type ChatMessage,
   type Notice,
@@ -75,7 +77,18 @@ export type FilterOutcome =
   /** Redis or the Data Plane stayed down through the budget; the sender was told to resend. */
   | { readonly status: 'unavailable'; readonly attempts: number };
 
-/** A message that passed validation, admission and moderation. */
+/** A channel message that passed validation and moderation, with its admission to make. */
+interface AcceptedRequest {
+  readonly event: ChatRuleEvent;
+  readonly admission: AdmitInput;
+  readonly clientMsgId: string | undefined;
+  readonly text: string;
+  readonly moderated: boolean;
+  /** When the sender stops waiting for it (epoch ms, from its `expiresInMs`), if it said. */
+  readonly expiresAt: number | undefined;
+}
+
+/** A whisper that passed validation, admission and moderation. */
 interface Accepted {
   readonly event: ChatRuleEvent;
   readonly admission: Admission;
@@ -174,6 +187,33 @@ class ChatMessageFilter implements MessageFilter {
     return { status: 'refused', code };
   }
 
+  /** The admission's refusals; `completed`: delivered by an earlier try, nothing left to do. */
+  #refuseAdmission(
+    budget: RetryBudget,
+    senderId: PlayerId,
+    refused: Exclude<AdmitResult, Admission>,
+    clientMsgId: string | undefined,
+  ): Promise<FilterOutcome> {
+    if (refused.status === 'completed') return Promise.resolve({ status: 'duplicate' });
+    if (refused.status === 'muted') {
+      const reason = refused.reason === undefined ? '' : `: ${refused.reason}`;
+      return this.#refuse(
+        budget,
+        senderId,
+        'muted',
+        `You are muted until ${new Date(refused.until).toISOString()}${reason}`,
+        { clientMsgId },
+      );
+    }
+    return this.#refuse(
+      budget,
+      senderId,
+      'rate_limited',
+      `Slow down: ${this.#rate.burst} messages at once, then ${this.#rate.perSecond} per second`,
+      { clientMsgId, retryAfterMs: refused.retryAfterMs },
+    );
+  }
+
   /** The sender stopped waiting before the message could be stored or delivered. */
   #tooLate(budget: RetryBudget, to: PlayerId, clientMsgId: string | undefined) {
     return this.#refuse(
@@ -191,9 +231,9 @@ class ChatMessageFilter implements MessageFilter {
    * Marks the admission completed once its message went out. If that fails, a later retry may
    * publish the message again with the same id, which clients de-duplicate.
    */
-  async #complete(accepted: Accepted, id: string): Promise<void> {
+  async #complete(playerId: PlayerId, key: string, id: string): Promise<void> {
     try {
-      await this.#store.completeAdmission(accepted.from.id, accepted.admission.key);
+      await this.#store.completeAdmission(playerId, key);
     } catch (error) {
       this.#log?.warn('could not complete the admission; a retry may publish it again', {
         id,
@@ -202,41 +242,67 @@ class ChatMessageFilter implements MessageFilter {
     }
   }
 
-  async #deliverToChannel(
+  /**
+   * A channel message that passed moderation: admitted and stored in one store call (one round
+   * trip on one node), then published.
+   */
+  async #postToChannel(
     budget: RetryBudget,
     channel: ChannelName,
-    accepted: Accepted,
+    request: AcceptedRequest,
   ): Promise<FilterOutcome> {
-    const { event, admission, from, clientMsgId, text, moderated, expiresAt } = accepted;
-    // Moderators and admins are not held to a channel's slow mode.
-    const slowModeExempt = admission.profile !== null && canModerate(admission.profile.role);
+    const { event, admission, clientMsgId, text, moderated, expiresAt } = request;
+    const senderId = admission.playerId;
     // Checked before every try: an outage's retries must not store what the sender gave up on.
-    const appended = await budget.run(async () =>
+    const posted = await budget.run(async () =>
       senderGaveUp(expiresAt)
         ? null
-        : this.#store.append(
+        : this.#store.post({
+            admission,
             channel,
-            {
+            // The display name the authorizer recorded replaces the id when there is one.
+            entry: {
               kind: 'chat',
-              from,
+              from: { id: senderId, name: senderId },
               text,
               ingestId: event.ingestId,
               ...(clientMsgId === undefined ? {} : { clientMsgId }),
               ...(moderated ? { moderated } : {}),
             },
-            {
+            options: {
               retention: this.#retentionOf(channel),
               channelRatePerSecond: this.#config.channelRatePerSecond,
               receivedAt: event.receivedAt,
-              ...(slowModeExempt ? {} : { slowModeSender: from.id }),
             },
-          ),
+            // A try held up by an outage may reach Redis after the sender gave up: checked there.
+            ...(expiresAt === undefined ? {} : { expiresAt }),
+          }),
     );
-    if (appended === null) return this.#tooLate(budget, from.id, clientMsgId);
+    if (posted === null || posted.status === 'expired') {
+      return this.#tooLate(budget, senderId, clientMsgId);
+    }
+    if (posted.status !== 'posted') {
+      return this.#refuseAdmission(budget, senderId, posted, clientMsgId);
+    }
+    return this.#publishToChannel(budget, channel, posted.appended, {
+      playerId: senderId,
+      key: posted.admission.key,
+      clientMsgId,
+    });
+  }
+
+  /** The channel's answer: its refusal, or the stored message published under its id. */
+  async #publishToChannel(
+    budget: RetryBudget,
+    channel: ChannelName,
+    appended: AppendResult,
+    sender: { readonly playerId: PlayerId; readonly key: string; readonly clientMsgId?: string },
+  ): Promise<FilterOutcome> {
+    const { playerId, clientMsgId } = sender;
     if (appended.status === 'slow_mode') {
       return this.#refuse(
         budget,
-        from.id,
+        playerId,
         'rate_limited',
         `Slow mode: one message every ${appended.seconds} seconds in this channel`,
         { clientMsgId, retryAfterMs: appended.retryAfterMs },
@@ -245,7 +311,7 @@ class ChatMessageFilter implements MessageFilter {
     if (appended.status === 'rate_limited') {
       return this.#refuse(
         budget,
-        from.id,
+        playerId,
         'rate_limited',
         'This channel is busy: try again shortly',
         {
@@ -258,7 +324,7 @@ class ChatMessageFilter implements MessageFilter {
     // published either way, under the stored id.
     const { message } = appended;
     await budget.run(() => this.#publisher.publish(this.#topics.room(channel), message, 1));
-    await this.#complete(accepted, message.id);
+    await this.#complete(playerId, sender.key, message.id);
     return { status: 'published', message };
   }
 
@@ -294,7 +360,7 @@ class ChatMessageFilter implements MessageFilter {
       ),
     );
     if (published.includes(false)) return this.#tooLate(budget, from.id, clientMsgId);
-    await this.#complete(accepted, id);
+    await this.#complete(from.id, admission.key, id);
     return { status: 'published', message };
   }
 
@@ -328,45 +394,42 @@ class ChatMessageFilter implements MessageFilter {
       );
     }
     const target = topic.value;
-    // A whisper's recipient is checked in the same step as the sender's admission: one more
-    // round trip, to the recipient's slot, made alongside, answering both `offline` and `ignored`.
+    const admission: AdmitInput = {
+      playerId: senderId,
+      ingestId: event.ingestId,
+      rate: this.#rate,
+      receivedAt: event.receivedAt,
+      ...(clientMsgId === undefined
+        ? {}
+        : { resendKey: `${target.kind}/${target.name}:${clientMsgId}` }),
+    };
+    const moderation = this.#profanity.moderate(request.value.text);
+    // this.#topics.parse validated the name as a channel (send) or a player id (whisper).
+    if (target.kind === 'send' && moderation.ok) {
+      return this.#postToChannel(budget, target.name as ChannelName, {
+        event,
+        admission,
+        clientMsgId,
+        text: moderation.text,
+        moderated: moderation.moderated,
+        expiresAt,
+      });
+    }
+    // Whispers, and messages moderation blocks, are admitted on their own first, so that a muted
+    // or rate-limited sender hears that. A whisper's recipient is checked alongside: one more
+    // round trip, to the recipient's slot, answering both `offline` and `ignored`.
     const [admitted, recipient] = await budget.run(() =>
       Promise.all([
-        this.#store.admit({
-          playerId: senderId,
-          ingestId: event.ingestId,
-          rate: this.#rate,
-          receivedAt: event.receivedAt,
-          ...(clientMsgId === undefined
-            ? {}
-            : { resendKey: `${target.kind}/${target.name}:${clientMsgId}` }),
-          ...(target.kind === 'whisper' ? { whisperId: whisperId(event) } : {}),
-        }),
+        this.#store.admit(
+          target.kind === 'whisper' ? { ...admission, whisperId: whisperId(event) } : admission,
+        ),
         target.kind === 'whisper'
           ? this.#store.recipientStatus(target.name as PlayerId, senderId)
           : ('ok' as const),
       ]),
     );
-    // Delivered by an earlier try (a redelivered event, or a resend): nothing left to do.
-    if (admitted.status === 'completed') return { status: 'duplicate' };
-    if (admitted.status === 'muted') {
-      const reason = admitted.reason === undefined ? '' : `: ${admitted.reason}`;
-      return this.#refuse(
-        budget,
-        senderId,
-        'muted',
-        `You are muted until ${new Date(admitted.until).toISOString()}${reason}`,
-        { clientMsgId },
-      );
-    }
-    if (admitted.status === 'rate_limited') {
-      return this.#refuse(
-        budget,
-        senderId,
-        'rate_limited',
-        `Slow down: ${this.#rate.burst} messages at once, then ${this.#rate.perSecond} per second`,
-        { clientMsgId, retryAfterMs: admitted.retryAfterMs },
-      );
+    if (!isAdmission(admitted)) {
+      return this.#refuseAdmission(budget, senderId, admitted, clientMsgId);
     }
     // A refused whisper leaves its admission open, so a resend of the same clientMsgId is checked
     // again rather than taken for delivered.
@@ -387,7 +450,6 @@ class ChatMessageFilter implements MessageFilter {
         { clientMsgId },
       );
     }
-    const moderation = this.#profanity.moderate(request.value.text);
     if (!moderation.ok) {
       return this.#refuse(budget, senderId, 'blocked', 'Your message was blocked by moderation', {
         clientMsgId,
@@ -403,10 +465,7 @@ class ChatMessageFilter implements MessageFilter {
       moderated: moderation.moderated,
       expiresAt,
     };
-    // this.#topics.parse validated the name as a channel (send) or a player id (whisper).
-    if (target.kind === 'send') {
-      return this.#deliverToChannel(budget, target.name as ChannelName, accepted);
-    }
+    // Only whispers get this far: a channel message was posted above, or blocked.
     return this.#deliverWhisper(budget, target.name as PlayerId, accepted);
   }
 
