@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { createRedisClient } from '@game-chat/chat-store/connection';
 import { forEachLimited } from '@game-chat/load-kit/concurrency';
 import { summarize } from '@game-chat/load-kit/stats';
 import { lambdaContext } from '@game-chat/testing/lambda-context';
@@ -37,19 +38,50 @@ function events(request: FilterRunRequest): object[] {
   });
 }
 
+/**
+ * The baseline of the Redis figures: a bare XADD of a message of the same size per message, at
+ * the same concurrency, through the store's own connection.
+ */
+function bareXadds(request: FilterRunRequest): (() => Promise<string>)[] {
+  xadd ??= createRedisClient({ url: String(process.env.REDIS_URL) });
+  const redis = xadd;
+  return Array.from({ length: request.messages }, (_, k) => async () => {
+    const log = `bench:{bench${k % request.channels}}:log`;
+    const entry = [
+      'k',
+      'chat',
+      'f',
+      `p${k}`,
+      'n',
+      `p${k}`,
+      't',
+      `hello from bot ${k}, see you at the gate`,
+    ];
+    await redis.command(['XADD', log, 'MAXLEN', '~', '200', '*', ...entry]);
+    return 'xadd';
+  });
+}
+let xadd: ReturnType<typeof createRedisClient> | undefined;
+
 async function run(request: FilterRunRequest): Promise<FilterRunReply> {
-  const batch = events(request);
+  const batch: (() => Promise<string>)[] =
+    request.kind === 'xadd'
+      ? bareXadds(request)
+      : events(request).map(
+          (event) => () =>
+            // A thrown error is Lambda's cue to retry the event; here it is counted, not fatal.
+            handler(event, context).then(
+              (outcome) => outcome.status,
+              (error: unknown) => `error:${(error as { code?: string } | null)?.code ?? 'unknown'}`,
+            ),
+        );
   const latencies: number[] = [];
   const outcomes: Record<string, number> = {};
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  await forEachLimited(batch, request.concurrency, async (event) => {
+  await forEachLimited(batch, request.concurrency, async (invoke) => {
     const begin = performance.now();
-    // A thrown error is Lambda's cue to retry the event; here it is counted, not fatal.
-    const status = await handler(event, context).then(
-      (outcome) => outcome.status,
-      (error: unknown) => `error:${(error as { code?: string } | null)?.code ?? 'unknown'}`,
-    );
+    const status = await invoke();
     latencies.push(performance.now() - begin);
     outcomes[status] = (outcomes[status] ?? 0) + 1;
   });

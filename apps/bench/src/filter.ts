@@ -17,6 +17,8 @@ import {
 } from './redis-tools.js';
 
 export interface FilterRunRequest {
+  /** `xadd`: a bare XADD per message instead of the filter, the Redis baseline. */
+  readonly kind?: 'filter' | 'xadd';
   readonly runId: string;
   readonly messages: number;
   readonly concurrency: number;
@@ -52,6 +54,18 @@ export interface FilterRun {
   /** The server's CPU (`used_cpu_user` + `used_cpu_sys` delta) per message, µs. */
   readonly redisCpuUsecPerMessage: number;
   readonly commands: Readonly<Record<string, number>>;
+  /** `INFO commandstats` µs per message by command: a script's own, and each command's. */
+  readonly commandUsec: Readonly<Record<string, number>>;
+}
+
+/** A bare XADD per message at one run's concurrency, from the same kind of process. */
+export interface XaddLoop {
+  readonly concurrency: number;
+  readonly xadds: number;
+  /** `INFO commandstats` µs per XADD. */
+  readonly usecPerXadd: number;
+  /** The server's CPU per XADD, µs. */
+  readonly cpuUsecPerXadd: number;
 }
 
 export interface FilterResult {
@@ -60,6 +74,8 @@ export interface FilterResult {
   /** The same runs with the baseline bundle (`BASELINE_COMMIT`), alternating with `runs`. */
   readonly baselineRuns: FilterRun[];
   readonly baselineCommit: string;
+  /** Issue 17's Redis baseline: a bare XADD loop at each run's concurrency, in the same run. */
+  readonly xaddLoops: XaddLoop[];
   /** Requests the filter's connection sent per message, counted with `MONITOR`. */
   readonly roundTripsPerMessage: number;
   readonly monitoredMessages: number;
@@ -96,6 +112,7 @@ function perMessage(delta: ReadonlyMap<string, CommandStat>, messages: number) {
     commandsPerMessage: all / messages,
     redisUsecPerMessage: totalUsec(delta) / messages,
     commands: Object.fromEntries([...delta].map(([name, stat]) => [name, stat.calls / messages])),
+    commandUsec: Object.fromEntries([...delta].map(([name, stat]) => [name, stat.usec / messages])),
   };
 }
 
@@ -199,21 +216,39 @@ export async function benchFilter(options: {
       redisCpuUsecPerMessage: cpu / run.messages,
     };
   };
+  const measureXadds = async (
+    child: ChildProcess,
+    run: { concurrency: number; messages: number },
+  ): Promise<XaddLoop> => {
+    const before = await commandStats(redis);
+    const cpuBefore = await serverCpuUsec(redis);
+    await request(child, { kind: 'xadd', runId: 'xadd', channels: CHANNELS, ...run });
+    const cpu = (await serverCpuUsec(redis)) - cpuBefore;
+    const stat = commandStatsDelta(before, await commandStats(redis)).get('xadd');
+    return {
+      concurrency: run.concurrency,
+      xadds: run.messages,
+      usecPerXadd: (stat?.usec ?? Number.NaN) / run.messages,
+      cpuUsecPerXadd: cpu / run.messages,
+    };
+  };
   try {
-    const { child, runs, baselineRuns } = await withBaselines(async (baselinePath) => {
+    const { child, runs, baselineRuns, xaddLoops } = await withBaselines(async (baselinePath) => {
       const current = await startWorker();
       const baseline = await startWorker(baselinePath('message-filter'));
       const runs: FilterRun[] = [];
       const baselineRuns: FilterRun[] = [];
+      const xaddLoops: XaddLoop[] = [];
       for (const [index, run] of options.runs.entries()) {
         options.log(
-          `filter: ${run.messages} messages at concurrency ${run.concurrency}, then the same with the ${BASELINE_COMMIT} bundle`,
+          `filter: ${run.messages} messages at concurrency ${run.concurrency}, then the same with the ${BASELINE_COMMIT} bundle and as bare XADDs`,
         );
         runs.push(await measure(current, `r${index}`, run));
         baselineRuns.push(await measure(baseline, `b${index}`, run));
+        xaddLoops.push(await measureXadds(current, run));
       }
       baseline.kill();
-      return { child: current, runs, baselineRuns };
+      return { child: current, runs, baselineRuns, xaddLoops };
     });
 
     options.log('filter: counting requests per message with MONITOR');
@@ -259,6 +294,7 @@ export async function benchFilter(options: {
       runs,
       baselineRuns,
       baselineCommit: BASELINE_COMMIT,
+      xaddLoops,
       roundTripsPerMessage: requests / monitoredMessages,
       monitoredMessages,
       xaddCeiling: {

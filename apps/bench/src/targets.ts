@@ -46,6 +46,10 @@ const TARGET = {
   filterCpuMs: 0.4,
   /** Issue 17: the local stack's CPU per delivery in a crowded room. */
   deliveryCpuMs: 0.2,
+  /** Issue 17: Redis commands per accepted message, inside scripts too. */
+  redisCommands: 12,
+  /** Issue 17: Redis server CPU per accepted message over a bare XADD's, same concurrency. */
+  redisCpuRatio: 4,
 } as const;
 
 const notMeasured = (target: string): TargetCheck => ({
@@ -135,6 +139,38 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
           met: single.cpuMsPerMessage <= TARGET.filterCpuMs,
         }
       : notMeasured(filterCpu),
+  );
+  const commands = `At most ${TARGET.redisCommands} Redis commands per accepted message (inside scripts too), every run`;
+  const filterRuns = results.filter?.runs ?? [];
+  checks.push(
+    filterRuns.length > 0
+      ? {
+          target: commands,
+          measured: filterRuns
+            .map((run) => `${run.commandsPerMessage.toFixed(1)} at concurrency ${run.concurrency}`)
+            .join(', '),
+          met: filterRuns.every((run) => run.commandsPerMessage <= TARGET.redisCommands),
+        }
+      : notMeasured(commands),
+  );
+  const redisCpu = `Redis server CPU per accepted message at most ${TARGET.redisCpuRatio}× a bare XADD loop's at the same concurrency, every run`;
+  const cpuRatios = filterRuns.flatMap((run) => {
+    const loop = results.filter?.xaddLoops?.find((xadds) => xadds.concurrency === run.concurrency);
+    return loop ? [{ run, ratio: run.redisCpuUsecPerMessage / loop.cpuUsecPerXadd, loop }] : [];
+  });
+  checks.push(
+    cpuRatios.length > 0
+      ? {
+          target: redisCpu,
+          measured: cpuRatios
+            .map(
+              ({ run, ratio, loop }) =>
+                `${ratio.toFixed(1)}× at concurrency ${run.concurrency} (${run.redisCpuUsecPerMessage.toFixed(1)} vs ${loop.cpuUsecPerXadd.toFixed(1)} µs)`,
+            )
+            .join(', '),
+          met: cpuRatios.every(({ ratio }) => ratio <= TARGET.redisCpuRatio),
+        }
+      : notMeasured(redisCpu),
   );
   const delivery = `Local stack CPU at most ${TARGET.deliveryCpuMs} ms per delivery (one room, bare aedes QoS 1 beside it)`;
   const fanOut = results.fanOut;

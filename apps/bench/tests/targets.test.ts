@@ -56,7 +56,7 @@ const historyOf = (...points: HistoryPoint[]): BenchResults => ({
 describe('checkTargets', () => {
   it('marks every target as not measured when nothing ran', () => {
     const checks = checkTargets(base);
-    expect(checks).toHaveLength(8);
+    expect(checks).toHaveLength(10);
     expect(checks.every((check) => check.met === undefined)).toBe(true);
   });
 
@@ -87,8 +87,16 @@ describe('checkTargets', () => {
         filter: {
           roundTripsPerMessage: trips,
           monitoredMessages: 200,
-          runs: [{ concurrency: 1, cpuMsPerMessage: importMs / 100 }],
+          runs: [
+            {
+              concurrency: 1,
+              cpuMsPerMessage: importMs / 100,
+              commandsPerMessage: 9,
+              redisCpuUsecPerMessage: 40,
+            },
+          ],
           baselineRuns: [{ concurrency: 1, cpuMsPerMessage: 1.1 }],
+          xaddLoops: [{ concurrency: 1, xadds: 100, usecPerXadd: 1, cpuUsecPerXadd: 12 }],
         },
         endToEnd: { runs: [report(p99, lost)] },
         coldStart: [
@@ -106,17 +114,17 @@ describe('checkTargets', () => {
       checkTargets(results(20, 0, 30, 2))
         .slice(2)
         .map((c) => c.met),
-    ).toEqual([true, true, true, true, true, undefined]);
+    ).toEqual([true, true, true, true, true, true, true, undefined]);
     expect(
       checkTargets(results(60, 0, 30, 3))
         .slice(2)
         .map((c) => c.met),
-    ).toEqual([false, false, true, true, true, undefined]);
+    ).toEqual([false, false, true, true, true, true, true, undefined]);
     expect(
       checkTargets(results(20, 1, 80, 2))
         .slice(2)
         .map((c) => c.met),
-    ).toEqual([true, false, false, false, false, undefined]);
+    ).toEqual([true, false, false, false, false, true, true, undefined]);
   });
 });
 
@@ -138,6 +146,40 @@ describe('issue 17 targets', () => {
   });
   const results = (stackMs: number) =>
     ({ ...base, fanOut: fanOut(stackMs, 0.08) }) as unknown as BenchResults;
+
+  it('judges Redis commands and server CPU per message against the same-concurrency XADD loop', () => {
+    const redis = (commands: number, cpuUsec: number) =>
+      ({
+        ...base,
+        filter: {
+          runs: [
+            {
+              concurrency: 1,
+              cpuMsPerMessage: 1,
+              commandsPerMessage: 9.2,
+              redisCpuUsecPerMessage: 40,
+            },
+            { concurrency: 50, commandsPerMessage: commands, redisCpuUsecPerMessage: cpuUsec },
+          ],
+          baselineRuns: [],
+          xaddLoops: [
+            { concurrency: 1, xadds: 100, usecPerXadd: 1, cpuUsecPerXadd: 12 },
+            { concurrency: 50, xadds: 100, usecPerXadd: 1, cpuUsecPerXadd: 8 },
+          ],
+        },
+      }) as unknown as BenchResults;
+    const [commands, cpu] = checkTargets(redis(10, 30)).slice(-3, -1);
+    expect(commands).toMatchObject({
+      met: true,
+      measured: '9.2 at concurrency 1, 10.0 at concurrency 50',
+    });
+    expect(cpu).toMatchObject({
+      met: true,
+      measured: '3.3× at concurrency 1 (40.0 vs 12.0 µs), 3.8× at concurrency 50 (30.0 vs 8.0 µs)',
+    });
+    const missed = checkTargets(redis(13, 40)).slice(-3, -1);
+    expect(missed.map((check) => check.met)).toEqual([false, false]);
+  });
 
   it('judges the stack CPU per delivery and shows it beside bare aedes', () => {
     const [met] = checkTargets(results(0.15)).slice(-1);
