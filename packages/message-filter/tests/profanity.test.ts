@@ -20,6 +20,15 @@ describe('profanity filter', () => {
     }
   });
 
+  it('leaves numbers standing on their own alone, but not digits joined to letters', () => {
+    for (const text of ['I have 455 gold', 'meet at 55,455', 'score: 5318008']) {
+      expect(mask.moderate(text)).toEqual({ ok: true, text, moderated: false });
+    }
+    expect(mask.moderate('you 455hole')).toMatchObject({ moderated: true });
+    expect(mask.moderate('nice a55')).toEqual({ ok: true, text: 'nice ***', moderated: true });
+    expect(createProfanityFilter('reject').moderate('I have 455 gold')).toMatchObject({ ok: true });
+  });
+
   it('rejects under reject and passes everything under off', () => {
     expect(createProfanityFilter('reject').moderate('shit')).toEqual({ ok: false });
     expect(createProfanityFilter('off').moderate('shit')).toEqual({
