@@ -38,7 +38,7 @@ end
 -- delayed messages are handled in. A message older than the ring counts in its oldest slot, one
 -- from the future (clock skew) in the current one.
 local RING = 64
-local ZEROS = string.rep('\0', 3 * RING)
+local ZEROS = string.rep('\\0', 3 * RING)
 
 -- Bytes per slot: the fewest that hold cap, the most one slot can count. A ring of up to 255 a
 -- second is 64 bytes, so its hash keeps Redis' compact encoding (values up to 64 bytes). A
