@@ -288,6 +288,7 @@ class ChatMessageFilter implements MessageFilter {
       playerId: senderId,
       key: posted.admission.key,
       clientMsgId,
+      expiresAt,
     });
   }
 
@@ -296,7 +297,12 @@ class ChatMessageFilter implements MessageFilter {
     budget: RetryBudget,
     channel: ChannelName,
     appended: AppendResult,
-    sender: { readonly playerId: PlayerId; readonly key: string; readonly clientMsgId?: string },
+    sender: {
+      readonly playerId: PlayerId;
+      readonly key: string;
+      readonly clientMsgId: string | undefined;
+      readonly expiresAt: number | undefined;
+    },
   ): Promise<FilterOutcome> {
     const { playerId, clientMsgId } = sender;
     if (appended.status === 'slow_mode') {
@@ -321,9 +327,15 @@ class ChatMessageFilter implements MessageFilter {
       );
     }
     // Stored now, or by an earlier try of this admission whose publish may not have gone out:
-    // published either way, under the stored id.
+    // published either way, under the stored id, unless the sender gave up meanwhile (contract
+    // §3): then it stays in history for a later join, and nobody is shown it live.
     const { message } = appended;
-    await budget.run(() => this.#publisher.publish(this.#topics.room(channel), message, 1));
+    const published = await budget.run(async () => {
+      if (senderGaveUp(sender.expiresAt)) return false;
+      await this.#publisher.publish(this.#topics.room(channel), message, 1);
+      return true;
+    });
+    if (!published) return this.#tooLate(budget, playerId, clientMsgId);
     await this.#complete(playerId, sender.key, message.id);
     return { status: 'published', message };
   }

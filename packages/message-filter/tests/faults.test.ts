@@ -220,6 +220,30 @@ describe('a sender that gave up (expiresInMs)', () => {
     expect((await h.store.recent('GaveUp' as ChannelName, { limit: 5 })).messages).toEqual([]);
   });
 
+  it('keeps a channel message it stored but could not publish before its sender gave up out of the room', async () => {
+    const receivedAt = Date.now();
+    const event = ruleEvent(
+      'chat/send/NotLive',
+      { text: 'stored, never shown live', clientMsgId: 'c-late', expiresInMs: 150 },
+      { receivedAt },
+    );
+    h.recorder.failNext(1_000_000, 503, 'ServiceUnavailableException', (t) =>
+      t.endsWith('/room/NotLive'),
+    );
+    const invocation = h.invoke(event);
+    await expect.poll(() => Date.now() > receivedAt + 150, { interval: 20 }).toBe(true);
+    h.recorder.failNext(0, 503, 'ServiceUnavailableException');
+    expect(await invocation).toEqual({ status: 'refused', code: 'unavailable' });
+    expect(roomMessages(h.recorder, 'NotLive')).toEqual([]);
+    expect(notices(h.recorder).at(-1)).toMatchObject({
+      code: 'unavailable',
+      clientMsgId: 'c-late',
+    });
+    // Stored before its publish failed: a later join shows it, as the contract says.
+    const history = await h.store.recent('NotLive' as ChannelName, { limit: 5 });
+    expect(history.messages.map((m) => m.text)).toEqual(['stored, never shown live']);
+  });
+
   it('does not deliver a whisper whose sender gave up while the Data Plane failed', async () => {
     // Online again: the Redis restart above lost bob's connection record.
     await h.online('bob');
