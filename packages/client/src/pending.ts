@@ -28,8 +28,12 @@ const DEFAULT_RESEND_AFTER_MS = 1000;
 /** Room for a resend's answer to take longer than the attempt before it. */
 const ANSWER_MARGIN_MS = 1000;
 
-/** Room for an attempt's trip to IoT Core, whose receipt time the server counts expiry from. */
-const EXPIRY_MARGIN_MS = 1000;
+/**
+ * Room for an attempt's trip to IoT Core (whose receipt time the server counts expiry from) and
+ * for its delivery back to the sender: a message published just before its expiry must still
+ * arrive before `send()` gives up. One second was too little on a starved machine.
+ */
+const EXPIRY_MARGIN_MS = 2000;
 
 /**
  * The `expiresInMs` an attempt carries: the send's time left, less a margin (at most a quarter of

@@ -193,9 +193,9 @@ describe('PendingSends', () => {
 });
 
 describe('attemptExpiresInMs', () => {
-  it('gives an attempt the time the send has left, less a second for its trip', () => {
-    expect(attemptExpiresInMs(125_000, 25_000, 100_000)).toBe(24_000);
-    expect(attemptExpiresInMs(125_000, 25_000, 115_500)).toBe(8_500);
+  it('gives an attempt the time the send has left, less two seconds for its trips', () => {
+    expect(attemptExpiresInMs(125_000, 25_000, 100_000)).toBe(23_000);
+    expect(attemptExpiresInMs(125_000, 25_000, 115_500)).toBe(7_500);
   });
 
   it('keeps the margin to a quarter of a short timeout', () => {
@@ -203,8 +203,8 @@ describe('attemptExpiresInMs', () => {
   });
 
   it('makes no attempt with less time left than its trip takes', () => {
-    expect(attemptExpiresInMs(10_000, 25_000, 8_000)).toBe(1_000);
-    expect(attemptExpiresInMs(10_000, 25_000, 8_001)).toBeUndefined();
+    expect(attemptExpiresInMs(10_000, 25_000, 6_000)).toBe(2_000);
+    expect(attemptExpiresInMs(10_000, 25_000, 6_001)).toBeUndefined();
     expect(attemptExpiresInMs(10_000, 25_000, 12_000)).toBeUndefined();
     expect(attemptExpiresInMs(1, 1, 0)).toBeUndefined();
   });
