@@ -879,7 +879,7 @@ return {redis.call('HLEN', KEYS[3]), members}
 /**
  * KEYS: recipient's conns, recipient's blocks. ARGV: sender, staleMs.
  * Whether a whisper may go to the recipient, in this order: `offline` when no connection of the
- * recipient is live (a connected record seen within staleMs), then `ignored` when the recipient
+ * recipient is live (a connected record seen less than staleMs ago), then `ignored` when the recipient
  * blocked the sender, else `ok`.
  */
 export const RECIPIENT_STATUS = defineLuaScript(`${HELPERS}
@@ -888,7 +888,9 @@ local stale_ms = tonumber(ARGV[2])
 local online = false
 for _, raw in ipairs(redis.call('HVALS', KEYS[1])) do
   local state, seen = string.match(raw, ' ([cd]) %d+ (%d+)$')
-  if state == 'c' and tonumber(seen) + stale_ms >= now then
+  -- Live until seen + staleMs, exclusive: the channel's lease (ZADD now + staleMs) is pruned at
+  -- that same millisecond, and both must agree.
+  if state == 'c' and tonumber(seen) + stale_ms > now then
     online = true
     break
   end
