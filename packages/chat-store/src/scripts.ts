@@ -6,6 +6,7 @@ import { defineLuaScript } from './connection.js';
  * comes from `redis.call('TIME')`, so ids, trimming and rate limits agree on one clock.
  */
 
+/** What every script uses: Redis' clock, number formatting, TTLs, message id counters. */
 const HELPERS = `
 local function now_ms()
   local t = redis.call('TIME')
@@ -27,6 +28,13 @@ local function outlive(x, need, target, writes)
   return target
 end
 
+local function seq_of(id)
+  return tonumber(string.match(id, '%-(%d+)$'))
+end
+`;
+
+/** The rate limits' ring (ADMIT, APPEND, POST). */
+const RING_HELPERS = `
 -- Rate limits count a message in the second IoT received it (the rule's timestamp()), not when
 -- the filter gets to it: messages held up by an outage and then handled together are charged
 -- where they were sent. A ring of RING one-second slots, two fields of the limit's hash: \`rg\`,
@@ -127,7 +135,10 @@ local function ring_take(blob, newest, now, received, burst, rate)
   local a = math.max(RING - 1, math.ceil((1 - cap + total - min_all) / rate))
   return math.max(1, (first + a) * 1000 - now)
 end
+`;
 
+/** Generation hashes: de-duplication in APPEND, slow mode's last posts. */
+const GENERATION_HELPERS = `
 -- Two hashes take turns by time generation (window-long): an entry lives between one and
 -- two windows, and a hash is dropped whole when its turn comes round again, so a busy key
 -- never accumulates stale fields.
@@ -161,10 +172,6 @@ local function gen_set(k0, k1, g, window, entries)
   end
   redis.call('HSET', current, unpack(entries))
   redis.call('PEXPIRE', current, 2 * window)
-end
-
-local function seq_of(id)
-  return tonumber(string.match(id, '%-(%d+)$'))
 end
 `;
 
@@ -363,7 +370,7 @@ end
  * → {'admitted' | 'in-progress', name, role, key, whisper id or ''} | {'completed'}
  *   | {'muted', until, reason} | {'rate_limited', retryAfterMs}
  */
-export const ADMIT = defineLuaScript(`${HELPERS}${PLAYER_HELPERS}
+export const ADMIT = defineLuaScript(`${HELPERS}${RING_HELPERS}${PLAYER_HELPERS}
 local now = now_ms()
 local a = admission_args(now)
 local p = player_read(KEYS[1], now, a)
@@ -380,7 +387,8 @@ return {adm.status, p.name, p.role, adm.key, adm.whisper}
  * → {'stored', id} | {'duplicate', id, fields or false} | {'rate_limited', retryAfterMs}
  *   | {'slow_mode', retryAfterMs, seconds}
  */
-export const APPEND = defineLuaScript(`${HELPERS}${CHANNEL_HELPERS}
+export const APPEND =
+  defineLuaScript(`${HELPERS}${RING_HELPERS}${GENERATION_HELPERS}${CHANNEL_HELPERS}
 local now = now_ms()
 local k = {log = KEYS[1], meta = KEYS[4], slow = KEYS[5], slowpost0 = KEYS[6],
   slowpost1 = KEYS[7]}
@@ -424,7 +432,8 @@ return {'stored', id}
  * → {'expired'} (past that, by this node's clock: nothing done), ADMIT's refusals, or
  *   {'admitted' | 'in-progress', name, role, key, whisper id, APPEND's reply}
  */
-export const POST = defineLuaScript(`${HELPERS}${PLAYER_HELPERS}${CHANNEL_HELPERS}
+export const POST =
+  defineLuaScript(`${HELPERS}${RING_HELPERS}${GENERATION_HELPERS}${PLAYER_HELPERS}${CHANNEL_HELPERS}
 local ENTRY = 16
 local now = now_ms()
 if ARGV[15] ~= '' and now > tonumber(ARGV[15]) then return {'expired'} end
