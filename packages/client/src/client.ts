@@ -306,9 +306,8 @@ export class ChatClient {
     this.#channels.set(name, joined);
     this.#presence.set(name, new ChannelPresence());
     try {
-      const topics = [this.#topics.room(name), this.#topics.presence(name)];
       const [messages] = await Promise.all([
-        joined.join(link.subscribe(topics)),
+        joined.join(link.subscribe(this.#channelTopics(name))),
         this.#refreshPresence(name),
       ]);
       return this.#visible(messages);
@@ -317,8 +316,7 @@ export class ChatClient {
         this.#channels.delete(name);
         this.#presence.delete(name);
         joined.leave();
-        void link.unsubscribe(this.#topics.room(name));
-        void link.unsubscribe(this.#topics.presence(name));
+        void link.unsubscribe(this.#channelTopics(name));
       }
       this.#assertOpen(); // Closed meanwhile: that is why it failed.
       throw asChatError(error);
@@ -353,6 +351,11 @@ export class ChatClient {
     }
   }
 
+  /** A joined channel's topics: its room and its presence broadcasts, (un)subscribed together. */
+  #channelTopics(name: ChannelName): string[] {
+    return [this.#topics.room(name), this.#topics.presence(name)];
+  }
+
   /** Leaves a channel; its pending sends reject with `not_joined`. */
   async leave(channel: string): Promise<void> {
     this.#assertOpen();
@@ -360,10 +363,7 @@ export class ChatClient {
     if (!this.#forget(name, `left channel ${name}`)) return;
     const status = this.#status;
     if (status.kind === 'online') {
-      await Promise.all([
-        status.link.unsubscribe(this.#topics.room(name)),
-        status.link.unsubscribe(this.#topics.presence(name)),
-      ]);
+      await status.link.unsubscribe(this.#channelTopics(name));
     }
   }
 
@@ -645,7 +645,7 @@ export class ChatClient {
     const names = [...this.#channels.keys()];
     const subscribed = link.subscribe([
       this.#topics.inbox(claims.sub),
-      ...names.flatMap((name) => [this.#topics.room(name), this.#topics.presence(name)]),
+      ...names.flatMap((name) => this.#channelTopics(name)),
     ]);
     for (const channel of this.#channels.values()) void channel.catchUp(subscribed);
     // Broadcasts missed while offline: read the members again.

@@ -176,9 +176,12 @@ export class Link {
     }
   }
 
-  /** Unsubscribes, best effort: a connection going down unsubscribes everything anyway. */
-  async unsubscribe(topic: string): Promise<void> {
-    await this.#client.unsubscribeAsync(topic).catch(() => undefined);
+  /**
+   * Unsubscribes from `topics` in one UNSUBSCRIBE (IoT Core reports each packet as a lifecycle
+   * event), best effort: a connection going down unsubscribes everything anyway.
+   */
+  async unsubscribe(topics: readonly string[]): Promise<void> {
+    await this.#client.unsubscribeAsync([...topics]).catch(() => undefined);
   }
 
   /** Runs `callback` after `ms`, unless the link ends first. */
