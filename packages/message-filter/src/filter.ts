@@ -10,6 +10,7 @@ import { createRetentionResolver } from '@game-chat/lambda-runtime/channel-class
 import type { ChatConfig } from '@game-chat/lambda-runtime/config';
 import type { Publisher } from '@game-chat/lambda-runtime/publisher';
 import {
+  createInvocationBudget,
   createRetryBudget,
   type InvocationLimits,
   type RetryBudget,
@@ -284,12 +285,7 @@ class ChatMessageFilter implements MessageFilter {
     if (posted.status !== 'posted') {
       return this.#refuseAdmission(budget, senderId, posted, clientMsgId);
     }
-    return this.#publishToChannel(budget, channel, posted.appended, {
-      playerId: senderId,
-      key: posted.admission.key,
-      clientMsgId,
-      expiresAt,
-    });
+    return this.#publishToChannel(budget, channel, posted.appended, request, posted.admission.key);
   }
 
   /** The channel's answer: its refusal, or the stored message published under its id. */
@@ -297,14 +293,11 @@ class ChatMessageFilter implements MessageFilter {
     budget: RetryBudget,
     channel: ChannelName,
     appended: AppendResult,
-    sender: {
-      readonly playerId: PlayerId;
-      readonly key: string;
-      readonly clientMsgId: string | undefined;
-      readonly expiresAt: number | undefined;
-    },
+    request: AcceptedRequest,
+    admissionKey: string,
   ): Promise<FilterOutcome> {
-    const { playerId, clientMsgId } = sender;
+    const { clientMsgId, expiresAt } = request;
+    const { playerId } = request.admission;
     if (appended.status === 'slow_mode') {
       return this.#refuse(
         budget,
@@ -331,12 +324,12 @@ class ChatMessageFilter implements MessageFilter {
     // §3): then it stays in history for a later join, and nobody is shown it live.
     const { message } = appended;
     const published = await budget.run(async () => {
-      if (senderGaveUp(sender.expiresAt)) return false;
+      if (senderGaveUp(expiresAt)) return false;
       await this.#publisher.publish(this.#topics.room(channel), message, 1);
       return true;
     });
     if (!published) return this.#tooLate(budget, playerId, clientMsgId);
-    await this.#complete(playerId, sender.key, message.id);
+    await this.#complete(playerId, admissionKey, message.id);
     return { status: 'published', message };
   }
 
@@ -526,13 +519,14 @@ class ChatMessageFilter implements MessageFilter {
     // handler logs and counts it.
     const ageMs = started - event.receivedAt;
     if (ageMs > this.#config.maxEventAgeSeconds * 1000) return { status: 'expired', ageMs };
-    const timeout = started + (limits?.remainingTimeMs() ?? Number.POSITIVE_INFINITY);
+    const invocation = limits ?? { remainingTimeMs: () => Number.POSITIVE_INFINITY };
+    const timeout = started + invocation.remainingTimeMs();
     // Tries start within the budget; one still running when only the notice's reserve is left
     // is given up on, so the notice goes out before the timeout.
-    const giveUpAt = timeout - NOTICE_RESERVE_MS;
-    const budget = createRetryBudget(
-      Math.min(started + this.#config.retryBudgetMs, giveUpAt),
-      giveUpAt,
+    const budget = createInvocationBudget(
+      invocation,
+      this.#config.retryBudgetMs,
+      NOTICE_RESERVE_MS,
     );
     try {
       return await this.#process(event, budget);
