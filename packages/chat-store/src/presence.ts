@@ -1,5 +1,5 @@
 import { type ChannelName, type PlayerId, parseClientId } from '@game-chat/protocol/names';
-import type { PresenceMember } from '@game-chat/protocol/presence';
+import { type PresenceMember, SESSION_PATTERN } from '@game-chat/protocol/presence';
 import { asArray, type RedisReply } from './connection.js';
 import { StoreInputError } from './errors.js';
 import * as inputs from './inputs.js';
@@ -73,14 +73,14 @@ export interface Presence {
   occupancy(channels: readonly ChannelName[]): Promise<Record<string, number>>;
 }
 
-/** AWS's `sessionIdentifier` is a UUID; anything without spaces, of a sane length, is kept. */
-const SESSION_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const MAX_MEMBERS_LIMIT = 1000;
 
-function pairs(reply: RedisReply | undefined): string[][] {
+/** A script's flat `{id, name, ...}` list as members. */
+function toMembers(reply: RedisReply | undefined): PresenceMember[] {
   const flat = asArray(reply ?? []).map(String);
-  const result: string[][] = [];
-  for (let i = 0; i < flat.length; i += 2) result.push([flat[i] ?? '', flat[i + 1] ?? '']);
+  const result: PresenceMember[] = [];
+  for (let i = 0; i < flat.length; i += 2)
+    result.push({ id: flat[i] ?? '', name: flat[i + 1] ?? '' });
   return result;
 }
 
@@ -92,7 +92,7 @@ function toChannelPresence(channel: ChannelName, reply: RedisReply): ChannelPres
       status,
       broadcast: {
         count: Number(first),
-        joined: pairs(second).map(([id = '', name = '']) => ({ id, name })),
+        joined: toMembers(second),
         left: asArray(third ?? []).map((id) => ({ id: String(id) })),
       },
     };
@@ -180,10 +180,10 @@ export function createPresence(settings: StoreSettings): Presence {
 
     async members(channel, limit) {
       inputs.positiveInteger(limit, 'limit', MAX_MEMBERS_LIMIT);
-      const [count, members] = asArray(
+      const [count, listed] = asArray(
         await client.evalScript(PRESENCE_READ, channelKeys(channel), [...common, String(limit)]),
       );
-      const list = pairs(members).map(([id = '', name = '']) => ({ id, name }));
+      const list = toMembers(listed);
       return { count: Number(count), members: list, truncated: Number(count) > list.length };
     },
 

@@ -14,6 +14,7 @@ import {
   toServerMessage,
 } from '@game-chat/protocol/payloads';
 import {
+  isCount,
   OCCUPANCY_MAX_CHANNELS,
   PRESENCE_LIMIT_MAX,
   PRESENCE_LIMIT_MIN,
@@ -71,10 +72,6 @@ export interface MemberList {
 function isMember(value: unknown): value is PresenceMember {
   const member = value as { id?: unknown; name?: unknown } | null;
   return typeof member?.id === 'string' && typeof member.name === 'string';
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 /** Messages after an id, gathered over as many pages as it takes. */

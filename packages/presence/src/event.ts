@@ -1,4 +1,6 @@
 import { type ChannelName, parseClientId } from '@game-chat/protocol/names';
+import { own } from '@game-chat/protocol/payloads';
+import { isCount, SESSION_PATTERN } from '@game-chat/protocol/presence';
 import { fail, ok, type Result } from '@game-chat/protocol/result';
 import type { ChatTopics } from '@game-chat/protocol/topics';
 
@@ -33,17 +35,8 @@ export interface LifecycleEvent {
   readonly channels?: readonly ChannelName[];
 }
 
-const SESSION_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 /** A SUBSCRIBE names at most 8 filters on IoT Core; a connection holds at most 50. */
 const MAX_TOPICS = 50;
-
-function own(object: Readonly<Record<string, unknown>>, key: string): unknown {
-  return Object.hasOwn(object, key) ? object[key] : undefined;
-}
-
-function isTime(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
 
 function isLifecycleEventType(value: unknown): value is LifecycleEventType {
   return (LIFECYCLE_EVENT_TYPES as readonly unknown[]).includes(value);
@@ -69,11 +62,11 @@ export function readLifecycleEvent(event: unknown, topics: ChatTopics): Result<L
     return fail('invalid', 'sessionIdentifier missing or malformed');
   }
   const at = own(body, 'timestamp');
-  if (!isTime(at)) return fail('invalid', 'timestamp must be epoch milliseconds');
+  if (!isCount(at)) return fail('invalid', 'timestamp must be epoch milliseconds');
   const common = { kind, clientId: clientId as string, session, at };
   if (kind === 'connected' || kind === 'disconnected') {
     const version = own(body, 'versionNumber');
-    if (!isTime(version)) return fail('invalid', 'versionNumber must be a whole number');
+    if (!isCount(version)) return fail('invalid', 'versionNumber must be a whole number');
     return ok({ ...common, version });
   }
   const list = own(body, 'topics');

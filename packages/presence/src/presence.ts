@@ -2,7 +2,6 @@ import type { ChannelPresence, ChatStore } from '@game-chat/chat-store/store';
 import type { Publisher } from '@game-chat/lambda-runtime/publisher';
 import { createInvocationBudget, type InvocationLimits } from '@game-chat/lambda-runtime/retry';
 import { PROTOCOL_VERSION } from '@game-chat/protocol/limits';
-import type { ChannelName } from '@game-chat/protocol/names';
 import type { PresenceEvent } from '@game-chat/protocol/presence';
 import type { ChatTopics } from '@game-chat/protocol/topics';
 import { readLifecycleEvent } from './event.js';
@@ -46,8 +45,9 @@ export function createPresenceService(deps: PresenceDeps) {
   const { store, publisher, topics } = deps;
   const sleep = deps.sleep ?? timer;
 
-  async function publish(channel: ChannelName, outcome: ChannelPresence, limits: InvocationLimits) {
+  async function publish(outcome: ChannelPresence, limits: InvocationLimits) {
     if (outcome.status !== 'publish') return;
+    const { channel } = outcome;
     const event: PresenceEvent = {
       v: PROTOCOL_VERSION,
       kind: 'presence',
@@ -66,7 +66,7 @@ export function createPresenceService(deps: PresenceDeps) {
       await sleep(current.dueInMs);
       current = await store.flushPresence(current.channel);
     }
-    await publish(current.channel, current, limits);
+    await publish(current, limits);
   }
 
   return {
@@ -80,7 +80,7 @@ export function createPresenceService(deps: PresenceDeps) {
         (outcome) => outcome.status === 'deferred' && outcome.owner,
       );
       await Promise.all([
-        ...now.map((outcome) => publish(outcome.channel, outcome, limits)),
+        ...now.map((outcome) => publish(outcome, limits)),
         ...owned.map((outcome) => publishWhenDue(outcome, limits)),
       ]);
       return { status: 'applied', published: now.length, deferred: owned.length };

@@ -1,6 +1,6 @@
 import { PROTOCOL_VERSION } from './limits.js';
 import { type ChannelName, validateChannel } from './names.js';
-import { type JsonObject, parseJsonObject } from './payloads.js';
+import { type JsonObject, own, parseJsonObject } from './payloads.js';
 import { fail, ok, type Result } from './result.js';
 
 /**
@@ -46,11 +46,14 @@ export interface OccupancyResponse {
   readonly counts: Readonly<Record<string, number>>;
 }
 
-function own(object: JsonObject, key: string): unknown {
-  return Object.hasOwn(object, key) ? object[key] : undefined;
-}
+/**
+ * IoT Core's `sessionIdentifier` is a UUID; anything without spaces, of a sane length, is kept
+ * (the presence Lambda's input check and the store's backstop).
+ */
+export const SESSION_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
-function isCount(value: unknown): value is number {
+/** A member count, a timestamp or a version: a whole number from 0. */
+export function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
