@@ -198,11 +198,12 @@ export async function benchFilter(options: {
     child: ChildProcess,
     runId: string,
     run: { concurrency: number; messages: number },
+    kind: FilterRunRequest['kind'] = 'filter',
   ): Promise<FilterRun> => {
     recorder.clear();
     const before = await commandStats(redis);
     const cpuBefore = await serverCpuUsec(redis);
-    const reply = await request(child, { runId, channels: CHANNELS, ...run });
+    const reply = await request(child, { kind, runId, channels: CHANNELS, ...run });
     const cpu = (await serverCpuUsec(redis)) - cpuBefore;
     const delta = commandStatsDelta(before, await commandStats(redis));
     return {
@@ -220,16 +221,12 @@ export async function benchFilter(options: {
     child: ChildProcess,
     run: { concurrency: number; messages: number },
   ): Promise<XaddLoop> => {
-    const before = await commandStats(redis);
-    const cpuBefore = await serverCpuUsec(redis);
-    await request(child, { kind: 'xadd', runId: 'xadd', channels: CHANNELS, ...run });
-    const cpu = (await serverCpuUsec(redis)) - cpuBefore;
-    const stat = commandStatsDelta(before, await commandStats(redis)).get('xadd');
+    const xadds = await measure(child, 'xadd', run, 'xadd');
     return {
       concurrency: run.concurrency,
       xadds: run.messages,
-      usecPerXadd: (stat?.usec ?? Number.NaN) / run.messages,
-      cpuUsecPerXadd: cpu / run.messages,
+      usecPerXadd: xadds.commandUsec.xadd ?? Number.NaN,
+      cpuUsecPerXadd: xadds.redisCpuUsecPerMessage,
     };
   };
   try {

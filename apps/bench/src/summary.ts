@@ -4,7 +4,7 @@ import type { ColdStartTimes } from './cold-start.js';
 import type { FilterRun } from './filter.js';
 import { type GuildsResult, PER_GUILDS } from './guilds.js';
 import type { HistoryResult, ReadStats } from './history.js';
-import { type BenchResults, checkTargets } from './targets.js';
+import { type BenchResults, checkTargets, xaddLoopFor } from './targets.js';
 
 const ms = (value: number, digits = 2) => (Number.isNaN(value) ? '-' : value.toFixed(digits));
 const int = (value: number) => Math.round(value).toLocaleString('en');
@@ -133,7 +133,7 @@ function filterSection(results: NonNullable<BenchResults['filter']>): string {
   const { plain, pipelined, usecPerXadd, cpuUsecPerXadd } = results.xaddCeiling;
   const ratios = results.runs.map((run, index) => {
     const baseline = results.baselineRuns[index];
-    const loop = results.xaddLoops?.find((xadds) => xadds.concurrency === run.concurrency);
+    const loop = xaddLoopFor(results, run.concurrency);
     const overLoop = (current: FilterRun) =>
       loop
         ? `${ms(current.redisUsecPerMessage / loop.usecPerXadd, 1)}× / ${ms(current.redisCpuUsecPerMessage / loop.cpuUsecPerXadd, 1)}×`

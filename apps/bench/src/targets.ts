@@ -2,7 +2,7 @@ import { BASELINE_COMMIT } from './baselines.js';
 import type { ColdStartResult } from './cold-start.js';
 import type { EndToEndResult } from './end-to-end.js';
 import type { FanOutResult } from './fan-out.js';
-import type { FilterResult } from './filter.js';
+import type { FilterResult, XaddLoop } from './filter.js';
 import type { GuildsResult } from './guilds.js';
 import type { HistoryResult } from './history.js';
 import type { Machine } from './machine.js';
@@ -51,6 +51,11 @@ const TARGET = {
   /** Issue 17: Redis server CPU per accepted message over a bare XADD's, same concurrency. */
   redisCpuRatio: 4,
 } as const;
+
+/** The bare XADD loop measured at `concurrency` in the same run, if any. */
+export function xaddLoopFor(result: FilterResult, concurrency: number): XaddLoop | undefined {
+  return result.xaddLoops?.find((loop) => loop.concurrency === concurrency);
+}
 
 const notMeasured = (target: string): TargetCheck => ({
   target,
@@ -155,7 +160,7 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
   );
   const redisCpu = `Redis server CPU per accepted message at most ${TARGET.redisCpuRatio}× a bare XADD loop's at the same concurrency, every run`;
   const cpuRatios = filterRuns.flatMap((run) => {
-    const loop = results.filter?.xaddLoops?.find((xadds) => xadds.concurrency === run.concurrency);
+    const loop = results.filter && xaddLoopFor(results.filter, run.concurrency);
     return loop ? [{ run, ratio: run.redisCpuUsecPerMessage / loop.cpuUsecPerXadd, loop }] : [];
   });
   checks.push(

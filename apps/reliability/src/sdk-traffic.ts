@@ -95,6 +95,7 @@ export async function startTraffic(stack: LocalStack, options: TrafficOptions): 
         30_000,
       ).catch(() => undefined);
       const resolvedIds = settled().flatMap((outcome) => outcome.message?.id ?? []);
+      const resolved = new Set(resolvedIds);
       await waitFor(
         'every resolved message on the wire',
         () => resolvedIds.every((id) => deliveries.has(id)),
@@ -122,8 +123,7 @@ export async function startTraffic(stack: LocalStack, options: TrafficOptions): 
         resolvedNotDelivered: resolvedIds.filter((id) => !deliveries.has(id)).length,
         // By id, not text (the profanity filter may mask a text): a delivered message that no
         // send resolved with was delivered although its send was rejected.
-        deliveredAfterRejection: [...deliveries.keys()].filter((id) => !resolvedIds.includes(id))
-          .length,
+        deliveredAfterRejection: [...deliveries.keys()].filter((id) => !resolved.has(id)).length,
         delivered: deliveries.size,
         duplicates: [...deliveries.values()].reduce((sum, count) => sum + count - 1, 0),
         missingFromHistory: [...deliveries.keys()].filter((id) => !history.has(id)).length,

@@ -1,6 +1,7 @@
 import { validateChannel } from '@game-chat/protocol/names';
+import { waitFor } from '@game-chat/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, lifecycle, startHarness, until } from './helpers/harness.js';
+import { type Harness, lifecycle, startHarness } from './helpers/harness.js';
 
 const channel = (name: string) => {
   const checked = validateChannel(name);
@@ -64,7 +65,10 @@ describe('the presence bundle', () => {
     for (const event of [...events].reverse()) await harness.invoke(event);
     for (const event of events) await harness.invoke(event);
     expect(await members('Order1')).toEqual(['bob', 'erin']);
-    await until(async () => harness.broadcasts('Order1').at(-1)?.count === 2);
+    await waitFor(
+      'the last broadcast to count 2',
+      () => harness.broadcasts('Order1').at(-1)?.count === 2,
+    );
   });
 
   it('ignores events that are not lifecycle events of player clients, storing nothing', async () => {

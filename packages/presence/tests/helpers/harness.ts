@@ -100,15 +100,3 @@ function subscription(clientId: string, eventType: string, channels: string[]) {
     topics: channels.map((channel) => `chat/room/${channel}`),
   };
 }
-
-/** Polls `check` until it holds; fails after `timeoutMs`. */
-export async function until(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 5000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
